@@ -1,0 +1,125 @@
+"""The ``trainyard`` command line: serve, db upgrade, sync, token create."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings
+from art.errors import TrainyardError
+
+cli = typer.Typer(
+    help="Trainyard: ART reporting from Jira and Azure DevOps.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(token_cli, name="token")
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (creates the SQLite file when absent)."""
+    from art.db import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    typer.echo(f"database {settings.database_url} is at the current schema")
+
+
+@token_cli.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="who the token is for, e.g. powerbi")],
+    scope: Annotated[list[str], typer.Option(help="read, write or admin; repeatable")],
+) -> None:
+    """Create an API token and print it (the only time it is shown)."""
+    from app.tokens import create_token
+    from art.db import check_migrated, make_engine, session_factory, transaction
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        check_migrated(engine)
+        with transaction(session_factory(engine)) as session:
+            token = create_token(session, name, scope)
+    except (TrainyardError, ValueError) as exc:
+        _fail(exc)
+    typer.echo(token)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    scheduler: Annotated[bool, typer.Option(help="run scheduled pulls in this process")] = True,
+) -> None:
+    """Start the HTTP service."""
+    import os
+
+    import uvicorn
+
+    from app.main import build_state, create_app
+
+    if not scheduler:
+        os.environ["TRAINYARD_SCHEDULER"] = "false"
+    settings = Settings()
+    try:
+        build_state(settings).engine.dispose()  # fail fast: bad config, un-migrated database
+    except TrainyardError as exc:
+        _fail(exc)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@cli.command()
+def start() -> None:
+    """What `make run` does: migrate, create an admin token, print how to call, serve."""
+    from app.tokens import create_token
+    from art.db import make_engine, session_factory, transaction, upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        token = create_token(session, "make-run admin", ["admin"])
+    engine.dispose()
+    url = f"http://{settings.host}:{settings.port}"
+    typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
+    typer.echo(f"Admin token: {token}")
+    typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
+    serve(host=None, port=None, scheduler=True)
+
+
+@cli.command()
+def sync(
+    source: Annotated[str | None, typer.Option(help="only this source")] = None,
+    full: Annotated[bool, typer.Option(help="full reconciliation instead of incremental")] = False,
+) -> None:
+    """Pull from the trackers now, with a progress bar and a summary."""
+    from sync.cli import run_sync
+
+    try:
+        run_sync(Settings(), source, full)
+    except TrainyardError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    try:
+        cli()
+    except TrainyardError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)

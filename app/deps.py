@@ -1,0 +1,78 @@
+"""FastAPI dependencies as ``Annotated`` aliases, so tests override them, never patch globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.settings import Settings
+from app.state import AppState
+from app.tokens import granted_scopes
+from art.config import TrainyardConfig
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `trainyard token create`")
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.trainyard
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A session per request; committed when the handler returns without error."""
+    with state.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+def get_config(state: StateDep) -> TrainyardConfig:
+    return state.config
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ConfigDep = Annotated[TrainyardConfig, Depends(get_config)]
+
+
+def require(scope: str) -> Callable[..., None]:
+    """A dependency that demands a bearer token granting ``scope``."""
+
+    def check(
+        state: StateDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(
+                401,
+                "a bearer token is required (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        with state.sessions() as session, session.begin():
+            granted = granted_scopes(session, credentials.credentials)
+        if granted is None:
+            raise HTTPException(
+                401,
+                "the bearer token is unknown or revoked",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if scope not in granted:
+            raise HTTPException(403, f"this token lacks the '{scope}' scope")
+
+    return check
+
+
+ReadScope = Depends(require("read"))
+WriteScope = Depends(require("write"))
+AdminScope = Depends(require("admin"))

@@ -1,0 +1,55 @@
+"""The FastAPI application factory and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import configuration, problems
+from app.routes import service, structure
+from app.settings import Settings
+from app.state import AppState
+from art.config import TrainyardConfig
+from art.db import check_migrated, make_engine, session_factory, transaction
+from sync.structure import apply_config
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Trainyard answers a Release Train Engineer's cross-team questions (PI
+predictability, cross-team dependencies, flow) from Jira and Azure DevOps, continuously.
+Authenticate with `Authorization: Bearer <token>` (create one with `trainyard token create`)."""
+
+
+def build_state(settings: Settings, config: TrainyardConfig | None = None) -> AppState:
+    """Engine, sessions and configuration; refuses an un-migrated database."""
+    config = config if config is not None else configuration.load(settings)
+    engine = make_engine(settings.database_url)
+    check_migrated(engine)
+    sessions = session_factory(engine)
+    with transaction(sessions) as session:
+        apply_config(session, config)
+    return AppState(settings=settings, config=config, engine=engine, sessions=sessions)
+
+
+def create_app(settings: Settings | None = None, config: TrainyardConfig | None = None) -> FastAPI:
+    """Build the app; the database and configuration are checked when it starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings, config)
+        app.state.trainyard = state
+        log.info("Trainyard ready on %s", settings.database_url)
+        try:
+            yield
+        finally:
+            state.engine.dispose()
+
+    app = FastAPI(title="Trainyard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    problems.install(app)
+    app.include_router(service.router)
+    app.include_router(structure.router)
+    return app

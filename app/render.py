@@ -1,0 +1,99 @@
+"""Responses in JSON or CSV, with paging links and ETags, the same way for every endpoint."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+CSV = "text/csv; charset=utf-8"
+
+
+def wants_csv(request: Request) -> bool:
+    """``?format=csv`` or ``Accept: text/csv`` (format wins over Accept)."""
+    fmt = request.query_params.get("format")
+    if fmt is not None:
+        return fmt.lower() == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects become dotted columns (provider.key), so CSV stays one row per record."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """CSV with a header row; column order is ``columns`` or the first row's keys, stable."""
+    flat = [_flatten(r) for r in rows]
+    if columns is None:
+        columns = list(flat[0]) if flat else []
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in flat:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def page_link(request: Request, next_cursor: str | None) -> dict[str, str]:
+    if next_cursor is None:
+        return {}
+    url = request.url.include_query_params(cursor=next_cursor)
+    return {"Link": f'<{url}>; rel="next"'}
+
+
+def list_response(
+    request: Request,
+    data: list[dict[str, Any]],
+    next_cursor: str | None,
+    columns: Sequence[str] | None = None,
+) -> Response:
+    """A paged list: ``{"data": [...], "next_cursor": ...}`` or CSV, with a Link header."""
+    headers = page_link(request, next_cursor)
+    if wants_csv(request):
+        return Response(to_csv(data, columns), media_type=CSV, headers=headers)
+    return JSONResponse({"data": data, "next_cursor": next_cursor}, headers=headers)
+
+
+def etag_for(body: Any) -> str:
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def report_response(
+    request: Request,
+    body: dict[str, Any],
+    csv_rows: list[dict[str, Any]] | None = None,
+    columns: Sequence[str] | None = None,
+) -> Response:
+    """A report with an ETag; ``If-None-Match`` with the same tag answers 304."""
+    tag = etag_for(body)
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    if wants_csv(request):
+        rows = csv_rows if csv_rows is not None else body.get("data", [body])
+        return Response(to_csv(rows, columns), media_type=CSV, headers={"ETag": tag})
+    return JSONResponse(body, headers={"ETag": tag})

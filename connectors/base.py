@@ -1,0 +1,123 @@
+"""The connector contract every tracker integration implements.
+
+Connectors are registered under the entry-point group ``trainyard.connectors``; sync finds
+them by ``kind`` and never imports a concrete connector. A connector reads its tracker and
+yields normalized record batches; it never touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import ClassVar, Protocol, runtime_checkable
+
+from art.config import PIConfig, SourceConfig
+from art.records import RecordBatch
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """Reads one tracker source. Synchronous: sync runs it in a worker thread."""
+
+    kind: ClassVar[str]
+
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        """Full pull when ``since`` is None, else incremental from that watermark.
+
+        Each batch carries the watermark a later pull may resume from once the batch is
+        committed. Raises ConnectorAuthError, RateLimited or TrackerUnavailable when the
+        whole pull cannot go on; a malformed item is reported in ``RecordBatch.errors``.
+        """
+        ...
+
+    def fetch(self, keys: list[str]) -> RecordBatch:
+        """Fetch the named items (with full history and links) now: webhooks use it."""
+        ...
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise WebhookRejected when the delivery is not authentic."""
+        ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        """Turn one delivery into what changed; raise BadPayload when it is malformed."""
+        ...
+
+    def close(self) -> None:
+        """Release HTTP sessions."""
+        ...
+
+
+class WebhookEvent:
+    """What one webhook delivery says, in the ART model's terms.
+
+    ``delivery_id`` deduplicates retried deliveries; ``item_key`` orders events per item and
+    ``revision`` (when the tracker has one) lets a newer revision win. ``batch`` holds what the
+    body itself carries; ``refetch`` names items whose state must be fetched from the tracker
+    because the body is not enough (a Jira issue webhook carries only the change that fired it).
+    ``tracker_ids`` are numeric ids a body carries without keys (Jira link events).
+    """
+
+    __slots__ = (
+        "batch",
+        "delivery_id",
+        "event_type",
+        "item_key",
+        "refetch",
+        "revision",
+        "tracker_ids",
+    )
+
+    def __init__(
+        self,
+        *,
+        delivery_id: str,
+        event_type: str,
+        item_key: str | None,
+        batch: RecordBatch | None = None,
+        refetch: list[str] | None = None,
+        revision: int | None = None,
+        tracker_ids: list[str] | None = None,
+    ) -> None:
+        self.delivery_id = delivery_id
+        self.event_type = event_type
+        self.item_key = item_key
+        self.batch = batch if batch is not None else RecordBatch()
+        self.refetch = refetch or []
+        self.revision = revision
+        self.tracker_ids = tracker_ids or []
+
+
+class ConnectorFactory(Protocol):
+    """What the entry point resolves to: a class built from the source's config."""
+
+    kind: ClassVar[str]
+
+    def __call__(self, source: SourceConfig, pis: list[PIConfig]) -> Connector: ...
+
+
+def connector_kinds() -> dict[str, ConnectorFactory]:
+    """Every registered connector class by kind (built-in ones included)."""
+    found: dict[str, ConnectorFactory] = {}
+    for ep in entry_points(group="trainyard.connectors"):
+        cls = ep.load()
+        found[cls.kind] = cls
+    return found
+
+
+def make_connector(source: SourceConfig, pis: list[PIConfig]) -> Connector:
+    """Build the connector for ``source``; ConfigError when its kind is not installed."""
+    from art.errors import ConfigError
+
+    kinds = connector_kinds()
+    if source.kind not in kinds:
+        raise ConfigError(
+            f"source '{source.name}': kind '{source.kind}' has no installed connector "
+            f"(known: {', '.join(sorted(kinds)) or 'none'})"
+        )
+    return kinds[source.kind](source, pis)
+
+
+def utc_watermark(at: datetime) -> str:
+    """Serialize a timestamp watermark the same way for every connector."""
+    return at.isoformat()

@@ -1,0 +1,1 @@
+"""Trainyard metrics package."""
