@@ -109,12 +109,16 @@ def sync(
     full: Annotated[bool, typer.Option(help="full reconciliation instead of incremental")] = False,
 ) -> None:
     """Pull from the trackers now, with a progress bar and a summary."""
+    from app import configuration
     from sync.cli import run_sync
 
+    settings = Settings()
     try:
-        run_sync(Settings(), source, full)
+        results = run_sync(settings.database_url, configuration.load(settings), source, full)
     except TrainyardError as exc:
         _fail(exc)
+    if any(r.status != "succeeded" for r in results):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -136,7 +136,8 @@ class RecordBatch:
     as opposed to a webhook that carries one change; ``complete_links_for`` names items whose
     whole link set is in ``links``, so sync may replace their links. ``watermark`` is the
     position a pull may resume from once this batch is committed (None: do not advance).
-    ``errors`` are per-item problems (malformed payloads) that were skipped.
+    ``errors`` are per-item problems (malformed payloads) that were skipped; ``skipped_keys``
+    names those items, so a full reconciliation never deletes an item it merely could not read.
     """
 
     items: list[WorkItemRecord] = field(default_factory=list)
@@ -152,6 +153,7 @@ class RecordBatch:
     watermark: str | None = None
     requests: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped_keys: set[str] = field(default_factory=set)  # keys of the items behind ``errors``
 
     def is_empty(self) -> bool:
         """True when the batch carries nothing to apply."""

@@ -1,0 +1,395 @@
+"""Apply one record batch to the store: idempotent, set-based, one transaction per batch.
+
+Items are upserted on (source, key), history rows deduplicated on a content key, links
+replaced per item when the batch carries an item's whole link set. Re-applying the same batch
+changes nothing, not even ``synced_at``, so BI tools reading ``updated_since`` see only what
+really changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from art.config import ArtConfig
+from art.models import ART, Change, Link, PIObjective, RawRecord, Risk, WorkItem
+from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
+from sync.resolve import Resolver
+from sync.upsert import insert_ignore, upsert
+
+ITEM_FIELDS = (
+    "tracker_id",
+    "title",
+    "item_type",
+    "level",
+    "work_type",
+    "status",
+    "status_category",
+    "team_id",
+    "iteration_id",
+    "pi_id",
+    "parent_key",
+    "story_points",
+    "business_value",
+    "target_date",
+    "flagged",
+    "created_at",
+    "updated_at",
+    "deleted",
+)
+
+
+@dataclass
+class ApplyCounts:
+    """What one batch did to the store."""
+
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    changed_keys: tuple[str, ...] = ()
+
+    def add(self, other: ApplyCounts) -> None:
+        self.fetched += other.fetched
+        self.created += other.created
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.skipped += other.skipped
+
+
+def change_key(c: ChangeRecord) -> str:
+    """Content key of a history row: the same change from a pull and a webhook is one row."""
+    text = "|".join(
+        [
+            c.field.value,
+            c.at.astimezone(UTC).isoformat(),
+            str(c.seq),
+            c.from_value or "",
+            c.to_value or "",
+        ]
+    )
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _chunks(seq: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(seq), size):
+        yield seq[start : start + size]
+
+
+class BatchApplier:
+    """Applies batches of one source into one ART."""
+
+    def __init__(self, source_id: int, art_id: int, art_cfg: ArtConfig | None) -> None:
+        self.source_id = source_id
+        self.art_id = art_id
+        self.art_cfg = art_cfg
+
+    def apply(self, session: Session, batch: RecordBatch, now: datetime) -> ApplyCounts:
+        resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg)
+        resolver.upsert_iterations(batch.iterations)
+        counts = self._items(session, resolver, batch.items, now)
+        ids = self._item_ids(session, {c.item_key for c in batch.changes})
+        touched = self._changes(session, batch.changes, batch.complete_history_for, ids, now)
+        touched += self._links(session, batch.links, batch.complete_links_for, now)
+        self._objectives(session, resolver, batch, now)
+        counts.deleted = self._deletions(session, [d.key for d in batch.deletions], now)
+        counts.skipped = len(batch.errors)
+        if (
+            counts.created
+            or counts.updated
+            or counts.deleted
+            or touched
+            or batch.objectives
+            or batch.risks
+        ):
+            session.execute(
+                update(ART).where(ART.id == self.art_id).values(data_version=ART.data_version + 1)
+            )
+        return counts
+
+    # -- items ------------------------------------------------------------------------------
+    def _row(
+        self,
+        rec: WorkItemRecord,
+        resolver: Resolver,
+        iterations: dict[str, tuple[int, int | None]],
+        teams: dict[str, int],
+        pis: dict[str, int],
+    ) -> dict[str, Any]:
+        iteration = iterations.get(rec.iteration or "")
+        pi_id = pis.get(rec.pi or "") or (iteration[1] if iteration else None)
+        return {
+            "tracker_id": rec.tracker_id,
+            "title": rec.title,
+            "item_type": rec.item_type,
+            "level": rec.level.value,
+            "work_type": rec.work_type.value,
+            "status": rec.status,
+            "status_category": rec.status_category.value,
+            "team_id": teams.get(resolver.team_name(rec.team) or ""),
+            "iteration_id": iteration[0] if iteration else None,
+            "pi_id": pi_id,
+            "parent_key": rec.parent,
+            "story_points": rec.story_points,
+            "business_value": rec.business_value,
+            "target_date": rec.target_date,
+            "flagged": rec.flagged,
+            "created_at": rec.created_at,
+            "updated_at": rec.updated_at,
+            "deleted": False,
+        }
+
+    def _items(
+        self, session: Session, resolver: Resolver, records: list[WorkItemRecord], now: datetime
+    ) -> ApplyCounts:
+        counts = ApplyCounts(fetched=len(records))
+        if not records:
+            return counts
+        latest = {r.key: r for r in records}  # the last record of a key in a batch wins
+        teams = resolver.team_ids(r.team for r in latest.values())
+        pis = resolver.pi_ids([], (r.pi for r in latest.values()))
+        iterations = resolver.iteration_ids(r.iteration for r in latest.values())
+        wanted = {k: self._row(r, resolver, iterations, teams, pis) for k, r in latest.items()}
+        existing: dict[str, tuple[int, dict[str, Any]]] = {}
+        cols = [getattr(WorkItem, f) for f in ITEM_FIELDS]
+        for chunk in _chunks(sorted(wanted)):
+            rows = session.execute(
+                select(WorkItem.key, WorkItem.id, *cols).where(
+                    WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
+                )
+            )
+            for db_row in rows:
+                existing[db_row[0]] = (db_row[1], dict(zip(ITEM_FIELDS, db_row[2:], strict=True)))
+        new_rows, changed_rows, changed = [], [], []
+        for key, row in wanted.items():
+            if key not in existing:
+                new_rows.append(
+                    {
+                        **row,
+                        "source_id": self.source_id,
+                        "art_id": self.art_id,
+                        "key": key,
+                        "synced_at": now,
+                        "deleted_at": None,
+                    }
+                )
+                changed.append(key)
+            elif existing[key][1] != row:
+                changed_rows.append(
+                    {**row, "id": existing[key][0], "synced_at": now, "deleted_at": None}
+                )
+                changed.append(key)
+        insert_ignore(session, WorkItem.__table__, new_rows, ["source_id", "key"])  # type: ignore[arg-type]
+        if changed_rows:
+            session.execute(update(WorkItem), changed_rows)
+        counts.created, counts.updated = len(new_rows), len(changed_rows)
+        counts.changed_keys = tuple(changed)
+        raws = [(k, r.raw) for k, r in latest.items() if r.raw is not None]
+        if raws:
+            ids = self._item_ids(session, {k for k, _ in raws})
+            upsert(
+                session,
+                RawRecord.__table__,  # type: ignore[arg-type]
+                [
+                    {"work_item_id": ids[k], "payload": raw, "fetched_at": now}
+                    for k, raw in raws
+                    if k in ids
+                ],
+                ["work_item_id"],
+                ["payload", "fetched_at"],
+            )
+        return counts
+
+    def _item_ids(self, session: Session, keys: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(keys)):
+            rows = session.execute(
+                select(WorkItem.key, WorkItem.id).where(
+                    WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
+                )
+            )
+            found.update({k: i for k, i in rows})
+        return found
+
+    # -- history ----------------------------------------------------------------------------
+    def _changes(
+        self,
+        session: Session,
+        changes: list[ChangeRecord],
+        complete: set[str],
+        ids: dict[str, int],
+        now: datetime,
+    ) -> int:
+        """Store history rows; returns how many rows were added or removed."""
+        rows = [
+            {
+                "work_item_id": ids[c.item_key],
+                "field": c.field.value,
+                "from_value": c.from_value,
+                "to_value": c.to_value,
+                "from_category": c.from_category.value if c.from_category else None,
+                "to_category": c.to_category.value if c.to_category else None,
+                "at": c.at,
+                "seq": c.seq,
+                "author": c.author,
+                "dedupe_key": change_key(c),
+                "recorded_at": now,
+            }
+            for c in changes
+            if c.item_key in ids
+        ]
+        complete_ids = [ids[k] for k in complete if k in ids]
+        if complete_ids:  # a pull carries the whole history: drop rows the tracker no longer has
+            keep = {(r["work_item_id"], r["dedupe_key"]) for r in rows}
+            stale: list[int] = []
+            for chunk in _chunks(complete_ids):
+                for id_, item_id, key in session.execute(
+                    select(Change.id, Change.work_item_id, Change.dedupe_key).where(
+                        Change.work_item_id.in_(chunk)
+                    )
+                ):
+                    if (item_id, key) not in keep:
+                        stale.append(id_)
+            for chunk in _chunks(stale):
+                session.execute(delete(Change).where(Change.id.in_(chunk)))
+            removed = len(stale)
+        else:
+            removed = 0
+        unique = list({(r["work_item_id"], r["dedupe_key"]): r for r in rows}.values())
+        return removed + insert_ignore(
+            session,
+            Change.__table__,
+            unique,  # type: ignore[arg-type]
+            ["work_item_id", "dedupe_key"],
+        )
+
+    # -- links ------------------------------------------------------------------------------
+    def _links(
+        self, session: Session, links: list[LinkRecord], complete: set[str], now: datetime
+    ) -> int:
+        """Store links, replacing the link sets of ``complete`` items; returns rows touched."""
+        removed = 0
+        desired = {(lk.from_key, lk.to_key, lk.kind.value): lk.tracker_type for lk in links}
+        if complete:
+            stale: list[int] = []
+            for chunk in _chunks(sorted(complete)):
+                for id_, f, t, k in session.execute(
+                    select(Link.id, Link.from_key, Link.to_key, Link.kind).where(
+                        Link.source_id == self.source_id,
+                        or_(Link.from_key.in_(chunk), Link.to_key.in_(chunk)),
+                    )
+                ):
+                    if (f, t, k) not in desired:
+                        stale.append(id_)
+            for chunk in _chunks(stale):
+                session.execute(delete(Link).where(Link.id.in_(chunk)))
+            removed = len(stale)
+        return removed + insert_ignore(
+            session,
+            Link.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "source_id": self.source_id,
+                    "from_key": f,
+                    "to_key": t,
+                    "kind": k,
+                    "tracker_type": tt,
+                    "recorded_at": now,
+                }
+                for (f, t, k), tt in desired.items()
+            ],
+            ["source_id", "from_key", "to_key", "kind"],
+        )
+
+    # -- planning items ---------------------------------------------------------------------
+    def _objectives(
+        self, session: Session, resolver: Resolver, batch: RecordBatch, now: datetime
+    ) -> None:
+        if not batch.objectives and not batch.risks:
+            return
+        teams = resolver.team_ids([o.team for o in batch.objectives] + [None for _ in batch.risks])
+        pis = resolver.pi_ids([], [o.pi for o in batch.objectives] + [r.pi for r in batch.risks])
+        upsert(
+            session,
+            PIObjective.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "art_id": self.art_id,
+                    "source_id": self.source_id,
+                    "key": o.key,
+                    "pi_id": pis.get(o.pi or ""),
+                    "team_id": teams.get(resolver.team_name(o.team) or ""),
+                    "text": o.text,
+                    "committed": o.committed,
+                    "planned_bv": o.planned_bv,
+                    "actual_bv": o.actual_bv,
+                    "items": list(o.items),
+                    "deleted": False,
+                    "updated_at": now,
+                }
+                for o in {o.key: o for o in batch.objectives}.values()
+            ],
+            ["source_id", "key"],
+            [
+                "pi_id",
+                "team_id",
+                "text",
+                "committed",
+                "planned_bv",
+                "actual_bv",
+                "items",
+                "deleted",
+                "updated_at",
+            ],
+        )
+        upsert(
+            session,
+            Risk.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "art_id": self.art_id,
+                    "source_id": self.source_id,
+                    "key": r.key,
+                    "pi_id": pis.get(r.pi or ""),
+                    "team_id": None,
+                    "text": r.text,
+                    "owner": r.owner,
+                    "roam": r.roam.value,
+                    "deleted": False,
+                    "updated_at": now,
+                }
+                for r in {r.key: r for r in batch.risks}.values()
+            ],
+            ["source_id", "key"],
+            ["pi_id", "text", "owner", "roam", "deleted", "updated_at"],
+        )
+
+    # -- deletions --------------------------------------------------------------------------
+    def _deletions(self, session: Session, keys: list[str], now: datetime) -> int:
+        """Soft delete: the item leaves every report, its history stays."""
+        total = 0
+        for chunk in _chunks(sorted(set(keys))):
+            result = session.execute(
+                update(WorkItem)
+                .where(
+                    WorkItem.source_id == self.source_id,
+                    WorkItem.key.in_(chunk),
+                    WorkItem.deleted.is_(False),
+                )
+                .values(deleted=True, deleted_at=now, synced_at=now)
+            )
+            total += result.rowcount or 0  # type: ignore[attr-defined]
+            for model in (PIObjective, Risk):
+                session.execute(
+                    update(model)
+                    .where(model.source_id == self.source_id, model.key.in_(chunk))
+                    .values(deleted=True, updated_at=now)
+                )
+        return total

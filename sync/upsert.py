@@ -1,0 +1,51 @@
+"""Dialect upserts: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+# SQLite limits bound parameters per statement; chunking keeps every batch under the limit.
+CHUNK_ROWS = 500
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def insert_ignore(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence[str]
+) -> int:
+    """Insert rows, skipping those that collide on ``conflict`` (dedupe); returns inserted."""
+    inserted = 0
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        if chunk:
+            stmt = _insert(session, table).values(list(chunk))
+            result = session.execute(stmt.on_conflict_do_nothing(index_elements=list(conflict)))
+            inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    return inserted
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert rows or, on a ``conflict`` collision, overwrite the ``update`` columns."""
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        if not chunk:
+            continue
+        stmt = _insert(session, table).values(list(chunk))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
+        )
+        session.execute(stmt)

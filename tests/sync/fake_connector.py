@@ -1,0 +1,159 @@
+"""A scripted tracker for sync tests: the test owns the truth and sees what sync stored.
+
+Sync is the code under test here; the connector is a test double with the same contract.
+Connector fidelity to real trackers is tested in tests/connectors against the simulators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
+
+from art.records import (
+    ChangeRecord,
+    IterationRecord,
+    LinkRecord,
+    RecordBatch,
+    WorkItemRecord,
+)
+from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+from connectors.base import WebhookEvent
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+CATEGORY = {
+    "To Do": StatusCategory.TODO,
+    "In Progress": StatusCategory.ACTIVE,
+    "Done": StatusCategory.DONE,
+}
+
+
+@dataclass
+class FakeItem:
+    key: str
+    team: str
+    status: str = "To Do"
+    updated: datetime = T0
+    history: list[tuple[datetime, str, str]] = field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)
+    malformed: bool = False
+
+    def move(self, status: str, at: datetime) -> None:
+        self.history.append((at, self.status, status))
+        self.status = status
+        self.updated = at
+
+
+class FakeConnector:
+    kind: ClassVar[str] = "fake"
+
+    def __init__(self, items: list[FakeItem], page: int = 3) -> None:
+        self.items = items
+        self.page = page
+        self.requests = 0
+
+    def _records(
+        self, item: FakeItem
+    ) -> tuple[WorkItemRecord, list[ChangeRecord], list[LinkRecord]]:
+        rec = WorkItemRecord(
+            key=item.key,
+            tracker_id=item.key.split("-")[1],
+            title=f"Story {item.key}",
+            item_type="Story",
+            level=Level.STORY,
+            work_type=WorkType.FEATURE,
+            status=item.status,
+            status_category=CATEGORY[item.status],
+            created_at=T0,
+            updated_at=item.updated,
+            team=item.team,
+            iteration="S1",
+            story_points=3.0,
+        )
+        changes = [
+            ChangeRecord(item.key, ChangeField.STATUS, at, frm, to, CATEGORY[frm], CATEGORY[to])
+            for at, frm, to in item.history
+        ]
+        # like Jira's issuelinks and Azure DevOps' relations, both directions show on an item
+        links = [LinkRecord(item.key, other, LinkKind.BLOCKS, "Blocks") for other in item.blocks]
+        links += [
+            LinkRecord(other.key, item.key, LinkKind.BLOCKS, "Blocks")
+            for other in self.items
+            if item.key in other.blocks
+        ]
+        return rec, changes, links
+
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        cutoff = datetime.fromisoformat(since) if since else None
+        todo = sorted(
+            (i for i in self.items if cutoff is None or i.updated > cutoff),
+            key=lambda i: (i.updated, i.key),
+        )
+        for start in range(0, max(len(todo), 1), self.page):
+            self.requests += 1
+            batch = RecordBatch(
+                requests=1,
+                iterations=[
+                    IterationRecord(
+                        "S1",
+                        "Sprint 1",
+                        date(2026, 1, 5),
+                        date(2026, 1, 18),
+                        "active",
+                        None,
+                        "PI 26.1",
+                    )
+                ],
+            )
+            for item in todo[start : start + self.page]:
+                if item.malformed:
+                    batch.errors.append(f"{item.key}: fields.status is missing")
+                    batch.skipped_keys.add(item.key)
+                    continue
+                rec, changes, links = self._records(item)
+                batch.items.append(rec)
+                batch.changes.extend(changes)
+                batch.links.extend(links)
+                batch.complete_history_for.add(item.key)
+                batch.complete_links_for.add(item.key)
+            page_items = todo[start : start + self.page]
+            if page_items:
+                batch.watermark = max(i.updated for i in page_items).isoformat()
+            yield batch
+
+    def fetch(self, keys: list[str]) -> RecordBatch:
+        batch = RecordBatch(requests=1)
+        for item in self.items:
+            if item.key in keys:
+                rec, changes, links = self._records(item)
+                batch.items.append(rec)
+                batch.changes.extend(changes)
+                batch.links.extend(links)
+                batch.complete_history_for.add(item.key)
+                batch.complete_links_for.add(item.key)
+        return batch
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        return None
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        raise NotImplementedError("webhooks are tested with the real connectors")
+
+    def close(self) -> None:
+        return None
+
+
+def make_items(n: int, teams: tuple[str, ...] = ("Blue", "Red")) -> list[FakeItem]:
+    items = [
+        FakeItem(f"PHX-{i}", teams[i % len(teams)], updated=T0 + timedelta(minutes=i))
+        for i in range(1, n + 1)
+    ]
+    for i, item in enumerate(items):
+        if i % 2 == 0:
+            item.move("In Progress", T0 + timedelta(days=1, minutes=i))
+        if i % 4 == 0:
+            item.move("Done", T0 + timedelta(days=3, minutes=i))
+        if i + 1 < len(items) and i % 3 == 0:
+            item.blocks.append(items[i + 1].key)
+    return items

@@ -1,0 +1,200 @@
+"""Sync engine on SQLite and PostgreSQL: idempotent apply, resumable pulls, reconciliation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from art.config import TrainyardConfig
+from art.models import ART, PI, Change, Iteration, Link, SyncRun, Team, Watermark, WorkItem
+from sync.runner import PullRunner
+from sync.structure import apply_config
+from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
+
+CONFIG = TrainyardConfig.model_validate(
+    {
+        "arts": [{"name": "Phoenix", "teams": [{"name": "Blue", "aliases": ["BLUE"]}]}],
+        "sources": [{"name": "fake", "kind": "fake", "url": "http://fake", "art": "Phoenix"}],
+    }
+)
+
+
+@pytest.fixture
+def ready(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    return sessions
+
+
+def _runner(sessions: sessionmaker[Session], conn: FakeConnector) -> PullRunner:
+    return PullRunner(sessions, CONFIG, CONFIG.source("fake"), connector=conn)
+
+
+def _state(sessions: sessionmaker[Session]) -> dict[str, object]:
+    """Everything a report could see, in a comparable form."""
+    with sessions() as s:
+        items = s.execute(
+            select(
+                WorkItem.key, WorkItem.status, WorkItem.status_category, WorkItem.deleted, Team.name
+            )
+            .join(Team, Team.id == WorkItem.team_id)
+            .order_by(WorkItem.key)
+        ).all()
+        changes = s.execute(
+            select(WorkItem.key, Change.from_value, Change.to_value, Change.at)
+            .join(WorkItem, WorkItem.id == Change.work_item_id)
+            .order_by(WorkItem.key, Change.at)
+        ).all()
+        links = s.execute(
+            select(Link.from_key, Link.to_key, Link.kind).order_by(Link.from_key, Link.to_key)
+        ).all()
+    return {
+        "items": [tuple(r) for r in items],
+        "changes": [tuple(r) for r in changes],
+        "links": [tuple(r) for r in links],
+    }
+
+
+def _truth(items: list[FakeItem]) -> dict[str, object]:
+    return {
+        "items": sorted(
+            (
+                i.key,
+                i.status,
+                {"To Do": "todo", "In Progress": "active", "Done": "done"}[i.status],
+                False,
+                i.team,
+            )
+            for i in items
+            if not i.malformed
+        ),
+        "changes": sorted(
+            ((i.key, f, t, at) for i in items if not i.malformed for at, f, t in i.history),
+            key=lambda c: (c[0], c[3]),
+        ),
+        "links": sorted((i.key, b, "blocks") for i in items if not i.malformed for b in i.blocks),
+    }
+
+
+def test_full_pull_stores_the_truth_and_records_the_run(ready: sessionmaker[Session]) -> None:
+    items = make_items(10)
+    result = _runner(ready, FakeConnector(items, page=3)).run()
+    assert result.status == "succeeded"
+    assert (result.counts.fetched, result.counts.created, result.counts.updated) == (10, 10, 0)
+    assert result.requests == 4
+    assert _state(ready) == _truth(items)
+    with ready() as s:
+        run = s.scalars(select(SyncRun)).one()
+        assert (run.mode, run.status, run.fetched, run.created, run.requests) == (
+            "full",
+            "succeeded",
+            10,
+            10,
+            4,
+        )
+        assert run.finished_at is not None
+        assert s.scalars(select(Watermark.value)).one() == max(i.updated for i in items).isoformat()
+        # structure derived from the records: the PI spans its iteration, teams were created
+        pi = s.scalars(select(PI)).one()
+        assert (pi.name, str(pi.start_date), str(pi.end_date)) == (
+            "PI 26.1",
+            "2026-01-05",
+            "2026-01-18",
+        )
+        assert s.scalars(select(Iteration.pi_id)).one() == pi.id
+        assert sorted(s.scalars(select(Team.name))) == ["Blue", "Red"]
+        assert s.scalars(select(ART.data_version)).one() == 4
+
+
+def test_rerunning_the_same_pull_changes_nothing(ready: sessionmaker[Session]) -> None:
+    items = make_items(7)
+    _runner(ready, FakeConnector(items)).run()
+    with ready() as s:
+        before = s.execute(select(WorkItem.key, WorkItem.synced_at).order_by(WorkItem.key)).all()
+        n_changes = s.scalar(select(func.count()).select_from(Change))
+        version = s.scalar(select(ART.data_version))
+    again = _runner(ready, FakeConnector(items)).run(full=True)
+    assert (again.counts.created, again.counts.updated, again.counts.deleted) == (0, 0, 0)
+    with ready() as s:
+        assert (
+            s.execute(select(WorkItem.key, WorkItem.synced_at).order_by(WorkItem.key)).all()
+            == before
+        )
+        assert s.scalar(select(func.count()).select_from(Change)) == n_changes
+        assert s.scalar(select(ART.data_version)) == version
+    assert _state(ready) == _truth(items)
+
+
+def test_incremental_pull_takes_only_what_changed(ready: sessionmaker[Session]) -> None:
+    items = make_items(12)
+    _runner(ready, FakeConnector(items)).run()
+    items[5].move("Done", T0 + timedelta(days=9))
+    items[5].blocks = []  # the link was removed in the tracker
+    conn = FakeConnector(items)
+    result = _runner(ready, conn).run()
+    assert (result.counts.fetched, result.counts.updated, result.counts.created) == (1, 1, 0)
+    assert conn.requests == 1
+    assert _state(ready) == _truth(items)
+
+
+def test_pull_killed_midway_resumes_without_gaps(ready: sessionmaker[Session]) -> None:
+    items = make_items(20)
+    applied = 0
+
+    def crash_after_three(*_: object) -> None:
+        nonlocal applied
+        applied += 1
+        if applied == 3:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        _runner(ready, FakeConnector(items, page=4)).run(on_batch=crash_after_three)
+    with ready() as s:
+        assert s.scalar(select(func.count()).select_from(WorkItem)) == 12
+        in_order = sorted(items, key=lambda i: (i.updated, i.key))
+        assert s.scalars(select(Watermark.value)).one() == in_order[11].updated.isoformat()
+        assert s.scalars(select(SyncRun.status)).one() == "failed"
+    resumed = _runner(ready, FakeConnector(items, page=4)).run()
+    assert resumed.counts.fetched == 8  # only the items after the committed watermark
+    assert _state(ready) == _truth(items)
+
+
+def test_full_pull_soft_deletes_items_gone_from_the_tracker(ready: sessionmaker[Session]) -> None:
+    items = make_items(6)
+    _runner(ready, FakeConnector(items)).run()
+    gone = items.pop(2)
+    items[0].malformed = True  # unreadable now: skipped, but must not be deleted
+    result = _runner(ready, FakeConnector(items)).run(full=True)
+    assert result.counts.deleted == 1
+    assert result.item_errors == ["PHX-1: fields.status is missing"]
+    with ready() as s:
+        deleted = s.execute(
+            select(WorkItem.key, WorkItem.deleted_at.is_not(None)).where(WorkItem.deleted.is_(True))
+        ).all()
+        assert [tuple(r) for r in deleted] == [(gone.key, True)]
+        # its history stays
+        kept = s.scalar(
+            select(func.count())
+            .select_from(Change)
+            .join(WorkItem, WorkItem.id == Change.work_item_id)
+            .where(WorkItem.key == gone.key)
+        )
+        assert kept == len(gone.history)
+        assert s.scalar(select(WorkItem.deleted).where(WorkItem.key == "PHX-1")) is False
+
+
+def test_team_aliases_map_tracker_values_to_configured_teams(
+    ready: sessionmaker[Session],
+) -> None:
+    items = [FakeItem("PHX-1", "BLUE"), FakeItem("PHX-2", "Blue")]
+    _runner(ready, FakeConnector(items)).run()
+    with ready() as s:
+        teams = s.execute(
+            select(WorkItem.key, Team.name)
+            .join(Team, Team.id == WorkItem.team_id)
+            .order_by(WorkItem.key)
+        ).all()
+    assert [tuple(r) for r in teams] == [("PHX-1", "Blue"), ("PHX-2", "Blue")]
