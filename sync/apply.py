@@ -186,7 +186,7 @@ class BatchApplier:
                     {**row, "id": existing[key][0], "synced_at": now, "deleted_at": None}
                 )
                 changed.append(key)
-        insert_ignore(session, WorkItem.__table__, new_rows, ["source_id", "key"])  # type: ignore[arg-type]
+        insert_ignore(session, WorkItem, new_rows, ["source_id", "key"])
         if changed_rows:
             session.execute(update(WorkItem), changed_rows)
         counts.created, counts.updated = len(new_rows), len(changed_rows)
@@ -196,7 +196,7 @@ class BatchApplier:
             ids = self._item_ids(session, {k for k, _ in raws})
             upsert(
                 session,
-                RawRecord.__table__,  # type: ignore[arg-type]
+                RawRecord,
                 [
                     {"work_item_id": ids[k], "payload": raw, "fetched_at": now}
                     for k, raw in raws
@@ -265,8 +265,8 @@ class BatchApplier:
         unique = list({(r["work_item_id"], r["dedupe_key"]): r for r in rows}.values())
         return removed + insert_ignore(
             session,
-            Change.__table__,
-            unique,  # type: ignore[arg-type]
+            Change,
+            unique,
             ["work_item_id", "dedupe_key"],
         )
 
@@ -293,7 +293,7 @@ class BatchApplier:
             removed = len(stale)
         return removed + insert_ignore(
             session,
-            Link.__table__,  # type: ignore[arg-type]
+            Link,
             [
                 {
                     "source_id": self.source_id,
@@ -318,7 +318,7 @@ class BatchApplier:
         pis = resolver.pi_ids([], [o.pi for o in batch.objectives] + [r.pi for r in batch.risks])
         upsert(
             session,
-            PIObjective.__table__,  # type: ignore[arg-type]
+            PIObjective,
             [
                 {
                     "art_id": self.art_id,
@@ -351,7 +351,7 @@ class BatchApplier:
         )
         upsert(
             session,
-            Risk.__table__,  # type: ignore[arg-type]
+            Risk,
             [
                 {
                     "art_id": self.art_id,

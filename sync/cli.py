@@ -35,7 +35,9 @@ def _pull_with_progress(
             totals["pages"] += 1
             totals["items"] += counts.fetched
             elapsed = progress.tasks[task].elapsed or 1e-9
-            progress.update(task, rate=totals["items"] / elapsed, **totals)
+            progress.update(
+                task, items=totals["items"], pages=totals["pages"], rate=totals["items"] / elapsed
+            )
 
         return runner.run(full=full, on_batch=on_batch)
 

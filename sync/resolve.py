@@ -49,7 +49,7 @@ class Resolver:
         if missing:
             insert_ignore(
                 self.session,
-                Team.__table__,  # type: ignore[arg-type]
+                Team,
                 [{"art_id": self.art_id, "name": n} for n in sorted(missing)],
                 ["art_id", "name"],
             )
@@ -80,7 +80,7 @@ class Resolver:
             if name not in self._pis:
                 insert_ignore(
                     self.session,
-                    PI.__table__,  # type: ignore[arg-type]
+                    PI,
                     [{"art_id": self.art_id, "name": name, "start_date": start, "end_date": end}],
                     ["art_id", "name"],
                 )
@@ -125,9 +125,9 @@ class Resolver:
         ]
         upsert(
             self.session,
-            Iteration.__table__,
+            Iteration,
             rows,
-            ["source_id", "key"],  # type: ignore[arg-type]
+            ["source_id", "key"],
             ["name", "team_id", "pi_id", "start_date", "end_date", "state", "completed_at"],
         )
 

@@ -56,7 +56,7 @@ def read_watermark(session: Session, source_id: int) -> str | None:
 def write_watermark(session: Session, source_id: int, value: str, now: datetime) -> None:
     upsert(
         session,
-        Watermark.__table__,  # type: ignore[arg-type]
+        Watermark,
         [{"source_id": source_id, "stream": "items", "value": value, "updated_at": now}],
         ["source_id", "stream"],
         ["value", "updated_at"],

@@ -5,21 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from art.models import Base
 
 # SQLite limits bound parameters per statement; chunking keeps every batch under the limit.
 CHUNK_ROWS = 500
 
 
-def _insert(session: Session, table: Table) -> Any:
+def _insert(session: Session, table: type[Base]) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def insert_ignore(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence[str]
+    session: Session, table: type[Base], rows: Sequence[dict[str, Any]], conflict: Sequence[str]
 ) -> int:
     """Insert rows, skipping those that collide on ``conflict`` (dedupe); returns inserted."""
     inserted = 0
@@ -34,7 +35,7 @@ def insert_ignore(
 
 def upsert(
     session: Session,
-    table: Table,
+    table: type[Base],
     rows: Sequence[dict[str, Any]],
     conflict: Sequence[str],
     update: Sequence[str],
