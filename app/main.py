@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import configuration, problems
-from app.routes import service, structure
+from app.routes import hooks, service, structure, sync_admin
 from app.settings import Settings
 from app.state import AppState
 from art.config import TrainyardConfig
 from art.db import check_migrated, make_engine, session_factory, transaction
+from sync.scheduler import SyncService
 from sync.structure import apply_config
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,22 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings, config)
         app.state.trainyard = state
+        sync = SyncService(state.sessions, state.config)
+        state.extras["sync"] = sync
+        sync.start(schedule=settings.scheduler)
         log.info("Trainyard ready on %s", settings.database_url)
         try:
             yield
         finally:
+            sync.stop()
+            for _, connector in state.extras.get("hook_connectors", {}).values():
+                connector.close()
             state.engine.dispose()
 
     app = FastAPI(title="Trainyard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
     app.include_router(service.router)
     app.include_router(structure.router)
+    app.include_router(sync_admin.router)
+    app.include_router(hooks.router)
     return app

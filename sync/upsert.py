@@ -28,8 +28,10 @@ def insert_ignore(
         chunk = rows[start : start + CHUNK_ROWS]
         if chunk:
             stmt = _insert(session, table).values(list(chunk))
-            result = session.execute(stmt.on_conflict_do_nothing(index_elements=list(conflict)))
-            inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+            # RETURNING counts what was inserted on both backends (psycopg's rowcount is -1)
+            pk = next(iter(table.__table__.primary_key.columns))
+            inserted += len(session.execute(stmt.returning(pk)).all())
     return inserted
 
 

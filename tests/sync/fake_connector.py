@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+import json
 from typing import ClassVar
+
+from art.errors import BadPayload
 
 from art.records import (
     ChangeRecord,
@@ -138,7 +141,17 @@ class FakeConnector:
         return None
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        raise NotImplementedError("webhooks are tested with the real connectors")
+        """A minimal push format: {"delivery", "key", "rev"}; the item is refetched."""
+        data = json.loads(body)
+        if "key" not in data:
+            raise BadPayload(f"delivery {data.get('delivery')}: no 'key' in the body")
+        return WebhookEvent(
+            delivery_id=headers.get("x-delivery") or data["delivery"],
+            event_type="item_updated",
+            item_key=data["key"],
+            revision=data.get("rev"),
+            refetch=[data["key"]],
+        )
 
     def close(self) -> None:
         return None

@@ -1,0 +1,138 @@
+"""Sources, sync runs and the webhook inbox (admin), per API.md "Sync and sources"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.deps import AdminScope, SessionDep, StateDep
+from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
+from app.render import list_response
+from art import sync_queries as q
+from art.errors import NotFound, TrainyardError
+from art.models import SyncRun
+
+router = APIRouter(prefix="/api/v1", tags=["sync (admin)"], dependencies=[AdminScope])
+Limit = Annotated[int, Query(description="page size, 1-1000")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Format = Annotated[str | None, Query(pattern="^(json|csv)$")]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@router.get("/sources")
+def list_sources(request: Request, session: SessionDep, format: Format = None) -> Response:
+    """Configured trackers with their last run and lag (seconds since the last good pull)."""
+    now = datetime.now(UTC)
+    data = []
+    for src, last, ok, mark in q.sources(session):
+        data.append(
+            {
+                "name": src.name,
+                "kind": src.kind,
+                "url": src.url,
+                "last_run": {
+                    "id": last.id,
+                    "status": last.status,
+                    "started_at": _iso(last.started_at),
+                    "finished_at": _iso(last.finished_at),
+                }
+                if last
+                else None,
+                "last_success_at": _iso(ok.finished_at) if ok else None,
+                "lag_seconds": round((now - ok.finished_at).total_seconds(), 1)
+                if ok and ok.finished_at
+                else None,
+                "watermark": mark,
+            }
+        )
+    return list_response(request, data, None)
+
+
+@router.post("/sources/{source}/sync", status_code=202)
+def sync_source(source: str, state: StateDep, full: bool = False) -> JSONResponse:
+    """Start a pull of the source now (incremental, or full reconciliation with full=true)."""
+    cfg = next((s for s in state.config.sources if s.name == source), None)
+    if cfg is None:
+        raise NotFound(f"no source named '{source}' is configured")
+    sync = state.extras.get("sync")
+    if sync is None:
+        raise TrainyardError("the sync service is not running in this process")
+    sync.trigger(cfg, full)
+    return JSONResponse(
+        {"source": source, "mode": "full" if full else "incremental", "status": "started"},
+        status_code=202,
+    )
+
+
+def _run(r: SyncRun, name: str) -> dict[str, object]:
+    return {
+        "id": r.id,
+        "source": name,
+        "mode": r.mode,
+        "status": r.status,
+        "started_at": _iso(r.started_at),
+        "finished_at": _iso(r.finished_at),
+        "fetched": r.fetched,
+        "created": r.created,
+        "updated": r.updated,
+        "deleted": r.deleted,
+        "skipped": r.skipped,
+        "requests": r.requests,
+        "error": r.error,
+    }
+
+
+@router.get("/sync-runs")
+def list_sync_runs(
+    request: Request,
+    session: SessionDep,
+    source: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    format: Format = None,
+) -> Response:
+    """Pull runs, newest first: started, finished, status, counts, error."""
+    pos = read_cursor(cursor, id=int)
+    rows = q.sync_runs(session, source, pos["id"] if pos else None, check_limit(limit) + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = encode_cursor({"id": rows[-1][0].id}) if more else None
+    return list_response(request, [_run(r, n) for r, n in rows], nxt)
+
+
+@router.get("/inbox")
+def list_inbox(
+    request: Request,
+    session: SessionDep,
+    status: Literal["pending", "applied", "failed", "duplicate"] | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    format: Format = None,
+) -> Response:
+    """Webhook deliveries received, newest first; failed ones keep their error."""
+    pos = read_cursor(cursor, id=int)
+    rows = q.inbox_events(session, status, pos["id"] if pos else None, check_limit(limit) + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    data = [
+        {
+            "id": e.id,
+            "source": n,
+            "delivery_id": e.delivery_id,
+            "event_type": e.event_type,
+            "item_key": e.item_key,
+            "revision": e.revision,
+            "status": e.status,
+            "error": e.error,
+            "received_at": _iso(e.received_at),
+            "processed_at": _iso(e.processed_at),
+        }
+        for e, n in rows
+    ]
+    return list_response(request, data, encode_cursor({"id": rows[-1][0].id}) if more else None)

@@ -1,0 +1,148 @@
+"""Scheduled pulls and the inbox worker, inside the service process.
+
+APScheduler runs each source's incremental pull on its interval and a full reconciliation
+on its cron; a database lease makes each run happen on exactly one replica. The inbox worker
+is a thread woken by the webhook receiver, so a pushed change is applied within moments.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from art.config import SourceConfig, TrainyardConfig
+from connectors.base import Connector, make_connector
+from sync.apply import BatchApplier
+from sync.inbox import InboxWorker
+from sync.lease import holder_id, release, try_acquire
+from sync.runner import PullResult, PullRunner, source_row
+
+log = logging.getLogger(__name__)
+LEASE_TTL = timedelta(minutes=30)
+
+
+def run_leased_pull(
+    sessions: sessionmaker[Session],
+    config: TrainyardConfig,
+    source: SourceConfig,
+    full: bool,
+    holder: str,
+    connector: Connector | None = None,
+) -> PullResult | None:
+    """Run one pull unless another replica holds the source's lease; None when skipped."""
+    name = f"pull:{source.name}"
+    if not try_acquire(sessions, name, holder, LEASE_TTL):
+        log.info("pull of %s skipped: another replica holds the lease", source.name)
+        return None
+    runner = PullRunner(sessions, config, source, connector=connector)
+
+    def renew(*_: object) -> None:
+        # renewed as batches land: a long pull keeps its lease, a dead one loses it by expiry
+        try_acquire(sessions, name, holder, LEASE_TTL)
+
+    try:
+        return runner.run(full=full, on_batch=renew)
+    finally:
+        runner.close()
+        release(sessions, name, holder)
+
+
+class SyncService:
+    """Owns the scheduler and the inbox workers of one process."""
+
+    def __init__(self, sessions: sessionmaker[Session], config: TrainyardConfig) -> None:
+        self.sessions = sessions
+        self.config = config
+        self.holder = holder_id()
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self.workers: dict[str, InboxWorker] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        for source in config.sources:
+            self.workers[source.name] = self._worker(source)
+
+    def _worker(self, source: SourceConfig) -> InboxWorker:
+        with self.sessions() as session:
+            row = source_row(session, source.name)
+            source_id, art_id = row.id, row.art_id
+        assert art_id is not None
+        art_cfg = self.config.art(source.art)
+        return InboxWorker(
+            self.sessions,
+            source_id,
+            BatchApplier(source_id, art_id, art_cfg),
+            lambda: make_connector(source, list(art_cfg.pis)),
+        )
+
+    def start(self, schedule: bool = True) -> None:
+        """Start inbox workers, and (``schedule``) the periodic pulls."""
+        if schedule:
+            for source in self.config.sources:
+                self.scheduler.add_job(
+                    run_leased_pull,
+                    IntervalTrigger(minutes=source.incremental_every_minutes),
+                    args=[self.sessions, self.config, source, False, self.holder],
+                    id=f"incremental:{source.name}",
+                    max_instances=1,
+                    coalesce=True,
+                )
+                self.scheduler.add_job(
+                    run_leased_pull,
+                    CronTrigger.from_crontab(source.full_cron, timezone="UTC"),
+                    args=[self.sessions, self.config, source, True, self.holder],
+                    id=f"full:{source.name}",
+                    max_instances=1,
+                    coalesce=True,
+                )
+            self.scheduler.start()
+        for name, worker in self.workers.items():
+            thread = threading.Thread(
+                target=self._drain, args=(worker,), name=f"inbox:{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _drain(self, worker: InboxWorker) -> None:
+        """Apply events as they arrive: woken by the receiver, polling as a fallback."""
+        while not self._stop.is_set():
+            try:
+                while worker.process_pending():
+                    pass
+            except Exception:  # the loop must survive a broken database moment
+                log.exception("inbox worker error")
+            worker.wake.wait(timeout=1.0)
+            worker.wake.clear()
+
+    def notify(self, source: str) -> None:
+        """A webhook was stored for ``source``: wake its worker now."""
+        worker = self.workers.get(source)
+        if worker is not None:
+            worker.wake.set()
+
+    def trigger(self, source: SourceConfig, full: bool) -> threading.Thread:
+        """Run a pull of ``source`` now in a background thread (the admin endpoint)."""
+        thread = threading.Thread(
+            target=run_leased_pull,
+            args=(self.sessions, self.config, source, full, self.holder),
+            name=f"pull:{source.name}",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+        for worker in self.workers.values():
+            worker.wake.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for worker in self.workers.values():
+            worker.close()
