@@ -30,7 +30,7 @@ def insert_ignore(
             stmt = _insert(session, table).values(list(chunk))
             stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
             # RETURNING counts what was inserted on both backends (psycopg's rowcount is -1)
-            pk = next(iter(table.__table__.primary_key.columns))
+            pk = next(iter(table.__mapper__.primary_key))
             inserted += len(session.execute(stmt.returning(pk)).all())
     return inserted
 

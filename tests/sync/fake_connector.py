@@ -6,14 +6,13 @@ Connector fidelity to real trackers is tested in tests/connectors against the si
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-import json
 from typing import ClassVar
 
 from art.errors import BadPayload
-
 from art.records import (
     ChangeRecord,
     IterationRecord,
