@@ -1,0 +1,257 @@
+"""Raw data for BI tools (API.md "Raw data"): items, changes, links; paged, incremental."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.deps import ReadScope, SessionDep
+from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
+from app.render import list_response
+from art import item_queries as q
+from art import structure_queries as sq
+from art.errors import BadRequest, NotFound
+from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+
+router = APIRouter(prefix="/api/v1", tags=["raw data (BI)"], dependencies=[ReadScope])
+Limit = Annotated[int, Query(description="page size, 1-1000")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Format = Annotated[str | None, Query(pattern="^(json|csv)$")]
+Since = Annotated[
+    datetime | None,
+    Query(description="only rows Trainyard changed at or after this time (ISO 8601)"),
+]
+
+ITEM_COLUMNS = [
+    "key",
+    "source",
+    "art",
+    "title",
+    "item_type",
+    "level",
+    "work_type",
+    "status",
+    "status_category",
+    "team",
+    "iteration",
+    "pi",
+    "parent",
+    "story_points",
+    "business_value",
+    "target_date",
+    "flagged",
+    "created_at",
+    "updated_at",
+    "deleted",
+    "synced_at",
+]
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _since(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise BadRequest(
+            "updated_since needs a UTC offset, e.g. 2026-01-05T00:00:00Z", parameter="updated_since"
+        )
+    return value
+
+
+def _position(cursor: str | None) -> tuple[datetime, int] | None:
+    pos = read_cursor(cursor, at=str, id=int)
+    if pos is None:
+        return None
+    try:
+        return datetime.fromisoformat(pos["at"]), pos["id"]
+    except ValueError:
+        raise BadRequest("cursor is not a cursor this API issued", parameter="cursor") from None
+
+
+def _next(rows: list[Any], limit: int, at: str) -> str | None:
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1][0]
+    return encode_cursor({"at": getattr(last, at).isoformat(), "id": last.id})
+
+
+def _art_id(session: SessionDep, art: str | None) -> int | None:
+    if art is None:
+        return None
+    try:
+        return sq.art_by_name(session, art).id
+    except NotFound as exc:
+        raise BadRequest(str(exc), parameter="art") from None
+
+
+@router.get("/items")
+def list_items(
+    request: Request,
+    session: SessionDep,
+    art: str | None = None,
+    team: str | None = None,
+    pi: str | None = None,
+    level: Level | None = None,
+    work_type: WorkType | None = None,
+    status_category: StatusCategory | None = None,
+    updated_since: Since = None,
+    include_deleted: Annotated[
+        bool | None, Query(description="default: true with updated_since, else false")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    format: Format = None,
+) -> Response:
+    """Work items, ordered by when Trainyard last changed them; deleted ones are flagged so an
+    incremental load learns of deletions."""
+    art_id = _art_id(session, art)
+    team_id = q.team_id(session, art_id, team) if team is not None else None
+    if team is not None and team_id is None:
+        raise BadRequest(f"no team named '{team}'", parameter="team")
+    pi_id = q.pi_id(session, art_id, pi) if pi is not None else None
+    if pi is not None and pi_id is None:
+        raise BadRequest(f"no PI named '{pi}'", parameter="pi")
+    since = _since(updated_since)
+    f = q.ItemFilter(
+        art_id=art_id,
+        team_id=team_id,
+        pi_id=pi_id,
+        level=level.value if level else None,
+        work_type=work_type.value if work_type else None,
+        status_category=status_category.value if status_category else None,
+        updated_since=since,
+        include_deleted=include_deleted if include_deleted is not None else since is not None,
+    )
+    rows = q.items(session, f, _position(cursor), check_limit(limit) + 1)
+    data = [
+        {
+            "key": w.key,
+            "source": source,
+            "art": art_name,
+            "title": w.title,
+            "item_type": w.item_type,
+            "level": w.level,
+            "work_type": w.work_type,
+            "status": w.status,
+            "status_category": w.status_category,
+            "team": team_name,
+            "iteration": iteration,
+            "pi": pi_name,
+            "parent": w.parent_key,
+            "story_points": w.story_points,
+            "business_value": w.business_value,
+            "target_date": _iso(w.target_date),
+            "flagged": w.flagged,
+            "created_at": _iso(w.created_at),
+            "updated_at": _iso(w.updated_at),
+            "deleted": w.deleted,
+            "synced_at": _iso(w.synced_at),
+        }
+        for w, source, team_name, iteration, pi_name, art_name in rows[:limit]
+    ]
+    return list_response(request, data, _next(rows, limit, "synced_at"), ITEM_COLUMNS)
+
+
+@router.get("/changes")
+def list_changes(
+    request: Request,
+    session: SessionDep,
+    art: str | None = None,
+    field: ChangeField | None = None,
+    updated_since: Since = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    format: Format = None,
+) -> Response:
+    """Status, iteration, points and flagged history, ordered by when Trainyard stored it."""
+    rows = q.changes(
+        session,
+        _art_id(session, art),
+        field.value if field else None,
+        _since(updated_since),
+        _position(cursor),
+        check_limit(limit) + 1,
+    )
+    data = [
+        {
+            "key": key,
+            "source": source,
+            "field": c.field,
+            "from": c.from_value,
+            "to": c.to_value,
+            "from_category": c.from_category,
+            "to_category": c.to_category,
+            "at": _iso(c.at),
+            "author": c.author,
+            "recorded_at": _iso(c.recorded_at),
+        }
+        for c, key, source in rows[:limit]
+    ]
+    columns = [
+        "key",
+        "source",
+        "field",
+        "from",
+        "to",
+        "from_category",
+        "to_category",
+        "at",
+        "author",
+        "recorded_at",
+    ]
+    return list_response(request, data, _next(rows, limit, "recorded_at"), columns)
+
+
+@router.get("/links")
+def list_links(
+    request: Request,
+    session: SessionDep,
+    art: str | None = None,
+    kind: LinkKind | None = None,
+    cross_team: bool | None = None,
+    updated_since: Since = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    format: Format = None,
+) -> Response:
+    """Links between items with both ends' teams; `cross_team=true` keeps dependencies
+    between different teams."""
+    rows = q.links(
+        session,
+        _art_id(session, art),
+        kind.value if kind else None,
+        cross_team,
+        _since(updated_since),
+        _position(cursor),
+        check_limit(limit) + 1,
+    )
+    data = [
+        {
+            "from": lk.from_key,
+            "to": lk.to_key,
+            "kind": lk.kind,
+            "tracker_type": lk.tracker_type,
+            "source": source,
+            "from_team": from_team,
+            "to_team": to_team,
+            "cross_team": None if from_team is None or to_team is None else from_team != to_team,
+            "recorded_at": _iso(lk.recorded_at),
+        }
+        for lk, source, from_team, to_team, _art in rows[:limit]
+    ]
+    columns = [
+        "from",
+        "to",
+        "kind",
+        "tracker_type",
+        "source",
+        "from_team",
+        "to_team",
+        "cross_team",
+        "recorded_at",
+    ]
+    return list_response(request, data, _next(rows, limit, "recorded_at"), columns)

@@ -1,0 +1,148 @@
+"""Set-based queries behind the BI lists: items, changes and links, keyset-paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Executable, and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from art.models import ART, PI, Change, Iteration, Link, Source, Team, WorkItem
+
+Position = tuple[datetime, int]
+S = TypeVar("S", bound=Executable)
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    art_id: int | None = None
+    team_id: int | None = None
+    pi_id: int | None = None
+    level: str | None = None
+    work_type: str | None = None
+    status_category: str | None = None
+    updated_since: datetime | None = None
+    include_deleted: bool = False
+
+
+def _after(stmt: S, ts: Any, id_: Any, after: Position | None) -> S:
+    if after is None:
+        return stmt
+    cond = or_(ts > after[0], and_(ts == after[0], id_ > after[1]))
+    return stmt.where(cond)  # type: ignore[attr-defined,no-any-return]
+
+
+def items(session: Session, f: ItemFilter, after: Position | None, limit: int) -> list[Any]:
+    """Items ordered by (synced_at, id): a BI tool's incremental load never misses a row."""
+    stmt = (
+        select(
+            WorkItem,
+            Source.name.label("source"),
+            Team.name.label("team"),
+            Iteration.name.label("iteration"),
+            PI.name.label("pi"),
+            ART.name.label("art"),
+        )
+        .join(Source, Source.id == WorkItem.source_id)
+        .join(ART, ART.id == WorkItem.art_id)
+        .outerjoin(Team, Team.id == WorkItem.team_id)
+        .outerjoin(Iteration, Iteration.id == WorkItem.iteration_id)
+        .outerjoin(PI, PI.id == WorkItem.pi_id)
+    )
+    conditions = {
+        WorkItem.art_id: f.art_id,
+        WorkItem.team_id: f.team_id,
+        WorkItem.pi_id: f.pi_id,
+        WorkItem.level: f.level,
+        WorkItem.work_type: f.work_type,
+        WorkItem.status_category: f.status_category,
+    }
+    for column, value in conditions.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.updated_since is not None:
+        stmt = stmt.where(WorkItem.synced_at >= f.updated_since)
+    if not f.include_deleted:
+        stmt = stmt.where(WorkItem.deleted.is_(False))
+    stmt = _after(stmt, WorkItem.synced_at, WorkItem.id, after)
+    return list(session.execute(stmt.order_by(WorkItem.synced_at, WorkItem.id).limit(limit)))
+
+
+def changes(
+    session: Session,
+    art_id: int | None,
+    field: str | None,
+    updated_since: datetime | None,
+    after: Position | None,
+    limit: int,
+) -> list[Any]:
+    """History rows ordered by (recorded_at, id), with their item's key and source."""
+    stmt = (
+        select(Change, WorkItem.key, Source.name.label("source"))
+        .join(WorkItem, WorkItem.id == Change.work_item_id)
+        .join(Source, Source.id == WorkItem.source_id)
+    )
+    if art_id is not None:
+        stmt = stmt.where(WorkItem.art_id == art_id)
+    if field is not None:
+        stmt = stmt.where(Change.field == field)
+    if updated_since is not None:
+        stmt = stmt.where(Change.recorded_at >= updated_since)
+    stmt = _after(stmt, Change.recorded_at, Change.id, after)
+    return list(session.execute(stmt.order_by(Change.recorded_at, Change.id).limit(limit)))
+
+
+def links(
+    session: Session,
+    art_id: int | None,
+    kind: str | None,
+    cross_team: bool | None,
+    updated_since: datetime | None,
+    after: Position | None,
+    limit: int,
+) -> list[Any]:
+    """Links with both ends' teams (when stored), ordered by (recorded_at, id)."""
+    a, b = aliased(WorkItem), aliased(WorkItem)
+    ta, tb = aliased(Team), aliased(Team)
+    stmt = (
+        select(
+            Link,
+            Source.name.label("source"),
+            ta.name.label("from_team"),
+            tb.name.label("to_team"),
+            a.art_id.label("from_art"),
+        )
+        .join(Source, Source.id == Link.source_id)
+        .outerjoin(a, and_(a.source_id == Link.source_id, a.key == Link.from_key))
+        .outerjoin(b, and_(b.source_id == Link.source_id, b.key == Link.to_key))
+        .outerjoin(ta, ta.id == a.team_id)
+        .outerjoin(tb, tb.id == b.team_id)
+    )
+    if art_id is not None:
+        stmt = stmt.where(Source.art_id == art_id)
+    if kind is not None:
+        stmt = stmt.where(Link.kind == kind)
+    if cross_team is True:
+        stmt = stmt.where(a.team_id.is_not(None), b.team_id.is_not(None), a.team_id != b.team_id)
+    elif cross_team is False:
+        stmt = stmt.where(a.team_id == b.team_id)
+    if updated_since is not None:
+        stmt = stmt.where(Link.recorded_at >= updated_since)
+    stmt = _after(stmt, Link.recorded_at, Link.id, after)
+    return list(session.execute(stmt.order_by(Link.recorded_at, Link.id).limit(limit)))
+
+
+def team_id(session: Session, art_id: int | None, name: str) -> int | None:
+    stmt = select(Team.id).where(Team.name == name)
+    if art_id is not None:
+        stmt = stmt.where(Team.art_id == art_id)
+    return session.scalars(stmt).first()
+
+
+def pi_id(session: Session, art_id: int | None, name: str) -> int | None:
+    stmt = select(PI.id).where(PI.name == name)
+    if art_id is not None:
+        stmt = stmt.where(PI.art_id == art_id)
+    return session.scalars(stmt).first()

@@ -1,0 +1,129 @@
+"""BI lists: items, changes, links; filters, incremental loads, paging, CSV, bad parameters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sync.runner import PullRunner
+from sync.structure import apply_config
+from tests.conftest import bearer
+from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
+from tests.sync.test_pull import CONFIG
+
+
+@pytest.fixture
+def loaded(client: TestClient) -> tuple[TestClient, list[FakeItem]]:
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(8)
+    PullRunner(state.sessions, CONFIG, CONFIG.source("fake"), FakeConnector(items)).run()
+    return client, items
+
+
+def test_items_filtered_by_team_and_category(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    client, items = loaded
+    h = bearer(tokens["read"])
+    body = client.get("/api/v1/items?art=Phoenix&team=Red&status_category=done", headers=h).json()
+    expected = sorted(i.key for i in items if i.team == "Red" and i.status == "Done")
+    assert sorted(r["key"] for r in body["data"]) == expected == ["PHX-1", "PHX-5"]
+    row = next(r for r in body["data"] if r["key"] == "PHX-1")
+    assert {
+        k: row[k]
+        for k in ("source", "art", "team", "iteration", "pi", "status", "story_points", "deleted")
+    } == {
+        "source": "fake",
+        "art": "Phoenix",
+        "team": "Red",
+        "iteration": "Sprint 1",
+        "pi": "PI 26.1",
+        "status": "Done",
+        "story_points": 3.0,
+        "deleted": False,
+    }
+
+
+def test_items_page_through_every_row_once(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    client, items = loaded
+    h = bearer(tokens["read"])
+    seen, url = [], "/api/v1/items?limit=3"
+    while url:
+        resp = client.get(url, headers=h)
+        body = resp.json()
+        seen += [r["key"] for r in body["data"]]
+        url = f"/api/v1/items?limit=3&cursor={body['next_cursor']}" if body["next_cursor"] else ""
+    assert sorted(seen) == sorted(i.key for i in items)
+    assert len(seen) == len(set(seen)) == 8
+
+
+def test_updated_since_returns_only_what_changed_later(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    client, items = loaded
+    h = bearer(tokens["read"])
+    first = client.get("/api/v1/items", headers=h).json()["data"]
+    mark = max(r["synced_at"] for r in first)
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    items[2].move("Done", T0 + timedelta(days=8))
+    PullRunner(state.sessions, CONFIG, CONFIG.source("fake"), FakeConnector(items)).run()
+    later = client.get("/api/v1/items", headers=h, params={"updated_since": mark}).json()["data"]
+    # updated_since is inclusive: the rows stamped at `mark` come back, plus the changed one
+    at_mark = [r["key"] for r in first if r["synced_at"] == mark]
+    assert sorted(r["key"] for r in later) == sorted({*at_mark, "PHX-3"})
+    assert len(at_mark) < len(first)
+    changes = client.get(
+        "/api/v1/changes?field=status", headers=h, params={"updated_since": mark}
+    ).json()["data"]
+    assert [(c["key"], c["from"], c["to"]) for c in changes if c["key"] == "PHX-3"] == [
+        ("PHX-3", "In Progress", "Done")
+    ]
+
+
+def test_links_cross_team_and_csv(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    client, _ = loaded
+    h = bearer(tokens["read"])
+    resp = client.get("/api/v1/links?cross_team=true&format=csv", headers=h)
+    assert resp.headers["content-type"] == "text/csv; charset=utf-8"
+    lines = resp.text.splitlines()
+    assert lines[0] == "from,to,kind,tracker_type,source,from_team,to_team,cross_team,recorded_at"
+    assert [line.split(",")[:8] for line in lines[1:]] == [
+        ["PHX-1", "PHX-2", "blocks", "Blocks", "fake", "Red", "Blue", "true"],
+        ["PHX-4", "PHX-5", "blocks", "Blocks", "fake", "Blue", "Red", "true"],
+        ["PHX-7", "PHX-8", "blocks", "Blocks", "fake", "Red", "Blue", "true"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "parameter"),
+    [
+        ("/api/v1/items?team=Purple", 400, "team"),
+        ("/api/v1/items?pi=PI%209.9", 400, "pi"),
+        ("/api/v1/items?art=Dragon", 400, "art"),
+        ("/api/v1/items?level=saga", 422, "level"),
+        ("/api/v1/items?updated_since=yesterday", 422, "updated_since"),
+        ("/api/v1/items?updated_since=2026-01-05T00:00:00", 400, "updated_since"),
+        ("/api/v1/changes?cursor=eyJ4IjoxfQ", 400, "cursor"),
+        ("/api/v1/links?limit=0", 400, "limit"),
+    ],
+)
+def test_bad_parameters_are_named(
+    loaded: tuple[TestClient, list[FakeItem]],
+    tokens: dict[str, str],
+    query: str,
+    status: int,
+    parameter: str,
+) -> None:
+    client, _ = loaded
+    resp = client.get(query, headers=bearer(tokens["read"]))
+    assert resp.status_code == status
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["errors"][0]["parameter"] == parameter
