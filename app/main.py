@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import configuration, problems
-from app.routes import hooks, raw, service, structure, sync_admin
+from app.routes import hooks, planning, raw, service, structure, sync_admin
 from app.settings import Settings
 from app.state import AppState
 from art.config import TrainyardConfig
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     problems.install(app)
     app.include_router(service.router)
     app.include_router(structure.router)
+    app.include_router(planning.router)
     app.include_router(raw.router)
     app.include_router(sync_admin.router)
     app.include_router(hooks.router)

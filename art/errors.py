@@ -80,3 +80,10 @@ class WebhookRejected(TrainyardError):
 
     status_code = 401
     title = "Webhook rejected"
+
+
+class Conflict(TrainyardError):
+    """The request conflicts with who owns the data (e.g. a tracker-owned objective)."""
+
+    status_code = 409
+    title = "Conflict"

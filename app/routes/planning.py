@@ -1,0 +1,266 @@
+"""PI objectives and risks kept by Trainyard (API.md "Planning data"); writes need `write`.
+
+Objectives and risks that come from a tracker are owned by it: they are listed here but
+edited in the tracker, since the next pull would overwrite an edit made here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.deps import ReadScope, SessionDep, WriteScope
+from app.render import list_response
+from art import planning_queries as q
+from art import structure_queries as sq
+from art.errors import BadRequest, Conflict, NotFound
+from art.models import ART, PI, PIObjective, Risk
+from art.outbox import emit
+from art.vocabulary import Roam
+
+router = APIRouter(prefix="/api/v1/arts/{art}/pis/{pi}", tags=["planning data"])
+BV = Annotated[int, Field(ge=1, le=10, description="planned business value, 1-10")]
+ActualBV = Annotated[int | None, Field(ge=0, le=10, description="actual business value, 0-10")]
+
+
+class ObjectiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    team: str
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    committed: bool = True
+    planned_bv: BV
+    actual_bv: ActualBV = None
+    items: list[str] = Field(default_factory=list, max_length=500)
+
+
+class ObjectivePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    team: str | None = None
+    text: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
+    committed: bool | None = None
+    planned_bv: BV | None = None
+    actual_bv: ActualBV = None
+    items: list[str] | None = Field(default=None, max_length=500)
+
+
+class RiskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    owner: str | None = None
+    team: str | None = None
+    roam: Roam = Roam.UNROAMED
+
+
+class RiskPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
+    owner: str | None = None
+    team: str | None = None
+    roam: Roam | None = None
+
+
+def _pi(session: Session, art: str, pi: str) -> tuple[ART, PI]:
+    art_row = sq.art_by_name(session, art)
+    return art_row, sq.pi_by_name(session, art_row.id, pi)
+
+
+def _team_id(session: Session, art_id: int, name: str | None) -> int | None:
+    if name is None:
+        return None
+    team = q.team_by_name(session, art_id, name)
+    if team is None:
+        raise BadRequest(f"no team named '{name}' in this ART", parameter="team")
+    return team.id
+
+
+def _bump(session: Session, art_id: int) -> None:
+    session.execute(update(ART).where(ART.id == art_id).values(data_version=ART.data_version + 1))
+
+
+def _objective_out(o: PIObjective, team: str | None, source: str | None, pi: str) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "pi": pi,
+        "team": team,
+        "text": o.text,
+        "committed": o.committed,
+        "planned_bv": o.planned_bv,
+        "actual_bv": o.actual_bv,
+        "items": list(o.items or []),
+        "origin": "tracker" if o.source_id else "api",
+        "source": source,
+        "key": o.key,
+        "updated_at": o.updated_at.isoformat(),
+    }
+
+
+def _risk_out(r: Risk, team: str | None, source: str | None, pi: str) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "pi": pi,
+        "team": team,
+        "text": r.text,
+        "owner": r.owner,
+        "roam": r.roam,
+        "origin": "tracker" if r.source_id else "api",
+        "source": source,
+        "key": r.key,
+        "updated_at": r.updated_at.isoformat(),
+    }
+
+
+def _owned_here(row: PIObjective | Risk, what: str) -> None:
+    if row.source_id is not None:
+        raise Conflict(f"{what} {row.id} comes from tracker item {row.key}: edit it there")
+
+
+@router.get("/objectives", dependencies=[ReadScope])
+def list_objectives(request: Request, art: str, pi: str, session: SessionDep) -> Response:
+    """The PI's objectives, from the trackers and entered here, with their business value."""
+    _, pi_row = _pi(session, art, pi)
+    data = [_objective_out(o, t, s, pi_row.name) for o, t, s in q.objectives(session, pi_row.id)]
+    return list_response(request, data, None)
+
+
+@router.post("/objectives", status_code=201, dependencies=[WriteScope])
+def create_objective(art: str, pi: str, body: ObjectiveIn, session: SessionDep) -> JSONResponse:
+    """Enter a PI objective (typically during PI planning)."""
+    art_row, pi_row = _pi(session, art, pi)
+    row = PIObjective(
+        art_id=art_row.id,
+        pi_id=pi_row.id,
+        team_id=_team_id(session, art_row.id, body.team),
+        source_id=None,
+        key=None,
+        text=body.text,
+        committed=body.committed,
+        planned_bv=body.planned_bv,
+        actual_bv=body.actual_bv,
+        items=body.items,
+        deleted=False,
+        updated_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    out = _objective_out(row, body.team, None, pi_row.name)
+    emit(session, "objective.changed", {"change": "created", "objective": out})
+    _bump(session, art_row.id)
+    return JSONResponse(out, status_code=201)
+
+
+@router.patch("/objectives/{objective_id}", dependencies=[WriteScope])
+def patch_objective(
+    art: str, pi: str, objective_id: int, body: ObjectivePatch, session: SessionDep
+) -> JSONResponse:
+    """Change an objective; scoring it means setting `actual_bv` after the PI."""
+    art_row, pi_row = _pi(session, art, pi)
+    row = q.objective(session, pi_row.id, objective_id)
+    if row is None:
+        raise NotFound(f"no objective {objective_id} in {pi_row.name}")
+    _owned_here(row, "objective")
+    fields = body.model_dump(exclude_unset=True)
+    if "team" in fields:
+        row.team_id = _team_id(session, art_row.id, fields.pop("team"))
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = datetime.now(UTC)
+    session.flush()
+    team = next((t for o, t, _ in q.objectives(session, pi_row.id) if o.id == row.id), None)
+    out = _objective_out(row, team, None, pi_row.name)
+    emit(session, "objective.changed", {"change": "updated", "objective": out})
+    _bump(session, art_row.id)
+    return JSONResponse(out)
+
+
+@router.delete("/objectives/{objective_id}", status_code=204, dependencies=[WriteScope])
+def delete_objective(art: str, pi: str, objective_id: int, session: SessionDep) -> Response:
+    """Remove an objective entered here."""
+    art_row, pi_row = _pi(session, art, pi)
+    row = q.objective(session, pi_row.id, objective_id)
+    if row is None:
+        raise NotFound(f"no objective {objective_id} in {pi_row.name}")
+    _owned_here(row, "objective")
+    row.deleted = True
+    row.updated_at = datetime.now(UTC)
+    emit(session, "objective.changed", {"change": "deleted", "objective": {"id": row.id}})
+    _bump(session, art_row.id)
+    return Response(status_code=204)
+
+
+@router.get("/risks", dependencies=[ReadScope])
+def list_risks(request: Request, art: str, pi: str, session: SessionDep) -> Response:
+    """The PI's risks with their ROAM state."""
+    _, pi_row = _pi(session, art, pi)
+    data = [_risk_out(r, t, s, pi_row.name) for r, t, s in q.risks(session, pi_row.id)]
+    return list_response(request, data, None)
+
+
+@router.post("/risks", status_code=201, dependencies=[WriteScope])
+def create_risk(art: str, pi: str, body: RiskIn, session: SessionDep) -> JSONResponse:
+    """Record a PI risk."""
+    art_row, pi_row = _pi(session, art, pi)
+    row = Risk(
+        art_id=art_row.id,
+        pi_id=pi_row.id,
+        team_id=_team_id(session, art_row.id, body.team),
+        source_id=None,
+        key=None,
+        text=body.text,
+        owner=body.owner,
+        roam=body.roam.value,
+        deleted=False,
+        updated_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    out = _risk_out(row, body.team, None, pi_row.name)
+    emit(session, "risk.changed", {"change": "created", "risk": out})
+    _bump(session, art_row.id)
+    return JSONResponse(out, status_code=201)
+
+
+@router.patch("/risks/{risk_id}", dependencies=[WriteScope])
+def patch_risk(
+    art: str, pi: str, risk_id: int, body: RiskPatch, session: SessionDep
+) -> JSONResponse:
+    """Change a risk, typically its ROAM state."""
+    art_row, pi_row = _pi(session, art, pi)
+    row = q.risk(session, pi_row.id, risk_id)
+    if row is None:
+        raise NotFound(f"no risk {risk_id} in {pi_row.name}")
+    _owned_here(row, "risk")
+    fields = body.model_dump(exclude_unset=True)
+    if "team" in fields:
+        row.team_id = _team_id(session, art_row.id, fields.pop("team"))
+    if "roam" in fields and fields["roam"] is not None:
+        fields["roam"] = fields["roam"].value
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = datetime.now(UTC)
+    session.flush()
+    team = next((t for r, t, _ in q.risks(session, pi_row.id) if r.id == row.id), None)
+    out = _risk_out(row, team, None, pi_row.name)
+    emit(session, "risk.changed", {"change": "updated", "risk": out})
+    _bump(session, art_row.id)
+    return JSONResponse(out)
+
+
+@router.delete("/risks/{risk_id}", status_code=204, dependencies=[WriteScope])
+def delete_risk(art: str, pi: str, risk_id: int, session: SessionDep) -> Response:
+    """Remove a risk entered here."""
+    art_row, pi_row = _pi(session, art, pi)
+    row = q.risk(session, pi_row.id, risk_id)
+    if row is None:
+        raise NotFound(f"no risk {risk_id} in {pi_row.name}")
+    _owned_here(row, "risk")
+    row.deleted = True
+    row.updated_at = datetime.now(UTC)
+    emit(session, "risk.changed", {"change": "deleted", "risk": {"id": row.id}})
+    _bump(session, art_row.id)
+    return Response(status_code=204)
