@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import configuration, problems
-from app.routes import hooks, planning, raw, service, structure, sync_admin
+from app.outgoing.service import OutgoingService
+from app.routes import hooks, planning, raw, service, structure, subscriptions, sync_admin
 from app.settings import Settings
 from app.state import AppState
 from art.config import TrainyardConfig
@@ -46,10 +47,14 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
         sync = SyncService(state.sessions, state.config)
         state.extras["sync"] = sync
         sync.start(schedule=settings.scheduler)
+        outgoing = OutgoingService(state.sessions, settings)
+        state.extras["outgoing"] = outgoing
+        outgoing.start()
         log.info("Trainyard ready on %s", settings.database_url)
         try:
             yield
         finally:
+            outgoing.stop()
             sync.stop()
             for _, connector in state.extras.get("hook_connectors", {}).values():
                 connector.close()
@@ -62,5 +67,6 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     app.include_router(planning.router)
     app.include_router(raw.router)
     app.include_router(sync_admin.router)
+    app.include_router(subscriptions.router)
     app.include_router(hooks.router)
     return app

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     scheduler: bool = True
     webhook_max_body_bytes: int = 1_048_576
     webhook_allow_private_urls: bool = False
+    webhook_allow_loopback: bool = False
+    webhook_retry_scale: float = 1.0  # multiplies the retry schedule (tests shrink it)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_starttls: bool = False

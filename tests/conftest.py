@@ -156,3 +156,14 @@ def tokens(client: TestClient) -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def tokens_live(live: TestClient) -> dict[str, str]:
+    """Tokens for a test's own ``live`` app fixture."""
+    state = live.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as session, session.begin():
+        return {
+            scope: create_token(session, f"live-{scope}", [scope])
+            for scope in ("read", "write", "admin")
+        }

@@ -1,0 +1,134 @@
+"""Outgoing webhooks end to end: a real receiver on loopback verifies Standard Webhooks
+signatures and sees retries after answering 500 twice; SSRF targets are refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request, Response
+from fastapi.testclient import TestClient
+from standardwebhooks.webhooks import Webhook
+
+from app.main import create_app
+from app.settings import Settings
+from art.config import TrainyardConfig
+from connectors.simulators.server import serve
+from tests.conftest import bearer
+
+
+class Receiver:
+    """A webhook endpoint that fails the first ``failures`` requests."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.app = FastAPI()
+
+        @self.app.post("/hook")
+        async def hook(request: Request) -> Response:
+            self.requests.append((dict(request.headers), await request.body()))
+            return Response(status_code=500 if len(self.requests) <= self.failures else 204)
+
+
+def wait_for(predicate: object, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def live(store_url: str, app_config: TrainyardConfig, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=store_url,
+        scheduler=False,
+        webhook_allow_loopback=True,
+        webhook_retry_scale=0.0005,
+        data_dir=tmp_path,
+    )
+    with TestClient(create_app(settings, app_config)) as client:
+        yield client
+
+
+def test_signed_delivery_with_retries(live: TestClient, tokens_live: dict[str, str]) -> None:
+    receiver = Receiver(failures=2)
+    with serve(receiver.app) as base:
+        admin = bearer(tokens_live["admin"])
+        sub = live.post(
+            "/api/v1/subscriptions",
+            headers=admin,
+            json={"url": f"{base}/hook", "events": ["objective.changed"]},
+        ).json()
+        assert sub["secret"].startswith("whsec_")
+        made = live.post(
+            "/api/v1/arts/Phoenix/pis/PI 26.1/objectives",
+            headers=admin,
+            json={"team": "Blue", "text": "Ship SSO", "planned_bv": 5},
+        ).json()
+        wait_for(lambda: len(receiver.requests) >= 3)
+    headers, body = receiver.requests[-1]
+    payload = Webhook(sub["secret"]).verify(body, headers)
+    assert payload["type"] == "objective.changed"
+    assert payload["data"]["objective"]["id"] == made["id"]
+    # the three attempts carried the same message id (receivers dedupe on it)
+    assert len({h["webhook-id"] for h, _ in receiver.requests}) == 1
+    url = f"/api/v1/subscriptions/{sub['id']}/deliveries"
+    wait_for(lambda: live.get(url, headers=admin).json()["data"][0]["status"] == "delivered")
+    deliveries = live.get(url, headers=admin).json()["data"]
+    assert [(d["status"], d["attempts"]) for d in deliveries] == [("delivered", 3)]
+    assert [a["status_code"] for a in deliveries[0]["log"]] == [500, 500, 204]
+    with pytest.raises(Exception, match="No matching signature found"):
+        Webhook("whsec_" + "A" * 32).verify(body, headers)
+
+
+def test_redeliver_sends_again(live: TestClient, tokens_live: dict[str, str]) -> None:
+    receiver = Receiver(failures=0)
+    with serve(receiver.app) as base:
+        admin = bearer(tokens_live["admin"])
+        sub = live.post(
+            "/api/v1/subscriptions", headers=admin, json={"url": f"{base}/hook", "events": ["*"]}
+        ).json()
+        ping = live.post(f"/api/v1/subscriptions/{sub['id']}/test", headers=admin).json()
+        wait_for(lambda: len(receiver.requests) == 1)
+        live.post(f"/api/v1/deliveries/{ping['delivery_id']}/redeliver", headers=admin)
+        wait_for(lambda: len(receiver.requests) == 2)
+    assert [Webhook(sub["secret"]).verify(b, h)["type"] for h, b in receiver.requests] == [
+        "ping",
+        "ping",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:9/hook", "loopback address 127.0.0.1"),
+        ("http://10.1.2.3/hook", "private address 10.1.2.3"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254, a link-local"),
+        ("ftp://example.com/x", "url must be an absolute http(s) URL"),
+    ],
+)
+def test_ssrf_targets_are_refused(
+    client: TestClient, tokens: dict[str, str], url: str, reason: str
+) -> None:
+    resp = client.post(
+        "/api/v1/subscriptions",
+        headers=bearer(tokens["admin"]),
+        json={"url": url, "events": ["sync.completed"]},
+    )
+    assert resp.status_code == 400
+    assert resp.json()["errors"][0]["parameter"] == "url"
+    assert reason in resp.json()["detail"]
+
+
+def test_unknown_event_type_is_named(client: TestClient, tokens: dict[str, str]) -> None:
+    resp = client.post(
+        "/api/v1/subscriptions",
+        headers=bearer(tokens["admin"]),
+        json={"url": "https://example.com/h", "events": ["item.exploded"]},
+    )
+    assert resp.status_code == 400
+    assert resp.json()["errors"][0]["parameter"] == "events"
