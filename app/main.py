@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 from app import configuration, problems
 from app.outgoing.service import OutgoingService
-from app.routes import hooks, planning, raw, service, structure, subscriptions, sync_admin
+from app.routes import (
+    hooks,
+    planning,
+    prometheus,
+    raw,
+    service,
+    structure,
+    subscriptions,
+    sync_admin,
+)
 from app.settings import Settings
 from app.state import AppState
 from art.config import TrainyardConfig
@@ -63,6 +72,7 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     app = FastAPI(title="Trainyard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
     app.include_router(service.router)
+    app.include_router(prometheus.router)
     app.include_router(structure.router)
     app.include_router(planning.router)
     app.include_router(raw.router)
