@@ -1,0 +1,267 @@
+"""One function per chart, each taking the report exactly as the API serves it.
+
+Drawing from the API's own JSON means a chart can never show a figure the report does not.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from datetime import date, datetime
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from app.charts.palette import CATEGORY_COLOURS, team_colours
+
+plt.rcParams.update(
+    {
+        "figure.figsize": (9, 4.8),
+        "figure.dpi": 100,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "font.size": 10,
+        "axes.titlesize": 13,
+        "axes.titleweight": "bold",
+        "svg.fonttype": "none",
+    }
+)
+
+
+def _nums(values: list[date] | list[datetime]) -> list[float]:
+    """Matplotlib's date numbers: typed plotting calls take floats."""
+    return [float(x) for x in mdates.date2num(values)]  # type: ignore[no-untyped-call]
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value[:10])
+
+
+def _finish(
+    fig: Figure, ax: Any, title: str, xlabel: str, ylabel: str, dates: bool = True
+) -> Figure:
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if dates:
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=10))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    fig.tight_layout()
+    return fig
+
+
+def _team_legend(ax: Any, teams: int) -> None:
+    """Team legends go under the axes: scatter dots fill the whole plot area."""
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        frameon=False,
+        ncol=min(teams, 6),
+        title="Team",
+    )
+
+
+def _empty(fig: Figure, ax: Any, title: str, message: str) -> Figure:
+    ax.set_title(title, loc="left")
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666666")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def cfd(report: dict[str, Any], title: str) -> Figure:
+    """Stacked areas, done at the bottom so the bands read in workflow order upwards."""
+    fig, ax = plt.subplots()
+    rows = report.get("data", [])
+    if not rows:
+        return _empty(fig, ax, title, "No items in this window")
+    days = _nums([_day(r["date"]) for r in rows])
+    order = [c for c in ("done", "wait", "active", "todo") if c in report["categories"]]
+    ax.stackplot(
+        days,
+        *[[r.get(c, 0) for r in rows] for c in order],
+        labels=[c.capitalize() for c in order],
+        colors=[CATEGORY_COLOURS[c] for c in order],
+        alpha=0.9,
+    )
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", frameon=False)
+    return _finish(fig, ax, title, "Date", "Items")
+
+
+def burnup(report: dict[str, Any], title: str) -> Figure:
+    fig, ax = plt.subplots()
+    rows = report.get("data", [])
+    if not rows:
+        return _empty(fig, ax, title, "The PI has not started")
+    days = _nums([_day(r["date"]) for r in rows])
+    unit = report.get("unit", "points")
+    ax.plot(days, [r["scope"] for r in rows], color="#555555", linewidth=2, label="Scope")
+    ax.plot(
+        days, [r["done"] for r in rows], color=CATEGORY_COLOURS["done"], linewidth=2.5, label="Done"
+    )
+    ax.fill_between(days, [r["done"] for r in rows], color=CATEGORY_COLOURS["done"], alpha=0.15)
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_ylim(bottom=0)
+    return _finish(fig, ax, title, "Date", unit.capitalize())
+
+
+def predictability(report: dict[str, Any], title: str) -> Figure:
+    """Per PI, one bar per team and the ART line, with the 80-100% band shaded."""
+    fig, ax = plt.subplots()
+    pis = report.get("data", [])
+    if not pis:
+        return _empty(fig, ax, title, "No PI objectives yet")
+    teams = sorted({t["team"] for p in pis for t in p.get("teams", [])})
+    colours = team_colours(teams)
+    width = 0.8 / max(len(teams), 1)
+    ax.axhspan(80, 100, color="#009E73", alpha=0.08, label="80-100% band")
+    for i, team in enumerate(teams):
+        xs, ys = [], []
+        for x, p in enumerate(pis):
+            row = next((t for t in p.get("teams", []) if t["team"] == team), None)
+            if row and row.get("predictability_pct") is not None:
+                xs.append(x - 0.4 + width * (i + 0.5))
+                ys.append(row["predictability_pct"])
+        ax.bar(xs, ys, width=width * 0.9, color=colours[team], label=team)
+    art_x = [x for x, p in enumerate(pis) if p["art"].get("predictability_pct") is not None]
+    art_y = [pis[x]["art"]["predictability_pct"] for x in art_x]
+    ax.plot(art_x, art_y, color="#000000", marker="o", linewidth=2, label="ART")
+    ax.set_xticks(range(len(pis)), [p["pi"] for p in pis])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_ylim(
+        0,
+        max(
+            [
+                120.0,
+                *art_y,
+                *[t.get("predictability_pct") or 0 for p in pis for t in p.get("teams", [])],
+            ]
+        )
+        * 1.1,
+    )
+    return _finish(fig, ax, title, "PI", "Predictability (% of planned BV)", dates=False)
+
+
+def throughput(report: dict[str, Any], title: str) -> Figure:
+    fig, ax = plt.subplots()
+    rows = report.get("data", [])
+    if not rows:
+        return _empty(fig, ax, title, "Nothing finished in this window")
+    labels = [str(r["period"]) for r in rows]
+    ax.bar(range(len(rows)), [r["items"] for r in rows], color=CATEGORY_COLOURS["done"])
+    step = max(1, len(rows) // 12)
+    ax.set_xticks(range(0, len(rows), step), labels[::step], rotation=30, ha="right")
+    interval = report.get("interval", "week")
+    return _finish(fig, ax, title, f"{interval.capitalize()} (start)", "Items done", dates=False)
+
+
+def cycle_time(report: dict[str, Any], title: str) -> Figure:
+    """Scatter of flow time by done date, coloured by team, with 50/85/95th percentile lines."""
+    fig, ax = plt.subplots()
+    rows = [r for r in report.get("data", []) if r.get("flow_time_days") is not None]
+    if not rows:
+        return _empty(fig, ax, title, "No finished items with a start")
+    colours = team_colours([r.get("team") or "No team" for r in rows])
+    for team, colour in colours.items():
+        mine = [r for r in rows if (r.get("team") or "No team") == team]
+        ax.scatter(
+            _nums([datetime.fromisoformat(r["done_at"]) for r in mine]),
+            [r["flow_time_days"] for r in mine],
+            s=22,
+            color=colour,
+            alpha=0.8,
+            label=team,
+        )
+    stats = report.get("stats", {})
+    for name, style in (("p50", ":"), ("p85", "--"), ("p95", "-.")):
+        if stats.get(name) is not None:
+            ax.axhline(stats[name], color="#444444", linestyle=style, linewidth=1)
+            ax.annotate(
+                f"{name[1:]}th: {stats[name]:.1f} d",
+                xy=(1.0, stats[name]),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+            )
+    _team_legend(ax, len(colours))
+    ax.set_ylim(bottom=0)
+    return _finish(fig, ax, title, "Done on", "Flow time (days)")
+
+
+def aging(report: dict[str, Any], title: str) -> Figure:
+    """Each item in progress as a dot at its age, per status column, with percentile lines."""
+    fig, ax = plt.subplots()
+    rows = report.get("data", [])
+    if not rows:
+        return _empty(fig, ax, title, "Nothing in progress")
+    statuses = list(dict.fromkeys(r["status"] for r in rows))
+    colours = team_colours([r.get("team") or "No team" for r in rows])
+    for team, colour in colours.items():
+        mine = [r for r in rows if (r.get("team") or "No team") == team]
+        # a small, stable horizontal spread so dots of one column do not hide each other
+        xs = [
+            statuses.index(r["status"]) + (zlib.crc32(r["key"].encode()) % 100 - 50) / 250
+            for r in mine
+        ]
+        ax.scatter(
+            xs,
+            [r["age_days"] for r in mine],
+            s=30,
+            color=colour,
+            label=team,
+            edgecolors=["#D55E00" if r.get("over_p85") else "none" for r in mine],
+        )
+    ref = report.get("reference", {})
+    for name, style in (("p50", ":"), ("p85", "--"), ("p95", "-.")):
+        if ref.get(name) is not None:
+            ax.axhline(ref[name], color="#444444", linestyle=style, linewidth=1)
+            ax.annotate(
+                f"{name[1:]}th of flow time: {ref[name]:.1f} d",
+                xy=(1.0, ref[name]),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+            )
+    ax.set_xticks(range(len(statuses)), statuses)
+    _team_legend(ax, len(colours))
+    ax.set_ylim(bottom=0)
+    return _finish(fig, ax, title, "Status", "Age (days)", dates=False)
+
+
+CHARTS = {
+    "cfd": cfd,
+    "burnup": burnup,
+    "predictability": predictability,
+    "throughput": throughput,
+    "cycle-time": cycle_time,
+    "aging": aging,
+}
+
+
+def render(fig: Figure, fmt: str) -> bytes:
+    """SVG or PNG bytes of a figure, which is closed afterwards (matplotlib keeps them)."""
+    buf = io.BytesIO()
+    try:
+        fig.savefig(
+            buf,
+            format=fmt,
+            dpi=110 if fmt == "png" else None,
+            bbox_inches="tight",
+            metadata={"Date": None} if fmt == "svg" else None,
+        )
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
