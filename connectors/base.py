@@ -96,26 +96,45 @@ class ConnectorFactory(Protocol):
     def __call__(self, source: SourceConfig, pis: list[PIConfig]) -> Connector: ...
 
 
-def connector_kinds() -> dict[str, ConnectorFactory]:
-    """Every registered connector class by kind (built-in ones included)."""
-    found: dict[str, ConnectorFactory] = {}
-    for ep in entry_points(group="trainyard.connectors"):
-        cls = ep.load()
-        found[cls.kind] = cls
-    return found
+_registered: dict[str, ConnectorFactory] = {}
+
+
+def register(factory: ConnectorFactory) -> None:
+    """Register a connector class in this process (plugins use entry points instead)."""
+    _registered[factory.kind] = factory
+
+
+def connector_kinds() -> list[str]:
+    """The kinds a source may name: entry points (built-in ones too) and registered classes."""
+    return sorted({ep.name for ep in entry_points(group="trainyard.connectors")} | set(_registered))
+
+
+def connector_class(kind: str) -> ConnectorFactory:
+    """The class for ``kind``, loading only its own entry point; ConfigError when unknown."""
+    from art.errors import ConfigError
+
+    if kind in _registered:
+        return _registered[kind]
+    for ep in entry_points(group="trainyard.connectors", name=kind):
+        try:
+            cls: ConnectorFactory = ep.load()
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"connector '{kind}' ({ep.value}) cannot be loaded: {exc}") from None
+        return cls
+    raise ConfigError(
+        f"no connector of kind '{kind}' is installed (known: {', '.join(connector_kinds())})"
+    )
 
 
 def make_connector(source: SourceConfig, pis: list[PIConfig]) -> Connector:
     """Build the connector for ``source``; ConfigError when its kind is not installed."""
     from art.errors import ConfigError
 
-    kinds = connector_kinds()
-    if source.kind not in kinds:
-        raise ConfigError(
-            f"source '{source.name}': kind '{source.kind}' has no installed connector "
-            f"(known: {', '.join(sorted(kinds)) or 'none'})"
-        )
-    return kinds[source.kind](source, pis)
+    try:
+        factory = connector_class(source.kind)
+    except ConfigError as exc:
+        raise ConfigError(f"source '{source.name}': {exc}") from None
+    return factory(source, pis)
 
 
 def utc_watermark(at: datetime) -> str:

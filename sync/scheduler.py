@@ -83,23 +83,7 @@ class SyncService:
     def start(self, schedule: bool = True) -> None:
         """Start inbox workers, and (``schedule``) the periodic pulls."""
         if schedule:
-            for source in self.config.sources:
-                self.scheduler.add_job(
-                    run_leased_pull,
-                    IntervalTrigger(minutes=source.incremental_every_minutes),
-                    args=[self.sessions, self.config, source, False, self.holder],
-                    id=f"incremental:{source.name}",
-                    max_instances=1,
-                    coalesce=True,
-                )
-                self.scheduler.add_job(
-                    run_leased_pull,
-                    CronTrigger.from_crontab(source.full_cron, timezone="UTC"),
-                    args=[self.sessions, self.config, source, True, self.holder],
-                    id=f"full:{source.name}",
-                    max_instances=1,
-                    coalesce=True,
-                )
+            self.schedule_jobs()
             self.scheduler.start()
         for name, worker in self.workers.items():
             thread = threading.Thread(
@@ -107,6 +91,28 @@ class SyncService:
             )
             thread.start()
             self._threads.append(thread)
+
+    def schedule_jobs(self) -> None:
+        """One incremental interval job and one full-reconciliation cron job per source."""
+        for source in self.config.sources:
+            self.scheduler.add_job(
+                run_leased_pull,
+                IntervalTrigger(minutes=source.incremental_every_minutes),
+                args=[self.sessions, self.config, source, False, self.holder],
+                id=f"incremental:{source.name}",
+                max_instances=1,
+                coalesce=True,
+                replace_existing=True,
+            )
+            self.scheduler.add_job(
+                run_leased_pull,
+                CronTrigger.from_crontab(source.full_cron, timezone="UTC"),
+                args=[self.sessions, self.config, source, True, self.holder],
+                id=f"full:{source.name}",
+                max_instances=1,
+                coalesce=True,
+                replace_existing=True,
+            )
 
     def _drain(self, worker: InboxWorker) -> None:
         """Apply events as they arrive: woken by the receiver, polling as a fallback."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
+from art.config import PIConfig, SourceConfig
 from art.errors import BadPayload
 from art.records import (
     ChangeRecord,
@@ -21,7 +22,7 @@ from art.records import (
     WorkItemRecord,
 )
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
-from connectors.base import WebhookEvent
+from connectors.base import WebhookEvent, register
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 CATEGORY = {
@@ -169,3 +170,14 @@ def make_items(n: int, teams: tuple[str, ...] = ("Blue", "Red")) -> list[FakeIte
         if i + 1 < len(items) and i % 3 == 0:
             item.blocks.append(items[i + 1].key)
     return items
+
+
+class RegisteredFake(FakeConnector):
+    """The fake as the scheduler builds it, from the source config: reads ``SHARED_TRUTH``."""
+
+    def __init__(self, source: SourceConfig, pis: list[PIConfig]) -> None:
+        super().__init__(SHARED_TRUTH)
+
+
+SHARED_TRUTH: list[FakeItem] = []
+register(RegisteredFake)

@@ -1,0 +1,1 @@
+"""Scheduled digest e-mails: composed from the reports, HTML + text, charts inline."""

@@ -1,0 +1,91 @@
+"""Scheduled pulls: the lease makes concurrent schedulers run a pull exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from art.models import SyncRun, Watermark
+from art.records import RecordBatch
+from sync.scheduler import SyncService, run_leased_pull
+from sync.structure import apply_config
+from tests.sync import fake_connector
+from tests.sync.fake_connector import FakeConnector, make_items
+from tests.sync.test_pull import CONFIG
+
+
+class SlowConnector(FakeConnector):
+    """Holds each page a moment, so two schedulers really overlap."""
+
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        for batch in super().pull(since):
+            time.sleep(0.05)
+            yield batch
+
+
+def test_two_schedulers_run_one_pull(sessions: sessionmaker[Session]) -> None:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(12)
+    results: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def replica(name: str) -> None:
+        start.wait()
+        results[name] = run_leased_pull(
+            sessions,
+            CONFIG,
+            CONFIG.source("fake"),
+            False,
+            name,
+            connector=SlowConnector(items, page=3),
+        )
+
+    threads = [threading.Thread(target=replica, args=(n,)) for n in ("replica-a", "replica-b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ran = [n for n, r in results.items() if r is not None]
+    assert len(ran) == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(SyncRun)) == 1
+        assert s.scalars(select(SyncRun.status)).one() == "succeeded"
+
+
+def test_scheduled_job_pulls_and_advances_the_watermark(sessions: sessionmaker[Session]) -> None:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    fake_connector.SHARED_TRUTH[:] = make_items(5)
+    service = SyncService(sessions, CONFIG)
+    service.start(schedule=True)
+    try:
+        jobs = {job.id: job for job in service.scheduler.get_jobs()}
+        assert sorted(jobs) == ["full:fake", "incremental:fake"]
+        assert jobs["incremental:fake"].trigger.interval.total_seconds() == 300
+        assert (
+            str(jobs["full:fake"].trigger)
+            == "cron[month='*', day='*', day_of_week='*', hour='2', minute='0']"
+        )
+        # make the interval job due now instead of in five minutes
+        jobs["incremental:fake"].modify(next_run_time=datetime.now(UTC))
+        deadline = time.monotonic() + 20
+        while True:
+            with sessions() as s:
+                done = s.scalars(select(SyncRun.status)).all()
+            if done == ["succeeded"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        service.stop()
+    assert done == ["succeeded"]
+    with sessions() as s:
+        assert (
+            s.scalars(select(Watermark.value)).one()
+            == max(i.updated for i in fake_connector.SHARED_TRUTH).isoformat()
+        )
