@@ -1,0 +1,320 @@
+"""The columnar engine: every item's history as one sorted NumPy event stream.
+
+Per-item Python replay (history.py, timeline.compute_flow) is the readable reference of the
+rules; a 200,000-item ART needs the same rules as array operations. Each item contributes a
+creation event (its state at creation) and one event per change, sorted by (item, time, seq);
+every field is forward-filled, so each event row holds the item's full state from that event
+until the next one. The start/done rules, active/wait split, per-day spans and state-at-a-time
+queries are then a handful of vectorized passes. Times are int64 microseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
+from metrics.history import guess_category, parse_flag, parse_points
+from metrics.inputs import ArtData, ItemFacts
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+BOOL = npt.NDArray[np.bool_]
+
+CATS = list(StatusCategory)  # todo, active, wait, done, removed
+TODO, ACTIVE, WAIT, DONE, REMOVED = range(5)
+CREATE, STATUS, ITERATION, POINTS, FLAGGED, TEAM, PI = range(7)
+_KIND = {
+    ChangeField.STATUS: STATUS,
+    ChangeField.ITERATION: ITERATION,
+    ChangeField.POINTS: POINTS,
+    ChangeField.FLAGGED: FLAGGED,
+    ChangeField.TEAM: TEAM,
+    ChangeField.PI: PI,
+}
+_CAT = {c: k for k, c in enumerate(CATS)}
+LEVELS = list(Level)
+WORK_TYPES = list(WorkType)
+NEVER = np.iinfo(np.int64).max
+DAY_US = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def us(t: datetime) -> int:
+    """A timestamp as integer microseconds since the epoch."""
+    return (t - _EPOCH) // timedelta(microseconds=1)
+
+
+def _us_array(seconds: list[float]) -> I64:
+    """Epoch seconds (datetime.timestamp) to exact microseconds: the float error at today's
+    epoch is below a quarter microsecond, so rounding recovers the stored value."""
+    out: I64 = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
+    return out
+
+
+def _num(v: float | None) -> float:
+    return np.nan if v is None else v
+
+
+def from_us(v: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(v))
+
+
+class Coder:
+    """Strings to dense int codes (-1 for None)."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._codes: dict[str | None, int] = {None: -1}
+
+    def code(self, v: str | None) -> int:
+        c = self._codes.get(v)
+        if c is None:
+            assert v is not None
+            c = self._codes[v] = len(self.values)
+            self.values.append(v)
+        return c
+
+    def codes(self, values: Sequence[str | None]) -> list[int]:
+        """Codes of many values (new ones are added), as fast as a dict lookup each."""
+        get = self._codes.get
+        out = [get(v, -9) for v in values]
+        if -9 in out:
+            out = [c if c != -9 else self.code(v) for c, v in zip(out, values, strict=True)]
+        return out
+
+    def get(self, v: str | None) -> int:
+        """The code of a known value; -2 (matching nothing) when unknown."""
+        return self._codes.get(v, -2)
+
+
+class Columns:
+    """Item attributes and the forward-filled event stream of one ArtData."""
+
+    def __init__(self, data: ArtData) -> None:
+        items = data.items
+        n = self.n = len(items)
+        mapping = data.definition.statuses
+        self.keys = [it.key for it in items]
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.statuses, self.iterations, self.teams, self.pis = Coder(), Coder(), Coder(), Coder()
+        st, itc, tmc, pic = self.statuses, self.iterations, self.teams, self.pis
+        self.created = _us_array([it.created_at.timestamp() for it in items])
+        self.level = np.array([LEVELS.index(it.level) for it in items], dtype=np.int8)
+        self.work_type = np.array([WORK_TYPES.index(it.work_type) for it in items], np.int8)
+        self.team = np.array(tmc.codes([it.team for it in items]), dtype=np.int32)
+        self.deleted = np.array([it.deleted for it in items], dtype=np.bool_)
+        # current values: the state at creation when a field never changed
+        cur_int = {
+            STATUS: np.array(st.codes([it.status for it in items]), dtype=np.int32),
+            ITERATION: np.array(itc.codes([it.iteration for it in items]), dtype=np.int32),
+            TEAM: self.team.copy(),
+            PI: np.array(pic.codes([it.pi for it in items]), dtype=np.int32),
+            FLAGGED: np.array([it.flagged for it in items], dtype=np.int32),
+        }
+        cur_cat = np.array([_CAT[it.status_category] for it in items], dtype=np.int8)
+        cur_pts = np.array(
+            [np.nan if it.story_points is None else it.story_points for it in items], np.float64
+        )
+        # the changes, encoded field by field: codes for values, categories for statuses
+        index = self.index
+        chs = [c for c in data.changes if c.item_key in index and c.field in _KIND]
+        m = len(chs)
+        c_item = np.array([index[c.item_key] for c in chs], dtype=np.int64)
+        c_t = _us_array([c.at.timestamp() for c in chs])
+        c_kind = np.array([_KIND[c.field] for c in chs], dtype=np.int8)
+        order = np.lexsort((np.array([c.seq for c in chs], dtype=np.int64), c_t, c_item))
+        chs = [chs[j] for j in order.tolist()]
+        c_item, c_t, c_kind = c_item[order], c_t[order], c_kind[order]
+        if m:  # a change stamped before creation counts at creation, in its order
+            c_t = np.maximum(c_t, self.created[c_item])
+        c_val = np.zeros(m, dtype=np.int32)
+        c_from = np.zeros(m, dtype=np.int32)
+        c_cat = np.zeros(m, dtype=np.int8)
+        c_fcat = np.zeros(m, dtype=np.int8)
+        c_num = np.zeros(m, dtype=np.float64)
+        c_fnum = np.zeros(m, dtype=np.float64)
+        for kind in (STATUS, ITERATION, POINTS, FLAGGED, TEAM, PI):
+            sel = np.flatnonzero(c_kind == kind)
+            sub = [chs[j] for j in sel.tolist()]
+            if kind == STATUS:
+                frm = [c.from_value or items[index[c.item_key]].status for c in sub]
+                c_val[sel] = st.codes([c.to_value for c in sub])
+                c_from[sel] = st.codes(frm)
+                c_cat[sel] = [
+                    _CAT[
+                        c.to_category
+                        or mapping.get(c.to_value or "")
+                        or _guess(c.to_value, items[index[c.item_key]])
+                    ]
+                    for c in sub
+                ]
+                c_fcat[sel] = [
+                    _CAT[c.from_category or mapping.get(f) or _guess(f, items[index[c.item_key]])]
+                    for c, f in zip(sub, frm, strict=True)
+                ]
+            elif kind == POINTS:
+                c_num[sel] = [_num(parse_points(c.to_value)) for c in sub]
+                c_fnum[sel] = [_num(parse_points(c.from_value)) for c in sub]
+            elif kind == FLAGGED:
+                c_val[sel] = [parse_flag(c.to_value) for c in sub]
+                c_from[sel] = [parse_flag(c.from_value) for c in sub]
+            else:
+                coder = itc if kind == ITERATION else tmc if kind == TEAM else pic
+                c_val[sel] = coder.codes([c.to_value for c in sub])
+                c_from[sel] = coder.codes([c.from_value for c in sub])
+        # the state at creation: the first change's "from", else the current value
+        init_int = {k: v.copy() for k, v in cur_int.items()}
+        init_cat, init_pts = cur_cat.copy(), cur_pts.copy()
+        for kind, arr in init_int.items():
+            sel = np.flatnonzero(c_kind == kind)
+            items_k, first_k = np.unique(c_item[sel], return_index=True)
+            arr[items_k] = c_from[sel[first_k]]
+            if kind == STATUS:
+                init_cat[items_k] = c_fcat[sel[first_k]]
+        sel = np.flatnonzero(c_kind == POINTS)
+        items_k, first_k = np.unique(c_item[sel], return_index=True)
+        init_pts[items_k] = c_fnum[sel[first_k]]
+        # the stream: creation events first within each item, then the changes
+        e = n + c_item.size
+        self.e = e
+        ev_item = np.concatenate([np.arange(n, dtype=np.int64), c_item])
+        ev_t = np.concatenate([self.created, c_t])
+        ev_kind = np.concatenate([np.zeros(n, dtype=np.int8), c_kind])
+        rank = np.concatenate([np.zeros(n, np.int64), np.arange(1, c_item.size + 1)])
+        order = np.lexsort((rank, ev_t, ev_item))
+        self.item = ev_item[order]
+        self.t = ev_t[order]
+        self.kind = ev_kind[order]
+        self.first = np.searchsorted(self.item, np.arange(n))
+        pos = np.arange(e)
+
+        def fill(kind: int, init: npt.NDArray[Any], val: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            raw = np.concatenate([init, val])[order]
+            setter = (self.kind == kind) | (self.kind == CREATE)
+            idx = np.where(setter, pos, 0)
+            np.maximum.accumulate(idx, out=idx)
+            return raw[idx]
+
+        self.status = fill(STATUS, init_int[STATUS], c_val).astype(np.int32)
+        self.cat = fill(STATUS, init_cat, c_cat).astype(np.int8)
+        self.iteration = fill(ITERATION, init_int[ITERATION], c_val).astype(np.int32)
+        self.team_at = fill(TEAM, init_int[TEAM], c_val).astype(np.int32)
+        self.pi_at = fill(PI, init_int[PI], c_val).astype(np.int32)
+        self.flagged = fill(FLAGGED, init_int[FLAGGED], c_val).astype(np.bool_)
+        self.points = fill(POINTS, init_pts, c_num).astype(np.float64)
+        last_of_item = np.ones(e, dtype=np.bool_)
+        if e:
+            last_of_item[:-1] = self.item[1:] != self.item[:-1]
+        self.next_t = np.where(last_of_item, NEVER, np.roll(self.t, -1))
+        self.prev_cat = np.where(self.kind == CREATE, -1, np.roll(self.cat, 1)).astype(np.int8)
+        self.entry = (self.kind == CREATE) | (self.kind == STATUS)
+        self._flows: dict[int, FlowArrays] = {}
+        self._event_pi: I64 | None = None
+
+    def last_index(self, t: int, *, inclusive: bool = True) -> I64:
+        """Per item, the event in force at ``t`` (-1 before creation)."""
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        mask = (self.t <= t) if inclusive else (self.t < t)
+        cnt = np.add.reduceat(mask.astype(np.int64), self.first)
+        out: I64 = self.first + cnt - 1
+        out[cnt == 0] = -1
+        return out
+
+    def first_where(self, mask: BOOL) -> I64:
+        """Per item, the first event where ``mask`` holds (-1 when none)."""
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        big = np.int64(self.e)
+        m = np.minimum.reduceat(np.where(mask, np.arange(self.e), big), self.first)
+        return np.where(m == big, -1, m).astype(np.int64)
+
+    def event_pi(self, data: ArtData) -> I64:
+        """Per event, the PI code the item belongs to: its iteration's PI, or (with no known
+        iteration) its own PI field; -1 for none."""
+        if self._event_pi is None:
+            it_pi = np.array(
+                [
+                    self.pis.code(data.iteration_by_key[k].pi) if k in data.iteration_by_key else -3
+                    for k in self.iterations.values
+                ]
+                + [-3],
+                dtype=np.int64,
+            )
+            member = it_pi[np.where(self.iteration >= 0, self.iteration, -1)]
+            self._event_pi = np.where(member == -3, self.pi_at, member).astype(np.int64)
+        return self._event_pi
+
+    def flows(self, data: ArtData, as_of: datetime) -> FlowArrays:
+        """Start/done rules and the active/wait split for every item at ``as_of`` (cached)."""
+        t = us(as_of)
+        got = self._flows.get(t)
+        if got is None:
+            got = self._flows[t] = _flows(self, data, t)
+        return got
+
+
+@dataclass(frozen=True, slots=True)
+class FlowArrays:
+    """Per-item arrays at one as-of time; indices point into the event stream."""
+
+    last: I64  # event in force at as_of (-1: not created yet)
+    start: I64  # event of the start (-1: never started)
+    done: I64  # event of the done entry (-1: not done)
+    started_us: I64
+    done_us: I64
+    active_us: I64
+    timed: BOOL  # done, started, and started no later than done
+    in_progress: BOOL
+    cat: npt.NDArray[np.int8]  # category at as_of (-1 before creation)
+
+
+def _flows(c: Columns, data: ArtData, t: int) -> FlowArrays:
+    d = data.definition
+    last = c.last_index(t)
+    exists = last >= 0
+    li = np.maximum(last, 0)
+    cat = np.where(exists, c.cat[li], -1).astype(np.int8)
+    upto = c.t <= t
+    started_cat = c.entry & upto & ((c.cat == ACTIVE) | (c.cat == WAIT))
+    start = c.first_where(started_cat)
+    if d.start_status is not None:
+        code = c.statuses.get(d.start_status)
+        named = c.first_where(c.entry & upto & (c.status == code))
+        start = np.where(named >= 0, named, start)
+    is_done = exists & (cat == DONE)
+    if d.done_rule == "first":
+        first_done = c.first_where(c.entry & upto & (c.cat == DONE))
+        done = np.where(is_done, first_done, -1)
+    else:
+        run = (c.cat == DONE) & (c.prev_cat != DONE)
+        run_start = np.maximum.accumulate(np.where(run, np.arange(c.e), -1))
+        done = np.where(is_done, run_start[li], -1)
+    done = done.astype(np.int64)
+    started_us = np.where(start >= 0, c.t[np.maximum(start, 0)], 0)
+    done_us = np.where(done >= 0, c.t[np.maximum(done, 0)], 0)
+    timed = (done >= 0) & (start >= 0) & (start <= done)
+    seg = np.where(c.next_t == NEVER, 0, c.next_t - c.t)
+    act = np.where((c.cat == ACTIVE) & ~c.flagged, seg, 0)
+    csum = np.concatenate([np.zeros(1, np.int64), np.cumsum(act)])
+    active_us = np.where(timed, csum[np.maximum(done, 0)] - csum[np.maximum(start, 0)], 0)
+    in_progress = (start >= 0) & exists & (cat != DONE) & (cat != REMOVED)
+    return FlowArrays(last, start, done, started_us, done_us, active_us, timed, in_progress, cat)
+
+
+def _guess(status: str | None, item: ItemFacts) -> StatusCategory:
+    return guess_category(status or "", item)
+
+
+def columns(data: ArtData) -> Columns:
+    """The columns of ``data``, built on first use and cached on it."""
+    got = data._columns
+    if not got:
+        got.append(Columns(data))
+    return got[0]

@@ -1,0 +1,320 @@
+"""Dependencies between items: direction, dates, status with a reason an RTE can act on.
+
+A dependency is a ``blocks`` or ``depends-on`` link; the provider is the item that must be
+done first. Status at the as-of time follows METRICS.md's rules in order; then an on_track
+dependency whose provider is itself the consumer of a late or conflict dependency becomes
+at_risk (``upstream``). Cycles are reported (metrics.cycles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from art.vocabulary import ChangeField, LinkKind, StatusCategory
+from metrics.cycles import find_cycles
+from metrics.inputs import ArtData, ItemFacts, IterationSpan, PISpan
+from metrics.output import iso
+from metrics.timeline import day_end, day_start, local_date
+
+STATUSES = ("resolved", "on_track", "at_risk", "conflict", "late", "removed")
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """One end of a dependency as it stood at the as-of time."""
+
+    item: ItemFacts
+    team: str | None
+    category: StatusCategory | None
+    iteration: IterationSpan | None
+    pi: PISpan | None
+    done_at: datetime | None
+
+    @property
+    def who(self) -> str:
+        return f"{self.item.key} ({self.team})" if self.team else self.item.key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.item.key,
+            "title": self.item.title,
+            "team": self.team,
+            "iteration": None if self.iteration is None else self.iteration.label,
+            "art": self.item.art,
+            "status_category": None if self.category is None else self.category.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    provider: End
+    consumer: End
+    cross_team: bool
+    cross_art: bool
+    status: str
+    upstream: bool
+    planned_by: datetime | None
+    needed_by: datetime | None
+    reason: str
+    in_cycle: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider.to_dict(),
+            "consumer": self.consumer.to_dict(),
+            "cross_team": self.cross_team,
+            "cross_art": self.cross_art,
+            "status": self.status,
+            "upstream": self.upstream,
+            "planned_by": iso(self.planned_by),
+            "needed_by": iso(self.needed_by),
+            "reason": self.reason,
+            "in_cycle": self.in_cycle,
+        }
+
+
+def _end(data: ArtData, item: ItemFacts, as_of: datetime) -> End:
+    h = data.history(item.key)
+    it_key = h.value_at(ChangeField.ITERATION, as_of)
+    it = data.iteration_by_key.get(it_key) if it_key else None
+    pi = it.pi if it is not None and it.pi else h.value_at(ChangeField.PI, as_of)
+    cat = StatusCategory.REMOVED if item.deleted else h.category_at(as_of)
+    done_at = None
+    if cat == StatusCategory.DONE:
+        i = h.status_index(as_of)
+        while i > 0 and h.st_cat[i - 1] == StatusCategory.DONE:
+            i -= 1
+        done_at = h.st_times[i]
+    span = data.pi_by_name.get(pi) if pi else None
+    return End(item, h.value_at(ChangeField.TEAM, as_of), cat, it, span, done_at)
+
+
+def _d(t: date) -> str:
+    return t.isoformat()
+
+
+def dependencies(data: ArtData, as_of: datetime, pi: str | None = None) -> list[Dependency]:
+    """Every dependency whose two ends are known, in link order (duplicates merged).
+
+    ``pi`` is the fallback PI of a consumer that has neither iteration nor PI.
+    """
+    tz = data.definition.tz
+    fallback = data.pi_by_name.get(pi) if pi else None
+    pairs: dict[tuple[str, str], None] = {}
+    for link in data.links:
+        if link.kind == LinkKind.BLOCKS:
+            pairs.setdefault((link.from_key, link.to_key))
+        elif link.kind == LinkKind.DEPENDS_ON:
+            pairs.setdefault((link.to_key, link.from_key))
+    base: list[tuple[End, End, str, datetime | None, datetime | None, PISpan | None]] = []
+    ends: dict[str, End] = {}
+    for pk, ck in pairs:
+        if pk not in data.by_key or ck not in data.by_key or pk == ck:
+            continue
+        p = ends.get(pk) or ends.setdefault(pk, _end(data, data.by_key[pk], as_of))
+        c = ends.get(ck) or ends.setdefault(ck, _end(data, data.by_key[ck], as_of))
+        c_pi = c.pi or fallback
+        planned = (
+            day_end(p.item.target_date, tz)
+            if p.item.target_date is not None
+            else day_end(p.iteration.end, tz)
+            if p.iteration is not None
+            else None
+        )
+        needed = (
+            day_start(c.iteration.start, tz)
+            if c.iteration is not None
+            else day_end(c_pi.end, tz)
+            if c_pi is not None
+            else None
+        )
+        base.append((p, c, _status(p, c, planned, needed, as_of, tz), planned, needed, c_pi))
+    blocked_by: dict[str, list[tuple[End, str]]] = {}
+    for p, c, st, _, _, _ in base:
+        if st in ("late", "conflict"):
+            blocked_by.setdefault(c.item.key, []).append((p, st))
+    out: list[Dependency] = []
+    for p, c, st, planned, needed, c_pi in base:
+        ups = blocked_by.get(p.item.key, []) if st == "on_track" else []
+        reason = _reason(p, c, c_pi, st, planned, needed, tz)
+        if ups:
+            up, up_st = ups[0]
+            st = "at_risk"
+            state = "late" if up_st == "late" else "planned after it is needed"
+            reason += f"; but {p.who} itself waits on {up.who}, which is {state}"
+        out.append(
+            Dependency(
+                p,
+                c,
+                cross_team=p.team is not None and c.team is not None and p.team != c.team,
+                cross_art=p.item.art is not None
+                and c.item.art is not None
+                and p.item.art != c.item.art,
+                status=st,
+                upstream=bool(ups),
+                planned_by=planned,
+                needed_by=needed,
+                reason=reason,
+            )
+        )
+    return out
+
+
+def _status(
+    p: End, c: End, planned: datetime | None, needed: datetime | None, as_of: datetime, tz: ZoneInfo
+) -> str:
+    if StatusCategory.REMOVED in (p.category, c.category):
+        return "removed"
+    if p.category == StatusCategory.DONE:
+        return "resolved"
+    if planned is None:
+        return "at_risk"
+    if planned < as_of:
+        return "late"
+    if needed is None or planned <= needed:
+        return "on_track"
+    if c.iteration is not None and planned <= day_end(c.iteration.end, tz):
+        return "at_risk"
+    return "conflict"
+
+
+def _plan(p: End) -> str:
+    if p.item.target_date is not None:
+        return f"by its target date {_d(p.item.target_date)}"
+    assert p.iteration is not None
+    return f"with {p.iteration.label} on {_d(p.iteration.end)}"
+
+
+def _need(c: End, c_pi: PISpan | None) -> str:
+    if c.iteration is not None:
+        return f"at the start of {c.iteration.label} on {_d(c.iteration.start)}"
+    if c_pi is not None:
+        return f"by the end of {c_pi.name} on {_d(c_pi.end)}"
+    return "with no date set"
+
+
+def _reason(
+    p: End,
+    c: End,
+    c_pi: PISpan | None,
+    st: str,
+    planned: datetime | None,
+    needed: datetime | None,
+    tz: ZoneInfo,
+) -> str:
+    if st == "removed":
+        gone = [e.who for e in (p, c) if e.category == StatusCategory.REMOVED]
+        return " and ".join(gone) + (" were" if len(gone) > 1 else " was") + " removed"
+    if st == "resolved":
+        when = f" since {_d(local_date(p.done_at, tz))}" if p.done_at else ""
+        return f"{p.who} is done{when}"
+    if st == "late":
+        return f"{p.who} was planned to finish {_plan(p)} and is not done"
+    if planned is None:
+        return (
+            f"{p.who} has neither a target date nor an iteration, "
+            f"and {c.who} needs it {_need(c, c_pi)}"
+        )
+    if st == "on_track":
+        return (
+            f"{p.who} is planned to finish {_plan(p)}, in time for {c.who}, "
+            f"which needs it {_need(c, c_pi)}"
+        )
+    if st == "at_risk":
+        assert c.iteration is not None
+        return (
+            f"{p.who} is planned to finish {_plan(p)}, within {c.iteration.label} "
+            f"({_d(c.iteration.start)} to {_d(c.iteration.end)}), the iteration in which "
+            f"{c.who} needs it"
+        )
+    late_by = (planned - needed).days if needed is not None else 0
+    return (
+        f"{p.who} is planned to finish {_plan(p)}, {late_by} days after {c.who} "
+        f"needs it {_need(c, c_pi)}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyReport:
+    pi: str | None
+    as_of: datetime
+    definition: dict[str, Any]
+    data: list[Dependency]
+    cycles: list[list[str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pi": self.pi,
+            "as_of": iso(self.as_of),
+            "definition": self.definition,
+            "data": [d.to_dict() for d in self.data],
+            "cycles": self.cycles,
+        }
+
+
+def dependencies_report(
+    data: ArtData,
+    pi: str | None,
+    as_of: datetime,
+    status: str | None = None,
+    team: str | None = None,
+    cross_team_only: bool = False,
+) -> DependencyReport:
+    """Dependencies with an end in the PI (all when ``pi`` is None), filtered, and cycles."""
+    deps = dependencies(data, as_of, pi)
+    if pi is not None:
+        deps = [d for d in deps if pi in (_pi(d.provider), _pi(d.consumer))]
+    cycles = find_cycles(
+        (d.provider.item.key, d.consumer.item.key) for d in deps if d.status != "removed"
+    )
+    in_cycle = {frozenset(zip(c, [*c[1:], c[0]], strict=True)) for c in cycles}
+    edges = set().union(*in_cycle) if in_cycle else set()
+    deps = [_with_cycle(d, (d.provider.item.key, d.consumer.item.key) in edges) for d in deps]
+    if status is not None:
+        deps = [d for d in deps if d.status == status]
+    if team is not None:
+        deps = [d for d in deps if team in (d.provider.team, d.consumer.team)]
+    if cross_team_only:
+        deps = [d for d in deps if d.cross_team]
+    definition = {
+        **data.definition.to_dict(),
+        "dependency": "a blocks or depends-on link; the provider must be done first",
+        "planned_by": "provider's target date (end of day), else end of its iteration",
+        "needed_by": "start of the consumer's iteration, else end of its PI",
+        "status_rules": [
+            "removed: either end removed",
+            "resolved: provider done",
+            "late: planned_by before as_of",
+            "at_risk: provider unscheduled",
+            "on_track: planned_by at or before needed_by",
+            "at_risk: planned_by inside the consumer's iteration",
+            "conflict: otherwise",
+            "upstream: on_track becomes at_risk when the provider waits on a late or "
+            "conflict dependency",
+        ],
+    }
+    return DependencyReport(pi, as_of, definition, deps, cycles)
+
+
+def _pi(e: End) -> str | None:
+    return e.pi.name if e.pi is not None else None
+
+
+def _with_cycle(d: Dependency, flag: bool) -> Dependency:
+    if not flag:
+        return d
+    return Dependency(
+        d.provider,
+        d.consumer,
+        d.cross_team,
+        d.cross_art,
+        d.status,
+        d.upstream,
+        d.planned_by,
+        d.needed_by,
+        d.reason + "; it is part of a dependency cycle",
+        True,
+    )

@@ -1,0 +1,263 @@
+"""The thin loader: store rows to the plain inputs of the formulas, in a handful of SELECTs.
+
+One query per table (items, changes, links, iterations, PIs, teams, objectives), each a
+set-based SELECT joined on the ART and the optional filters, never one query per item. The
+formulas stay free of SQL; this module is the only place in metrics that knows the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
+from sqlalchemy.orm import Session, aliased
+
+from art.errors import NotFound
+from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
+from art.models import Change as ChangeRow
+from art.models import Link as LinkRow
+from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+from metrics.inputs import (
+    ArtData,
+    Change,
+    Definition,
+    ItemFacts,
+    IterationSpan,
+    Link,
+    Objective,
+    PISpan,
+    Window,
+)
+
+_CHANGE_FIELDS = {f.value for f in ChangeField}
+
+
+def _cat(v: str | None) -> StatusCategory | None:
+    return StatusCategory(v) if v else None
+
+
+def load_art(
+    session: Session,
+    art: str,
+    *,
+    team: str | None = None,
+    pi: str | None = None,
+    window: Window | None = None,
+    definition: Definition | None = None,
+    team_aliases: Mapping[str, str] | None = None,
+) -> ArtData:
+    """Everything the reports of one ART read, optionally narrowed.
+
+    ``team``: items of that team now. ``pi``: items in the PI now or at any time (by their
+    iteration or PI history), so that baselines and scope changes are complete, and the
+    items linked to them, so that dependencies on unplanned items are seen. ``window``:
+    items created before its end and either open or updated on or after its start.
+    ``definition`` defaults to the ART's time zone with no status mapping;
+    ``team_aliases`` maps tracker team values found in team changes to team names.
+    """
+    art_row = session.execute(select(ART).where(ART.name == art)).scalar_one_or_none()
+    if art_row is None:
+        raise NotFound(f"ART '{art}' does not exist")
+    art_id = art_row.id
+    definition = definition or Definition(timezone=art_row.timezone)
+    teams = list(session.scalars(select(Team.name).where(Team.art_id == art_id).order_by(Team.id)))
+    pis = [
+        PISpan(name, start, end)
+        for name, start, end in session.execute(
+            select(PI.name, PI.start_date, PI.end_date)
+            .where(PI.art_id == art_id)
+            .order_by(PI.start_date)
+        )
+    ]
+    sources = select(Source.id).where(Source.art_id == art_id).scalar_subquery()
+    it_team, it_pi = aliased(Team), aliased(PI)
+    iterations = [
+        IterationSpan(key, start, end, pi=pi_name, team=team_name, name=name)
+        for key, name, start, end, pi_name, team_name in session.execute(
+            select(
+                Iteration.key,
+                Iteration.name,
+                Iteration.start_date,
+                Iteration.end_date,
+                it_pi.name,
+                it_team.name,
+            )
+            .outerjoin(it_pi, it_pi.id == Iteration.pi_id)
+            .outerjoin(it_team, it_team.id == Iteration.team_id)
+            .where(or_(Iteration.source_id.in_(sources), it_pi.art_id == art_id))
+            .order_by(Iteration.start_date, Iteration.key)
+        )
+        if start is not None and end is not None  # an iteration without dates plans nothing
+    ]
+    wanted = _item_filter(art_id, team, pi, window)
+    i_team, i_pi = aliased(Team), aliased(PI)
+    item_rows = session.execute(
+        select(
+            WorkItem.id,
+            WorkItem.key,
+            WorkItem.level,
+            WorkItem.work_type,
+            WorkItem.status,
+            WorkItem.status_category,
+            WorkItem.created_at,
+            i_team.name,
+            WorkItem.title,
+            Iteration.key,
+            i_pi.name,
+            WorkItem.parent_key,
+            WorkItem.story_points,
+            WorkItem.business_value,
+            WorkItem.target_date,
+            WorkItem.flagged,
+            WorkItem.deleted,
+        )
+        .outerjoin(i_team, i_team.id == WorkItem.team_id)
+        .outerjoin(Iteration, Iteration.id == WorkItem.iteration_id)
+        .outerjoin(i_pi, i_pi.id == WorkItem.pi_id)
+        .where(wanted)
+        .order_by(WorkItem.id)
+    ).all()
+    items = [
+        ItemFacts(
+            key=r[1],
+            level=Level(r[2]),
+            work_type=WorkType(r[3]),
+            status=r[4],
+            status_category=StatusCategory(r[5]),
+            created_at=r[6],
+            team=r[7],
+            title=r[8],
+            art=art,
+            iteration=r[9],
+            pi=r[10],
+            parent=r[11],
+            story_points=r[12],
+            business_value=r[13],
+            target_date=r[14],
+            flagged=bool(r[15]),
+            deleted=bool(r[16]),
+        )
+        for r in item_rows
+    ]
+    aliases = team_aliases or {}
+    changes = [
+        Change(
+            item_key=key,
+            field=ChangeField(field),
+            at=at,
+            from_value=aliases.get(frm, frm) if field == "team" and frm else frm,
+            to_value=aliases.get(to, to) if field == "team" and to else to,
+            from_category=_cat(fc),
+            to_category=_cat(tc),
+            seq=seq,
+        )
+        for key, field, at, frm, to, fc, tc, seq in session.execute(
+            select(
+                WorkItem.key,
+                ChangeRow.field,
+                ChangeRow.at,
+                ChangeRow.from_value,
+                ChangeRow.to_value,
+                ChangeRow.from_category,
+                ChangeRow.to_category,
+                ChangeRow.seq,
+            )
+            .join(WorkItem, WorkItem.id == ChangeRow.work_item_id)
+            .where(wanted, ChangeRow.field.in_(_CHANGE_FIELDS))
+            .order_by(ChangeRow.work_item_id, ChangeRow.at, ChangeRow.seq)
+        )
+    ]
+    links = [
+        Link(a, b, LinkKind(kind))
+        for a, b, kind in session.execute(
+            select(LinkRow.from_key, LinkRow.to_key, LinkRow.kind)
+            .where(LinkRow.source_id.in_(sources))
+            .order_by(LinkRow.id)
+        )
+    ]
+    o_team, o_pi = aliased(Team), aliased(PI)
+    objectives = [
+        Objective(oid, team_name, pi_name, text, committed, planned, actual, tuple(keys or ()))
+        for oid, team_name, pi_name, text, committed, planned, actual, keys in session.execute(
+            select(
+                PIObjective.id,
+                o_team.name,
+                o_pi.name,
+                PIObjective.text,
+                PIObjective.committed,
+                PIObjective.planned_bv,
+                PIObjective.actual_bv,
+                PIObjective.items,
+            )
+            .join(o_pi, o_pi.id == PIObjective.pi_id)
+            .outerjoin(o_team, o_team.id == PIObjective.team_id)
+            .where(PIObjective.art_id == art_id, PIObjective.deleted == false())
+            .where(true() if pi is None else o_pi.name == pi)
+            .order_by(PIObjective.id)
+        )
+    ]
+    return ArtData(
+        definition=definition,
+        items=items,
+        changes=changes,
+        iterations=iterations,
+        pis=pis,
+        links=links,
+        objectives=objectives,
+        teams=teams,
+        art=art,
+    )
+
+
+def _item_filter(
+    art_id: int, team: str | None, pi: str | None, window: Window | None
+) -> ColumnElement[bool]:
+    """The WHERE clause selecting the ART's items, as one expression (used by two queries)."""
+    cond: list[ColumnElement[bool]] = [WorkItem.art_id == art_id]
+    if team is not None:
+        team_id = select(Team.id).where(Team.art_id == art_id, Team.name == team)
+        cond.append(WorkItem.team_id.in_(team_id.scalar_subquery()))
+    if pi is not None:
+        pi_id = select(PI.id).where(PI.art_id == art_id, PI.name == pi).scalar_subquery()
+        it_keys = select(Iteration.key).where(Iteration.pi_id == pi_id)
+        moved = select(ChangeRow.work_item_id).where(
+            or_(
+                and_(
+                    ChangeRow.field == ChangeField.ITERATION.value,
+                    or_(ChangeRow.to_value.in_(it_keys), ChangeRow.from_value.in_(it_keys)),
+                ),
+                and_(
+                    ChangeRow.field == ChangeField.PI.value,
+                    or_(ChangeRow.to_value == pi, ChangeRow.from_value == pi),
+                ),
+            )
+        )
+        in_pi = or_(
+            WorkItem.pi_id == pi_id,
+            WorkItem.iteration_id.in_(select(Iteration.id).where(Iteration.pi_id == pi_id)),
+            WorkItem.id.in_(moved),
+        )
+        # and the other ends of their links: an unplanned provider still feeds the PI
+        keys = select(WorkItem.key).where(WorkItem.art_id == art_id, in_pi)
+        linked = union(
+            select(LinkRow.from_key).where(LinkRow.to_key.in_(keys)),
+            select(LinkRow.to_key).where(LinkRow.from_key.in_(keys)),
+        )
+        cond.append(or_(in_pi, WorkItem.key.in_(linked)))
+    if window is not None:
+        # a day of slack either side: the window's days are local, the store is UTC
+        cond.append(WorkItem.created_at < _utc_midnight(window.end + timedelta(days=1)))
+        cond.append(
+            or_(
+                WorkItem.status_category.not_in(
+                    [StatusCategory.DONE.value, StatusCategory.REMOVED.value]
+                ),
+                WorkItem.updated_at >= _utc_midnight(window.start - timedelta(days=1)),
+            )
+        )
+    return and_(*cond)
+
+
+def _utc_midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)

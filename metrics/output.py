@@ -1,0 +1,42 @@
+"""Output helpers shared by the reports: rounding, timestamps, the definition block.
+
+Figures are kept at full precision inside; only ``to_dict`` rounds (4 decimals, as the golden
+file), so that sums and ratios are never computed from rounded parts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+_UTC = ZoneInfo("UTC")
+
+
+def r4(x: float | None) -> float | None:
+    """Round to 4 decimals at output; None stays None."""
+    return None if x is None else round(float(x), 4)
+
+
+def num(x: float) -> int | float:
+    """Points and counts: an int when integral (42, not 42.0), else rounded to 4 decimals."""
+    return int(x) if float(x).is_integer() else round(float(x), 4)
+
+
+def iso(t: datetime | None) -> str | None:
+    """ISO 8601 in UTC with its offset (API.md)."""
+    return None if t is None else t.astimezone(_UTC).isoformat()
+
+
+def iso_date(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def pct(part: float, whole: float) -> float | None:
+    """100 * part / whole, None when whole is zero."""
+    return None if whole == 0 else 100.0 * part / whole
+
+
+def shares(counts: dict[str, int]) -> dict[str, float]:
+    """Percentages of a count per key (they sum to 100 before rounding); {} when all zero."""
+    total = sum(counts.values())
+    return {k: 100.0 * v / total for k, v in counts.items()} if total else {}

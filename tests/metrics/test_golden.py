@@ -1,0 +1,236 @@
+"""The golden ART (shared/golden): every figure of ``expected``, asserted exactly.
+
+Inputs are built straight from the Scenario (golden_inputs.py); numbers are compared after
+the reports' own 4-decimal rounding, as the golden file holds them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from golden_inputs import golden, scenario_data
+
+from art.vocabulary import Level
+from metrics.aging import aging_report
+from metrics.burnup import burnup_report
+from metrics.cfd import cfd_report
+from metrics.cycle_time import cycle_time_report
+from metrics.dependencies import dependencies_report
+from metrics.flow import flow_report
+from metrics.inputs import ArtData, Definition, Window
+from metrics.output import iso, r4
+from metrics.predictability import predictability_history, predictability_report
+from metrics.throughput import throughput_report
+from metrics.timeline import flows_of
+from metrics.velocity import velocity_report
+
+SCENARIO, EXPECTED = golden()
+assert SCENARIO.as_of is not None and SCENARIO.window is not None and SCENARIO.report_pi
+AS_OF: datetime = SCENARIO.as_of
+WINDOW = Window(*SCENARIO.window)
+PI: str = SCENARIO.report_pi
+
+
+@pytest.fixture(scope="module")
+def data() -> ArtData:
+    return scenario_data(SCENARIO)
+
+
+def test_as_of_matches() -> None:
+    assert iso(AS_OF) == EXPECTED["as_of"]
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED["items"]))
+def test_item(data: ArtData, key: str) -> None:
+    exp = EXPECTED["items"][key]
+    (flow,) = flows_of(data, [data.by_key[key]], AS_OF)
+    assert iso(flow.started_at) == exp["started_at"]
+    assert iso(flow.done_at) == exp["done_at"]
+    assert flow.category is not None and flow.category.value == exp["status_category"]
+    if "flow_time_days" not in exp:
+        assert flow.flow_days is None
+        return
+    assert r4(flow.flow_days) == exp["flow_time_days"]
+    assert r4(flow.active_days) == exp["active_days"]
+    assert r4(flow.wait_days) == exp["wait_days"]
+    assert flow.calendar_days == exp["flow_time_calendar_days_inclusive"]
+    exclusive = ArtData(
+        definition=Definition(statuses=data.definition.statuses, count_start_day=False),
+        items=data.items,
+        changes=data.changes,
+    )
+    (flow_x,) = flows_of(exclusive, [exclusive.by_key[key]], AS_OF)
+    assert flow_x.calendar_days == exp["flow_time_calendar_days_exclusive"]
+
+
+def test_every_item_is_expected(data: ArtData) -> None:
+    assert sorted(EXPECTED["items"]) == sorted(it.key for it in data.items)
+
+
+LEVELS = [Level.FEATURE, Level.STORY]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_flow_velocity_time_efficiency_distribution(data: ArtData, level: Level) -> None:
+    exp = EXPECTED["flow"][level.value]
+    rep = flow_report(data, WINDOW, AS_OF, level=level).to_dict()
+    assert rep["velocity"]["items"] == exp["velocity"]
+    assert rep["velocity"]["points"] == exp["velocity_points"]
+    assert rep["time"] == exp["flow_time"]
+    assert rep["efficiency_pct"] == exp["efficiency_pct"]
+    assert rep["distribution_pct"] == exp["distribution_pct"]
+    assert rep["definition"]["timezone"] == "UTC"
+    assert rep["from"] == WINDOW.start.isoformat() and rep["to"] == WINDOW.end.isoformat()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_flow_load(data: ArtData, level: Level) -> None:
+    exp = EXPECTED["flow"][level.value]
+    load: dict[str, Any] = flow_report(data, WINDOW, AS_OF, level=level).to_dict()["load"]
+    assert {r["date"]: r["wip"] for r in load["by_day"]} == exp["load_by_day"]
+    assert [r["date"] for r in load["by_day"]] == list(exp["load_by_day"])
+    assert load["now"] == exp["load_now"]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_cfd(data: ArtData, level: Level) -> None:
+    exp = EXPECTED["flow"][level.value]["cfd"]
+    rep = cfd_report(data, WINDOW, AS_OF, level=level).to_dict()
+    assert rep["categories"] == ["todo", "active", "wait", "done"]
+    got = {row["date"]: {c: row[c] for c in rep["categories"]} for row in rep["data"]}
+    want = {day: {c: bands.get(c, 0) for c in rep["categories"]} for day, bands in exp.items()}
+    assert got == want
+    assert [row["date"] for row in rep["data"]] == list(exp)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_weekly_throughput(data: ArtData, level: Level) -> None:
+    exp = EXPECTED["flow"][level.value]["throughput_weekly"]
+    rep = throughput_report(data, WINDOW, AS_OF, interval="week", level=level).to_dict()
+    assert {b["period"]: b["items"] for b in rep["data"]} == exp
+    assert [b["period"] for b in rep["data"]] == list(exp)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_aging(data: ArtData, level: Level) -> None:
+    exp = EXPECTED["flow"][level.value]
+    rep = aging_report(data, AS_OF, level=level).to_dict()
+    assert rep["reference"]["p85"] == exp["aging_reference_p85"]
+    got = {
+        r["key"]: {k: r[k] for k in ("age_days", "percentile_rank", "over_p85")}
+        for r in rep["data"]
+    }
+    assert got == exp["aging"]
+
+
+def test_story_cycle_time_rows_match_items(data: ArtData) -> None:
+    rep = cycle_time_report(data, WINDOW, AS_OF, level=Level.STORY).to_dict()
+    assert rep["stats"] == EXPECTED["flow"]["story"]["flow_time"]
+    for row in rep["data"]:
+        exp = EXPECTED["items"][row["key"]]
+        assert row["flow_time_days"] == exp.get("flow_time_days")
+        assert row["active_days"] == exp.get("active_days")
+        assert row["wait_days"] == exp.get("wait_days")
+        assert row["flow_time_calendar_days"] == exp.get("flow_time_calendar_days_inclusive")
+    assert len(rep["data"]) == EXPECTED["flow"]["story"]["velocity"]
+
+
+@pytest.mark.parametrize("pi", sorted(EXPECTED["predictability"]))
+def test_predictability(data: ArtData, pi: str) -> None:
+    exp = EXPECTED["predictability"][pi]
+    rep = predictability_report(data, pi, AS_OF).to_dict()
+    fields = list(exp["art"])
+    assert {k: rep["art"][k] for k in fields} == exp["art"]
+    got = {t["team"]: {k: t[k] for k in fields} for t in rep["teams"]}
+    assert got == exp["teams"]
+
+
+def test_predictability_history_lists_every_pi(data: ArtData) -> None:
+    rep = predictability_history(data, AS_OF).to_dict()
+    assert [p["pi"] for p in rep["data"]] == ["PI 25.4", "PI 26.1"]
+    assert rep["data"][0]["art"]["predictability_pct"] == 83.7209
+
+
+def test_dependencies(data: ArtData) -> None:
+    rep = dependencies_report(data, PI, AS_OF).to_dict()
+    got = [
+        {
+            "provider": d["provider"]["key"],
+            "consumer": d["consumer"]["key"],
+            "cross_team": d["cross_team"],
+            "status": d["status"],
+            "planned_by": d["planned_by"],
+            "needed_by": d["needed_by"],
+            "upstream": d["upstream"],
+        }
+        for d in rep["data"]
+    ]
+    want = [{**e, "upstream": e.get("upstream", False)} for e in EXPECTED["dependencies"]]
+    assert got == want
+    assert rep["cycles"] == []
+
+
+def test_dependency_reason_of_the_api_example(data: ArtData) -> None:
+    rep = dependencies_report(data, PI, AS_OF, status="late").to_dict()
+    assert [d["reason"] for d in rep["data"]] == [
+        "GREEN-F1 (Green) was planned to finish with I2 on 2026-02-01 and is not done"
+    ]
+
+
+def test_velocity(data: ArtData) -> None:
+    rows = velocity_report(data, AS_OF).to_dict()["data"]
+    fields = [
+        "committed_points",
+        "completed_points",
+        "added_points",
+        "carried_over_points",
+        "say_do_pct",
+    ]
+    got: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        got.setdefault(r["team"], {})[r["iteration"]] = {k: r[k] for k in fields}
+    assert got == EXPECTED["velocity"]
+
+
+def test_burnup(data: ArtData) -> None:
+    rep = burnup_report(data, PI, AS_OF).to_dict()
+    assert rep["unit"] == "points"
+    got = {r["date"]: {"scope": r["scope"], "done": r["done"]} for r in rep["data"]}
+    assert got == EXPECTED["burnup"][PI]
+    assert [r["date"] for r in rep["data"]] == list(EXPECTED["burnup"][PI])
+
+
+def test_every_report_serializes_to_json_with_definition_and_as_of(data: ArtData) -> None:
+    import json
+
+    from metrics import (
+        baseline_report,
+        data_quality_report,
+        forecast_report,
+        program_board,
+        wip_report,
+    )
+
+    reports = [
+        flow_report(data, WINDOW, AS_OF),
+        cycle_time_report(data, WINDOW, AS_OF),
+        wip_report(data, WINDOW, AS_OF),
+        cfd_report(data, WINDOW, AS_OF),
+        throughput_report(data, WINDOW, AS_OF, "iteration"),
+        aging_report(data, AS_OF),
+        forecast_report(data, AS_OF, items=5, target_date=WINDOW.end, seed=7),
+        predictability_report(data, PI, AS_OF),
+        predictability_history(data, AS_OF),
+        dependencies_report(data, PI, AS_OF),
+        program_board(data, PI, AS_OF),
+        baseline_report(data, PI, AS_OF),
+        velocity_report(data, AS_OF),
+        burnup_report(data, PI, AS_OF),
+        data_quality_report(data, AS_OF),
+    ]
+    for rep in reports:
+        out = json.loads(json.dumps(rep.to_dict()))
+        assert out["as_of"] == EXPECTED["as_of"], type(rep).__name__
+        assert out["definition"]["timezone"] == "UTC", type(rep).__name__

@@ -1,0 +1,277 @@
+"""The store loader: rows written for the golden ART load back as the same inputs, and every
+report computed from them equals the report computed from the scenario directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from golden_inputs import golden, scenario_data
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from art.errors import NotFound
+from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
+from art.models import Change as ChangeRow
+from art.models import Link as LinkRow
+from art.vocabulary import Level
+from metrics.aging import aging_report
+from metrics.burnup import burnup_report
+from metrics.cfd import cfd_report
+from metrics.cycle_time import cycle_time_report
+from metrics.dependencies import dependencies_report
+from metrics.flow import flow_report
+from metrics.inputs import ArtData, Window
+from metrics.loader import load_art
+from metrics.predictability import predictability_history
+from metrics.velocity import velocity_report
+
+SCENARIO, _ = golden()
+assert SCENARIO.as_of is not None and SCENARIO.window is not None
+AS_OF = SCENARIO.as_of
+WINDOW = Window(*SCENARIO.window)
+NOW = datetime(2026, 2, 10, tzinfo=UTC)
+
+
+def _store(session: Session, data: ArtData) -> None:
+    """Write ArtData as the sync layer would store it."""
+    art = ART(name=data.art or "ART", timezone=data.definition.timezone, data_version=1)
+    session.add(art)
+    session.flush()
+    src = Source(name="golden", kind="jira", url="http://tracker", art_id=art.id, created_at=NOW)
+    session.add(src)
+    teams = {t: Team(art_id=art.id, name=t) for t in data.team_names}
+    pis = {
+        p.name: PI(art_id=art.id, name=p.name, start_date=p.start, end_date=p.end) for p in data.pis
+    }
+    session.add_all([*teams.values(), *pis.values()])
+    session.flush()
+    its = {
+        i.key: Iteration(
+            source_id=src.id,
+            key=i.key,
+            name=i.label,
+            team_id=teams[i.team].id if i.team else None,
+            pi_id=pis[i.pi].id if i.pi else None,
+            start_date=i.start,
+            end_date=i.end,
+        )
+        for i in data.iterations
+    }
+    session.add_all(its.values())
+    session.flush()
+    rows = {}
+    for it in data.items:
+        span = data.iteration_by_key.get(it.iteration or "")
+        rows[it.key] = WorkItem(
+            source_id=src.id,
+            art_id=art.id,
+            key=it.key,
+            tracker_id=it.key,
+            title=it.title,
+            item_type=it.level.value.title(),
+            level=it.level.value,
+            work_type=it.work_type.value,
+            status=it.status,
+            status_category=it.status_category.value,
+            team_id=teams[it.team].id if it.team else None,
+            iteration_id=its[it.iteration].id if it.iteration else None,
+            pi_id=pis[span.pi].id if span and span.pi else None,
+            parent_key=it.parent,
+            story_points=it.story_points,
+            business_value=it.business_value,
+            target_date=it.target_date,
+            flagged=it.flagged,
+            created_at=it.created_at,
+            updated_at=NOW,
+            deleted=it.deleted,
+            synced_at=NOW,
+        )
+    session.add_all(rows.values())
+    session.flush()
+    session.add_all(
+        ChangeRow(
+            work_item_id=rows[c.item_key].id,
+            field=c.field.value,
+            from_value=c.from_value,
+            to_value=c.to_value,
+            from_category=c.from_category.value if c.from_category else None,
+            to_category=c.to_category.value if c.to_category else None,
+            at=c.at,
+            seq=c.seq,
+            dedupe_key=f"{c.item_key}-{k}",
+            recorded_at=NOW,
+        )
+        for k, c in enumerate(data.changes)
+    )
+    session.add_all(
+        LinkRow(
+            source_id=src.id,
+            from_key=lk.from_key,
+            to_key=lk.to_key,
+            kind=lk.kind.value,
+            tracker_type="Blocks",
+            recorded_at=NOW,
+        )
+        for lk in data.links
+    )
+    session.add_all(
+        PIObjective(
+            art_id=art.id,
+            pi_id=pis[o.pi].id,
+            team_id=teams[o.team].id if o.team else None,
+            text=o.text,
+            committed=o.committed,
+            planned_bv=o.planned_bv,
+            actual_bv=o.actual_bv,
+            items=list(o.items),
+            updated_at=NOW,
+        )
+        for o in data.objectives
+    )
+
+
+@pytest.fixture
+def stored(sessions: sessionmaker[Session]) -> tuple[ArtData, sessionmaker[Session]]:
+    data = scenario_data(SCENARIO)
+    with sessions() as session, session.begin():
+        _store(session, data)
+    return data, sessions
+
+
+def _load(sessions: sessionmaker[Session], data: ArtData, **kw: object) -> ArtData:
+    with sessions() as session:
+        return load_art(session, SCENARIO.art, definition=data.definition, **kw)  # type: ignore[arg-type]
+
+
+def test_inputs_round_trip(stored: tuple[ArtData, sessionmaker[Session]]) -> None:
+    data, sessions = stored
+    got = _load(sessions, data)
+    assert list(got.items) == list(data.items)
+    assert sorted(got.changes, key=lambda c: (c.item_key, c.at, c.seq)) == sorted(
+        data.changes, key=lambda c: (c.item_key, c.at, c.seq)
+    )
+    assert list(got.iterations) == [
+        type(i)(i.key, i.start, i.end, pi=i.pi, team=i.team, name=i.label) for i in data.iterations
+    ]
+    assert list(got.pis) == sorted(data.pis, key=lambda p: p.start)
+    assert list(got.links) == list(data.links)
+    assert [(o.team, o.pi, o.committed, o.planned_bv, o.actual_bv) for o in got.objectives] == [
+        (o.team, o.pi, o.committed, o.planned_bv, o.actual_bv) for o in data.objectives
+    ]
+    assert list(got.teams) == list(data.team_names)
+
+
+def test_reports_from_the_store_equal_the_golden_ones(
+    stored: tuple[ArtData, sessionmaker[Session]],
+) -> None:
+    data, sessions = stored
+    got = _load(sessions, data)
+    for lvl in (Level.FEATURE, Level.STORY):
+        assert (
+            flow_report(got, WINDOW, AS_OF, lvl).to_dict()
+            == flow_report(data, WINDOW, AS_OF, lvl).to_dict()
+        )
+        assert (
+            cfd_report(got, WINDOW, AS_OF, lvl).to_dict()
+            == cfd_report(data, WINDOW, AS_OF, lvl).to_dict()
+        )
+        assert aging_report(got, AS_OF, lvl).to_dict() == aging_report(data, AS_OF, lvl).to_dict()
+        assert (
+            cycle_time_report(got, WINDOW, AS_OF, lvl).to_dict()
+            == cycle_time_report(data, WINDOW, AS_OF, lvl).to_dict()
+        )
+    assert velocity_report(got, AS_OF).to_dict() == velocity_report(data, AS_OF).to_dict()
+    assert (
+        burnup_report(got, "PI 26.1", AS_OF).to_dict()
+        == burnup_report(data, "PI 26.1", AS_OF).to_dict()
+    )
+    assert (
+        dependencies_report(got, "PI 26.1", AS_OF).to_dict()
+        == dependencies_report(data, "PI 26.1", AS_OF).to_dict()
+    )
+    # objectives get store ids: compare the figures
+    assert (
+        predictability_history(got, AS_OF).to_dict()["data"]
+        == predictability_history(data, AS_OF).to_dict()["data"]
+    )
+
+
+def test_filters(stored: tuple[ArtData, sessionmaker[Session]]) -> None:
+    data, sessions = stored
+    blue = _load(sessions, data, team="Blue")
+    assert {it.key for it in blue.items} == {it.key for it in data.items if it.team == "Blue"}
+    assert {c.item_key for c in blue.changes} <= {it.key for it in blue.items}
+    pi = _load(sessions, data, pi="PI 26.1")
+    # GREEN-F2 and GREEN-F4 have neither iteration nor PI, but provide to PI features
+    assert len(pi.items) == 26
+    with sessions() as session, session.begin():
+        blue_f1 = session.scalars(select(WorkItem).where(WorkItem.key == "BLUE-F1")).one()
+        session.add(
+            WorkItem(
+                source_id=blue_f1.source_id,
+                art_id=blue_f1.art_id,
+                key="OLD-1",
+                tracker_id="OLD-1",
+                title="old",
+                item_type="Story",
+                level="story",
+                work_type="feature",
+                status="Done",
+                status_category="done",
+                created_at=NOW,
+                updated_at=NOW,
+                synced_at=NOW,
+            )
+        )
+    assert "OLD-1" not in {it.key for it in _load(sessions, data, pi="PI 26.1").items}
+    assert "OLD-1" in {it.key for it in _load(sessions, data).items}
+    late = _load(sessions, data, window=Window(date(2026, 2, 5), date(2026, 2, 9)))
+    keys = {it.key for it in late.items}
+    assert "BLUE-6" in keys and "RED-5" in keys  # open items
+    assert all(it.created_at < datetime(2026, 2, 10, tzinfo=UTC) for it in late.items)
+
+
+def test_pi_filter_keeps_items_moved_out_of_the_pi(
+    stored: tuple[ArtData, sessionmaker[Session]],
+) -> None:
+    data, sessions = stored
+    with sessions() as session, session.begin():
+        item = session.scalars(select(WorkItem).where(WorkItem.key == "BLUE-F3")).one()
+        item.iteration_id = None  # moved out of the PI...
+        session.add(
+            ChangeRow(
+                work_item_id=item.id,
+                field="iteration",
+                from_value="I3",
+                to_value=None,
+                at=NOW,
+                seq=0,
+                dedupe_key="moved",
+                recorded_at=NOW,
+            )
+        )
+    assert "BLUE-F3" in {it.key for it in _load(sessions, data, pi="PI 26.1").items}
+
+
+def test_a_handful_of_queries(stored: tuple[ArtData, sessionmaker[Session]]) -> None:
+    data, sessions = stored
+    with sessions() as session:
+        count = 0
+
+        def _count(*_: object) -> None:
+            nonlocal count
+            count += 1
+
+        event.listen(session.get_bind(), "before_cursor_execute", _count)
+        try:
+            load_art(session, SCENARIO.art, definition=data.definition, pi="PI 26.1")
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", _count)
+    assert count <= 8
+
+
+def test_unknown_art(stored: tuple[ArtData, sessionmaker[Session]]) -> None:
+    _, sessions = stored
+    with sessions() as session, pytest.raises(NotFound):
+        load_art(session, "Nope")
