@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.reports.service import ReportService
 from app.settings import Settings
 from app.state import AppState
 from app.tokens import granted_scopes
@@ -76,3 +77,11 @@ def require(scope: str) -> Callable[..., None]:
 ReadScope = Depends(require("read"))
 WriteScope = Depends(require("write"))
 AdminScope = Depends(require("admin"))
+
+
+def get_reports(state: StateDep) -> ReportService:
+    reports: ReportService = state.extras["reports"]
+    return reports
+
+
+ReportsDep = Annotated[ReportService, Depends(get_reports)]

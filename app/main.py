@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app import configuration, problems
 from app.outgoing.service import OutgoingService
+from app.reports.service import ReportService
 from app.routes import (
     hooks,
     planning,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings, config)
         app.state.trainyard = state
+        state.extras["reports"] = ReportService(state.sessions, state.config)
         sync = SyncService(state.sessions, state.config)
         state.extras["sync"] = sync
         sync.start(schedule=settings.scheduler)

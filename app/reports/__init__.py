@@ -1,0 +1,1 @@
+"""The RTE's reports over HTTP: loader -> metrics -> cached JSON/CSV/charts."""

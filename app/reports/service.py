@@ -1,0 +1,96 @@
+"""Reports for the API, digests and charts: one loaded ArtData per ART and data version.
+
+Loading an ART is the expensive step (a handful of set-based SELECTs, then an index built on
+first use); a report over loaded data is cheap. So the service keeps the last ArtData of each
+ART keyed by its ``data_version`` and a cache of finished report bodies keyed by report,
+parameters, data version and as-of minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.reports.cache import LRUCache
+from art.config import TrainyardConfig
+from art.models import ART
+from art.structure_queries import art_by_name
+from art.vocabulary import StatusCategory
+from metrics.inputs import ArtData, Definition
+from metrics.loader import load_art
+
+
+@dataclass(frozen=True)
+class Loaded:
+    art_id: int
+    version: int
+    data: ArtData
+
+
+def now_minute() -> datetime:
+    """The default as-of time: now, to the minute, so repeats within a minute hit the cache."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+class ReportService:
+    """Loads ARTs and computes report bodies, caching both."""
+
+    def __init__(self, sessions: sessionmaker[Session], config: TrainyardConfig) -> None:
+        self.sessions = sessions
+        self.config = config
+        self._data: LRUCache[Loaded] = LRUCache(size=8)
+        self.bodies: LRUCache[dict[str, Any]] = LRUCache(size=512)
+
+    def definition(self, art: str) -> Definition:
+        """The ART's rules from the config, with every source's status mapping merged."""
+        art_cfg = next((a for a in self.config.arts if a.name == art), None)
+        statuses: dict[str, StatusCategory] = {}
+        for source in self.config.sources:
+            if source.art == art:
+                statuses.update(source.statuses)
+        if art_cfg is None:
+            return Definition(statuses=statuses)
+        return Definition.from_config(art_cfg, statuses)
+
+    def _aliases(self, art: str) -> dict[str, str]:
+        art_cfg = next((a for a in self.config.arts if a.name == art), None)
+        aliases: dict[str, str] = {}
+        if art_cfg is not None:
+            for team in art_cfg.teams:
+                for alias in team.aliases:
+                    aliases[alias] = team.name
+        return aliases
+
+    def version(self, art: str) -> tuple[int, int]:
+        """(art id, data version); NotFound naming the known ARTs when unknown."""
+        with self.sessions() as session:
+            row = session.execute(select(ART.id, ART.data_version).where(ART.name == art)).first()
+            if row is None:
+                art_by_name(session, art)  # raises NotFound with the known names
+                raise AssertionError("unreachable")
+            return row[0], row[1]
+
+    def data(self, art: str) -> ArtData:
+        """The whole ART as of its current data version (loaded once per version)."""
+        art_id, version = self.version(art)
+
+        def load() -> Loaded:
+            with self.sessions() as session:
+                data = load_art(session, art, definition=self.definition(art),
+                                team_aliases=self._aliases(art))
+            return Loaded(art_id, version, data)
+
+        return self._data.get_or_compute(("art", art_id, version), load).data
+
+    def report(self, art: str, name: str, params: Hashable,
+               compute: Callable[[ArtData], dict[str, Any]]) -> dict[str, Any]:
+        """A report body, computed over the ART's data or served from the cache."""
+        _, version = self.version(art)
+        return self.bodies.get_or_compute(
+            (art, version, name, params), lambda: compute(self.data(art))
+        )
