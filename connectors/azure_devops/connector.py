@@ -1,0 +1,272 @@
+"""The Azure DevOps connector: pulls (full and incremental), fetches and service hooks.
+
+Full pull: read the reporting revisions feed to its end (every item's history, and the
+continuation token that becomes the watermark), list the in-scope ids by WIQL windows, then
+fetch current items with relations 200 at a time, one RecordBatch per 200. The feed is read
+first, so anything that changes during the pull is picked up by the next incremental one.
+
+Incremental pull (``since`` = a feed token): the feed from that token names the changed items;
+WIQL tells which are still in scope (the others are deletions); their current state comes from
+``workitemsbatch`` and their history from the feed when it holds it all (new items), else from
+``workItems/{id}/revisions``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from art.config import PIConfig, SourceConfig
+from art.errors import BadPayload, ConfigError
+from art.records import Deletion, ObjectiveRecord, RecordBatch, RiskRecord, TeamRecord
+from connectors.azure_devops import queries, webhooks
+from connectors.azure_devops.client import BATCH_MAX, AdoClient
+from connectors.azure_devops.fields import resolve_fields
+from connectors.azure_devops.history import changes_from_revisions, complete
+from connectors.azure_devops.mapping import Context, item_id, links_of, map_item
+from connectors.azure_devops.structure import IterationIndex, TeamResolver
+from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
+from connectors.base import WebhookEvent
+
+Revisions = dict[int, list[dict[str, Any]]]
+TOO_LARGE = "WorkItemTrackingQueryResultSizeLimitExceededException"
+ITERATIONS_TTL = 300.0  # seconds a fetch (webhook) trusts the iteration tree it has
+
+
+class AzureDevOpsConnector:
+    """Reads one Azure DevOps project (``source.url`` = organization URL) through the SDK."""
+
+    kind: ClassVar[str] = "azure-devops"
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        pis: list[PIConfig],
+        *,
+        retry: RetryPolicy | None = None,
+        wiql_window: int = queries.WIQL_CAP,
+        feed_page_size: int = 1000,
+        metadata_ttl: float = 3600.0,
+        timeout: float = 60.0,
+    ) -> None:
+        if not source.project:
+            raise ConfigError(f"source '{source.name}': an Azure DevOps source needs project")
+        if not source.token_env:
+            raise ConfigError(
+                f"source '{source.name}': token_env must name the variable "
+                "holding the personal access token"
+            )
+        self.source, self.pis = source, pis
+        self.wiql_window, self.feed_page_size, self.metadata_ttl = (
+            wiql_window,
+            feed_page_size,
+            metadata_ttl,
+        )
+        org_url = source.url.rstrip("/")
+        self.guard = Guard(retry or RetryPolicy(), source.name, org_url, source.token_env)
+        self.client = AdoClient(
+            org_url, source.project, source.secret("token_env") or "", self.guard, timeout
+        )
+        self._meta: tuple[float, Context] | None = None
+        self._iterations_read = float("-inf")
+        self._special: set[int] | None = None  # objective and risk ids, from the last pull
+        self._counted = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- context ---------------------------------------------------------------------------
+    def context(self, refresh: bool = True) -> Context:
+        """Fields, teams and states, cached for ``metadata_ttl``; iterations re-read on every
+        pull (``refresh``), and by a fetch once they are older than ``ITERATIONS_TTL``."""
+        now = time.monotonic()
+        if self._meta is None or now - self._meta[0] > self.metadata_ttl:
+            refs = resolve_fields(self.source, self.client.fields())
+            teams = TeamResolver.build(self.source, {})
+            if teams.needs_team_settings:
+                areas = {
+                    t["name"]: self.client.team_field_values(t["name"]).get("values") or []
+                    for t in self.client.teams()
+                }
+                teams = TeamResolver.build(self.source, areas)
+            self._meta = (
+                now,
+                Context(
+                    self.source, refs, IterationIndex.build(self.source, self.pis, None), teams
+                ),
+            )
+        ctx = self._meta[1]
+        if refresh or now - self._iterations_read > ITERATIONS_TTL:
+            tree = self.client.iterations()
+            ctx.iterations = IterationIndex.build(self.source, self.pis, tree)
+            self._iterations_read = now
+        return ctx
+
+    def _ensure_states(self, ctx: Context, types: set[str]) -> None:
+        """Fetch the states (with categories) of work item types not seen yet."""
+        own = {self.source.objectives.item_type, self.source.risks.item_type}
+        for name in sorted(types - own):
+            if name and name.lower() not in ctx.states:
+                ctx.states[name.lower()] = {
+                    str(s.get("name")).lower(): str(s.get("category"))
+                    for s in self.client.type_states(name)
+                }
+
+    # -- ids -------------------------------------------------------------------------------
+    def scope_ids(self) -> list[int]:
+        """Every in-scope work item id, ascending, in WIQL windows under the 20,000 cap."""
+        scope, out, last = queries.scope(self.source), [], 0
+        while True:
+            try:
+                ids = self.client.wiql(queries.window(scope, last), self.wiql_window)
+            except AdoRequestError as exc:
+                if exc.type_key != TOO_LARGE and "VS402337" not in str(exc):
+                    raise
+                upto = last + self.wiql_window
+                out.extend(self.client.wiql(queries.window(scope, last, upto), self.wiql_window))
+                last = upto
+                continue
+            out.extend(ids)
+            if len(ids) < self.wiql_window:
+                return out
+            last = max(ids)
+
+    def _special_ids(self) -> set[int]:
+        """Objective and risk items: records of their own, never ends of work item links."""
+        types = [self.source.objectives.item_type, self.source.risks.item_type]
+        return set(
+            self.client.wiql(queries.select(queries.scope(self.source, types)), self.wiql_window)
+        )
+
+    def _in_scope(self, ids: list[int]) -> set[int]:
+        scope, found = queries.scope(self.source), set()
+        for part in queries.chunks(sorted(ids), queries.IN_LIST_MAX):
+            found.update(self.client.wiql(queries.among(scope, part), self.wiql_window))
+        return found
+
+    def _feed(self, ctx: Context, token: str | None) -> tuple[Revisions, str | None]:
+        by_item: Revisions = defaultdict(list)
+        fields = ctx.refs.history_fields()
+        for page in self.client.revisions_feed(token, self.feed_page_size, fields):
+            for revision in page.values:
+                if isinstance(revision.get("id"), int):
+                    by_item[revision["id"]].append(revision)
+            token = page.continuation_token or token
+        return by_item, token
+
+    # -- pulls -----------------------------------------------------------------------------
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        """Full pull when ``since`` is None, else incremental from that feed token."""
+        ctx = self.context()
+        history, token = self._feed(ctx, since)
+        if since is not None and not history:
+            yield self._counted_batch(RecordBatch(watermark=token))
+            return
+        special = self._special = self._special_ids()
+        if since is None:
+            ids = self.scope_ids()
+            gone: set[int] = set()
+        else:
+            in_scope = self._in_scope(list(history))
+            ids = sorted(in_scope)
+            gone = set(history) - in_scope
+        ordered = sorted(special.intersection(ids)) + [i for i in ids if i not in special]
+        parts = queries.chunks(ordered, BATCH_MAX) or [[]]
+        for n, part in enumerate(parts):
+            batch = RecordBatch()
+            if n == 0:
+                batch.iterations = list(ctx.iterations.records.values())
+                batch.teams = ctx.teams.records()
+                batch.deletions = [Deletion(str(i)) for i in sorted(gone)]
+            self._fill(batch, ctx, part, history, special)
+            if n == len(parts) - 1:
+                batch.watermark = token
+            yield self._counted_batch(batch)
+
+    def fetch(self, keys: list[str]) -> RecordBatch:
+        """The named items now, with full history and links (webhooks use it)."""
+        ctx = self.context(refresh=False)
+        batch = RecordBatch()
+        ids = sorted({int(k) for k in keys if k.isdigit()})
+        for key in keys:
+            if not key.isdigit():
+                batch.errors.append(f"{key}: not an Azure DevOps work item id")
+                batch.skipped_keys.add(key)
+        if self._special is None and ids:
+            self._special = self._special_ids()
+        for part in queries.chunks(ids, BATCH_MAX):
+            self._fill(batch, ctx, part, {}, self._special or set())
+        return self._counted_batch(batch)
+
+    def _counted_batch(self, batch: RecordBatch) -> RecordBatch:
+        batch.links = list(dict.fromkeys(batch.links))  # each link is seen from both ends
+        names = dict.fromkeys(i.team for i in batch.items if i.team)
+        batch.teams = list(dict.fromkeys([*batch.teams, *(TeamRecord(n, n) for n in names)]))
+        batch.requests = self.guard.requests - self._counted
+        self._counted = self.guard.requests
+        return batch
+
+    def _fill(
+        self,
+        batch: RecordBatch,
+        ctx: Context,
+        ids: list[int],
+        history: Revisions,
+        special: set[int],
+    ) -> None:
+        """Map the items ``ids`` into ``batch``; history from ``history`` where whole, else
+        fetched per item."""
+        found = [w for w in self.client.work_items(ids) if isinstance(w, dict)] if ids else []
+        seen = {w.get("id") for w in found}
+        batch.deletions.extend(Deletion(str(i)) for i in ids if i not in seen)
+        self._ensure_states(
+            ctx, {str((w.get("fields") or {}).get("System.WorkItemType") or "") for w in found}
+        )
+        for work_item in found:
+            try:
+                self._one(ctx, work_item, history, special, batch)
+            except BadPayload as exc:
+                batch.errors.append(f"work item {work_item.get('id')}: {exc}")
+                batch.skipped_keys.add(str(work_item.get("id")))
+
+    def _one(
+        self,
+        ctx: Context,
+        work_item: Mapping[str, Any],
+        history: Revisions,
+        special: set[int],
+        batch: RecordBatch,
+    ) -> None:
+        record = map_item(ctx, work_item)
+        if record is None:
+            return
+        if isinstance(record, ObjectiveRecord):
+            batch.objectives.append(record)
+            return
+        if isinstance(record, RiskRecord):
+            batch.risks.append(record)
+            return
+        number = item_id(work_item)
+        revisions = history.get(number, [])
+        if not complete(revisions):
+            revisions = self.client.item_revisions(number)
+        changes = changes_from_revisions(ctx, record.key, revisions, record.item_type)
+        links = [
+            link
+            for link in links_of(ctx, work_item)
+            if int(link.from_key) not in special and int(link.to_key) not in special
+        ]
+        batch.items.append(record)
+        batch.changes.extend(changes)
+        batch.links.extend(links)
+        batch.complete_history_for.add(record.key)
+        batch.complete_links_for.add(record.key)
+
+    # -- webhooks --------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        webhooks.verify(self.source, headers)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        return webhooks.parse(headers, body)

@@ -1,0 +1,1 @@
+"""The Jira connector (Cloud and Data Center), registered as ``connectors.jira.connector``."""

@@ -1,0 +1,224 @@
+"""The Jira connector: pulls (full and incremental), fetches by key, and reads webhooks.
+
+A pull yields first the sprints and teams of the boards in scope, then one batch per search
+page with each issue's complete history and links. Incremental pulls ask for
+``updated >= watermark - overlap`` (JQL has minute precision and reads dates in the API
+user's time zone, so the watermark is written in that zone). The watermark is the ISO
+timestamp of the latest ``updated`` seen, advanced batch by batch: the search is ordered by
+``updated`` so a pull cut short can resume from any committed batch.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from art.config import PIConfig, SourceConfig
+from art.errors import BadPayload, ConfigError, ConnectorError
+from art.records import Deletion, LinkRecord, RecordBatch, TeamRecord
+from connectors.base import WebhookEvent, utc_watermark
+from connectors.jira.changelog import complete_changelogs
+from connectors.jira.client import JiraClient, JiraRequestError
+from connectors.jira.context import Context
+from connectors.jira.fields import FieldIds, resolve
+from connectors.jira.mapping import map_issue
+from connectors.jira.prefetch import read_ahead
+from connectors.jira.retry import RetryPolicy
+from connectors.jira.search import ORDER, search_pages
+from connectors.jira.sprints import SprintIndex, load_sprints
+from connectors.jira.values import chunks
+from connectors.jira.webhooks import parse_webhook, verify_signature
+
+_ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.I | re.S)
+
+
+class JiraConnector:
+    """Reads one Jira Cloud or Data Center source (see the module docstring)."""
+
+    kind: ClassVar[str] = "jira"
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        pis: list[PIConfig],
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        sprint_refresh: timedelta = timedelta(minutes=30),
+    ) -> None:
+        """``retry``: how 429/5xx/network failures are retried; ``timeout``: seconds per HTTP
+        request; ``sprint_refresh``: how old the boards' sprint list may get before an
+        incremental pull reads it again (a full pull always does; sprints first seen on an
+        issue are learned from the issue itself)."""
+        self.source, self.pis = source, list(pis)
+        self._retry, self._timeout, self._refresh = retry, timeout, sprint_refresh
+        self._client: JiraClient | None = None
+        self._meta: tuple[FieldIds, list[dict[str, Any]], str] | None = None
+        self._sprints: SprintIndex | None = None
+        self._sprints_read: float = 0.0
+        self._teams: list[TeamRecord] = []
+
+    @property
+    def client(self) -> JiraClient:
+        """The session, opened on first use (which reads serverInfo to learn the flavour)."""
+        if self._client is None:
+            self._client = JiraClient(self.source, self._retry, self._timeout)
+        return self._client
+
+    def _context(self, refresh_sprints: bool) -> Context:
+        client = self.client
+        if self._meta is None:
+            fields = resolve(client.get("field"), self.source)
+            statuses = client.get("status")
+            zone = str(client.get("myself").get("timeZone") or "UTC")
+            self._meta = (fields, statuses, zone)
+        stale = time.monotonic() - self._sprints_read > self._refresh.total_seconds()
+        if self._sprints is None or (refresh_sprints and stale):
+            self._sprints, self._teams = load_sprints(client, self.source, self.pis)
+            self._sprints_read = time.monotonic()
+        return Context.build(self.source, self.pis, self._meta[0], self._meta[1], self._sprints)
+
+    def _jql(self, since: str | None) -> str:
+        scope = []
+        if self.source.projects:
+            scope.append("project in (" + ", ".join(f'"{p}"' for p in self.source.projects) + ")")
+        if self.source.jql:
+            scope.append(f"({_ORDER_BY.sub('', self.source.jql)})")
+        if not scope:
+            raise ConfigError(
+                f"source '{self.source.name}': set projects or jql; Jira refuses unbounded searches"
+            )
+        if since is not None:
+            start = self._mark(since) - timedelta(minutes=self.source.overlap_minutes)
+            local = start.astimezone(self._zone())
+            scope.append(f'updated >= "{local:%Y/%m/%d %H:%M}"')
+        return " AND ".join(scope) + ORDER
+
+    def _mark(self, since: str) -> datetime:
+        """A watermark as an aware UTC time (a naive one is taken as UTC)."""
+        try:
+            at = datetime.fromisoformat(since)
+        except ValueError:
+            raise ConnectorError(
+                f"source '{self.source.name}': watermark {since!r} is not an ISO timestamp"
+            ) from None
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+    def _zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self._meta[2] if self._meta else "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    # -- the contract ----------------------------------------------------------------------
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        """Full pull when ``since`` is None, else the issues updated since the watermark."""
+        mark = self._client.requests if self._client is not None else 0
+        client = self.client
+        if since is None:
+            self._sprints_read = 0.0  # a full pull reads the boards' sprints again
+        read_before = self._sprints_read
+        ctx = self._context(refresh_sprints=True)
+        seen_teams = {t.key for t in self._teams}
+        fresh = self._sprints_read != read_before  # else sync has them from an earlier pull
+        jql, wanted = self._jql(since), ctx.fields.request()
+        yield RecordBatch(
+            iterations=list(ctx.sprints.records.values()) if fresh else [],
+            teams=list(self._teams) if fresh else [],
+            requests=client.requests - mark,
+        )
+
+        def pages() -> Iterator[tuple[list[dict[str, Any]], int]]:
+            mark = client.requests
+            for issues in search_pages(client, jql, wanted, self.source.page_size):
+                complete_changelogs(client, issues, ctx.fields)
+                yield issues, client.requests - mark
+                mark = client.requests
+
+        high = self._mark(since) if since else None
+        for issues, requests in read_ahead(pages):
+            batch = self._batch(issues, ctx, seen_teams)
+            for item in batch.items:
+                high = item.updated_at if high is None else max(high, item.updated_at)
+            batch.watermark = utc_watermark(high) if high else None
+            batch.requests = requests
+            yield batch
+
+    def fetch(self, keys: list[str]) -> RecordBatch:
+        """The named issues now, with full history and links; a vanished one is a Deletion."""
+        mark = self._client.requests if self._client is not None else 0
+        client = self.client
+        ctx = self._context(refresh_sprints=False)
+        wanted = list(dict.fromkeys(keys))
+        issues: list[dict[str, Any]] = []
+        missing: list[str] = []
+        for chunk in chunks(wanted, 100):
+            jql = "key in (" + ", ".join(f'"{k}"' for k in chunk) + ")" + ORDER
+            try:
+                for page in search_pages(client, jql, ctx.fields.request(), 100):
+                    issues += page
+            except JiraRequestError as exc:
+                if exc.status != 400:
+                    raise
+                for key in chunk:  # one key no longer exists: ask one by one
+                    try:
+                        issues.append(client.get(f"issue/{key}", self._issue_params(ctx)))
+                    except JiraRequestError as err:
+                        if err.status != 404:
+                            raise
+                        missing.append(key)
+        complete_changelogs(client, issues, ctx.fields)
+        batch = self._batch(issues, ctx, set())
+        batch.deletions = [Deletion(k) for k in missing]
+        batch.requests = client.requests - mark
+        return batch
+
+    def _issue_params(self, ctx: Context) -> dict[str, Any]:
+        params: dict[str, Any] = {"fields": ",".join(ctx.fields.request())}
+        if self.client.flavour == "datacenter":
+            params["expand"] = "changelog"
+        return params
+
+    def _batch(
+        self, issues: list[dict[str, Any]], ctx: Context, seen_teams: set[str]
+    ) -> RecordBatch:
+        batch = RecordBatch()
+        links: dict[tuple[str, str, str], LinkRecord] = {}
+        for issue in issues:
+            try:
+                m = map_issue(issue, ctx)
+            except BadPayload as exc:
+                batch.errors.append(str(exc))
+                continue
+            batch.items.append(m.item)
+            batch.changes += m.changes
+            links.update(((k.from_key, k.to_key, k.kind.value), k) for k in m.links)
+            batch.iterations += m.new_iterations
+            if m.objective:
+                batch.objectives.append(m.objective)
+            if m.risk:
+                batch.risks.append(m.risk)
+            if m.team is not None and m.team.key not in seen_teams:
+                seen_teams.add(m.team.key)
+                batch.teams.append(m.team)
+            batch.complete_history_for.add(m.item.key)
+            batch.complete_links_for.add(m.item.key)
+        batch.links = list(links.values())
+        return batch
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check ``X-Hub-Signature`` when the source has a webhook secret."""
+        verify_signature(headers, body, self.source.secret("webhook_secret_env"), self.source.name)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        """Turn one delivery into what changed (issue events ask for a refetch)."""
+        return parse_webhook(headers, body, self.source, self.pis, self._sprints)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,142 @@
+"""Jira webhooks: signature check and what a delivery means for the ART model.
+
+Admin webhooks with a secret carry ``X-Hub-Signature: sha256=<hex HMAC of the raw body>``.
+An issue event carries only the change that fired it, so it asks for the issue to be fetched
+again; a deletion is final; link events carry numeric issue ids only (no keys); sprint events
+carry the sprint. Retried deliveries keep their ``X-Atlassian-Webhook-Identifier``; without
+it the delivery id is built from the event, the object id, the timestamp and the changelog id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from art.config import PIConfig, SourceConfig
+from art.errors import BadPayload, WebhookRejected
+from art.records import Deletion, RecordBatch
+from connectors.base import WebhookEvent
+from connectors.jira.sprints import SprintIndex, sprint_record
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by case-insensitive name (a plain dict of headers is case-sensitive)."""
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The ``X-Hub-Signature`` value Jira sends for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    headers: Mapping[str, str], body: bytes, secret: str | None, source: str
+) -> None:
+    """Raise WebhookRejected unless ``body`` is signed with ``secret`` (no secret: no check)."""
+    if secret is None:
+        return
+    sent = header(headers, "X-Hub-Signature")
+    if not sent:
+        raise WebhookRejected(
+            f"source '{source}': the delivery has no X-Hub-Signature header, "
+            "but a webhook secret is configured"
+        )
+    algorithm, _, digest = sent.strip().partition("=")
+    if algorithm.lower() != "sha256" or not digest:
+        raise WebhookRejected(
+            f"source '{source}': unsupported signature {sent[:20]!r} (expected sha256=<hex>)"
+        )
+    if not hmac.compare_digest(sign(body, secret), f"sha256={digest.lower()}"):
+        raise WebhookRejected(
+            f"source '{source}': the X-Hub-Signature does not match the body "
+            "(wrong secret, or the body was altered)"
+        )
+
+
+def _object(data: dict[str, Any], name: str, event: str) -> dict[str, Any]:
+    value = data.get(name)
+    if not isinstance(value, dict):
+        raise BadPayload(f"Jira webhook {event}: no '{name}' object")
+    return value
+
+
+def parse_webhook(
+    headers: Mapping[str, str],
+    body: bytes,
+    source: SourceConfig,
+    pis: list[PIConfig] | None = None,
+    sprints: SprintIndex | None = None,
+) -> WebhookEvent:
+    """What one delivery says; BadPayload when the body is not a Jira webhook."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise BadPayload("Jira webhook: the body is not JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("webhookEvent"), str):
+        raise BadPayload("Jira webhook: no webhookEvent")
+    event, stamp = str(data["webhookEvent"]), data.get("timestamp")
+    revision = int(stamp) if isinstance(stamp, int | float) else None
+    subject = data.get("issue") or data.get("issueLink") or data.get("sprint") or {}
+    delivery = header(headers, "X-Atlassian-Webhook-Identifier") or ":".join(
+        str(x)
+        for x in (
+            event,
+            (subject or {}).get("id", ""),
+            stamp or "",
+            (data.get("changelog") or {}).get("id", ""),
+        )
+    )
+    if event.startswith("jira:issue_"):
+        issue = _object(data, "issue", event)
+        key = issue.get("key")
+        if not isinstance(key, str):
+            raise BadPayload(f"Jira webhook {event}: the issue has no key")
+        ids = [str(issue["id"])] if issue.get("id") is not None else []
+        if event == "jira:issue_deleted":
+            return WebhookEvent(
+                delivery_id=delivery,
+                event_type=event,
+                item_key=key,
+                batch=RecordBatch(deletions=[Deletion(key)]),
+                revision=revision,
+                tracker_ids=ids,
+            )
+        return WebhookEvent(
+            delivery_id=delivery,
+            event_type=event,
+            item_key=key,
+            refetch=[key],
+            revision=revision,
+            tracker_ids=ids,
+        )
+    if event in ("issuelink_created", "issuelink_deleted"):
+        link = _object(data, "issueLink", event)
+        try:
+            ids = [str(link["sourceIssueId"]), str(link["destinationIssueId"])]
+        except KeyError:
+            raise BadPayload(f"Jira webhook {event}: the link has no issue ids") from None
+        return WebhookEvent(
+            delivery_id=delivery,
+            event_type=event,
+            item_key=None,
+            revision=revision,
+            tracker_ids=ids,
+        )
+    if event.startswith("sprint_"):
+        sprint = _object(data, "sprint", event)
+        batch = RecordBatch()
+        if event != "sprint_deleted":
+            board = str(sprint.get("originBoardId", ""))
+            team = sprints.board_teams.get(board) if sprints else None
+            try:
+                batch.iterations.append(sprint_record(sprint, source, pis or [], team))
+            except (KeyError, ValueError) as exc:
+                raise BadPayload(f"Jira webhook {event}: unreadable sprint ({exc})") from None
+        return WebhookEvent(
+            delivery_id=delivery, event_type=event, item_key=None, batch=batch, revision=revision
+        )
+    return WebhookEvent(delivery_id=delivery, event_type=event, item_key=None, revision=revision)

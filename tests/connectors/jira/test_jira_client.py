@@ -1,0 +1,86 @@
+"""Retry policy, flavour detection and the JQL the connector writes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+from jira_support import Sleeps, source_for
+
+from art.errors import ConfigError
+from connectors.jira.client import JiraClient
+from connectors.jira.connector import JiraConnector
+from connectors.jira.retry import RetryPolicy, parse_retry_after
+from connectors.simulators.jira import create_jira_simulator
+from connectors.simulators.scenario import Scenario
+
+Running = Callable[[FastAPI], AbstractContextManager[str]]
+
+
+def test_delays_grow_with_jitter_and_respect_retry_after() -> None:
+    policy = RetryPolicy(
+        max_retries=3, base_delay=1.0, max_delay=10.0, jitter=0.5, rng=random.Random(1)
+    )
+    waits = [policy.delay(n, None) for n in range(3)]
+    assert [w is not None and 2**n * 0.5 <= w <= 2**n for n, w in enumerate(waits)] == [True] * 3
+    assert policy.delay(0, 7.0) == 7.0  # never sooner than asked
+    assert policy.delay(3, 1.0) is None  # bounded
+    assert policy.delay(0, 11.0) is None  # longer than we hold a worker: give up
+
+
+def test_retry_after_is_seconds_or_an_http_date() -> None:
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 04 Mar 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    ("flavour", "users", "email_env", "token_env"),
+    [
+        ("cloud", None, "JIRA_EMAIL", "JIRA_TOKEN"),
+        ("datacenter", None, None, "JIRA_PAT"),
+        ("datacenter", {"rte@example.com": "cloud-token"}, "JIRA_EMAIL", "JIRA_TOKEN"),
+    ],
+)
+def test_the_flavour_is_read_from_server_info(
+    flavour: str,
+    users: dict[str, str] | None,
+    email_env: str | None,
+    token_env: str,
+    scenario: Scenario,
+    running: Running,
+) -> None:
+    app = create_jira_simulator(scenario, flavour, users=users)
+    with running(app) as url:
+        source = source_for(url, scenario, "auto", email_env=email_env, token_env=token_env)
+        client = JiraClient(source, RetryPolicy(sleep=Sleeps()))
+        assert client.flavour == flavour
+        assert client.get("myself")["emailAddress"] == "rte@example.com"
+        client.close()
+
+
+def test_cloud_needs_an_email(scenario: Scenario) -> None:
+    source = source_for("https://x.atlassian.net", scenario, "cloud", email_env=None)
+    with pytest.raises(ConfigError, match="Jira Cloud needs email_env"):
+        JiraClient(source)
+
+
+def test_the_search_is_bounded_and_ordered_for_resuming(scenario: Scenario) -> None:
+    source = source_for(
+        "https://x", scenario, "cloud", projects=["ATLAS"], jql="labels = train ORDER BY Rank"
+    )
+    conn = JiraConnector(source, [])
+    assert conn._jql(None) == (
+        'project in ("ATLAS") AND (labels = train) ORDER BY updated ASC, key ASC'
+    )
+    assert conn._jql("2026-03-01T10:05:30+00:00") == (
+        'project in ("ATLAS") AND (labels = train) AND updated >= "2026/03/01 10:03" '
+        "ORDER BY updated ASC, key ASC"
+    )
+    with pytest.raises(ConfigError, match="set projects or jql"):
+        JiraConnector(source_for("https://x", scenario, "cloud", projects=[]), [])._jql(None)
