@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from app.settings import Settings
-from art.errors import TrainyardError
+from art.errors import ConfigError, TrainyardError
 
 cli = typer.Typer(
     help="Trainyard: ART reporting from Jira and Azure DevOps.",
@@ -67,13 +67,19 @@ def serve(
 
     import uvicorn
 
-    from app.main import build_state, create_app
+    from app.main import create_app
 
     if not scheduler:
         os.environ["TRAINYARD_SCHEDULER"] = "false"
+    from app import configuration
+    from art.db import check_migrated, make_engine
+
     settings = Settings()
-    try:
-        build_state(settings).engine.dispose()  # fail fast: bad config, un-migrated database
+    try:  # fail fast, before the server starts: a bad config file, an un-migrated database
+        configuration.load(settings)
+        engine = make_engine(settings.database_url)
+        check_migrated(engine)
+        engine.dispose()
     except TrainyardError as exc:
         _fail(exc)
     uvicorn.run(
@@ -113,8 +119,17 @@ def sync(
     from sync.cli import run_sync
 
     settings = Settings()
+    config = configuration.load(settings)
+    if config is None:
+        _fail(
+            ConfigError(
+                "no configuration file (TRAINYARD_CONFIG or ./trainyard.toml): "
+                "`trainyard sync` pulls configured sources; the demo syncs itself"
+            )
+        )
+        return
     try:
-        results = run_sync(settings.database_url, configuration.load(settings), source, full)
+        results = run_sync(settings.database_url, config, source, full)
     except TrainyardError as exc:
         _fail(exc)
     if any(r.status != "succeeded" for r in results):

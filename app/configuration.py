@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from app.settings import Settings
-from art.config import ArtConfig, TrainyardConfig, load_config
+from art.config import TrainyardConfig, load_config
 
 
-def demo_config() -> TrainyardConfig:
-    """The demo: one ART whose sources are the built-in tracker simulators."""
-    return TrainyardConfig(arts=[ArtConfig(name="Phoenix")], sources=[], demo=True)
-
-
-def load(settings: Settings) -> TrainyardConfig:
-    """Load TRAINYARD_CONFIG (or ./trainyard.toml); with neither, run the demo."""
+def load(settings: Settings) -> TrainyardConfig | None:
+    """Load TRAINYARD_CONFIG (or ./trainyard.toml); None means: run the built-in demo."""
     path = settings.config_path()
     if path is None:
-        return demo_config()
+        return None
     return load_config(path)

@@ -23,7 +23,11 @@ class InlineImage:
 
 
 def build_message(
-    sender: str, recipients: list[str], subject: str, text: str, html: str,
+    sender: str,
+    recipients: list[str],
+    subject: str,
+    text: str,
+    html: str,
     images: list[InlineImage],
 ) -> EmailMessage:
     msg = EmailMessage()
@@ -37,8 +41,14 @@ def build_message(
     html_part = msg.get_body(preferencelist=("html",))
     assert isinstance(html_part, EmailMessage)
     for image in images:
-        html_part.add_related(image.png, maintype="image", subtype="png", cid=f"<{image.cid}>",
-                              filename=image.filename, disposition="inline")
+        html_part.add_related(
+            image.png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{image.cid}>",
+            filename=image.filename,
+            disposition="inline",
+        )
     return msg
 
 

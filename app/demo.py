@@ -1,0 +1,124 @@
+"""The built-in demo: one generated ART served by both tracker simulators, pulled for real.
+
+With no configuration file, ``trainyard serve`` starts the Jira and Azure DevOps simulators on
+loopback ports, each serving the same deterministic ART, and configures one source per
+tracker: the first teams come from Jira, the others from Azure DevOps, so the demo ART
+visibly spans both trackers. The pulls, webhooks and reports then run exactly as they would
+against real trackers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from art.config import TrainyardConfig
+from connectors.simulators.azure_devops import create_ado_simulator
+from connectors.simulators.generator import generate_art
+from connectors.simulators.jira import create_jira_simulator, sim_of
+from connectors.simulators.server import BackgroundServer
+
+log = logging.getLogger(__name__)
+SEED = 7
+JIRA_EMAIL, JIRA_TOKEN, ADO_PAT = "rte@demo.trainyard", "demo-jira-token", "demo-ado-pat"
+ENV = {
+    "TRAINYARD_DEMO_JIRA_EMAIL": JIRA_EMAIL,
+    "TRAINYARD_DEMO_JIRA_TOKEN": JIRA_TOKEN,
+    "TRAINYARD_DEMO_ADO_PAT": ADO_PAT,
+}
+
+
+@dataclass
+class Demo:
+    """The running simulators and the configuration that points at them."""
+
+    config: TrainyardConfig
+    servers: list[BackgroundServer] = field(default_factory=list)
+    apps: dict[str, Any] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def keep_changing(self, every_seconds: float = 60.0) -> None:
+        """Move a few Jira items along every minute, so incremental pulls have news."""
+
+        def loop() -> None:
+            round_ = 0
+            while not self._stop.wait(every_seconds):
+                round_ += 1
+                try:
+                    sim_of(self.apps["jira"]).mutate(fraction=0.002, seed=round_)
+                except Exception:  # the demo tracker must never take the service down
+                    log.exception("demo tracker mutation failed")
+
+        threading.Thread(target=loop, name="demo-tracker", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for server in self.servers:
+            server.stop()
+
+
+def start_demo(items: int, teams: int = 5) -> Demo:
+    """Start both simulators and return the configuration of the demo ART."""
+    os.environ.update(ENV)
+    jira_art = generate_art(SEED, items, teams)
+    ado_art = generate_art(SEED, items, teams)
+    names = list(jira_art.teams)
+    split = max(1, (len(names) + 1) // 2)
+    jira_teams, ado_teams = names[:split], names[split:]
+    jira_app = create_jira_simulator(jira_art, users={JIRA_EMAIL: JIRA_TOKEN})
+    ado_app = create_ado_simulator(ado_art, org="demo", project=ado_art.art, pat=ADO_PAT)
+    jira_server = BackgroundServer(jira_app).start()
+    ado_server = BackgroundServer(ado_app).start()
+    statuses = {name: cat for name, cat in jira_art.statuses.items() if cat in ("wait", "removed")}
+    config = TrainyardConfig.model_validate(
+        {
+            "demo": True,
+            "arts": [
+                {
+                    "name": jira_art.art,
+                    "timezone": jira_art.timezone,
+                    "teams": [{"name": n} for n in names],
+                }
+            ],
+            "sources": [
+                {
+                    "name": "demo-jira",
+                    "kind": "jira",
+                    "url": jira_server.url,
+                    "art": jira_art.art,
+                    "flavour": "cloud",
+                    "email_env": "TRAINYARD_DEMO_JIRA_EMAIL",
+                    "token_env": "TRAINYARD_DEMO_JIRA_TOKEN",
+                    "projects": [n.upper() for n in jira_teams],
+                    "statuses": statuses,
+                    "team_rule": {"by": "project", "names": {n.upper(): n for n in jira_teams}},
+                    "pi_rule": {"by": "sprint_name"},
+                },
+                {
+                    "name": "demo-ado",
+                    "kind": "azure-devops",
+                    "url": f"{ado_server.url}/demo",
+                    "art": jira_art.art,
+                    "project": ado_art.art,
+                    "token_env": "TRAINYARD_DEMO_ADO_PAT",
+                    "area_paths": [f"{ado_art.art}\\{n}" for n in ado_teams],
+                    "statuses": statuses,
+                    "team_rule": {"by": "area_path"},
+                    "pi_rule": {"by": "iteration_parent"},
+                },
+            ],
+        }
+    )
+    log.info(
+        "demo trackers: Jira %s (%s), Azure DevOps %s (%s)",
+        jira_server.url,
+        ", ".join(jira_teams),
+        ado_server.url,
+        ", ".join(ado_teams),
+    )
+    return Demo(
+        config=config, servers=[jira_server, ado_server], apps={"jira": jira_app, "ado": ado_app}
+    )
