@@ -19,6 +19,7 @@ from art.config import TrainyardConfig
 from connectors.simulators.azure_devops import create_ado_simulator
 from connectors.simulators.generator import generate_art
 from connectors.simulators.jira import create_jira_simulator, sim_of
+from connectors.simulators.scenario import Scenario
 from connectors.simulators.server import BackgroundServer
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,50 @@ class Demo:
             server.stop()
 
 
+def _statuses(scenario: Scenario) -> dict[str, str]:
+    """Statuses whose category a tracker cannot say itself (Jira and ADO have no "wait")."""
+    return {name: cat for name, cat in scenario.statuses.items() if cat in ("wait", "removed")}
+
+
+def jira_source(
+    name: str, url: str, scenario: Scenario, teams: list[str], **extra: Any
+) -> dict[str, Any]:
+    """A Jira Cloud source reading ``teams`` (one project each) from a Jira simulator."""
+    return {
+        "name": name,
+        "kind": "jira",
+        "url": url,
+        "art": scenario.art,
+        "flavour": "cloud",
+        "email_env": "TRAINYARD_DEMO_JIRA_EMAIL",
+        "token_env": "TRAINYARD_DEMO_JIRA_TOKEN",
+        "projects": [t.upper() for t in teams],
+        "statuses": _statuses(scenario),
+        "team_rule": {"by": "project", "names": {t.upper(): t for t in teams}},
+        "pi_rule": {"by": "sprint_name"},
+        **extra,
+    }
+
+
+def ado_source(
+    name: str, url: str, org: str, scenario: Scenario, teams: list[str], **extra: Any
+) -> dict[str, Any]:
+    """An Azure DevOps source reading ``teams`` (one area path each) from its simulator."""
+    return {
+        "name": name,
+        "kind": "azure-devops",
+        "url": f"{url}/{org}",
+        "art": scenario.art,
+        "project": scenario.art,
+        "token_env": "TRAINYARD_DEMO_ADO_PAT",
+        "area_paths": [f"{scenario.art}\\{t}" for t in teams],
+        "statuses": _statuses(scenario),
+        "team_rule": {"by": "area_path"},
+        "pi_rule": {"by": "iteration_parent"},
+        **extra,
+    }
+
+
 def start_demo(items: int, teams: int = 5) -> Demo:
     """Start both simulators and return the configuration of the demo ART."""
     os.environ.update(ENV)
@@ -72,7 +117,6 @@ def start_demo(items: int, teams: int = 5) -> Demo:
     ado_app = create_ado_simulator(ado_art, org="demo", project=ado_art.art, pat=ADO_PAT)
     jira_server = BackgroundServer(jira_app).start()
     ado_server = BackgroundServer(ado_app).start()
-    statuses = {name: cat for name, cat in jira_art.statuses.items() if cat in ("wait", "removed")}
     config = TrainyardConfig.model_validate(
         {
             "demo": True,
@@ -84,31 +128,8 @@ def start_demo(items: int, teams: int = 5) -> Demo:
                 }
             ],
             "sources": [
-                {
-                    "name": "demo-jira",
-                    "kind": "jira",
-                    "url": jira_server.url,
-                    "art": jira_art.art,
-                    "flavour": "cloud",
-                    "email_env": "TRAINYARD_DEMO_JIRA_EMAIL",
-                    "token_env": "TRAINYARD_DEMO_JIRA_TOKEN",
-                    "projects": [n.upper() for n in jira_teams],
-                    "statuses": statuses,
-                    "team_rule": {"by": "project", "names": {n.upper(): n for n in jira_teams}},
-                    "pi_rule": {"by": "sprint_name"},
-                },
-                {
-                    "name": "demo-ado",
-                    "kind": "azure-devops",
-                    "url": f"{ado_server.url}/demo",
-                    "art": jira_art.art,
-                    "project": ado_art.art,
-                    "token_env": "TRAINYARD_DEMO_ADO_PAT",
-                    "area_paths": [f"{ado_art.art}\\{n}" for n in ado_teams],
-                    "statuses": statuses,
-                    "team_rule": {"by": "area_path"},
-                    "pi_rule": {"by": "iteration_parent"},
-                },
+                jira_source("demo-jira", jira_server.url, jira_art, jira_teams),
+                ado_source("demo-ado", ado_server.url, "demo", ado_art, ado_teams),
             ],
         }
     )

@@ -160,7 +160,7 @@ class InboxWorker:
             return "duplicate"
         parsed = self.connector.parse_webhook(event.headers, event.body)
         refetch = list(parsed.refetch)
-        if parsed.tracker_ids:
+        if parsed.tracker_ids and parsed.item_key is None:  # ids are all the body says
             refetch += self._keys_for_ids(parsed.tracker_ids)
         batch = parsed.batch
         now = datetime.now(UTC)
@@ -190,12 +190,12 @@ class InboxWorker:
                     WorkItem.source_id == self.source_id, WorkItem.tracker_id.in_(tracker_ids)
                 )
             ).all()
-        if len(keys) < len(set(tracker_ids)):
+        if not keys:
             raise BadPayload(
-                f"link event names issue ids {sorted(set(tracker_ids))} of which only "
-                f"{len(keys)} are stored; the next pull will bring the link"
+                f"the event names tracker ids {sorted(set(tracker_ids))}, none of them stored "
+                "yet; the next pull will bring the change"
             )
-        return list(keys)
+        return list(keys)  # an end we do not hold yet arrives with the next pull
 
     def close(self) -> None:
         if self._connector is not None:

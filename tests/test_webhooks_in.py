@@ -1,0 +1,333 @@
+"""Webhooks in, end to end: a tracker simulator, the service over its ASGI app, the store.
+
+A change made in the simulated tracker and announced by a signed webhook becomes visible in
+the store; bad signatures, repeats, malformed and hostile deliveries are handled as the
+trackers' documentation requires.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.demo import ENV, ado_source, jira_source
+from app.main import create_app
+from app.settings import Settings
+from art.config import TrainyardConfig
+from art.models import InboxEvent, WorkItem
+from connectors.jira.webhooks import sign
+from connectors.simulators.azure_devops import ado_world, create_ado_simulator
+from connectors.simulators.generator import generate_art
+from connectors.simulators.jira import create_jira_simulator, sim_of
+from connectors.simulators.server import serve
+from sync.runner import PullRunner
+
+SECRET = "hook-s3cret"
+TEAMS = ["Atlas", "Borealis", "Comet"]
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**ENV, "HOOK_SECRET": SECRET}.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def jira(env: None, store_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    """The service with one Jira source, pulled once, and the simulator behind it."""
+    scenario = generate_art(3, 90, teams=3)
+    sim_app = create_jira_simulator(
+        scenario, users={ENV["TRAINYARD_DEMO_JIRA_EMAIL"]: ENV["TRAINYARD_DEMO_JIRA_TOKEN"]}
+    )
+    with serve(sim_app) as url:
+        config = TrainyardConfig.model_validate(
+            {
+                "arts": [{"name": scenario.art, "teams": [{"name": t} for t in TEAMS]}],
+                "sources": [
+                    jira_source("jira", url, scenario, TEAMS, webhook_secret_env="HOOK_SECRET")
+                ],
+            }
+        )
+        settings = Settings(database_url=store_url, scheduler=False, data_dir=tmp_path)
+        with TestClient(create_app(settings, config)) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            PullRunner(state.sessions, config, config.source("jira")).run()
+            yield client, sim_app
+
+
+def _status(client: TestClient, key: str) -> str | None:
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        return s.scalar(select(WorkItem.status).where(WorkItem.key == key))
+
+
+def _inbox(client: TestClient) -> list[tuple[str, str]]:
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        return [
+            tuple(r)
+            for r in s.execute(  # type: ignore[misc]
+                select(InboxEvent.delivery_id, InboxEvent.status).order_by(InboxEvent.id)
+            )
+        ]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+def _jira_body(key: str, issue_id: str, stamp: int, event: str = "jira:issue_updated") -> bytes:
+    return json.dumps(
+        {
+            "timestamp": stamp,
+            "webhookEvent": event,
+            "issue_event_type_name": "issue_generic",
+            "issue": {"id": issue_id, "key": key, "fields": {}},
+            "changelog": {"id": str(stamp), "items": [{"field": "status", "toString": "Done"}]},
+        }
+    ).encode()
+
+
+def _post(
+    client: TestClient, body: bytes, delivery: str, secret: str = SECRET, **headers: str
+) -> Any:
+    return client.post(
+        "/hooks/jira/jira",
+        content=body,
+        headers={
+            "Content-Type": "application/json; charset=UTF-8",
+            "X-Hub-Signature": sign(body, secret),
+            "X-Atlassian-Webhook-Identifier": delivery,
+            **headers,
+        },
+    )
+
+
+def _story(client: TestClient, category: str = "todo") -> tuple[str, str]:
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        row = s.execute(
+            select(WorkItem.key, WorkItem.tracker_id)
+            .where(WorkItem.level == "story", WorkItem.status_category == category)
+            .order_by(WorkItem.key)
+        ).first()
+    assert row is not None
+    return row[0], row[1]
+
+
+def test_signed_jira_webhook_is_applied(jira: tuple[TestClient, Any]) -> None:
+    client, sim_app = jira
+    key, issue_id = _story(client)
+    sim_of(sim_app).change(key, "status", "Done")
+    resp = _post(client, _jira_body(key, issue_id, 1), "delivery-1")
+    assert resp.status_code == 202
+    assert resp.json()["duplicate"] is False
+    wait_for(lambda: _status(client, key) == "Done")
+    assert _inbox(client) == [("delivery-1", "applied")]
+
+
+def test_repeated_delivery_answers_202_and_is_stored_once(jira: tuple[TestClient, Any]) -> None:
+    client, _ = jira
+    key, issue_id = _story(client)
+    body = _jira_body(key, issue_id, 2)
+    first = _post(client, body, "delivery-9")
+    again = _post(client, body, "delivery-9", **{"X-Atlassian-Webhook-Retry": "1"})
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert (first.json()["duplicate"], again.json()["duplicate"]) == (False, True)
+    wait_for(lambda: _inbox(client) == [("delivery-9", "applied")])
+
+
+def test_bad_signature_is_401_and_stores_nothing(jira: tuple[TestClient, Any]) -> None:
+    client, _ = jira
+    key, issue_id = _story(client)
+    resp = _post(client, _jira_body(key, issue_id, 3), "d-bad", secret="wrong")
+    assert resp.status_code == 401
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "does not match the body" in resp.json()["detail"]
+    assert _inbox(client) == []
+
+
+def test_malformed_event_is_kept_and_the_next_applies(jira: tuple[TestClient, Any]) -> None:
+    client, sim_app = jira
+    bad = json.dumps({"webhookEvent": "jira:issue_updated", "timestamp": 5}).encode()
+    assert _post(client, bad, "d-malformed").json()["status"] == "failed"
+    key, issue_id = _story(client)
+    sim_of(sim_app).change(key, "status", "In Progress")
+    _post(client, _jira_body(key, issue_id, 6), "d-next")
+    wait_for(lambda: _status(client, key) == "In Progress")
+    failed = client.get("/api/v1/inbox?status=failed", headers=_admin(client)).json()["data"]
+    # unparseable: deduplicated by a hash of its body, kept with the reason
+    assert [(e["delivery_id"][:7], e["error"]) for e in failed] == [
+        ("sha256:", "Jira webhook jira:issue_updated: no 'issue' object")
+    ]
+
+
+def test_out_of_order_and_repeated_webhooks_converge_to_a_pull(
+    jira: tuple[TestClient, Any],
+) -> None:
+    client, sim_app = jira
+    sim = sim_of(sim_app)
+    changed = sim.mutate(fraction=0.05, seed=11)
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        ids = dict(
+            s.execute(select(WorkItem.key, WorkItem.tracker_id).where(WorkItem.key.in_(changed)))
+            .tuples()
+            .all()
+        )
+    deliveries = [(k, ids[k], n) for n, k in enumerate(changed) if k in ids]
+    for key, issue_id, n in reversed(deliveries + deliveries[:2]):  # reversed, two repeated
+        _post(client, _jira_body(key, issue_id, 100 + n), f"mut-{n}")
+    wait_for(
+        lambda: (
+            all(status == "applied" for _, status in _inbox(client))
+            and len(_inbox(client)) == len(deliveries)
+        )
+    )
+    pushed = _snapshot(client)
+    config = state.config
+    PullRunner(state.sessions, config, config.source("jira")).run(full=True)
+    assert _snapshot(client) == pushed
+
+
+def _snapshot(client: TestClient) -> list[tuple[Any, ...]]:
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        return [
+            tuple(r)
+            for r in s.execute(
+                select(
+                    WorkItem.key,
+                    WorkItem.status,
+                    WorkItem.status_category,
+                    WorkItem.iteration_id,
+                    WorkItem.story_points,
+                    WorkItem.flagged,
+                    WorkItem.deleted,
+                ).order_by(WorkItem.key)
+            )
+        ]
+
+
+def _admin(client: TestClient) -> dict[str, str]:
+    from app.tokens import create_token
+
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        return {"Authorization": f"Bearer {create_token(s, 'hooks-admin', ['admin'])}"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({"Content-Type": "text/plain"}, b"{}", 415),
+        ({"Content-Type": "application/json"}, b"{not json", 400),
+        ({"Content-Type": "application/json"}, b"[" + b"1," * 600_000 + b"1]", 413),
+    ],
+)
+def test_hostile_deliveries_get_4xx_and_store_nothing(
+    jira: tuple[TestClient, Any], headers: dict[str, str], body: bytes, status: int
+) -> None:
+    client, _ = jira
+    resp = client.post(
+        "/hooks/jira/jira", content=body, headers={**headers, "X-Hub-Signature": sign(body, SECRET)}
+    )
+    assert resp.status_code == status
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert _inbox(client) == []
+
+
+def test_unknown_source_is_404(jira: tuple[TestClient, Any]) -> None:
+    client, _ = jira
+    resp = client.post(
+        "/hooks/jira/nope", content=b"{}", headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code == 404
+    assert resp.json()["detail"] == "no jira source named 'nope' is configured"
+
+
+# -- Azure DevOps ---------------------------------------------------------------------------
+@pytest.fixture
+def ado(env: None, store_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    scenario = generate_art(4, 60, teams=3)
+    sim_app = create_ado_simulator(
+        scenario, org="acme", project=scenario.art, pat=ENV["TRAINYARD_DEMO_ADO_PAT"]
+    )
+    with serve(sim_app) as url:
+        config = TrainyardConfig.model_validate(
+            {
+                "arts": [{"name": scenario.art, "teams": [{"name": t} for t in TEAMS]}],
+                "sources": [
+                    ado_source(
+                        "ado",
+                        url,
+                        "acme",
+                        scenario,
+                        TEAMS,
+                        webhook_username="trainyard",
+                        webhook_secret_env="HOOK_SECRET",
+                    )
+                ],
+            }
+        )
+        settings = Settings(database_url=store_url, scheduler=False, data_dir=tmp_path)
+        with TestClient(create_app(settings, config)) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            PullRunner(state.sessions, config, config.source("ado")).run()
+            yield client, sim_app
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_azure_devops_service_hook_is_applied(ado: tuple[TestClient, Any]) -> None:
+    client, sim_app = ado
+    key, _ = _story(client)
+    world = ado_world(sim_app)
+    rev = world.mutate(world.key_of(int(key)), status="Done")
+    body = json.dumps(
+        {
+            "id": "2f7a5c1e-0000-4000-8000-000000000001",
+            "eventType": "workitem.updated",
+            "publisherId": "tfs",
+            "resourceVersion": "1.0",
+            "createdDate": datetime.now(UTC).isoformat(),
+            "resource": {
+                "id": 77,
+                "workItemId": int(key),
+                "rev": rev,
+                "fields": {"System.State": {"oldValue": "New", "newValue": "Closed"}},
+                "revision": {"id": int(key), "rev": rev, "fields": {}},
+            },
+        }
+    ).encode()
+    bad = client.post(
+        "/hooks/azure-devops/ado",
+        content=body,
+        headers={"Content-Type": "application/json", "Authorization": _basic("trainyard", "nope")},
+    )
+    assert bad.status_code == 401
+    ok = client.post(
+        "/hooks/azure-devops/ado",
+        content=body,
+        headers={"Content-Type": "application/json", "Authorization": _basic("trainyard", SECRET)},
+    )
+    assert ok.status_code == 202
+    wait_for(lambda: _status(client, key) == "Closed")
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(InboxEvent)) == 1
