@@ -72,7 +72,7 @@ def list_response(
     columns: Sequence[str] | None = None,
 ) -> Response:
     """A paged list: ``{"data": [...], "next_cursor": ...}`` or CSV, with a Link header."""
-    headers = page_link(request, next_cursor)
+    headers = {**page_link(request, next_cursor), "Vary": "Accept"}
     if wants_csv(request):
         return Response(to_csv(data, columns), media_type=CSV, headers=headers)
     return JSONResponse({"data": data, "next_cursor": next_cursor}, headers=headers)
@@ -89,11 +89,16 @@ def report_response(
     csv_rows: list[dict[str, Any]] | None = None,
     columns: Sequence[str] | None = None,
 ) -> Response:
-    """A report with an ETag; ``If-None-Match`` with the same tag answers 304."""
-    tag = etag_for(body)
+    """A report with an ETag; ``If-None-Match`` with the same tag answers 304.
+
+    The JSON and CSV forms are different representations, so their tags differ, and
+    ``Vary: Accept`` tells caches that the form depends on that header."""
+    csv_form = wants_csv(request)
+    tag = etag_for({"csv": csv_form, "body": body})
+    headers = {"ETag": tag, "Vary": "Accept"}
     if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers={"ETag": tag})
-    if wants_csv(request):
+        return Response(status_code=304, headers=headers)
+    if csv_form:
         rows = csv_rows if csv_rows is not None else body.get("data", [body])
-        return Response(to_csv(rows, columns), media_type=CSV, headers={"ETag": tag})
-    return JSONResponse(body, headers={"ETag": tag})
+        return Response(to_csv(rows, columns), media_type=CSV, headers=headers)
+    return JSONResponse(body, headers=headers)

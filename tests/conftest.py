@@ -23,7 +23,7 @@ from app.tokens import create_token
 from art.config import TrainyardConfig
 from art.db import make_engine, session_factory, upgrade
 
-PG_URL = os.environ.get("TRAINYARD_TEST_POSTGRES_URL")
+PG_URL = os.environ.get("TRAINYARD_TEST_POSTGRES_URL") or None
 BACKENDS = ["sqlite", "postgres"]
 # Copies of ../shared/golden and ../shared/tracker-samples: CI clones main on its own.
 SHARED = Path(__file__).parent / "fixtures"

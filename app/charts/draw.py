@@ -6,6 +6,7 @@ Drawing from the API's own JSON means a chart can never show a figure the report
 from __future__ import annotations
 
 import io
+import threading
 import zlib
 from datetime import date, datetime
 from typing import Any
@@ -265,3 +266,15 @@ def render(fig: Figure, fmt: str) -> bytes:
     finally:
         plt.close(fig)
     return buf.getvalue()
+
+
+_DRAWING = threading.Lock()
+
+
+def draw_chart(name: str, report: dict[str, Any], title: str, fmt: str) -> bytes:
+    """Draw chart ``name`` of a report as ``fmt`` bytes.
+
+    pyplot keeps global state, so figures are drawn one at a time in this process (the API's
+    chart endpoints and the digest sender share this lock)."""
+    with _DRAWING:
+        return render(CHARTS[name](report, title), fmt)

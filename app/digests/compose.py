@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.charts.draw import CHARTS, render
+from app.charts.draw import draw_chart
 from app.digests.mailer import InlineImage
 from app.reports.service import ReportService
 from art import health_queries as hq
@@ -146,13 +146,8 @@ def compose(
     if "predictability" in sections and pi is not None:
         content.sections["predictability"] = predictability_report(data, pi, as_of).to_dict()
         burn = burnup_report(data, pi, as_of).to_dict()
-        content.images.append(
-            InlineImage(
-                "burnup@trainyard",
-                render(CHARTS["burnup"](burn, f"{art}: {pi} burn-up"), "png"),
-                "burnup.png",
-            )
-        )
+        png = draw_chart("burnup", burn, f"{art}: {pi} burn-up", "png")
+        content.images.append(InlineImage("burnup@trainyard", png, "burnup.png"))
     if "dependencies" in sections and pi is not None:
         old = (previous or {}).get("dependencies", {})
         content.sections["dependencies"], content.snapshot["dependencies"] = _dependencies(
@@ -166,13 +161,8 @@ def compose(
             "reference": aging["reference"],
             "items": [r for r in aging["data"] if r.get("over_p85")],
         }
-        content.images.append(
-            InlineImage(
-                "aging@trainyard",
-                render(CHARTS["aging"](aging, f"{art}: aging work in progress"), "png"),
-                "aging.png",
-            )
-        )
+        png = draw_chart("aging", aging, f"{art}: aging work in progress", "png")
+        content.images.append(InlineImage("aging@trainyard", png, "aging.png"))
     if "sync" in sections:
         content.sections["sync"] = _sync(sessions)
     content.sections["pi"] = pi

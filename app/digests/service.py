@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -141,6 +140,12 @@ class DigestService:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    def next_run(self, digest_id: int) -> Any:
-        job = self.scheduler.get_job(f"digest:{digest_id}")
-        return job.next_run_time if job else None
+    @staticmethod
+    def next_run(cron: str, timezone: str, active: bool = True) -> datetime | None:
+        """When the schedule fires next (computed from the cron, running scheduler or not)."""
+        if not active:
+            return None
+        fire: datetime | None = cron_trigger(cron, timezone).get_next_fire_time(
+            None, datetime.now(UTC)
+        )
+        return fire

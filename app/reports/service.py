@@ -81,14 +81,16 @@ class ReportService:
 
         def load() -> Loaded:
             with self.sessions() as session:
-                data = load_art(session, art, definition=self.definition(art),
-                                team_aliases=self._aliases(art))
+                data = load_art(
+                    session, art, definition=self.definition(art), team_aliases=self._aliases(art)
+                )
             return Loaded(art_id, version, data)
 
         return self._data.get_or_compute(("art", art_id, version), load).data
 
-    def report(self, art: str, name: str, params: Hashable,
-               compute: Callable[[ArtData], dict[str, Any]]) -> dict[str, Any]:
+    def report(
+        self, art: str, name: str, params: Hashable, compute: Callable[[ArtData], dict[str, Any]]
+    ) -> dict[str, Any]:
         """A report body, computed over the ART's data or served from the cache."""
         _, version = self.version(art)
         return self.bodies.get_or_compute(

@@ -74,7 +74,7 @@ def _validate(cron: str | None, timezone: str | None) -> None:
 
 
 def _out(d: Digest, art: str, service: DigestService) -> dict[str, Any]:
-    nxt = service.next_run(d.id)
+    nxt = service.next_run(d.cron, d.timezone, d.active)
     return {
         "id": d.id,
         "name": d.name,

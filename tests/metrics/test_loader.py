@@ -11,9 +11,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.errors import NotFound
-from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
-from art.models import Link as LinkRow
+from art.models import WorkItem
 from art.vocabulary import Level
 from metrics.aging import aging_report
 from metrics.burnup import burnup_report
@@ -25,110 +24,13 @@ from metrics.inputs import ArtData, Window
 from metrics.loader import load_art
 from metrics.predictability import predictability_history
 from metrics.velocity import velocity_report
+from tests.golden_store import NOW
+from tests.golden_store import store_art as _store
 
 SCENARIO, _ = golden()
 assert SCENARIO.as_of is not None and SCENARIO.window is not None
 AS_OF = SCENARIO.as_of
 WINDOW = Window(*SCENARIO.window)
-NOW = datetime(2026, 2, 10, tzinfo=UTC)
-
-
-def _store(session: Session, data: ArtData) -> None:
-    """Write ArtData as the sync layer would store it."""
-    art = ART(name=data.art or "ART", timezone=data.definition.timezone, data_version=1)
-    session.add(art)
-    session.flush()
-    src = Source(name="golden", kind="jira", url="http://tracker", art_id=art.id, created_at=NOW)
-    session.add(src)
-    teams = {t: Team(art_id=art.id, name=t) for t in data.team_names}
-    pis = {
-        p.name: PI(art_id=art.id, name=p.name, start_date=p.start, end_date=p.end) for p in data.pis
-    }
-    session.add_all([*teams.values(), *pis.values()])
-    session.flush()
-    its = {
-        i.key: Iteration(
-            source_id=src.id,
-            key=i.key,
-            name=i.label,
-            team_id=teams[i.team].id if i.team else None,
-            pi_id=pis[i.pi].id if i.pi else None,
-            start_date=i.start,
-            end_date=i.end,
-        )
-        for i in data.iterations
-    }
-    session.add_all(its.values())
-    session.flush()
-    rows = {}
-    for it in data.items:
-        span = data.iteration_by_key.get(it.iteration or "")
-        rows[it.key] = WorkItem(
-            source_id=src.id,
-            art_id=art.id,
-            key=it.key,
-            tracker_id=it.key,
-            title=it.title,
-            item_type=it.level.value.title(),
-            level=it.level.value,
-            work_type=it.work_type.value,
-            status=it.status,
-            status_category=it.status_category.value,
-            team_id=teams[it.team].id if it.team else None,
-            iteration_id=its[it.iteration].id if it.iteration else None,
-            pi_id=pis[span.pi].id if span and span.pi else None,
-            parent_key=it.parent,
-            story_points=it.story_points,
-            business_value=it.business_value,
-            target_date=it.target_date,
-            flagged=it.flagged,
-            created_at=it.created_at,
-            updated_at=NOW,
-            deleted=it.deleted,
-            synced_at=NOW,
-        )
-    session.add_all(rows.values())
-    session.flush()
-    session.add_all(
-        ChangeRow(
-            work_item_id=rows[c.item_key].id,
-            field=c.field.value,
-            from_value=c.from_value,
-            to_value=c.to_value,
-            from_category=c.from_category.value if c.from_category else None,
-            to_category=c.to_category.value if c.to_category else None,
-            at=c.at,
-            seq=c.seq,
-            dedupe_key=f"{c.item_key}-{k}",
-            recorded_at=NOW,
-        )
-        for k, c in enumerate(data.changes)
-    )
-    session.add_all(
-        LinkRow(
-            source_id=src.id,
-            from_key=lk.from_key,
-            to_key=lk.to_key,
-            kind=lk.kind.value,
-            tracker_type="Blocks",
-            recorded_at=NOW,
-        )
-        for lk in data.links
-    )
-    session.add_all(
-        PIObjective(
-            art_id=art.id,
-            pi_id=pis[o.pi].id,
-            team_id=teams[o.team].id if o.team else None,
-            text=o.text,
-            committed=o.committed,
-            planned_bv=o.planned_bv,
-            actual_bv=o.actual_bv,
-            items=list(o.items),
-            updated_at=NOW,
-        )
-        for o in data.objectives
-    )
 
 
 @pytest.fixture

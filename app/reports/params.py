@@ -1,0 +1,299 @@
+"""Query parameters shared by every report and chart, parsed and checked in one place.
+
+Each report endpoint answers for one ART at one as-of time; the windowed flow reports also
+take ``from``/``to``, ``team`` and ``level``. The rules are the same everywhere (API.md): an
+unknown team is a 400 naming ``team``, an empty window a 400 naming ``from``, an unknown PI a
+404; enum values (``level``, ``interval``) are checked by FastAPI and answer 422. Keeping the
+parsing here means a report and its chart can never read the same query differently, and the
+cache key a report is stored under is built from the parsed values, not the raw strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from app.deps import ReportsDep
+from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
+from app.reports.service import ReportService, now_minute
+from art.errors import BadRequest, NotFound
+from art.vocabulary import Level
+from metrics.inputs import ArtData, Window
+from metrics.timeline import local_date
+
+WINDOW_DAYS = 90
+MAX_WINDOW_DAYS = 3660  # ten years: a longer window is a typo, and CFD rows are per day
+# Dates a report can be asked about: wide enough for any tracker's history, and far from the
+# calendar's ends, where "90 days before" or a chart's date axis would overflow.
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 1, 1)
+
+AsOfQuery = Annotated[
+    datetime | None,
+    Query(
+        description="the time the figures are computed at, ISO 8601 with a UTC offset "
+        "(default: now, to the minute); the same as_of on unchanged data gives the same figures",
+        examples=["2026-02-10T12:00:00+00:00"],
+    ),
+]
+FromQuery = Annotated[
+    date | None,
+    Query(
+        alias="from",
+        description="first day of the window (inclusive, ART time zone); default: 90 days "
+        "before `to`",
+    ),
+]
+ToQuery = Annotated[
+    date | None,
+    Query(
+        description="day after the last day of the window (exclusive); default: the day after "
+        "as_of's date, so the window ends with as_of's day",
+    ),
+]
+TeamQuery = Annotated[str | None, Query(description="one team of the ART (default: the whole ART)")]
+LevelQuery = Annotated[
+    Level | None,
+    Query(description="item level; default: feature for the ART, story for a team"),
+]
+FormatQuery = Annotated[
+    str | None,
+    Query(pattern="^(json|csv)$", description="`csv` for CSV (same as `Accept: text/csv`)"),
+]
+LimitQuery = Annotated[int, Query(description="page size, 1-1000")]
+CursorQuery = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+def parse_as_of(as_of: datetime | None) -> datetime:
+    """The as-of time in UTC; the default is ReportService's now-to-the-minute.
+
+    A time without an offset is refused: it would be read in the server's zone and the same
+    query would give different figures on different machines.
+    """
+    if as_of is None:
+        return now_minute()
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise BadRequest("as_of needs a UTC offset, e.g. 2026-02-10T12:00:00Z", parameter="as_of")
+    try:
+        utc = as_of.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc.date() < LATEST:
+        raise BadRequest(f"as_of must fall between {EARLIEST} and {LATEST}", parameter="as_of")
+    return utc
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """One request's ART and as-of time, with the report service that computes for it."""
+
+    art: str
+    as_of: datetime
+    service: ReportService
+
+    @cached_property
+    def data(self) -> ArtData:
+        """The ART's loaded data: the service loads it once per data version, and a request
+        looks it up once, so its checks and its report see the same version."""
+        return self.service.data(self.art)
+
+    @property
+    def today(self) -> date:
+        """as_of's calendar date in the ART's time zone."""
+        return local_date(self.as_of, self.data.definition.tz)
+
+    def team(self, name: str | None) -> str | None:
+        """``name`` when the ART has such a team; BadRequest naming ``team`` otherwise."""
+        if name is None:
+            return None
+        known = self.data.team_names
+        if name not in known:
+            raise BadRequest(
+                f"no team named '{name}' in {self.art} (known: {', '.join(known) or 'none'})",
+                parameter="team",
+            )
+        return name
+
+    def pi(self, name: str, parameter: str | None = None) -> str:
+        """``name`` when the ART has such a PI; else 404 for a path segment, or a 400 naming
+        ``parameter`` when the PI came from the query string."""
+        if name not in self.data.pi_by_name:
+            known = ", ".join(p.name for p in self.data.pis) or "none"
+            message = f"no PI named '{name}' in {self.art} (known: {known})"
+            if parameter is not None:
+                raise BadRequest(message, parameter=parameter)
+            raise NotFound(message)
+        return name
+
+    def window(self, start: date | None, end: date | None) -> Window:
+        """[from, to): defaults to the 90 days ending with as_of's day (to exclusive)."""
+        for value, parameter in ((start, "from"), (end, "to")):
+            if value is not None and not EARLIEST <= value < LATEST:
+                raise BadRequest(
+                    f"{parameter} must fall between {EARLIEST} and {LATEST}", parameter=parameter
+                )
+        end = end or self.today + timedelta(days=1)
+        start = start or end - timedelta(days=WINDOW_DAYS)
+        if start >= end:
+            raise BadRequest(
+                f"from ({start}) must be before to ({end}); to is exclusive", parameter="from"
+            )
+        if (end - start).days > MAX_WINDOW_DAYS:
+            raise BadRequest(
+                f"the window may span at most {MAX_WINDOW_DAYS} days", parameter="from"
+            )
+        return Window(start, end)
+
+    def report(
+        self, name: str, params: Hashable, compute: Callable[[ArtData], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A report body from the service's cache, keyed by name, as_of and ``params``."""
+        return self.service.report(self.art, name, (self.as_of.isoformat(), params), compute)
+
+
+def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> ReportContext:
+    """The ART of the path and the as-of time; an unknown ART answers 404 before any work."""
+    ctx = ReportContext(art, parse_as_of(as_of), reports)
+    reports.version(art)
+    return ctx
+
+
+Ctx = Annotated[ReportContext, Depends(report_context)]
+
+
+@dataclass(frozen=True)
+class FlowQuery:
+    """The window, team and level of a flow report, checked against the ART."""
+
+    window: Window
+    team: str | None
+    level: Level | None
+
+    @property
+    def key(self) -> tuple[Hashable, ...]:
+        return (self.window, self.team, self.level)
+
+    def title(self, ctx: ReportContext, what: str) -> str:
+        """A chart title naming the report, the ART, the team and the window's days."""
+        last = self.window.end - timedelta(days=1)
+        return f"{what}: {ctx.art}, {self.team or 'all teams'}, {self.window.start} to {last}"
+
+
+def flow_query(
+    ctx: Ctx,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    team: TeamQuery = None,
+    level: LevelQuery = None,
+) -> FlowQuery:
+    return FlowQuery(ctx.window(from_, to), ctx.team(team), level)
+
+
+FlowQ = Annotated[FlowQuery, Depends(flow_query)]
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A page of a computed report: reports are computed whole (and cached), so a page is a
+    slice and the cursor carries its offset."""
+
+    offset: int
+    limit: int
+
+    def slice(self, rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
+        """The page's rows and the cursor of the next page (None on the last)."""
+        end = self.offset + self.limit
+        nxt = encode_cursor({"offset": end}) if end < len(rows) else None
+        return list(rows[self.offset : end]), nxt
+
+
+def page_query(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> PageQuery:
+    """Checked before any work: 400 naming ``limit`` out of 1-1000, ``cursor`` not ours."""
+    check_limit(limit)
+    pos = read_cursor(cursor, offset=int)
+    offset = int(pos["offset"]) if pos else 0
+    if offset < 0:
+        raise BadRequest("cursor is not a cursor this API issued", parameter="cursor")
+    return PageQuery(offset, limit)
+
+
+PageQ = Annotated[PageQuery, Depends(page_query)]
+
+
+def csv_columns(spec: str) -> list[str]:
+    """A CSV column list written as one string of names: the order is the contract."""
+    return spec.split()
+
+
+_PROBLEM: dict[str, Any] = {
+    "application/problem+json": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "parameter": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        }
+    }
+}
+
+
+def report_responses(
+    csv_rows: str, columns: Sequence[str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of a report: JSON or CSV (its rows and columns), 304, problems.
+
+    Handlers return Response objects (for the ETag and CSV), so without this the published
+    document would not say what comes back.
+    """
+    cols = f" Columns, in order: {', '.join(columns)}." if columns else ""
+    return {
+        200: {
+            "description": "The report as JSON (with `as_of` and `definition`), or CSV with "
+            f"`?format=csv` or `Accept: text/csv`: {csv_rows}.{cols} An `ETag` header is sent.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        304: {"description": "Not modified: `If-None-Match` carried the current ETag"},
+        400: {"description": "A parameter is invalid; `errors` names it", "content": _PROBLEM},
+        401: {"description": "No valid bearer token", "content": _PROBLEM},
+        404: {"description": "Unknown ART or PI", "content": _PROBLEM},
+        422: {"description": "A parameter has a value outside its type", "content": _PROBLEM},
+    }
+
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "AsOfQuery",
+    "Ctx",
+    "CursorQuery",
+    "FlowQ",
+    "FlowQuery",
+    "FormatQuery",
+    "FromQuery",
+    "LevelQuery",
+    "LimitQuery",
+    "PageQ",
+    "PageQuery",
+    "ReportContext",
+    "TeamQuery",
+    "ToQuery",
+    "csv_columns",
+    "parse_as_of",
+    "report_responses",
+]

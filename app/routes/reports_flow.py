@@ -1,0 +1,311 @@
+"""Flow reports (API.md "Reports"): the six flow metrics, cycle time, throughput, CFD, WIP,
+aging, the Monte Carlo forecast and data quality.
+
+Each report body is built by one ``*_body`` function that the chart routes call too, so a
+chart always draws the very body (same cache entry) the JSON endpoint serves. CSV rows are
+the report's ``data`` list; the flow report, which has none, answers one row of its headline
+figures and the forecast one row of its answer.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.deps import ReadScope
+from app.render import report_response
+from app.reports.params import (
+    Ctx,
+    FlowQ,
+    FlowQuery,
+    FormatQuery,
+    LevelQuery,
+    ReportContext,
+    TeamQuery,
+    csv_columns,
+    report_responses,
+)
+from art.errors import BadRequest
+from art.vocabulary import Level, WorkType
+from metrics import (
+    aging_report,
+    cfd_report,
+    cycle_time_report,
+    data_quality_report,
+    flow_report,
+    forecast_report,
+    throughput_report,
+    wip_report,
+)
+from metrics.flow import Unit
+from metrics.forecast import MAX_DAYS
+from metrics.throughput import Interval
+
+router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: flow"], dependencies=[ReadScope])
+
+UnitQuery = Annotated[
+    Unit,
+    Query(description="`days` (fractional, from timestamps) or `calendar_days` (dates)"),
+]
+IntervalQuery = Annotated[
+    Interval, Query(description="`day`, `week` (ISO, labelled by Monday) or `iteration`")
+]
+ByQuery = Annotated[
+    Literal["category", "status"],
+    Query(description="one band per status category, or per status in workflow order"),
+]
+
+_TYPES = [w.value for w in WorkType]
+_STATS = ["count", "mean", "p50", "p85", "p95", "max"]
+FLOW_COLUMNS = [
+    *csv_columns("from to level team unit as_of velocity.items velocity.points"),
+    *[f"velocity.by_work_type.{w}" for w in _TYPES],
+    *[f"time.{s}" for s in _STATS],
+    *[f"lead_time.{s}" for s in _STATS],
+    *csv_columns("load.now efficiency_pct"),
+    *[f"distribution_pct.{w}" for w in _TYPES],
+    *[f"wip_distribution_pct.{w}" for w in _TYPES],
+    *[f"predictability.{k}" for k in ("pi", "predictability_pct", "complete", "projected_pct")],
+]
+CYCLE_TIME_COLUMNS = csv_columns(
+    "key team level work_type started_at done_at flow_time_days flow_time_calendar_days"
+    " active_days wait_days lead_time_days efficiency_pct"
+)
+WIP_COLUMNS = csv_columns("key title team work_type status status_category started_at age_days")
+AGING_COLUMNS = csv_columns(
+    "key title team level work_type status status_category started_at age_days"
+    " percentile_rank over_p85"
+)
+FORECAST_COLUMNS = csv_columns(
+    "as_of level team seed trials sample_days start_date items when.p50 when.p85 when.p95"
+    " date how_many.p50 how_many.p85 how_many.p95"
+)
+THROUGHPUT_COLUMNS = ["period", "items", "points"]
+QUALITY_COLUMNS = ["kind", "subject", "detail", "at"]
+
+
+def flow_body(ctx: ReportContext, q: FlowQuery, unit: Unit, interval: Interval) -> dict[str, Any]:
+    return ctx.report(
+        "flow",
+        (*q.key, unit, interval),
+        lambda d: flow_report(d, q.window, ctx.as_of, q.level, q.team, unit, interval).to_dict(),
+    )
+
+
+def cycle_time_body(ctx: ReportContext, q: FlowQuery, unit: Unit) -> dict[str, Any]:
+    return ctx.report(
+        "cycle-time",
+        (*q.key, unit),
+        lambda d: cycle_time_report(d, q.window, ctx.as_of, q.level, q.team, unit).to_dict(),
+    )
+
+
+def throughput_body(ctx: ReportContext, q: FlowQuery, interval: Interval) -> dict[str, Any]:
+    return ctx.report(
+        "throughput",
+        (*q.key, interval),
+        lambda d: throughput_report(d, q.window, ctx.as_of, interval, q.level, q.team).to_dict(),
+    )
+
+
+def cfd_body(ctx: ReportContext, q: FlowQuery, by: Literal["category", "status"]) -> dict[str, Any]:
+    return ctx.report(
+        "cfd",
+        (*q.key, by),
+        lambda d: cfd_report(d, q.window, ctx.as_of, q.level, q.team, by).to_dict(),
+    )
+
+
+def aging_body(
+    ctx: ReportContext, team: str | None, level: Level | None, window_days: int
+) -> dict[str, Any]:
+    return ctx.report(
+        "aging",
+        (team, level, window_days),
+        lambda d: aging_report(d, ctx.as_of, level, team, window_days).to_dict(),
+    )
+
+
+def _with_zeros(values: dict[str, Any]) -> dict[str, Any]:
+    """Every work type as a column: a type with no items is 0, not a blank cell."""
+    return {w: values.get(w, 0) for w in _TYPES} if values else values
+
+
+def flow_csv_row(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **body,
+        "velocity": {
+            **body["velocity"],
+            "by_work_type": _with_zeros(body["velocity"]["by_work_type"]),
+        },
+        "distribution_pct": _with_zeros(body["distribution_pct"]),
+        "wip_distribution_pct": _with_zeros(body["wip_distribution_pct"]),
+    }
+
+
+@router.get("/flow", responses=report_responses("one row of the headline figures", FLOW_COLUMNS))
+def flow(
+    request: Request,
+    ctx: Ctx,
+    q: FlowQ,
+    unit: UnitQuery = "days",
+    interval: IntervalQuery = "week",
+    format: FormatQuery = None,
+) -> Response:
+    """SAFe's six flow metrics for the items done in [from, to): velocity (with a series by
+    `interval`), time, load per day, efficiency, distribution and the PI's predictability.
+
+    Defaults: the window is the 90 days ending with as_of's day; the level is feature for the
+    ART and story for a team (`level=` overrides); as_of is now, to the minute. The load per
+    day and the velocity series are in the JSON only; `/wip` and `/throughput` list them as CSV.
+    """
+    body = flow_body(ctx, q, unit, interval)
+    return report_response(request, body, [flow_csv_row(body)], FLOW_COLUMNS)
+
+
+@router.get(
+    "/cycle-time",
+    responses=report_responses("one row per item done in the window", CYCLE_TIME_COLUMNS),
+)
+def cycle_time(
+    request: Request, ctx: Ctx, q: FlowQ, unit: UnitQuery = "days", format: FormatQuery = None
+) -> Response:
+    """One row per item done in the window (flow, active, wait and lead time) and the flow
+    time statistics (count, mean, p50, p85, p95, max) in `unit`. Defaults as for `/flow`."""
+    body = cycle_time_body(ctx, q, unit)
+    return report_response(request, body, body["data"], CYCLE_TIME_COLUMNS)
+
+
+@router.get(
+    "/throughput",
+    responses=report_responses(
+        "one row per bucket (`interval=iteration` adds an `iteration` column after `period`)",
+        THROUGHPUT_COLUMNS,
+    ),
+)
+def throughput(
+    request: Request,
+    ctx: Ctx,
+    q: FlowQ,
+    interval: IntervalQuery = "week",
+    format: FormatQuery = None,
+) -> Response:
+    """Items done (and their points) per day, ISO week (labelled by its Monday) or iteration,
+    zero buckets included, up to as_of's day. Default interval: week; window as for `/flow`."""
+    body = throughput_body(ctx, q, interval)
+    columns = THROUGHPUT_COLUMNS
+    if interval == "iteration":
+        columns = ["period", "iteration", "items", "points"]
+    return report_response(request, body, body["data"], columns)
+
+
+@router.get(
+    "/cfd",
+    responses=report_responses(
+        "one row per day, a column per band (`date`, then `categories` in workflow order)"
+    ),
+)
+def cfd(
+    request: Request, ctx: Ctx, q: FlowQ, by: ByQuery = "category", format: FormatQuery = None
+) -> Response:
+    """Cumulative flow: items per status category (or per status with `by=status`) at the end
+    of each complete day of the window; not yet created and removed items left out.
+    Defaults as for `/flow`."""
+    body = cfd_body(ctx, q, by)
+    return report_response(request, body, body["data"], ["date", *body["categories"]])
+
+
+@router.get(
+    "/wip",
+    responses=report_responses("one row per item in progress at as_of", WIP_COLUMNS),
+)
+def wip(request: Request, ctx: Ctx, q: FlowQ, format: FormatQuery = None) -> Response:
+    """Work in progress: the flow load at the end of each day of the window and now, with
+    the items in progress at as_of and their age. Defaults as for `/flow`."""
+    body = ctx.report(
+        "wip",
+        q.key,
+        lambda d: wip_report(d, q.window, ctx.as_of, q.level, q.team).to_dict(),
+    )
+    return report_response(request, body, body["data"], WIP_COLUMNS)
+
+
+@router.get(
+    "/aging",
+    responses=report_responses("one row per item in progress, oldest first", AGING_COLUMNS),
+)
+def aging(
+    request: Request,
+    ctx: Ctx,
+    team: TeamQuery = None,
+    level: LevelQuery = None,
+    window_days: Annotated[
+        int, Query(ge=1, le=3660, description="days of done items the ages are ranked against")
+    ] = 90,
+    format: FormatQuery = None,
+) -> Response:
+    """Aging WIP: each item in progress at as_of with its age, ranked against the flow times of
+    the items done in the `window_days` (default 90) days before as_of."""
+    body = aging_body(ctx, ctx.team(team), level, window_days)
+    return report_response(request, body, body["data"], AGING_COLUMNS)
+
+
+@router.get("/forecast", responses=report_responses("one row of the answer", FORECAST_COLUMNS))
+def forecast(
+    request: Request,
+    ctx: Ctx,
+    items: Annotated[
+        int | None, Query(ge=1, le=100_000, description="when will this many items be done")
+    ] = None,
+    target_date: Annotated[
+        date | None, Query(alias="date", description="how many items by the end of this day")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        Query(ge=0, le=2**32 - 1, description="random seed; default derived from the request"),
+    ] = None,
+    team: TeamQuery = None,
+    level: LevelQuery = None,
+    format: FormatQuery = None,
+) -> Response:
+    """Monte Carlo forecast from the daily throughput of the 90 complete days before as_of,
+    10,000 trials: `items=N` gives the dates at p50/p85/p95, `date=YYYY-MM-DD` the number done
+    with 50/85/95% confidence. Give exactly one of the two.
+
+    Without `seed`, the seed is derived from the request (ART, as_of, items, date, team, level)
+    and returned, so the same request on the same data always gives the same answer.
+    """
+    if (items is None) == (target_date is None):
+        raise BadRequest("give exactly one of items= and date=", parameter="items")
+    who = ctx.team(team)
+    if target_date is not None and not (
+        ctx.today <= target_date < ctx.today + timedelta(days=MAX_DAYS)
+    ):
+        raise BadRequest(
+            f"date must be between as_of's day ({ctx.today}) and {MAX_DAYS} days after it",
+            parameter="date",
+        )
+    if seed is None:
+        seed = zlib.crc32(repr((ctx.art, ctx.as_of, items, target_date, who, level)).encode())
+    body = ctx.report(
+        "forecast",
+        (items, target_date, seed, who, level),
+        lambda d: forecast_report(d, ctx.as_of, items, target_date, level, who, seed).to_dict(),
+    )
+    return report_response(request, body, [body], FORECAST_COLUMNS)
+
+
+@router.get(
+    "/data-quality",
+    responses=report_responses("one row per finding", QUALITY_COLUMNS),
+)
+def data_quality(request: Request, ctx: Ctx, format: FormatQuery = None) -> Response:
+    """What makes the figures untrustworthy at as_of (METRICS.md "Data quality"): one finding
+    per row, each naming the item, objective, status or link and why it matters, with a
+    `summary` count per kind."""
+    body = ctx.report("data-quality", (), lambda d: data_quality_report(d, ctx.as_of).to_dict())
+    return report_response(request, body, body["data"], QUALITY_COLUMNS)

@@ -1,0 +1,291 @@
+"""PI reports (API.md "Reports"): predictability, dependencies, the program board, the plan
+baseline, burn-up and velocity.
+
+CSV rows are the natural list of each report: predictability one row per team plus one for
+the ART; dependencies their rows with both ends flattened (``provider.key``); the program
+board one row per feature card; the baseline one row per feature planned or added.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.deps import ReadScope, SessionDep
+from app.render import page_link, report_response
+from app.reports.params import (
+    Ctx,
+    FormatQuery,
+    PageQ,
+    ReportContext,
+    TeamQuery,
+    csv_columns,
+    report_responses,
+)
+from art.models import PI, PlanBaseline
+from metrics import (
+    baseline_report,
+    burnup_report,
+    dependencies_report,
+    plan_at,
+    predictability_history,
+    predictability_report,
+    program_board,
+    velocity_report,
+)
+from metrics.baseline import PlanSnapshot
+from metrics.inputs import ArtData
+from metrics.output import iso
+from metrics.timeline import day_start
+from sync.upsert import insert_ignore
+
+router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
+
+BurnupUnit = Literal["points", "count"]
+DependencyStatus = Literal["resolved", "on_track", "at_risk", "conflict", "late", "removed"]
+
+PREDICTABILITY_COLUMNS = csv_columns(
+    "pi scope team planned_bv actual_bv predictability_pct band complete scored objectives"
+    " projected_pct"
+)
+_END = ["key", "title", "team", "iteration", "art", "status_category"]
+DEPENDENCY_COLUMNS = [
+    *[f"provider.{c}" for c in _END],
+    *[f"consumer.{c}" for c in _END],
+    "cross_team",
+    "cross_art",
+    "status",
+    "upstream",
+    "planned_by",
+    "needed_by",
+    "reason",
+    "in_cycle",
+]
+BOARD_COLUMNS = ["team", "iteration", "key", "title", "status", "status_category", "work_type"]
+BASELINE_COLUMNS = csv_columns(
+    "key change done baseline.team baseline.iteration now.team now.iteration"
+)
+BURNUP_COLUMNS = ["date", "scope", "done"]
+VELOCITY_COLUMNS = csv_columns(
+    "team iteration pi start end committed_points completed_points added_points"
+    " carried_over_points say_do_pct committed_items completed_items"
+)
+
+
+def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per PI: one row per team, then the ART's row (``scope`` tells them apart)."""
+    rows: list[dict[str, Any]] = []
+    for p in pis:
+        rows += [{"pi": p["pi"], "scope": "team", **t} for t in p["teams"]]
+        rows.append({"pi": p["pi"], "scope": "art", "team": None, **p["art"]})
+    return rows
+
+
+def predictability_history_body(ctx: ReportContext) -> dict[str, Any]:
+    return ctx.report(
+        "predictability-history", (), lambda d: predictability_history(d, ctx.as_of).to_dict()
+    )
+
+
+def burnup_body(ctx: ReportContext, pi: str, team: str | None, unit: BurnupUnit) -> dict[str, Any]:
+    return ctx.report(
+        "burnup",
+        (pi, team, unit),
+        lambda d: burnup_report(d, pi, ctx.as_of, team, unit).to_dict(),
+    )
+
+
+@router.get(
+    "/pis/{pi}/predictability",
+    responses=report_responses("one row per team, then the ART", PREDICTABILITY_COLUMNS),
+)
+def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
+    """SAFe's PI predictability per team and for the ART (ratio of the sums): planned and
+    actual business value, `predictability_pct`, its band (80-100 is within), the objectives,
+    and `projected_pct` while the PI runs. Unscored objectives make it `complete: false`."""
+    name = ctx.pi(pi)
+    body = ctx.report(
+        "predictability", name, lambda d: predictability_report(d, name, ctx.as_of).to_dict()
+    )
+    return report_response(request, body, predictability_rows([body]), PREDICTABILITY_COLUMNS)
+
+
+@router.get(
+    "/predictability",
+    responses=report_responses("per PI, one row per team then the ART", PREDICTABILITY_COLUMNS),
+)
+def predictability_trend(request: Request, ctx: Ctx, format: FormatQuery = None) -> Response:
+    """The PI predictability figures of every PI, oldest first, for the trend."""
+    body = predictability_history_body(ctx)
+    return report_response(request, body, predictability_rows(body["data"]), PREDICTABILITY_COLUMNS)
+
+
+@router.get(
+    "/pis/{pi}/dependencies",
+    responses=report_responses("one row per dependency of the page", DEPENDENCY_COLUMNS),
+)
+def dependencies(
+    request: Request,
+    ctx: Ctx,
+    pi: str,
+    page: PageQ,
+    status: Annotated[DependencyStatus | None, Query(description="keep this status only")] = None,
+    team: TeamQuery = None,
+    cross_team: Annotated[
+        bool, Query(description="true: only dependencies between different teams")
+    ] = False,
+    format: FormatQuery = None,
+) -> Response:
+    """Dependencies with an end in the PI: provider and consumer (key, title, team, iteration),
+    `status` at as_of (resolved / on_track / at_risk / conflict / late / removed) with its
+    `reason` in words, and the dependency `cycles`. Paged (`limit`, default 100; `cursor`);
+    `team` keeps those where either end is the team's."""
+    name, who = ctx.pi(pi), ctx.team(team)
+    body = ctx.report(
+        "dependencies",
+        (name, status, who, cross_team),
+        lambda d: dependencies_report(d, name, ctx.as_of, status, who, cross_team).to_dict(),
+    )
+    rows, nxt = page.slice(body["data"])
+    response = report_response(
+        request, {**body, "data": rows, "next_cursor": nxt}, rows, DEPENDENCY_COLUMNS
+    )
+    response.headers.update(page_link(request, nxt))
+    return response
+
+
+@router.get(
+    "/pis/{pi}/program-board",
+    responses=report_responses("one row per feature card", BOARD_COLUMNS),
+)
+def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
+    """The program board at as_of: teams x iterations with the features planned in each cell
+    (an `unplanned` column for features in the PI without an iteration), the PI's milestones,
+    and the dependency edges between cells with their status."""
+    name = ctx.pi(pi)
+    body = ctx.report("program-board", name, lambda d: program_board(d, name, ctx.as_of).to_dict())
+    rows = [
+        {"team": t["team"], "iteration": cell["iteration"], **card}
+        for t in body["teams"]
+        for cell in t["cells"]
+        for card in cell["features"]
+    ]
+    return report_response(request, body, rows, BOARD_COLUMNS)
+
+
+def frozen_baseline(
+    session: Session, ctx: ReportContext, pi: str
+) -> tuple[PlanSnapshot | None, datetime | None]:
+    """The PI's stored baseline, storing it now when the PI has started and none is stored.
+
+    The plan at the PI's start is reconstructed from history once and then kept, so a later
+    history rewrite (an item deleted or moved in the tracker) cannot change what was planned.
+    An empty plan is not frozen: it means the ART has not been synced yet.
+    """
+    art_id, _ = ctx.service.version(ctx.art)
+    pi_row = session.scalars(select(PI).where(PI.art_id == art_id, PI.name == pi)).one()
+    query = select(PlanBaseline).where(PlanBaseline.pi_id == pi_row.id)
+    row = session.scalars(query).first()
+    if row is None:
+        now = datetime.now(UTC)
+        if now < day_start(pi_row.start_date, ctx.data.definition.tz):
+            return None, None
+        plan = plan_at(ctx.data, pi)
+        if not plan.features and not plan.scope_items:
+            return None, None
+        values = {"pi_id": pi_row.id, "frozen_at": now, "plan": plan.to_dict()}
+        insert_ignore(session, PlanBaseline, [values], ["pi_id"])  # a racing request may win
+        row = session.scalars(query).one()
+    return PlanSnapshot.from_dict(row.plan), row.frozen_at
+
+
+def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per feature of the baseline or of the plan now, with what happened to it."""
+    base = {f["key"]: f for f in body["baseline"]["features"]}
+    now = {f["key"]: f for f in body["current_features"]}
+    done = set(body["features"]["done_keys"])
+    rows = []
+    for key in [*base, *(k for k in now if k not in base)]:
+        b, n = base.get(key), now.get(key)
+        change = (
+            "added" if b is None else "removed" if n is None else "moved" if b != n else "unchanged"
+        )
+        rows.append(
+            {
+                "key": key,
+                "change": change,
+                "done": key in done if b is not None else None,
+                "baseline": b or {},
+                "now": n or {},
+            }
+        )
+    return rows
+
+
+@router.get(
+    "/pis/{pi}/baseline",
+    responses=report_responses("one row per feature planned or added", BASELINE_COLUMNS),
+)
+def baseline(
+    request: Request, ctx: Ctx, session: SessionDep, pi: str, format: FormatQuery = None
+) -> Response:
+    """The plan as it stood at the PI's start (features per team iteration, committed
+    objectives, story scope) and what changed by as_of: features added, removed and moved,
+    feature completion, scope points added and removed.
+
+    The first request after the PI starts freezes the baseline in the store (`frozen_at`);
+    before that, or while nothing is synced, it is reconstructed from history on every request.
+    """
+    name = ctx.pi(pi)
+    frozen, frozen_at = frozen_baseline(session, ctx, name)
+
+    def compute(d: ArtData) -> dict[str, Any]:
+        rep = baseline_report(d, name, ctx.as_of, frozen)
+        current = [p.to_dict() for p in rep.current.features.values()]
+        return {**rep.to_dict(), "frozen_at": iso(frozen_at), "current_features": current}
+
+    body = ctx.report("baseline", (name, iso(frozen_at)), compute)
+    return report_response(request, body, baseline_rows(body), BASELINE_COLUMNS)
+
+
+@router.get(
+    "/pis/{pi}/burnup",
+    responses=report_responses("one row per day", BURNUP_COLUMNS),
+)
+def burnup(
+    request: Request,
+    ctx: Ctx,
+    pi: str,
+    team: TeamQuery = None,
+    unit: Annotated[BurnupUnit, Query(description="story `points` or item `count`")] = "points",
+    format: FormatQuery = None,
+) -> Response:
+    """Burn-up of the PI's stories: for each complete day from the PI's start up to as_of,
+    `scope` (points, or count, of the items in the PI that day) and `done` (of those, done)."""
+    body = burnup_body(ctx, ctx.pi(pi), ctx.team(team), unit)
+    return report_response(request, body, body["data"], BURNUP_COLUMNS)
+
+
+@router.get(
+    "/velocity", responses=report_responses("one row per team and iteration", VELOCITY_COLUMNS)
+)
+def velocity(
+    request: Request,
+    ctx: Ctx,
+    team: TeamQuery = None,
+    pi: Annotated[str | None, Query(description="only the iterations of this PI")] = None,
+    format: FormatQuery = None,
+) -> Response:
+    """Velocity and say/do per team and iteration finished by as_of: committed points (in the
+    iteration at its start), completed, added, carried over, and `say_do_pct`."""
+    who = ctx.team(team)
+    name = ctx.pi(pi, parameter="pi") if pi is not None else None
+    body = ctx.report(
+        "velocity", (who, name), lambda d: velocity_report(d, ctx.as_of, who, name).to_dict()
+    )
+    return report_response(request, body, body["data"], VELOCITY_COLUMNS)

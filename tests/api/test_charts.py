@@ -1,0 +1,56 @@
+"""Charts: SVG and PNG for every chart name, drawn from the report's own (cached) body, with
+titles naming the ART, team and window; an unknown chart or format is 404."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from tests.api.conftest import WINDOW, Api
+
+CHARTS = ["cfd", "burnup", "predictability", "throughput", "cycle-time", "aging"]
+
+
+def test_every_chart_renders_as_svg_and_png(api: Api) -> None:
+    for name in CHARTS:
+        svg = api.get(f"/charts/{name}.svg", level="story", **WINDOW)
+        assert svg.status_code == 200, (name, svg.text)
+        assert svg.headers["content-type"].startswith("image/svg+xml"), name
+        root = ET.fromstring(svg.content)
+        assert root.tag in ("svg", "{http://www.w3.org/2000/svg}svg"), name
+        png = api.get(f"/charts/{name}.png", level="story", **WINDOW)
+        assert png.status_code == 200, (name, png.text)
+        assert png.headers["content-type"] == "image/png", name
+        assert png.content.startswith(b"\x89PNG\r\n\x1a\n"), name
+
+
+def test_chart_draws_the_cached_report_body_with_a_title_and_an_etag(api: Api) -> None:
+    cache = api.reports.bodies
+    api.get("/cfd", team="Blue", **WINDOW)
+    hits, misses = cache.hits, cache.misses
+    svg = api.get("/charts/cfd.svg", team="Blue", **WINDOW)
+    assert (cache.hits, cache.misses) == (hits + 1, misses)
+    assert "Cumulative flow: Phoenix, Blue, 2026-01-05 to 2026-02-08" in svg.text
+    burnup = api.get("/charts/burnup.svg").text
+    assert "Burn-up: Phoenix, all teams, PI 26.1 (2026-01-05 to 2026-02-09)" in burnup
+    # the ETag of a chart names its body, chart, format and title: 304 without drawing
+    first = api.get("/charts/throughput.png", **WINDOW)
+    same = api.get(
+        "/charts/throughput.png", headers={"If-None-Match": first.headers["etag"]}, **WINDOW
+    )
+    assert same.status_code == 304 and same.content == b""
+    svg = api.get("/charts/throughput.svg", **WINDOW)
+    assert svg.headers["etag"] != first.headers["etag"]
+
+
+def test_unknown_chart_or_format_is_404_and_bad_parameters_400(api: Api) -> None:
+    for path in ["/charts/velocity.svg", "/charts/cfd.gif", "/charts/nothing.png"]:
+        resp = api.get(path)
+        assert resp.status_code == 404, path
+        assert resp.headers["content-type"] == "application/problem+json", path
+    assert "cfd, burnup" in api.get("/charts/velocity.svg").json()["detail"]
+    # parameters are checked as the reports check them
+    resp = api.get("/charts/cfd.svg", team="Nobody")
+    assert resp.status_code == 400
+    assert resp.json()["errors"][0]["parameter"] == "team"
+    bad_pi = api.get("/charts/burnup.png", pi="PI 9.9")
+    assert bad_pi.status_code == 400 and bad_pi.json()["errors"][0]["parameter"] == "pi"

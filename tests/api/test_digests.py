@@ -1,0 +1,139 @@
+"""Digest e-mails: a real SMTP server (aiosmtpd) on loopback receives the golden ART's digest.
+
+The HTML and text parts carry the golden figures; the charts arrive as PNG parts referenced
+by Content-ID; hostile tracker text is escaped in the HTML.
+"""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.settings import Settings
+from connectors.simulators.server import free_port
+from tests.api.conftest import ART, AS_OF, Api
+from tests.conftest import bearer
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        msg = email.message_from_bytes(envelope.content, policy=default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append(msg)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def _digest(api: Api, port: int, **overrides: Any) -> dict[str, Any]:
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    state.extras["digests"].settings = Settings(
+        database_url=state.settings.database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_from="trainyard@example.com",
+    )
+    body = {
+        "name": "Weekly",
+        "art": ART,
+        "cron": "0 8 * * MON",
+        "timezone": "Europe/Berlin",
+        "recipients": ["rte@example.com", "po@example.com"],
+        **overrides,
+    }
+    resp = api.client.post("/api/v1/digests", json=body, headers=bearer(api.tokens["admin"]))
+    assert resp.status_code == 201, resp.text
+    made: dict[str, Any] = resp.json()
+    return made
+
+
+def test_digest_is_sent_with_figures_and_inline_charts(api: Api, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    digest = _digest(api, port)
+    resp = api.client.post(
+        f"/api/v1/digests/{digest['id']}/send",
+        params={"as_of": AS_OF},
+        headers=bearer(api.tokens["admin"]),
+    )
+    assert resp.status_code == 202
+    assert inbox.envelopes == [("trainyard@example.com", ["rte@example.com", "po@example.com"])]
+    msg = inbox.messages[0]
+    assert msg["Subject"] == f"Weekly: {ART} digest for 2026-02-10"
+    text = msg.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    # golden PI 26.1: ART 116.7% above, Blue 83.3% (planned 6, actual 5)
+    assert "ART: 116.7% (above), 2 of 6 objectives scored" in text
+    assert "- Blue: planned 6, actual 5, 83.3%" in text
+    assert "<strong>116.7%</strong>" in html
+    # dependencies needing attention: the golden late one, with its reason
+    assert "[late] GREEN-F1 (Green) -> RED-F2 (Red)" in text
+    # aging beyond p85: BLUE-6 and GREEN-3 (the golden aging figures)
+    lines = text.splitlines()
+    aging = lines[lines.index("AGING BEYOND THE 85TH PERCENTILE (14.2 days)") + 1 :][:2]
+    assert aging == [
+        "- GREEN-3 (Green, In Progress): 22.08 days",
+        "- BLUE-6 (Blue, In Progress): 18.12 days",
+    ]
+    # flow of the period (from the last week) against the week before it
+    assert "- Items done: 3 / 1 / +2" in lines
+    assert "DEPENDENCIES NEEDING ATTENTION (7 of 11)" in lines
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert sorted(p["Content-ID"] for p in images) == ["<aging@trainyard>", "<burnup@trainyard>"]
+    assert all(p.get_content().startswith(b"\x89PNG") for p in images)
+    assert 'src="cid:burnup@trainyard"' in html and 'src="cid:aging@trainyard"' in html
+
+
+def test_preview_returns_the_html_and_next_send_reports_changes(
+    api: Api, smtp: tuple[Inbox, int]
+) -> None:
+    _, port = smtp
+    digest = _digest(api, port, sections=["dependencies"])
+    admin = bearer(api.tokens["admin"])
+    preview = api.client.get(
+        f"/api/v1/digests/{digest['id']}/preview", params={"as_of": AS_OF}, headers=admin
+    )
+    assert preview.headers["content-type"].startswith("text/html")
+    assert "Dependencies needing attention" in preview.text
+    assert "PI predictability" not in preview.text
+    listed = api.client.get("/api/v1/digests", headers=admin).json()["data"]
+    assert [(d["name"], d["cron"], d["timezone"]) for d in listed] == [
+        ("Weekly", "0 8 * * MON", "Europe/Berlin")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "status"),
+    [
+        ("cron", "every monday", 400),
+        ("timezone", "Mars/Olympus", 400),
+        ("recipients", ["not-an-address"], 422),
+        ("sections", ["gossip"], 422),
+        ("art", "Dragon", 400),
+    ],
+)
+def test_bad_digest_fields_are_named(api: Api, field: str, value: Any, status: int) -> None:
+    body = {"name": "W", "art": ART, "cron": "0 8 * * MON", "recipients": ["a@b.co"], field: value}
+    resp = api.client.post("/api/v1/digests", json=body, headers=bearer(api.tokens["admin"]))
+    assert resp.status_code == status
+    assert resp.json()["errors"][0]["parameter"].split(".")[0] == field

@@ -1,0 +1,229 @@
+"""PI reports through HTTP on the golden ART: predictability, dependencies, program board,
+baseline, burn-up and velocity, with the golden figures exactly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select, update
+
+from art.models import ART, PI, PlanBaseline, WorkItem
+from tests.api.conftest import EXPECTED, REPORT_PI, Api
+
+
+def test_predictability_of_each_pi_is_the_golden_one(api: Api) -> None:
+    for pi in ["PI 25.4", "PI 26.1"]:
+        body = api.get(f"/pis/{pi}/predictability").json()
+        exp = EXPECTED["predictability"][pi]
+        assert body["pi"] == pi and body["as_of"] == "2026-02-10T12:00:00+00:00"
+        assert {k: body["art"][k] for k in exp["art"]} == exp["art"], pi
+        fields = list(exp["teams"]["Blue"])
+        teams = {t["team"]: {k: t[k] for k in fields} for t in body["teams"]}
+        assert teams == exp["teams"], pi
+        assert [t["team"] for t in body["teams"]] == ["Blue", "Red", "Green"]
+        assert len(body["objectives"]) == exp["art"]["objectives"]
+        listed = {"committed", "planned_bv", "actual_bv", "items"}
+        assert all(listed <= set(o) for o in body["objectives"])
+        assert "definition" in body
+
+
+def test_predictability_figures_of_the_api_example(api: Api) -> None:
+    old = api.get("/pis/PI 25.4/predictability").json()
+    assert old["art"] == {
+        "planned_bv": 43,
+        "actual_bv": 36,
+        "predictability_pct": 83.7209,
+        "band": "within",
+        "complete": True,
+        "scored": 8,
+        "objectives": 8,
+        "projected_pct": None,
+    }
+    blue = next(t for t in old["teams"] if t["team"] == "Blue")
+    assert (blue["planned_bv"], blue["actual_bv"], blue["predictability_pct"], blue["band"]) == (
+        13,
+        14,
+        107.6923,
+        "above",
+    )
+    running = api.get("/pis/PI 26.1/predictability").json()["art"]
+    assert (running["predictability_pct"], running["complete"], running["scored"]) == (
+        116.6667,
+        False,
+        2,
+    )
+
+
+def test_predictability_trend_lists_every_pi(api: Api) -> None:
+    body = api.get("/predictability").json()
+    assert [p["pi"] for p in body["data"]] == ["PI 25.4", "PI 26.1"]
+    assert [p["art"]["predictability_pct"] for p in body["data"]] == [83.7209, 116.6667]
+    green = next(t for t in body["data"][1]["teams"] if t["team"] == "Green")
+    assert green["predictability_pct"] is None and green["band"] is None
+
+
+def test_dependencies_of_the_report_pi(api: Api) -> None:
+    body = api.get(f"/pis/{REPORT_PI}/dependencies").json()
+    got = [
+        {
+            "provider": d["provider"]["key"],
+            "consumer": d["consumer"]["key"],
+            "cross_team": d["cross_team"],
+            "status": d["status"],
+            "planned_by": d["planned_by"],
+            "needed_by": d["needed_by"],
+            "upstream": d["upstream"],
+        }
+        for d in body["data"]
+    ]
+    assert got == [{**e, "upstream": e.get("upstream", False)} for e in EXPECTED["dependencies"]]
+    assert [d["status"] for d in body["data"]] == [
+        "resolved",
+        "late",
+        "at_risk",
+        "conflict",
+        "at_risk",
+        "at_risk",
+        "at_risk",
+        "on_track",
+        "removed",
+        "resolved",
+        "at_risk",
+    ]
+    assert body["cycles"] == [] and body["next_cursor"] is None
+    late = body["data"][1]
+    assert late["provider"] == {
+        "key": "GREEN-F1",
+        "title": "GREEN-F1 feature",
+        "team": "Green",
+        "iteration": "I2",
+        "art": "Phoenix",
+        "status_category": "active",
+    }
+    assert late["reason"] == (
+        "GREEN-F1 (Green) was planned to finish with I2 on 2026-02-01 and is not done"
+    )
+
+
+def test_dependencies_filter_by_status_team_and_cross_team(api: Api) -> None:
+    path = f"/pis/{REPORT_PI}/dependencies"
+    late = api.get(path, status="late").json()["data"]
+    assert [(d["provider"]["key"], d["consumer"]["key"]) for d in late] == [("GREEN-F1", "RED-F2")]
+    green = api.get(path, team="Green").json()["data"]
+    assert len(green) == 6
+    assert all("Green" in (d["provider"]["team"], d["consumer"]["team"]) for d in green)
+    crossing = api.get(path, cross_team="true").json()["data"]
+    assert len(crossing) == 10 and all(d["cross_team"] for d in crossing)
+
+
+def test_dependencies_page_through_every_row_once(api: Api) -> None:
+    path = f"/pis/{REPORT_PI}/dependencies"
+    whole = api.get(path).json()["data"]
+    pages, cursor = [], None
+    while True:
+        resp = api.get(path, limit=4, cursor=cursor)
+        body = resp.json()
+        pages.append(body["data"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            assert "link" not in resp.headers
+            break
+        assert resp.headers["link"].endswith('; rel="next"') and "cursor=" in resp.headers["link"]
+        assert body["cycles"] == []
+    assert [len(p) for p in pages] == [4, 4, 3]
+    assert [d for p in pages for d in p] == whole
+
+
+def test_program_board_places_features_by_team_and_iteration(api: Api) -> None:
+    body = api.get(f"/pis/{REPORT_PI}/program-board").json()
+    assert [i["name"] for i in body["iterations"]] == ["I1", "I2", "I3", "I4", "I5"]
+    cells = {
+        (t["team"], c["iteration"]): [f["key"] for f in c["features"]]
+        for t in body["teams"]
+        for c in t["cells"]
+    }
+    assert cells[("Blue", "I2")] == ["BLUE-F1"]
+    assert cells[("Red", "I3")] == ["RED-F1", "RED-F2"]
+    assert [t["team"] for t in body["teams"]] == ["Blue", "Red", "Green"]
+    assert len(body["dependencies"]) == len(EXPECTED["dependencies"])
+    edge = body["dependencies"][1]
+    assert (edge["provider_cell"], edge["status"]) == ({"team": "Green", "iteration": "I2"}, "late")
+
+
+def test_baseline_is_frozen_on_the_first_request_after_the_pi_start(api: Api) -> None:
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PlanBaseline)) == 0
+    first = api.get(f"/pis/{REPORT_PI}/baseline").json()
+    assert first["frozen_at"] is not None
+    assert first["features"] == {
+        "planned": 9,
+        "done": 1,
+        "feature_completion_pct": 11.1111,
+        "done_keys": ["BLUE-F1"],
+        "added": [],
+        "removed": ["RED-F4"],
+        "moved": [],
+    }
+    assert first["scope"]["baseline"] == {"items": 6, "points": 24}
+    assert first["scope"]["now"] == {"items": 14, "points": 60}
+    assert first["scope"]["change_points"] == 36
+    with state.sessions() as s, s.begin():
+        assert s.scalar(select(func.count()).select_from(PlanBaseline)) == 1
+        # the tracker loses BLUE-F2: history alone would now forget it was ever planned
+        s.execute(update(WorkItem).where(WorkItem.key == "BLUE-F2").values(deleted=True))
+        s.execute(update(ART).values(data_version=ART.data_version + 1))
+    later = api.get(f"/pis/{REPORT_PI}/baseline").json()
+    assert later["frozen_at"] == first["frozen_at"]
+    assert "BLUE-F2" in [f["key"] for f in later["baseline"]["features"]]
+    assert later["features"]["planned"] == 9
+    assert later["features"]["removed"] == ["BLUE-F2", "RED-F4"]
+    csv = api.get(f"/pis/{REPORT_PI}/baseline", format="csv").text.splitlines()
+    assert "BLUE-F2,removed,false,Blue,I4,," in csv
+
+
+def test_baseline_of_a_pi_not_started_is_not_stored(api: Api) -> None:
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        art_id = s.scalars(select(ART.id)).one()
+        s.add(
+            PI(
+                art_id=art_id,
+                name="PI 99.1",
+                start_date=date(2099, 1, 5),
+                end_date=date(2099, 3, 1),
+            )
+        )
+        s.execute(update(ART).values(data_version=ART.data_version + 1))
+    body = api.get("/pis/PI 99.1/baseline").json()
+    assert body["frozen_at"] is None and body["features"]["planned"] == 0
+    with state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PlanBaseline)) == 0
+
+
+def test_burnup_of_the_report_pi(api: Api) -> None:
+    body = api.get(f"/pis/{REPORT_PI}/burnup").json()
+    assert body["unit"] == "points"
+    assert {r["date"]: {"scope": r["scope"], "done": r["done"]} for r in body["data"]} == (
+        EXPECTED["burnup"][REPORT_PI]
+    )
+    assert [r["date"] for r in body["data"]] == list(EXPECTED["burnup"][REPORT_PI])
+    assert body["data"][-1] == {"date": "2026-02-09", "scope": 60, "done": 45}
+    blue = api.get(f"/pis/{REPORT_PI}/burnup", team="Blue", unit="count").json()
+    assert blue["team"] == "Blue" and blue["unit"] == "count"
+    assert all(r["done"] <= r["scope"] for r in blue["data"])
+
+
+def test_velocity_per_team_and_iteration(api: Api) -> None:
+    fields = ["committed_points", "completed_points", "added_points", "carried_over_points"]
+    fields.append("say_do_pct")
+    rows = api.get("/velocity").json()["data"]
+    got: dict[str, dict[str, dict[str, object]]] = {}
+    for r in rows:
+        got.setdefault(r["team"], {})[r["iteration"]] = {k: r[k] for k in fields}
+    assert got == EXPECTED["velocity"]
+    blue = api.get("/velocity", team="Blue", pi=REPORT_PI).json()["data"]
+    assert [(r["team"], r["iteration"], r["say_do_pct"]) for r in blue] == [
+        ("Blue", "I1", 125.0),
+        ("Blue", "I2", 0.0),
+    ]
