@@ -10,9 +10,11 @@ import base64
 import binascii
 import json
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from art.errors import BadRequest
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -55,3 +57,12 @@ def read_cursor(cursor: str | None, **fields: type) -> dict[str, Any] | None:
         }
     except (KeyError, ValueError, TypeError):
         raise BadRequest("cursor is not a cursor this API issued", parameter="cursor") from None
+
+
+def split_page(rows: list[T], limit: int) -> tuple[list[T], T | None]:
+    """A page of at most ``limit`` rows (fetched as ``limit + 1``) and its last row when more
+    rows follow, which the next cursor is made from."""
+    if len(rows) > limit:
+        page = rows[:limit]
+        return page, page[-1]
+    return rows, None

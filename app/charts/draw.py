@@ -70,6 +70,24 @@ def _team_legend(ax: Any, teams: int) -> None:
     )
 
 
+def _percentile_lines(ax: Any, stats: dict[str, Any], label: str) -> None:
+    """Horizontal 50th/85th/95th percentile lines, labelled at the right edge."""
+    for name, style in (("p50", ":"), ("p85", "--"), ("p95", "-.")):
+        value = stats.get(name)
+        if value is None:
+            continue
+        ax.axhline(value, color="#444444", linestyle=style, linewidth=1)
+        ax.annotate(
+            label.format(n=name[1:], v=value),
+            xy=(1.0, value),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+
+
 def _empty(fig: Figure, ax: Any, title: str, message: str) -> Figure:
     ax.set_title(title, loc="left")
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666666")
@@ -182,19 +200,7 @@ def cycle_time(report: dict[str, Any], title: str) -> Figure:
             alpha=0.8,
             label=team,
         )
-    stats = report.get("stats", {})
-    for name, style in (("p50", ":"), ("p85", "--"), ("p95", "-.")):
-        if stats.get(name) is not None:
-            ax.axhline(stats[name], color="#444444", linestyle=style, linewidth=1)
-            ax.annotate(
-                f"{name[1:]}th: {stats[name]:.1f} d",
-                xy=(1.0, stats[name]),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=9,
-            )
+    _percentile_lines(ax, report.get("stats", {}), "{n}th: {v:.1f} d")
     _team_legend(ax, len(colours))
     ax.set_ylim(bottom=0)
     return _finish(fig, ax, title, "Done on", "Flow time (days)")
@@ -223,19 +229,7 @@ def aging(report: dict[str, Any], title: str) -> Figure:
             label=team,
             edgecolors=["#D55E00" if r.get("over_p85") else "none" for r in mine],
         )
-    ref = report.get("reference", {})
-    for name, style in (("p50", ":"), ("p85", "--"), ("p95", "-.")):
-        if ref.get(name) is not None:
-            ax.axhline(ref[name], color="#444444", linestyle=style, linewidth=1)
-            ax.annotate(
-                f"{name[1:]}th of flow time: {ref[name]:.1f} d",
-                xy=(1.0, ref[name]),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=9,
-            )
+    _percentile_lines(ax, report.get("reference", {}), "{n}th of flow time: {v:.1f} d")
     ax.set_xticks(range(len(statuses)), statuses)
     _team_legend(ax, len(colours))
     ax.set_ylim(bottom=0)

@@ -120,6 +120,34 @@ def _owned_here(row: PIObjective | Risk, what: str) -> None:
         raise Conflict(f"{what} {row.id} comes from tracker item {row.key}: edit it there")
 
 
+def _announce(session: Session, art_id: int, what: str, change: str, out: dict[str, Any]) -> None:
+    """Queue ``objective.changed`` / ``risk.changed`` and mark the ART's data as changed."""
+    emit(session, f"{what}.changed", {"change": change, what: out})
+    _bump(session, art_id)
+
+
+def _update(
+    session: Session, art_id: int, row: PIObjective | Risk, what: str, fields: dict[str, Any]
+) -> None:
+    """Apply a PATCH body to a row entered through the API."""
+    _owned_here(row, what)
+    if "team" in fields:
+        row.team_id = _team_id(session, art_id, fields.pop("team"))
+    for name, value in fields.items():
+        setattr(row, name, value.value if isinstance(value, Roam) else value)
+    row.updated_at = datetime.now(UTC)
+    session.flush()
+
+
+def _remove(session: Session, art_id: int, row: PIObjective | Risk, what: str) -> Response:
+    """Soft-delete a row entered through the API."""
+    _owned_here(row, what)
+    row.deleted = True
+    row.updated_at = datetime.now(UTC)
+    _announce(session, art_id, what, "deleted", {"id": row.id})
+    return Response(status_code=204)
+
+
 @router.get("/objectives", dependencies=[ReadScope])
 def list_objectives(request: Request, art: str, pi: str, session: SessionDep) -> Response:
     """The PI's objectives, from the trackers and entered here, with their business value."""
@@ -149,8 +177,7 @@ def create_objective(art: str, pi: str, body: ObjectiveIn, session: SessionDep) 
     session.add(row)
     session.flush()
     out = _objective_out(row, body.team, None, pi_row.name)
-    emit(session, "objective.changed", {"change": "created", "objective": out})
-    _bump(session, art_row.id)
+    _announce(session, art_row.id, "objective", "created", out)
     return JSONResponse(out, status_code=201)
 
 
@@ -160,21 +187,11 @@ def patch_objective(
 ) -> JSONResponse:
     """Change an objective; scoring it means setting `actual_bv` after the PI."""
     art_row, pi_row = _pi(session, art, pi)
-    row = q.objective(session, pi_row.id, objective_id)
-    if row is None:
-        raise NotFound(f"no objective {objective_id} in {pi_row.name}")
-    _owned_here(row, "objective")
-    fields = body.model_dump(exclude_unset=True)
-    if "team" in fields:
-        row.team_id = _team_id(session, art_row.id, fields.pop("team"))
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.updated_at = datetime.now(UTC)
-    session.flush()
+    row = _objective(session, pi_row, objective_id)
+    _update(session, art_row.id, row, "objective", body.model_dump(exclude_unset=True))
     team = next((t for o, t, _ in q.objectives(session, pi_row.id) if o.id == row.id), None)
     out = _objective_out(row, team, None, pi_row.name)
-    emit(session, "objective.changed", {"change": "updated", "objective": out})
-    _bump(session, art_row.id)
+    _announce(session, art_row.id, "objective", "updated", out)
     return JSONResponse(out)
 
 
@@ -182,15 +199,21 @@ def patch_objective(
 def delete_objective(art: str, pi: str, objective_id: int, session: SessionDep) -> Response:
     """Remove an objective entered here."""
     art_row, pi_row = _pi(session, art, pi)
+    return _remove(session, art_row.id, _objective(session, pi_row, objective_id), "objective")
+
+
+def _objective(session: Session, pi_row: PI, objective_id: int) -> PIObjective:
     row = q.objective(session, pi_row.id, objective_id)
     if row is None:
         raise NotFound(f"no objective {objective_id} in {pi_row.name}")
-    _owned_here(row, "objective")
-    row.deleted = True
-    row.updated_at = datetime.now(UTC)
-    emit(session, "objective.changed", {"change": "deleted", "objective": {"id": row.id}})
-    _bump(session, art_row.id)
-    return Response(status_code=204)
+    return row
+
+
+def _risk(session: Session, pi_row: PI, risk_id: int) -> Risk:
+    row = q.risk(session, pi_row.id, risk_id)
+    if row is None:
+        raise NotFound(f"no risk {risk_id} in {pi_row.name}")
+    return row
 
 
 @router.get("/risks", dependencies=[ReadScope])
@@ -220,8 +243,7 @@ def create_risk(art: str, pi: str, body: RiskIn, session: SessionDep) -> JSONRes
     session.add(row)
     session.flush()
     out = _risk_out(row, body.team, None, pi_row.name)
-    emit(session, "risk.changed", {"change": "created", "risk": out})
-    _bump(session, art_row.id)
+    _announce(session, art_row.id, "risk", "created", out)
     return JSONResponse(out, status_code=201)
 
 
@@ -231,23 +253,11 @@ def patch_risk(
 ) -> JSONResponse:
     """Change a risk, typically its ROAM state."""
     art_row, pi_row = _pi(session, art, pi)
-    row = q.risk(session, pi_row.id, risk_id)
-    if row is None:
-        raise NotFound(f"no risk {risk_id} in {pi_row.name}")
-    _owned_here(row, "risk")
-    fields = body.model_dump(exclude_unset=True)
-    if "team" in fields:
-        row.team_id = _team_id(session, art_row.id, fields.pop("team"))
-    if "roam" in fields and fields["roam"] is not None:
-        fields["roam"] = fields["roam"].value
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.updated_at = datetime.now(UTC)
-    session.flush()
+    row = _risk(session, pi_row, risk_id)
+    _update(session, art_row.id, row, "risk", body.model_dump(exclude_unset=True))
     team = next((t for r, t, _ in q.risks(session, pi_row.id) if r.id == row.id), None)
     out = _risk_out(row, team, None, pi_row.name)
-    emit(session, "risk.changed", {"change": "updated", "risk": out})
-    _bump(session, art_row.id)
+    _announce(session, art_row.id, "risk", "updated", out)
     return JSONResponse(out)
 
 
@@ -255,12 +265,4 @@ def patch_risk(
 def delete_risk(art: str, pi: str, risk_id: int, session: SessionDep) -> Response:
     """Remove a risk entered here."""
     art_row, pi_row = _pi(session, art, pi)
-    row = q.risk(session, pi_row.id, risk_id)
-    if row is None:
-        raise NotFound(f"no risk {risk_id} in {pi_row.name}")
-    _owned_here(row, "risk")
-    row.deleted = True
-    row.updated_at = datetime.now(UTC)
-    emit(session, "risk.changed", {"change": "deleted", "risk": {"id": row.id}})
-    _bump(session, art_row.id)
-    return Response(status_code=204)
+    return _remove(session, art_row.id, _risk(session, pi_row, risk_id), "risk")

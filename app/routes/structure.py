@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.deps import ReadScope, SessionDep
-from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
+from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response, report_response
 from app.schemas import ArtOut, Page, PIDetailOut, PIOut, TeamOut
 from art import structure_queries as q
@@ -34,19 +34,13 @@ def list_arts(
     format: Format = None,
 ) -> Response:
     """The Agile Release Trains Trainyard knows."""
-    rows = q.arts(session, _after(cursor), check_limit(limit) + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, last = split_page(q.arts(session, _after(cursor), check_limit(limit) + 1), limit)
     data = [
         ArtOut(name=a.name, timezone=a.timezone, data_version=a.data_version).model_dump()
         for a in rows
     ]
-    return list_response(
-        request,
-        data,
-        encode_cursor({"id": rows[-1].id}) if more else None,
-        list(ArtOut.model_fields),
-    )
+    nxt = encode_cursor({"id": last.id}) if last else None
+    return list_response(request, data, nxt, list(ArtOut.model_fields))
 
 
 @router.get("/arts/{art}", response_model=ArtOut)
@@ -68,17 +62,12 @@ def list_teams(
 ) -> Response:
     """The ART's teams, with the number of items each holds."""
     art_row = q.art_by_name(session, art)
-    rows = q.teams(session, art_row.id, _after(cursor), check_limit(limit) + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    fetched = q.teams(session, art_row.id, _after(cursor), check_limit(limit) + 1)
+    rows, last = split_page(fetched, limit)
     counts = q.team_item_counts(session, art_row.id)
     data = [TeamOut(name=t.name, items=counts.get(t.id, 0)).model_dump() for t in rows]
-    return list_response(
-        request,
-        data,
-        encode_cursor({"id": rows[-1].id}) if more else None,
-        list(TeamOut.model_fields),
-    )
+    nxt = encode_cursor({"id": last.id}) if last else None
+    return list_response(request, data, nxt, list(TeamOut.model_fields))
 
 
 @router.get("/arts/{art}/pis", response_model=Page[PIOut])
@@ -94,13 +83,11 @@ def list_pis(
     art_row = q.art_by_name(session, art)
     pos = read_cursor(cursor, start=date, id=int)
     after = (pos["start"], pos["id"]) if pos else None
-    rows = q.pis(session, art_row.id, after, check_limit(limit) + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, last = split_page(q.pis(session, art_row.id, after, check_limit(limit) + 1), limit)
     data = [
         PIOut(name=p.name, start=p.start_date, end=p.end_date).model_dump(mode="json") for p in rows
     ]
-    nxt = encode_cursor({"start": rows[-1].start_date, "id": rows[-1].id}) if more else None
+    nxt = encode_cursor({"start": last.start_date, "id": last.id}) if last else None
     return list_response(request, data, nxt, list(PIOut.model_fields))
 
 

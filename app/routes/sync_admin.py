@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.deps import AdminScope, SessionDep, StateDep
-from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
+from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response
 from art import sync_queries as q
 from art.errors import NotFound, TrainyardError
@@ -99,10 +99,9 @@ def list_sync_runs(
 ) -> Response:
     """Pull runs, newest first: started, finished, status, counts, error."""
     pos = read_cursor(cursor, id=int)
-    rows = q.sync_runs(session, source, pos["id"] if pos else None, check_limit(limit) + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    nxt = encode_cursor({"id": rows[-1][0].id}) if more else None
+    fetched = q.sync_runs(session, source, pos["id"] if pos else None, check_limit(limit) + 1)
+    rows, last = split_page(fetched, limit)
+    nxt = encode_cursor({"id": last[0].id}) if last else None
     return list_response(request, [_run(r, n) for r, n in rows], nxt)
 
 
@@ -117,9 +116,8 @@ def list_inbox(
 ) -> Response:
     """Webhook deliveries received, newest first; failed ones keep their error."""
     pos = read_cursor(cursor, id=int)
-    rows = q.inbox_events(session, status, pos["id"] if pos else None, check_limit(limit) + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    fetched = q.inbox_events(session, status, pos["id"] if pos else None, check_limit(limit) + 1)
+    rows, last = split_page(fetched, limit)
     data = [
         {
             "id": e.id,
@@ -135,4 +133,4 @@ def list_inbox(
         }
         for e, n in rows
     ]
-    return list_response(request, data, encode_cursor({"id": rows[-1][0].id}) if more else None)
+    return list_response(request, data, encode_cursor({"id": last[0].id}) if last else None)
