@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
             for source in state.config.sources:
                 sync.trigger(source, full=True)
             demo.keep_changing()
-        outgoing = OutgoingService(state.sessions, settings)
+        outgoing = OutgoingService(state.sessions, settings, reports)
         state.extras["outgoing"] = outgoing
         outgoing.start()
         log.info("Trainyard ready on %s", settings.database_url)

@@ -393,3 +393,19 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class ReportSnapshot(Base):
+    """The last figures an outgoing event was decided on (dependency statuses, predictability).
+
+    Comparing a new computation with this row is how Trainyard knows that a dependency turned
+    late or a PI's predictability moved, whether a tracker change or the passing of time did it.
+    """
+
+    __tablename__ = "report_snapshots"
+    __table_args__ = (UniqueConstraint("art_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    art_id: Mapped[int] = mapped_column(ForeignKey("arts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

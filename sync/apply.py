@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from art.config import ArtConfig
 from art.models import ART, Change, Link, PIObjective, RawRecord, Risk, WorkItem
+from art.outbox import emit
 from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
 from sync.resolve import Resolver
 from sync.upsert import insert_ignore, upsert
@@ -101,6 +102,19 @@ class BatchApplier:
         self._objectives(session, resolver, batch, now)
         counts.deleted = self._deletions(session, [d.key for d in batch.deletions], now)
         counts.skipped = len(batch.errors)
+        if counts.changed_keys or counts.deleted:
+            emit(
+                session,
+                "item.changed",
+                {
+                    "source_id": self.source_id,
+                    "created": counts.created,
+                    "updated": counts.updated,
+                    "deleted": counts.deleted,
+                    "keys": list(counts.changed_keys[:500]),
+                    "deleted_keys": sorted({d.key for d in batch.deletions})[:500],
+                },
+            )
         if (
             counts.created
             or counts.updated

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from art.config import SourceConfig, TrainyardConfig
 from art.errors import ConnectorError, TrainyardError
 from art.models import Source, SyncRun, Watermark, WorkItem
+from art.outbox import emit
 from art.records import RecordBatch
 from connectors.base import Connector, make_connector
 from sync.apply import ApplyCounts, BatchApplier
@@ -150,6 +151,22 @@ class PullRunner:
     def _finish(self, result: PullResult) -> None:
         c = result.counts
         with self.sessions() as session, session.begin():
+            emit(
+                session,
+                "sync.completed" if result.status == "succeeded" else "sync.failed",
+                {
+                    "source": self.source.name,
+                    "run_id": result.run_id,
+                    "status": result.status,
+                    "fetched": c.fetched,
+                    "created": c.created,
+                    "updated": c.updated,
+                    "deleted": c.deleted,
+                    "skipped": len(result.item_errors),
+                    "requests": result.requests,
+                    "error": result.error,
+                },
+            )
             session.execute(
                 update(SyncRun)
                 .where(SyncRun.id == result.run_id)

@@ -132,3 +132,106 @@ def test_unknown_event_type_is_named(client: TestClient, tokens: dict[str, str])
     )
     assert resp.status_code == 400
     assert resp.json()["errors"][0]["parameter"] == "events"
+
+
+def test_dependency_turning_late_is_announced(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tracker change makes a dependency late: the receiver gets dependency.status_changed,
+    signed, after answering 500 twice."""
+    from app.demo import ENV, jira_source
+    from connectors.simulators.generator import generate_art
+    from connectors.simulators.jira import create_jira_simulator, sim_of
+    from sync.runner import PullRunner
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    scenario = generate_art(5, 120, teams=3)
+    sim_app = create_jira_simulator(
+        scenario, users={ENV["TRAINYARD_DEMO_JIRA_EMAIL"]: ENV["TRAINYARD_DEMO_JIRA_TOKEN"]}
+    )
+    receiver = Receiver(failures=2)
+    with serve(sim_app) as tracker, serve(receiver.app) as hooks:
+        config = TrainyardConfig.model_validate(
+            {
+                "arts": [{"name": scenario.art, "teams": [{"name": t} for t in scenario.teams]}],
+                "sources": [jira_source("jira", tracker, scenario, list(scenario.teams))],
+            }
+        )
+        settings = Settings(
+            database_url=store_url,
+            scheduler=False,
+            data_dir=tmp_path,
+            webhook_allow_loopback=True,
+            webhook_retry_scale=0.0005,
+        )
+        with TestClient(create_app(settings, config)) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            pull = PullRunner(state.sessions, config, config.source("jira"))
+            pull.run()
+            state.extras["outgoing"].watcher.check_all()  # the snapshot changes are judged on
+            admin = _admin_token(client)
+            sub = client.post(
+                "/api/v1/subscriptions",
+                headers=admin,
+                json={"url": f"{hooks}/hook", "events": ["dependency.status_changed"]},
+            ).json()
+            pi = next(p for p in scenario.pis if p.start <= scenario.as_of.date() <= p.end)
+            deps = client.get(
+                f"/api/v1/arts/{scenario.art}/pis/{pi.name}/dependencies", headers=admin
+            ).json()["data"]
+            dep = next(
+                d
+                for d in deps
+                if d["status"] in ("at_risk", "on_track")
+                and d["provider"]["status_category"] != "done"
+            )
+            # the provider is moved into an iteration that has already ended, not done
+            sim_of(sim_app).change(dep["provider"]["key"], "iteration", pi.iterations[0].name)
+            PullRunner(state.sessions, config, config.source("jira")).run()
+            edge = (dep["provider"]["key"], dep["consumer"]["key"])
+
+            def announced() -> bool:
+                events = [Webhook(sub["secret"]).verify(b, h) for h, b in receiver.requests]
+                return any(
+                    (
+                        e["data"]["dependency"]["provider"]["key"],
+                        e["data"]["dependency"]["consumer"]["key"],
+                    )
+                    == edge
+                    and e["data"]["to_status"] == "late"
+                    for e in events
+                )
+
+            wait_for(announced, timeout=30)
+
+            def retried() -> bool:
+                ids = [h["webhook-id"] for h, _ in receiver.requests]
+                return all(ids.count(i) >= 2 for i in ids[:2])
+
+            wait_for(retried, timeout=30)
+    events = [Webhook(sub["secret"]).verify(b, h) for h, b in receiver.requests]
+    late = [
+        e
+        for e in events
+        if (e["data"]["dependency"]["provider"]["key"], e["data"]["dependency"]["consumer"]["key"])
+        == edge
+    ]
+    assert late[-1]["type"] == "dependency.status_changed"
+    assert (late[-1]["data"]["from_status"], late[-1]["data"]["to_status"]) == (
+        dep["status"],
+        "late",
+    )
+    assert late[-1]["data"]["dependency"]["reason"].startswith(
+        f"{dep['provider']['key']} ({dep['provider']['team']}) was planned to finish with "
+        f"{pi.iterations[0].name}"
+    )
+    # the deliveries answered 500 were retried under the same message id (waited for above)
+
+
+def _admin_token(client: TestClient) -> dict[str, str]:
+    from app.tokens import create_token
+
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        return bearer(create_token(s, "admin", ["admin"]))

@@ -69,13 +69,13 @@ CursorQuery = Annotated[str | None, Query(description="next_cursor of the previo
 
 
 def parse_as_of(as_of: datetime | None) -> datetime:
-    """The as-of time in UTC; the default is ReportService's now-to-the-minute.
+    """The as-of time in UTC; the default is now (cached per minute, see ReportContext).
 
     A time without an offset is refused: it would be read in the server's zone and the same
     query would give different figures on different machines.
     """
     if as_of is None:
-        return now_minute()
+        return datetime.now(UTC)
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise BadRequest("as_of needs a UTC offset, e.g. 2026-02-10T12:00:00Z", parameter="as_of")
     try:
@@ -94,6 +94,7 @@ class ReportContext:
     art: str
     as_of: datetime
     service: ReportService
+    cache_as_of: str = ""  # the minute a defaulted as_of is cached under; else as_of itself
 
     @cached_property
     def data(self) -> ArtData:
@@ -152,12 +153,16 @@ class ReportContext:
         self, name: str, params: Hashable, compute: Callable[[ArtData], dict[str, Any]]
     ) -> dict[str, Any]:
         """A report body from the service's cache, keyed by name, as_of and ``params``."""
-        return self.service.report(self.art, name, (self.as_of.isoformat(), params), compute)
+        key = self.cache_as_of or self.as_of.isoformat()
+        return self.service.report(self.art, name, (key, params), compute)
 
 
 def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> ReportContext:
     """The ART of the path and the as-of time; an unknown ART answers 404 before any work."""
-    ctx = ReportContext(art, parse_as_of(as_of), reports)
+    # A defaulted as_of is "now", so a change committed a second ago counts; its cache key is
+    # the minute, so repeats within a minute on unchanged data come from memory.
+    cache = "" if as_of is not None else "now@" + now_minute().isoformat()
+    ctx = ReportContext(art, parse_as_of(as_of), reports, cache)
     reports.version(art)
     return ctx
 

@@ -3,7 +3,7 @@ forecast and data quality, with the golden figures exactly and the documented de
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from art.vocabulary import Level
@@ -61,10 +61,15 @@ def test_flow_defaults_window_to_90_days_ending_with_as_of_and_level_by_scope(ap
     assert (only_to["from"], only_to["to"]) == ("2025-11-11", "2026-02-09")
 
 
-def test_as_of_defaults_to_now_to_the_minute(api: Api) -> None:
-    body = api.get("/aging", as_of=None).json()
-    as_of = datetime.fromisoformat(body["as_of"])
-    assert as_of.second == 0 and as_of.microsecond == 0 and as_of.utcoffset() is not None
+def test_as_of_defaults_to_now_cached_per_minute(api: Api) -> None:
+    before = datetime.now(UTC)
+    first = api.get("/aging", as_of=None).json()
+    second = api.get("/aging", as_of=None).json()
+    after = datetime.now(UTC)
+    as_of = datetime.fromisoformat(first["as_of"])
+    assert before <= as_of <= after  # "now": a change committed a moment ago counts
+    if before.replace(second=0, microsecond=0) == after.replace(second=0, microsecond=0):
+        assert second["as_of"] == first["as_of"]  # within the minute: served from the cache
 
 
 def test_cycle_time_rows_and_statistics(api: Api) -> None:

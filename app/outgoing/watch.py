@@ -1,0 +1,130 @@
+"""Events decided by the figures: a dependency changed status, a PI's predictability moved.
+
+Such changes happen when a tracker change lands and also when time passes (a provider's
+iteration ends and the dependency turns late), so the watcher re-evaluates each ART whenever
+its data version or the as-of minute changes, compares with the snapshot it keeps in the
+store, and writes the differences to the outbox in the same transaction as the new snapshot.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.digests.compose import current_pi
+from app.reports.service import ReportService
+from art.models import ART, ReportSnapshot
+from art.outbox import emit
+from metrics import dependencies_report, predictability_report
+from sync.upsert import upsert
+
+SNAPSHOT = "events"
+
+
+def _edge(d: dict[str, Any]) -> str:
+    return f"{d['provider']['key']}->{d['consumer']['key']}"
+
+
+class ReportWatcher:
+    def __init__(self, sessions: sessionmaker[Session], reports: ReportService) -> None:
+        self.sessions = sessions
+        self.reports = reports
+        self._seen: dict[str, tuple[int, datetime]] = {}
+
+    def check_all(self, as_of: datetime | None = None) -> int:
+        """Check every ART whose data or minute moved; returns events written."""
+        with self.sessions() as session:
+            arts = session.execute(select(ART.name, ART.data_version)).all()
+        at = as_of or datetime.now(UTC)
+        minute = at.replace(second=0, microsecond=0)
+        written = 0
+        for name, version in arts:
+            if self._seen.get(name) == (version, minute):
+                continue  # nothing changed and no time boundary could have passed
+            written += self.check(name, at)
+            self._seen[name] = (version, minute)
+        return written
+
+    def figures(self, art: str, as_of: datetime) -> dict[str, Any]:
+        """What the events are decided on: dependency statuses and PI predictability."""
+        data = self.reports.data(art)
+        pi = current_pi(data, as_of)
+        if pi is None:
+            return {"pi": None, "dependencies": {}, "predictability": None}
+        deps = dependencies_report(data, pi, as_of).to_dict()["data"]
+        pred = predictability_report(data, pi, as_of).to_dict()["art"]
+        return {
+            "pi": pi,
+            "dependencies": {_edge(d): d for d in deps},
+            "predictability": {
+                k: pred.get(k) for k in ("predictability_pct", "projected_pct", "band", "complete")
+            },
+        }
+
+    def check(self, art: str, as_of: datetime) -> int:
+        now = self.figures(art, as_of)
+        with self.sessions() as session, session.begin():
+            art_id = session.scalars(select(ART.id).where(ART.name == art)).one()
+            row = session.scalars(
+                select(ReportSnapshot).where(
+                    ReportSnapshot.art_id == art_id, ReportSnapshot.name == SNAPSHOT
+                )
+            ).first()
+            written = 0
+            if row is not None and row.payload.get("pi") == now["pi"]:
+                written = self._diff(session, art, row.payload, now)
+            snapshot = {
+                "pi": now["pi"],
+                "predictability": now["predictability"],
+                "dependencies": {e: d["status"] for e, d in now["dependencies"].items()},
+            }
+            upsert(
+                session,
+                ReportSnapshot,
+                [
+                    {
+                        "art_id": art_id,
+                        "name": SNAPSHOT,
+                        "payload": snapshot,
+                        "updated_at": datetime.now(UTC),
+                    }
+                ],
+                ["art_id", "name"],
+                ["payload", "updated_at"],
+            )
+        return written
+
+    @staticmethod
+    def _diff(session: Session, art: str, before: dict[str, Any], now: dict[str, Any]) -> int:
+        written = 0
+        old: dict[str, str] = before.get("dependencies", {})
+        for edge, dep in sorted(now["dependencies"].items()):
+            if old.get(edge) != dep["status"]:
+                emit(
+                    session,
+                    "dependency.status_changed",
+                    {
+                        "art": art,
+                        "pi": now["pi"],
+                        "from_status": old.get(edge),
+                        "to_status": dep["status"],
+                        "dependency": dep,
+                    },
+                )
+                written += 1
+        if before.get("predictability") != now["predictability"]:
+            emit(
+                session,
+                "predictability.changed",
+                {
+                    "art": art,
+                    "pi": now["pi"],
+                    "before": before.get("predictability"),
+                    "after": now["predictability"],
+                },
+            )
+            written += 1
+        return written
