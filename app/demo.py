@@ -82,6 +82,12 @@ def jira_source(
         "statuses": _statuses(scenario),
         "team_rule": {"by": "project", "names": {t.upper(): t for t in teams}},
         "pi_rule": {"by": "sprint_name"},
+        "work_type_labels": {
+            "tech-debt": "debt",
+            "enabler": "enabler",
+            "defect": "defect",
+            "risk": "risk",
+        },
         **extra,
     }
 

@@ -90,7 +90,9 @@ def data_quality_report(data: ArtData, as_of: datetime) -> DataQualityReport:
                     "category mapping; the tracker's own category is used",
                 )
             )
-    for i in np.flatnonzero(live_item & (fa.done >= 0) & (fa.start < 0)).tolist():
+    # objectives and risks are kept as tracker items, but they have no flow: not findings
+    planning = np.isin(c.level, [LEVELS.index(Level.OBJECTIVE), LEVELS.index(Level.RISK)])
+    for i in np.flatnonzero(live_item & ~planning & (fa.done >= 0) & (fa.start < 0)).tolist():
         out.append(
             Finding(
                 "done_without_start",

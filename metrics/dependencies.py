@@ -141,7 +141,8 @@ def dependencies(data: ArtData, as_of: datetime, pi: str | None = None) -> list[
         ups = blocked_by.get(p.item.key, []) if st == "on_track" else []
         reason = _reason(p, c, c_pi, st, planned, needed, tz)
         if ups:
-            up, up_st = ups[0]
+            # several late blockers: name the first by key, whatever order links were stored in
+            up, up_st = min(ups, key=lambda u: u[0].item.key)
             st = "at_risk"
             state = "late" if up_st == "late" else "planned after it is needed"
             reason += f"; but {p.who} itself waits on {up.who}, which is {state}"

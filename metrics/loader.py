@@ -37,6 +37,22 @@ def _cat(v: str | None) -> StatusCategory | None:
     return StatusCategory(v) if v else None
 
 
+def _at_creation(field: str, frm: str | None) -> bool:
+    """A status row with no ``from``: the state at creation, which the Jira connector leads an
+    item's history with. The status before it is its own (the item did not exist): the formulas
+    would otherwise take the current status for that instant, and an item now in progress
+    would count as started when it was created."""
+    return field == ChangeField.STATUS.value and frm is None
+
+
+def _from_value(
+    field: str, frm: str | None, to: str | None, aliases: Mapping[str, str]
+) -> str | None:
+    if _at_creation(field, frm):
+        return to
+    return aliases.get(frm, frm) if field == "team" and frm else frm
+
+
 def load_art(
     session: Session,
     art: str,
@@ -146,9 +162,9 @@ def load_art(
             item_key=key,
             field=ChangeField(field),
             at=at,
-            from_value=aliases.get(frm, frm) if field == "team" and frm else frm,
+            from_value=_from_value(field, frm, to, aliases),
             to_value=aliases.get(to, to) if field == "team" and to else to,
-            from_category=_cat(fc),
+            from_category=_cat(tc if _at_creation(field, frm) else fc),
             to_category=_cat(tc),
             seq=seq,
         )

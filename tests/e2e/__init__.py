@@ -1,0 +1,1 @@
+"""End-to-end: tracker simulators -> connectors -> sync -> store -> loader -> reports."""
