@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,10 @@ def require(scope: str) -> Callable[..., None]:
 
     return check
 
+
+# Row ids are 32-bit on PostgreSQL (SERIAL): a larger one can name no row, and the databases
+# drivers refuse it as a bound value (a 500, not "no such row"), so it is refused up front.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the row's id")]
 
 ReadScope = Depends(require("read"))
 WriteScope = Depends(require("write"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,8 +40,81 @@ def _param_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_ERRORS = {
+    "400": "A parameter or the body is invalid; `errors` names it",
+    "401": "No valid bearer token",
+    "403": "The token lacks the scope this operation needs",
+    "404": "The resource named in the path does not exist",
+    "422": "A parameter or the body does not have the documented type",
+}
+
+
+def _document_problems(doc: dict[str, Any]) -> dict[str, Any]:
+    """Publish the errors each operation can answer, as the problem+json they are sent as.
+
+    FastAPI documents only its own 422 (as application/json with another shape); the handlers
+    below answer 400/401/403/404/422 as problem+json, and lists as CSV on ``format=csv``."""
+    for operations in doc.get("paths", {}).values():
+        for op in operations.values():
+            responses: dict[str, Any] = op.setdefault("responses", {})
+            params = op.get("parameters", [])
+            codes = set()
+            if params or "requestBody" in op:
+                codes |= {"400", "422"}
+            if any(p.get("in") == "path" for p in params):
+                codes.add("404")
+            if op.get("security"):
+                codes |= {"401", "403"}
+            for code in sorted(codes):
+                responses.setdefault(code, {"description": _ERRORS[code]})
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    response["content"] = {
+                        PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }
+            ok = responses.get("200")
+            if ok is not None and any(p.get("name") == "format" for p in params):
+                ok.setdefault("content", {}).setdefault("text/csv", {"schema": {"type": "string"}})
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return doc
+
+
+def _allowed_methods(doc: dict[str, Any], path: str) -> list[str]:
+    """Every method the document gives ``path``: Starlette names only the first route's, but
+    a path's methods may be served by several routes (GET and POST of a collection)."""
+    methods: set[str] = set()
+    for template, operations in doc.get("paths", {}).items():
+        parts = re.split(r"(\{[^}]+\})", template)
+        pattern = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        if re.fullmatch(pattern, path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
-    """Map every error to problem+json in one place."""
+    """Map every error to problem+json in one place (and say so in the OpenAPI document)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document_problems(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,7 +141,12 @@ def install(app: FastAPI) -> None:
         return problem(exc.status_code, exc.title, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            allowed = _allowed_methods(app.openapi(), request.url.path)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         title = {
             401: "Unauthorized",
             403: "Forbidden",
@@ -78,7 +157,7 @@ def install(app: FastAPI) -> None:
             exc.status_code,
             title,
             str(exc.detail),
-            headers=dict(exc.headers) if exc.headers else None,
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

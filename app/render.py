@@ -23,6 +23,10 @@ def wants_csv(request: Request) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -30,6 +34,8 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
         return json.dumps(value, separators=(",", ":"), default=str)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # text from trackers: shown as typed, never evaluated
     return str(value)
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -294,7 +295,7 @@ class InboxEvent(Base):
     delivery_id: Mapped[str] = mapped_column(String(200))
     event_type: Mapped[str | None] = mapped_column(String(100))
     item_key: Mapped[str | None] = mapped_column(String(100))
-    revision: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int | None] = mapped_column(BigInteger)  # Jira's: a ms timestamp
     headers: Mapped[dict[str, Any]]
     body: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime]

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from art.config import ArtConfig
 from art.models import ART, Change, Link, PIObjective, RawRecord, Risk, WorkItem
 from art.outbox import emit
 from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
+from art.vocabulary import LinkKind
 from sync.resolve import Resolver
 from sync.upsert import insert_ignore, upsert
 
@@ -288,7 +289,11 @@ class BatchApplier:
     def _links(
         self, session: Session, links: list[LinkRecord], complete: set[str], now: datetime
     ) -> int:
-        """Store links, replacing the link sets of ``complete`` items; returns rows touched."""
+        """Store links, replacing the link sets of ``complete`` items; returns rows touched.
+
+        A parent link belongs to its child: a tracker may name an item's parent without
+        listing its children (Jira does), so a complete parent leaves its children's links be.
+        """
         removed = 0
         desired = {(lk.from_key, lk.to_key, lk.kind.value): lk.tracker_type for lk in links}
         if complete:
@@ -297,7 +302,10 @@ class BatchApplier:
                 for id_, f, t, k in session.execute(
                     select(Link.id, Link.from_key, Link.to_key, Link.kind).where(
                         Link.source_id == self.source_id,
-                        or_(Link.from_key.in_(chunk), Link.to_key.in_(chunk)),
+                        or_(
+                            Link.from_key.in_(chunk),
+                            and_(Link.to_key.in_(chunk), Link.kind != LinkKind.PARENT.value),
+                        ),
                     )
                 ):
                     if (f, t, k) not in desired:

@@ -6,6 +6,7 @@ Drawing from the API's own JSON means a chart can never show a figure the report
 from __future__ import annotations
 
 import io
+import re
 import threading
 import zlib
 from datetime import date, datetime
@@ -33,6 +34,9 @@ plt.rcParams.update(
         "axes.titlesize": 13,
         "axes.titleweight": "bold",
         "svg.fonttype": "none",
+        # names and titles come from trackers and configuration: "$...$" in them is text,
+        # not mathtext (which raised on e.g. "$\\frac$" and failed the whole chart)
+        "text.parse_math": False,
     }
 )
 
@@ -246,6 +250,11 @@ CHARTS = {
 }
 
 
+# XML 1.0 has no C0 control character but tab, newline and carriage return, not even escaped:
+# matplotlib writes a name's or title's as it is, which made the whole SVG unreadable.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def render(fig: Figure, fmt: str) -> bytes:
     """SVG or PNG bytes of a figure, which is closed afterwards (matplotlib keeps them)."""
     buf = io.BytesIO()
@@ -259,7 +268,7 @@ def render(fig: Figure, fmt: str) -> bytes:
         )
     finally:
         plt.close(fig)
-    return buf.getvalue()
+    return _NOT_XML.sub(b"", buf.getvalue()) if fmt == "svg" else buf.getvalue()
 
 
 _DRAWING = threading.Lock()

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from app.deps import AdminScope, SessionDep, StateDep
+from app.deps import AdminScope, RowId, SessionDep, StateDep
 from app.digests.service import DigestService, cron_trigger
 from app.render import list_response
+from app.schemas import not_null
 from art.errors import BadRequest, NotFound
 from art.models import ART, Digest
 from art.structure_queries import art_by_name
@@ -48,6 +49,7 @@ class DigestPatch(BaseModel):
     recipients: list[Email] | None = Field(default=None, min_length=1, max_length=200)
     sections: list[Section] | None = None
     active: bool | None = None
+    _required = not_null("name", "cron", "timezone", "recipients", "sections", "active")
 
 
 def get_digests(state: StateDep) -> DigestService:
@@ -134,7 +136,7 @@ def create_digest(body: DigestIn, session: SessionDep, service: DigestsDep) -> J
 
 @router.patch("/{digest_id}")
 def patch_digest(
-    digest_id: int, body: DigestPatch, session: SessionDep, service: DigestsDep
+    digest_id: RowId, body: DigestPatch, session: SessionDep, service: DigestsDep
 ) -> JSONResponse:
     """Change a digest's schedule, recipients or sections."""
     digest, art = _get(session, digest_id)
@@ -148,7 +150,7 @@ def patch_digest(
 
 
 @router.delete("/{digest_id}", status_code=204)
-def delete_digest(digest_id: int, session: SessionDep, service: DigestsDep) -> Response:
+def delete_digest(digest_id: RowId, session: SessionDep, service: DigestsDep) -> Response:
     """Stop a digest (its history of what was sent stays)."""
     digest, _ = _get(session, digest_id)
     digest.active = False
@@ -159,7 +161,7 @@ def delete_digest(digest_id: int, session: SessionDep, service: DigestsDep) -> R
 
 @router.get("/{digest_id}/preview", response_class=HTMLResponse)
 def preview_digest(
-    digest_id: int, session: SessionDep, service: DigestsDep, as_of: datetime | None = None
+    digest_id: RowId, session: SessionDep, service: DigestsDep, as_of: datetime | None = None
 ) -> HTMLResponse:
     """The digest's HTML as it would be sent now (images are attachments when e-mailed)."""
     _get(session, digest_id)
@@ -168,7 +170,7 @@ def preview_digest(
 
 @router.post("/{digest_id}/send", status_code=202)
 def send_digest(
-    digest_id: int, session: SessionDep, service: DigestsDep, as_of: datetime | None = None
+    digest_id: RowId, session: SessionDep, service: DigestsDep, as_of: datetime | None = None
 ) -> JSONResponse:
     """Send the digest now to its recipients."""
     digest, _ = _get(session, digest_id)

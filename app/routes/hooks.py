@@ -21,7 +21,12 @@ from sync.runner import source_row
 router = APIRouter(tags=["webhooks in"])
 _lock = threading.Lock()
 ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"description": "stored durably; applied asynchronously"}
+    202: {"description": "stored durably; applied asynchronously"},
+    400: {"description": "the body is not valid JSON"},
+    401: {"description": "the signature or credentials do not match the source's secret"},
+    404: {"description": "no source of this kind and name is configured"},
+    413: {"description": "the body is larger than TRAINYARD_WEBHOOK_MAX_BODY_BYTES"},
+    415: {"description": "the body is not application/json"},
 }
 
 
@@ -52,12 +57,15 @@ async def _accept(request: Request, state: AppState, source: str, kind: str) -> 
             "Unsupported media type",
             f"webhook bodies must be application/json, got '{ctype or 'none'}'",
         )
-    body = await request.body()
-    if len(body) > limit:
-        return problem(413, "Payload too large", f"webhook bodies are limited to {limit} bytes")
+    received = bytearray()
+    async for chunk in request.stream():  # without Content-Length: stop at the limit
+        received += chunk
+        if len(received) > limit:
+            return problem(413, "Payload too large", f"webhook bodies are limited to {limit} bytes")
+    body = bytes(received)
     try:
         json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to parse
         return problem(400, "Invalid JSON", f"the webhook body is not valid JSON: {exc}")
     source_id, connector = await run_in_threadpool(_connector, state, source, kind)
     try:

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.deps import ReadScope, SessionDep, WriteScope
+from app.deps import ReadScope, RowId, SessionDep, WriteScope
 from app.render import list_response
+from app.schemas import not_null
 from art import planning_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, Conflict, NotFound
@@ -26,6 +27,9 @@ from art.vocabulary import Roam
 
 router = APIRouter(prefix="/api/v1/arts/{art}/pis/{pi}", tags=["planning data"])
 BV = Annotated[int, Field(ge=1, le=10, description="planned business value, 1-10")]
+TRACKER_OWNED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The row comes from a tracker item: edit it in the tracker"}
+}
 ActualBV = Annotated[int | None, Field(ge=0, le=10, description="actual business value, 0-10")]
 
 
@@ -47,6 +51,7 @@ class ObjectivePatch(BaseModel):
     planned_bv: BV | None = None
     actual_bv: ActualBV = None
     items: list[str] | None = Field(default=None, max_length=500)
+    _required = not_null("text", "committed", "items")
 
 
 class RiskIn(BaseModel):
@@ -63,6 +68,7 @@ class RiskPatch(BaseModel):
     owner: str | None = None
     team: str | None = None
     roam: Roam | None = None
+    _required = not_null("text", "roam")
 
 
 def _pi(session: Session, art: str, pi: str) -> tuple[ART, PI]:
@@ -181,9 +187,9 @@ def create_objective(art: str, pi: str, body: ObjectiveIn, session: SessionDep) 
     return JSONResponse(out, status_code=201)
 
 
-@router.patch("/objectives/{objective_id}", dependencies=[WriteScope])
+@router.patch("/objectives/{objective_id}", dependencies=[WriteScope], responses=TRACKER_OWNED)
 def patch_objective(
-    art: str, pi: str, objective_id: int, body: ObjectivePatch, session: SessionDep
+    art: str, pi: str, objective_id: RowId, body: ObjectivePatch, session: SessionDep
 ) -> JSONResponse:
     """Change an objective; scoring it means setting `actual_bv` after the PI."""
     art_row, pi_row = _pi(session, art, pi)
@@ -195,8 +201,13 @@ def patch_objective(
     return JSONResponse(out)
 
 
-@router.delete("/objectives/{objective_id}", status_code=204, dependencies=[WriteScope])
-def delete_objective(art: str, pi: str, objective_id: int, session: SessionDep) -> Response:
+@router.delete(
+    "/objectives/{objective_id}",
+    status_code=204,
+    dependencies=[WriteScope],
+    responses=TRACKER_OWNED,
+)
+def delete_objective(art: str, pi: str, objective_id: RowId, session: SessionDep) -> Response:
     """Remove an objective entered here."""
     art_row, pi_row = _pi(session, art, pi)
     return _remove(session, art_row.id, _objective(session, pi_row, objective_id), "objective")
@@ -247,9 +258,9 @@ def create_risk(art: str, pi: str, body: RiskIn, session: SessionDep) -> JSONRes
     return JSONResponse(out, status_code=201)
 
 
-@router.patch("/risks/{risk_id}", dependencies=[WriteScope])
+@router.patch("/risks/{risk_id}", dependencies=[WriteScope], responses=TRACKER_OWNED)
 def patch_risk(
-    art: str, pi: str, risk_id: int, body: RiskPatch, session: SessionDep
+    art: str, pi: str, risk_id: RowId, body: RiskPatch, session: SessionDep
 ) -> JSONResponse:
     """Change a risk, typically its ROAM state."""
     art_row, pi_row = _pi(session, art, pi)
@@ -261,8 +272,10 @@ def patch_risk(
     return JSONResponse(out)
 
 
-@router.delete("/risks/{risk_id}", status_code=204, dependencies=[WriteScope])
-def delete_risk(art: str, pi: str, risk_id: int, session: SessionDep) -> Response:
+@router.delete(
+    "/risks/{risk_id}", status_code=204, dependencies=[WriteScope], responses=TRACKER_OWNED
+)
+def delete_risk(art: str, pi: str, risk_id: RowId, session: SessionDep) -> Response:
     """Remove a risk entered here."""
     art_row, pi_row = _pi(session, art, pi)
     return _remove(session, art_row.id, _risk(session, pi_row, risk_id), "risk")

@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from app.deps import AdminScope, SessionDep, SettingsDep
+from app.deps import AdminScope, RowId, SessionDep, SettingsDep
 from app.outgoing.ssrf import check_url
 from app.render import list_response
+from app.schemas import not_null
 from art.errors import BadRequest, NotFound
 from art.models import Delivery, DeliveryAttempt, Subscription
 from art.outbox import EVENT_TYPES
@@ -35,6 +36,7 @@ class SubscriptionPatch(BaseModel):
     events: list[str] | None = Field(default=None, min_length=1)
     description: str | None = None
     active: bool | None = None
+    _required = not_null("url", "events", "active")
 
 
 def _check_events(events: list[str]) -> None:
@@ -97,7 +99,7 @@ def create_subscription(
 
 @router.patch("/subscriptions/{sub_id}")
 def patch_subscription(
-    sub_id: int, body: SubscriptionPatch, session: SessionDep, settings: SettingsDep
+    sub_id: RowId, body: SubscriptionPatch, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:
     """Change an endpoint; `active: true` re-enables one that was disabled."""
     sub = _get(session, sub_id)
@@ -117,7 +119,7 @@ def patch_subscription(
 
 
 @router.delete("/subscriptions/{sub_id}", status_code=204)
-def delete_subscription(sub_id: int, session: SessionDep) -> Response:
+def delete_subscription(sub_id: RowId, session: SessionDep) -> Response:
     """Stop sending to an endpoint (its delivery log is kept)."""
     sub = _get(session, sub_id)
     sub.active = False
@@ -126,7 +128,7 @@ def delete_subscription(sub_id: int, session: SessionDep) -> Response:
 
 
 @router.get("/subscriptions/{sub_id}/deliveries")
-def list_deliveries(request: Request, sub_id: int, session: SessionDep) -> Response:
+def list_deliveries(request: Request, sub_id: RowId, session: SessionDep) -> Response:
     """The endpoint's deliveries, newest first, each with every attempt."""
     _get(session, sub_id)
     deliveries = session.scalars(
@@ -168,7 +170,7 @@ def list_deliveries(request: Request, sub_id: int, session: SessionDep) -> Respo
 
 
 @router.post("/subscriptions/{sub_id}/test", status_code=202)
-def test_subscription(sub_id: int, session: SessionDep) -> JSONResponse:
+def test_subscription(sub_id: RowId, session: SessionDep) -> JSONResponse:
     """Queue a `ping` delivery to this endpoint only."""
     _get(session, sub_id)
     now = datetime.now(UTC)
@@ -189,7 +191,7 @@ def test_subscription(sub_id: int, session: SessionDep) -> JSONResponse:
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", status_code=202)
-def redeliver(delivery_id: int, session: SessionDep) -> JSONResponse:
+def redeliver(delivery_id: RowId, session: SessionDep) -> JSONResponse:
     """Send a delivery again now, whatever its state."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:

@@ -1,0 +1,99 @@
+"""``python -m bench``: the benchmark table (see bench/harness.py for what each section does).
+
+    .venv/bin/python -m bench [--sizes 10000,50000,200000] [--repeat 3]
+        [--only pulls,incremental,webhooks,metrics,api] [--stores sqlite,postgres] [--quick]
+
+Prints one table (section, case, size, figure, target, pass/fail) and writes it with every
+sample to bench/results/latest.json. ``--quick`` is a smoke run: size 2,000, one repeat.
+PostgreSQL: TRAINYARD_BENCH_POSTGRES_URL, else TRAINYARD_TEST_POSTGRES_URL, else
+postgresql+psycopg://postgres@127.0.0.1:5432/test (a database per pull is created beside it
+and dropped at the end); when it does not answer, its rows are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_SIZES = "10000,50000,200000"
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from bench.harness import SECTIONS
+
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--sizes", default=DEFAULT_SIZES, help="ART sizes in items, comma-separated"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median wins)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections, comma-separated")
+    parser.add_argument("--stores", default="sqlite,postgres", help="sqlite and/or postgres")
+    parser.add_argument("--quick", action="store_true", help="smoke run: size 2000, repeat 1")
+    parser.add_argument("--events", type=int, default=1000, help="webhook deliveries per burst")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent API clients")
+    parser.add_argument("--load-seconds", type=float, default=5.0, help="per API endpoint run")
+    parser.add_argument("--teams", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--output", type=Path, default=None, help="JSON file (default bench/results/latest.json)"
+    )
+    args = parser.parse_args(argv)
+    unknown = set(_csv(args.only)) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; known: {SECTIONS}")
+    if set(_csv(args.stores)) - {"sqlite", "postgres"}:
+        parser.error("--stores takes sqlite and/or postgres")
+    if args.quick:
+        args.sizes, args.repeat = "2000", 1
+        args.load_seconds = min(args.load_seconds, 2.0)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # the Azure DevOps SDK caches OPTIONS answers on disk: ours, thrown away at the end
+    cache = tempfile.mkdtemp(prefix="trainyard-bench-ado-")
+    os.environ.setdefault("AZURE_DEVOPS_CACHE_DIR", cache)
+    from bench.harness import Options, run
+    from bench.table import render, write_json
+
+    options = Options(
+        sizes=[int(s.replace("_", "")) for s in _csv(args.sizes)],
+        repeat=max(1, args.repeat),
+        only=tuple(_csv(args.only)),
+        stores=tuple(_csv(args.stores)),  # type: ignore[arg-type]
+        teams=args.teams,
+        seed=args.seed,
+        events=args.events,
+        threads=args.threads,
+        load_seconds=args.load_seconds,
+    )
+    try:
+        rows, meta = run(options)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    print(render(rows))
+    path = write_json(rows, meta, args.output)
+    failed = sum(1 for r in rows if r.ok is False)
+    print(
+        f"\n{len(rows)} rows, {failed} failed, {meta['duration_seconds']:.0f} s; written to {path}"
+    )
+    for note in meta["notes"]:
+        print(f"note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

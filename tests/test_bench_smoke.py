@@ -1,0 +1,94 @@
+"""The benchmark harness (bench/) still runs: every section at a tiny ART, once, on SQLite.
+
+Only the shape of the output is checked, never a timing: figures on a shared CI machine mean
+nothing, and the benchmark has its own targets in its table (`make bench`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import parse_args
+from bench.harness import SECTIONS, Options, run
+from bench.table import render, write_json
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_cli_quick_means_one_small_run() -> None:
+    args = parse_args(["--quick", "--only", "pulls,metrics"])
+    assert (args.sizes, args.repeat, args.only) == ("2000", 1, "pulls,metrics")
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "nonsense"])
+
+
+def test_every_section_yields_rows_at_a_tiny_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZURE_DEVOPS_CACHE_DIR", str(tmp_path / "ado-cache"))
+    options = Options(
+        sizes=[300],
+        repeat=1,
+        stores=("sqlite",),
+        events=20,
+        senders=2,
+        threads=2,
+        load_seconds=0.3,
+        log=lambda _: None,
+    )
+    rows, meta = run(options)
+
+    errors = [r.figure for r in rows if r.figure.startswith("error")]
+    assert errors == []
+    sections = {r.section for r in rows}
+    assert sections == {"pull", "pull RSS", "incremental", "webhooks", "api", "metrics"}
+    assert set(SECTIONS) == {"pulls", "incremental", "webhooks", "metrics", "api"}
+    assert all(r.size == 300 for r in rows)
+    cases = {(r.section, r.case) for r in rows}
+    for tracker in ("jira", "ado"):
+        assert ("pull", f"{tracker} wire limit") in cases
+        assert ("pull", f"{tracker} → sqlite") in cases
+        assert ("pull RSS", f"{tracker} → sqlite") in cases
+        assert ("incremental", f"{tracker} → sqlite, 1% changed") in cases
+
+    pulls = [r for r in rows if r.section == "pull" and "→" in r.case]
+    for row in pulls:
+        assert row.values["fetched"] > 0 and row.values["seconds"] > 0
+        assert math.isfinite(row.values["wire_ratio"]) and row.ok is not None
+    rss = [r for r in rows if r.section == "pull RSS"]
+    assert all(r.values["rss_peak"] >= r.values["rss_before"] > 0 for r in rss)
+    incremental = [r for r in rows if r.section == "incremental"]
+    for row in incremental:
+        assert row.values["changed"] >= 1 and row.values["idle"]["requests"] > 0
+        assert all(run["all_changed_seen"] for run in row.values["runs"])
+    (hook,) = [r for r in rows if r.section == "webhooks"]
+    assert hook.values["events"] == hook.values["visible"] == hook.values["api_visible"] == 20
+    assert hook.ok is True and hook.values["p99"] is not None
+    api = {r.case.split(" [")[0]: r for r in rows if r.section == "api"}
+    assert set(api) == {"/healthz (ceiling)", "predictability (cached)", "items?limit=1000"}
+    assert all(r.values["requests"] > 0 and r.values["errors"] == 0 for r in api.values())
+    metrics = [r for r in rows if r.section == "metrics"]
+    assert len(metrics) == 6  # the load, then five reports
+    assert all(r.values["cached"] < r.values["cold"] for r in metrics[1:])
+
+    table = render(rows)
+    assert table.splitlines()[0].split() == [
+        "section",
+        "case",
+        "size",
+        "figure",
+        "target",
+        "result",
+    ]
+    path = write_json(rows, meta, tmp_path / "latest.json")
+    body = json.loads(path.read_text())
+    assert len(body["rows"]) == len(rows)
+    assert {"section", "case", "size", "figure", "target", "result", "values"} <= set(
+        body["rows"][0]
+    )
+    assert body["options"]["sizes"] == [300]
+    assert not list(tmp_path.glob("*.tmp"))
