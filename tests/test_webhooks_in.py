@@ -81,7 +81,7 @@ def _inbox(client: TestClient) -> list[tuple[str, str]]:
         ]
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 45.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

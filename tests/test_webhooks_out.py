@@ -33,7 +33,7 @@ class Receiver:
             return Response(status_code=500 if len(self.requests) <= self.failures else 204)
 
 
-def wait_for(predicate: object, timeout: float = 15.0) -> None:
+def wait_for(predicate: object, timeout: float = 45.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
         if time.monotonic() > deadline:
