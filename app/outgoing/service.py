@@ -15,7 +15,7 @@ from app.reports.service import ReportService
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
-WATCH_EVERY = 2.0  # seconds between re-evaluations of dependency statuses and predictability
+WATCH_EVERY = 10.0  # seconds between re-evaluations: each may re-load a changed ART in full
 
 
 def policy_from(settings: Settings) -> SenderPolicy:
