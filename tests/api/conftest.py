@@ -31,8 +31,7 @@ REPORT_PI = SCENARIO.report_pi
 ART = SCENARIO.art
 
 
-@pytest.fixture
-def app_config() -> TrainyardConfig:
+def golden_config() -> TrainyardConfig:
     """The golden ART as a configuration file would declare it."""
     return TrainyardConfig.model_validate(
         {
@@ -55,6 +54,12 @@ def app_config() -> TrainyardConfig:
             ],
         }
     )
+
+
+@pytest.fixture
+def app_config() -> TrainyardConfig:
+    """The golden ART's configuration, for the app under test."""
+    return golden_config()
 
 
 @dataclass

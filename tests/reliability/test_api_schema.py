@@ -41,12 +41,11 @@ from sqlalchemy import select
 from app.main import create_app
 from app.settings import Settings
 from app.tokens import create_token
-from art.config import TrainyardConfig
 from art.db import upgrade
 from art.models import ART as ARTRow
 from art.models import PI, Delivery, PIObjective, Risk, Source, Subscription
 from connectors.simulators.server import BackgroundServer
-from tests.api.conftest import ART, AS_OF, SCENARIO
+from tests.api.conftest import ART, AS_OF, SCENARIO, golden_config
 from tests.golden_store import store_art
 from tests.metrics.golden_inputs import scenario_data
 
@@ -120,31 +119,6 @@ schema = schemathesis.openapi.from_dict(create_app(Settings(scheduler=False)).op
 schema.hook("flatmap_path_parameters")(_known(KNOWN_PATH))
 schema.hook("flatmap_query")(_known(KNOWN_QUERY))
 schema.hook("flatmap_body")(_known(KNOWN_BODY))
-
-
-def golden_config() -> TrainyardConfig:
-    """The golden ART as its configuration file declares it (as tests/api/conftest.py)."""
-    return TrainyardConfig.model_validate(
-        {
-            "arts": [
-                {
-                    "name": ART,
-                    "timezone": SCENARIO.timezone,
-                    "teams": [{"name": t} for t in SCENARIO.teams],
-                    "pis": [{"name": p.name, "start": p.start, "end": p.end} for p in SCENARIO.pis],
-                }
-            ],
-            "sources": [
-                {
-                    "name": "golden",
-                    "kind": "jira",
-                    "url": "http://tracker.invalid",
-                    "art": ART,
-                    "statuses": SCENARIO.statuses,
-                }
-            ],
-        }
-    )
 
 
 @pytest.fixture(scope="module")
