@@ -95,12 +95,13 @@ class ReportContext:
     as_of: datetime
     service: ReportService
     cache_as_of: str = ""  # the minute a defaulted as_of is cached under; else as_of itself
+    known: tuple[int, int] | None = None  # (art id, data version) read once for the request
 
     @cached_property
     def data(self) -> ArtData:
         """The ART's loaded data: the service loads it once per data version, and a request
         looks it up once, so its checks and its report see the same version."""
-        return self.service.data(self.art)
+        return self.service.data(self.art, self.known)
 
     @property
     def today(self) -> date:
@@ -154,7 +155,7 @@ class ReportContext:
     ) -> dict[str, Any]:
         """A report body from the service's cache, keyed by name, as_of and ``params``."""
         key = self.cache_as_of or self.as_of.isoformat()
-        return self.service.report(self.art, name, (key, params), compute)
+        return self.service.report(self.art, name, (key, params), compute, self.known)
 
 
 def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> ReportContext:
@@ -162,9 +163,9 @@ def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> Re
     # A defaulted as_of is "now", so a change committed a second ago counts; its cache key is
     # the minute, so repeats within a minute on unchanged data come from memory.
     cache = "" if as_of is not None else "now@" + now_minute().isoformat()
-    ctx = ReportContext(art, parse_as_of(as_of), reports, cache)
-    reports.version(art)
-    return ctx
+    at = parse_as_of(as_of)
+    known = reports.version(art)  # an unknown ART answers 404 here, before any work
+    return ReportContext(art, at, reports, cache, known)
 
 
 Ctx = Annotated[ReportContext, Depends(report_context)]

@@ -75,9 +75,10 @@ class ReportService:
                 raise AssertionError("unreachable")
             return row[0], row[1]
 
-    def data(self, art: str) -> ArtData:
-        """The whole ART as of its current data version (loaded once per version)."""
-        art_id, version = self.version(art)
+    def data(self, art: str, known: tuple[int, int] | None = None) -> ArtData:
+        """The whole ART as of its data version (loaded once per version); ``known`` is the
+        (art id, version) the caller already read, so one request asks the store once."""
+        art_id, version = known or self.version(art)
 
         def load() -> Loaded:
             with self.sessions() as session:
@@ -89,10 +90,16 @@ class ReportService:
         return self._data.get_or_compute(("art", art_id, version), load).data
 
     def report(
-        self, art: str, name: str, params: Hashable, compute: Callable[[ArtData], dict[str, Any]]
+        self,
+        art: str,
+        name: str,
+        params: Hashable,
+        compute: Callable[[ArtData], dict[str, Any]],
+        known: tuple[int, int] | None = None,
     ) -> dict[str, Any]:
-        """A report body, computed over the ART's data or served from the cache."""
-        _, version = self.version(art)
+        """A report body, computed over the ART's data or served from the cache. The body is
+        computed over the same data version it is cached under."""
+        known = known or self.version(art)
         return self.bodies.get_or_compute(
-            (art, version, name, params), lambda: compute(self.data(art))
+            (art, known[1], name, params), lambda: compute(self.data(art, known))
         )
