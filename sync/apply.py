@@ -80,7 +80,7 @@ def change_key(c: ChangeRecord) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def _chunks(seq: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+def chunks(seq: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     for start in range(0, len(seq), size):
         yield seq[start : start + size]
 
@@ -174,7 +174,7 @@ class BatchApplier:
         wanted = {k: self._row(r, resolver, iterations, teams, pis) for k, r in latest.items()}
         existing: dict[str, tuple[int, dict[str, Any]]] = {}
         cols = [getattr(WorkItem, f) for f in ITEM_FIELDS]
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in chunks(sorted(wanted)):
             rows = session.execute(
                 select(WorkItem.key, WorkItem.id, *cols).where(
                     WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
@@ -224,7 +224,7 @@ class BatchApplier:
 
     def _item_ids(self, session: Session, keys: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(sorted(keys)):
+        for chunk in chunks(sorted(keys)):
             rows = session.execute(
                 select(WorkItem.key, WorkItem.id).where(
                     WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
@@ -264,7 +264,7 @@ class BatchApplier:
         if complete_ids:  # a pull carries the whole history: drop rows the tracker no longer has
             keep = {(r["work_item_id"], r["dedupe_key"]) for r in rows}
             stale: list[int] = []
-            for chunk in _chunks(complete_ids):
+            for chunk in chunks(complete_ids):
                 for id_, item_id, key in session.execute(
                     select(Change.id, Change.work_item_id, Change.dedupe_key).where(
                         Change.work_item_id.in_(chunk)
@@ -272,7 +272,7 @@ class BatchApplier:
                 ):
                     if (item_id, key) not in keep:
                         stale.append(id_)
-            for chunk in _chunks(stale):
+            for chunk in chunks(stale):
                 session.execute(delete(Change).where(Change.id.in_(chunk)))
             removed = len(stale)
         else:
@@ -298,7 +298,7 @@ class BatchApplier:
         desired = {(lk.from_key, lk.to_key, lk.kind.value): lk.tracker_type for lk in links}
         if complete:
             stale: list[int] = []
-            for chunk in _chunks(sorted(complete)):
+            for chunk in chunks(sorted(complete)):
                 for id_, f, t, k in session.execute(
                     select(Link.id, Link.from_key, Link.to_key, Link.kind).where(
                         Link.source_id == self.source_id,
@@ -310,7 +310,7 @@ class BatchApplier:
                 ):
                     if (f, t, k) not in desired:
                         stale.append(id_)
-            for chunk in _chunks(stale):
+            for chunk in chunks(stale):
                 session.execute(delete(Link).where(Link.id.in_(chunk)))
             removed = len(stale)
         return removed + insert_ignore(
@@ -397,7 +397,7 @@ class BatchApplier:
     def _deletions(self, session: Session, keys: list[str], now: datetime) -> int:
         """Soft delete: the item leaves every report, its history stays."""
         total = 0
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunks(sorted(set(keys))):
             result = session.execute(
                 update(WorkItem)
                 .where(

@@ -10,21 +10,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from art.errors import BadPayload, TrainyardError
+from art.errors import BadPayload, RateLimited, TrackerUnavailable, TrainyardError
 from art.models import InboxEvent, WorkItem
-from art.records import RecordBatch
 from connectors.base import Connector, WebhookEvent
-from sync.apply import BatchApplier
+from sync.apply import BatchApplier, chunks
 from sync.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
+DRAIN_LIMIT = 500  # events per group: one fetch and one transaction each
+MAX_ATTEMPTS = 20  # tracker outages an event waits out before it is failed for good
+MAX_BACKOFF = 60.0  # seconds between retries while the tracker is down
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,21 @@ class Receipt:
     event_id: int | None
     duplicate: bool
     status: str
+
+
+@dataclass
+class _Pending:
+    """One inbox event being drained, detached from its session, and its outcome so far."""
+
+    id: int
+    item_key: str | None
+    revision: int | None
+    headers: dict[str, str]
+    body: bytes
+    attempts: int
+    parsed: WebhookEvent | None = None
+    status: str | None = None  # None while open; then applied, duplicate or failed
+    error: str | None = field(default=None)
 
 
 def _headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -81,7 +100,15 @@ def receive(
 
 
 class InboxWorker:
-    """Applies pending inbox events of one source; run by the scheduler's worker thread."""
+    """Applies pending inbox events of one source; run by the scheduler's worker thread.
+
+    Events are drained in groups: every refetch the group needs goes to the tracker as one
+    ``fetch`` (a few searches, not one request per event) and the group lands in one
+    transaction, so a burst of deliveries costs a handful of tracker calls and commits. An
+    event that breaks its group is retried alone, so one bad event never fails the others.
+    When the tracker is down or throttling, the group stays pending and is retried with
+    backoff: a pushed change is never dropped because the tracker blinked.
+    """
 
     def __init__(
         self,
@@ -96,6 +123,8 @@ class InboxWorker:
         self._factory = connector_factory
         self._connector: Connector | None = None
         self.wake = threading.Event()
+        self.retry_at = 0.0  # monotonic time before which a throttled tracker is left alone
+        self._failures = 0
 
     @property
     def connector(self) -> Connector:
@@ -103,100 +132,229 @@ class InboxWorker:
             self._connector = self._factory()
         return self._connector
 
-    def process_pending(self, limit: int = 500) -> int:
+    def backoff(self) -> float:
+        """Seconds until the tracker may be asked again (0: now)."""
+        return max(0.0, self.retry_at - time.monotonic())
+
+    def process_pending(self, limit: int = DRAIN_LIMIT) -> int:
         """Apply up to ``limit`` pending events in arrival order; returns how many were done."""
+        if self.backoff() > 0:
+            return 0
         with self.sessions() as session:
-            pending = session.scalars(
-                select(InboxEvent)
-                .where(InboxEvent.source_id == self.source_id, InboxEvent.status == "pending")
-                .order_by(InboxEvent.id)
-                .limit(limit)
-            ).all()
-        for event in pending:
-            self._process(event)
-        return len(pending)
-
-    def _process(self, event: InboxEvent) -> None:
-        try:
-            status = self._apply(event)
-            error = None
-        except TrainyardError as exc:
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # kept on the event: one bad event never blocks the rest
-            log.exception("inbox event %s failed", event.id)
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-        with self.sessions() as session, session.begin():
-            session.execute(
-                update(InboxEvent)
-                .where(InboxEvent.id == event.id)
-                .values(
-                    status=status,
-                    error=error,
-                    attempts=InboxEvent.attempts + 1,
-                    processed_at=datetime.now(UTC),
+            events = [
+                _Pending(e.id, e.item_key, e.revision, e.headers, e.body, e.attempts)
+                for e in session.scalars(
+                    select(InboxEvent)
+                    .where(InboxEvent.source_id == self.source_id, InboxEvent.status == "pending")
+                    .order_by(InboxEvent.id)
+                    .limit(limit)
                 )
-            )
+            ]
+        if not events:
+            return 0
+        self._mark_duplicates(events)
+        self._parse(events)
+        open_events = [e for e in events if e.status is None]
+        try:
+            self._apply(events)
+        except (RateLimited, TrackerUnavailable) as exc:
+            self._defer(events, exc)
+            return 0
+        except Exception as exc:
+            for event in open_events:  # the group's transaction rolled back: nothing is done
+                event.status, event.error = None, None
+            if len(open_events) <= 1:
+                self._fail_open(events, exc)
+                return len(events)
+            log.warning("inbox group of %d failed (%s); applying one by one", len(events), exc)
+            self._finish([e for e in events if e.status is not None])
+            return len(events) - len(open_events) + sum(map(self._process_alone, open_events))
+        self._failures = 0
+        return len(events)
 
-    def _already_applied(self, event: InboxEvent) -> bool:
+    def _process_alone(self, event: _Pending) -> int:
+        try:
+            self._apply([event])
+        except (RateLimited, TrackerUnavailable) as exc:
+            self._defer([event], exc)
+            return 0
+        except Exception as exc:
+            self._fail_open([event], exc)
+        return 1
+
+    def _fail_open(self, events: list[_Pending], exc: Exception) -> None:
+        """Events still open after ``exc`` failed for good: kept with the error."""
+        if not isinstance(exc, TrainyardError):
+            log.error("inbox events %s failed", [e.id for e in events], exc_info=exc)
+        for event in events:
+            if event.status is None:
+                event.status, event.error = "failed", _error_text(exc)
+        self._finish(events)
+
+    def _defer(self, events: list[_Pending], exc: RateLimited | TrackerUnavailable) -> None:
+        """The tracker is unavailable: leave the events pending, note why, retry later."""
+        self._failures += 1
+        wait = getattr(exc, "retry_after", None) or min(MAX_BACKOFF, 2.0**self._failures)
+        self.retry_at = time.monotonic() + wait
+        log.warning("inbox: tracker unavailable (%s); retrying in %.0f s", exc, wait)
+        with self.sessions() as session, session.begin():
+            for event in events:
+                if event.status is None and event.attempts + 1 >= MAX_ATTEMPTS:
+                    event.status, event.error = "failed", _error_text(exc)
+            finished = [e for e in events if e.status is not None]
+            open_ids = [e.id for e in events if e.status is None]
+            self._write(session, finished)
+            if open_ids:
+                session.execute(
+                    update(InboxEvent)
+                    .where(InboxEvent.id.in_(open_ids))
+                    .values(attempts=InboxEvent.attempts + 1, error=_error_text(exc))
+                )
+
+    def _mark_duplicates(self, events: list[_Pending]) -> None:
         """The same item revision came before (a redelivery under another delivery id)."""
-        if event.item_key is None or event.revision is None:
-            return False
-        with self.sessions() as session:
-            return (
-                session.scalars(
-                    select(InboxEvent.id).where(
-                        InboxEvent.source_id == self.source_id,
-                        InboxEvent.item_key == event.item_key,
-                        InboxEvent.revision == event.revision,
-                        InboxEvent.status == "applied",
-                        InboxEvent.id != event.id,
-                    )
-                ).first()
-                is not None
+        keyed = [e for e in events if e.item_key is not None and e.revision is not None]
+        if not keyed:
+            return
+        seen = set(
+            self._pairs(
+                InboxEvent.item_key,
+                InboxEvent.revision,
+                {e.item_key for e in keyed if e.item_key},
+                InboxEvent.source_id == self.source_id,
+                InboxEvent.status == "applied",
             )
+        )
+        for event in keyed:
+            mark = (event.item_key, event.revision)
+            if mark in seen:
+                event.status = "duplicate"
+            seen.add(mark)
 
-    def _apply(self, event: InboxEvent) -> str:
-        if self._already_applied(event):
-            return "duplicate"
-        parsed = self.connector.parse_webhook(event.headers, event.body)
-        refetch = list(parsed.refetch)
-        if parsed.tracker_ids and parsed.item_key is None:  # ids are all the body says
-            refetch += self._keys_for_ids(parsed.tracker_ids)
-        batch = parsed.batch
+    def _parse(self, events: list[_Pending]) -> None:
+        for event in events:
+            if event.status is not None:
+                continue
+            try:
+                event.parsed = self.connector.parse_webhook(event.headers, event.body)
+            except TrainyardError as exc:
+                event.status, event.error = "failed", _error_text(exc)
+
+    def _apply(self, events: list[_Pending]) -> None:
+        """Apply the open events: their bodies in order, then one fetch of what they name."""
+        open_events = [e for e in events if e.status is None and e.parsed is not None]
+        refetch = self._refetch_keys(open_events)
+        fetched = self.connector.fetch(sorted(refetch)) if refetch else None
         now = datetime.now(UTC)
         with self.sessions() as session, session.begin():
-            self.applier.apply(session, batch, now)
-            if parsed.item_key and not refetch and not self._known(session, parsed.item_key):
-                refetch.append(parsed.item_key)  # an item we never saw: fetch it whole
-        if refetch:
-            fetched: RecordBatch = self.connector.fetch(sorted(set(refetch)))
-            with self.sessions() as session, session.begin():
-                self.applier.apply(session, fetched, datetime.now(UTC))
-        return "applied"
+            for event in open_events:
+                assert event.parsed is not None
+                if not event.parsed.batch.is_empty():
+                    self.applier.apply(session, event.parsed.batch, now)
+            if fetched is not None:  # the tracker's state now: it wins over every body
+                self.applier.apply(session, fetched, now)
+            for event in open_events:
+                if event.status is None:
+                    event.status = "applied"
+            self._write(session, events)
 
-    def _known(self, session: Session, key: str) -> bool:
-        return (
-            session.scalars(
-                select(WorkItem.id).where(WorkItem.source_id == self.source_id, WorkItem.key == key)
-            ).first()
-            is not None
+    def _refetch_keys(self, events: list[_Pending]) -> set[str]:
+        """Items to fetch whole: named for refetch, linked by id only, or never seen."""
+        keys: set[str] = set()
+        by_id = self._keys_for_ids({i for e in events for i in _ids_only(e)})
+        unknown = self._unknown({e.parsed.item_key for e in events if e.parsed and _needs_known(e)})
+        for event in events:
+            parsed = event.parsed
+            assert parsed is not None
+            keys.update(parsed.refetch)
+            ids = _ids_only(event)
+            if ids:
+                found = [by_id[i] for i in ids if i in by_id]
+                if not found:
+                    event.status, event.error = (
+                        "failed",
+                        _error_text(
+                            BadPayload(
+                                f"the event names tracker ids {sorted(set(ids))}, none of them "
+                                "stored yet; the next pull will bring the change"
+                            )
+                        ),
+                    )
+                keys.update(found)  # an end we do not hold yet arrives with the next pull
+            if parsed.item_key in unknown:
+                keys.add(parsed.item_key)  # an item we never saw: fetch it whole
+        return keys
+
+    def _unknown(self, keys: set[str | None]) -> set[str]:
+        wanted = {k for k in keys if k}
+        known = self._pairs(WorkItem.key, WorkItem.id, wanted, WorkItem.source_id == self.source_id)
+        return wanted - {key for key, _ in known}
+
+    def _keys_for_ids(self, tracker_ids: set[str]) -> dict[str, str]:
+        """Jira link events carry numeric ids only: resolve them through the store."""
+        return dict(
+            self._pairs(
+                WorkItem.tracker_id,
+                WorkItem.key,
+                tracker_ids,
+                WorkItem.source_id == self.source_id,
+            )
         )
 
-    def _keys_for_ids(self, tracker_ids: list[str]) -> list[str]:
-        """Jira link events carry numeric ids only: resolve them through the store."""
+    def _pairs(
+        self,
+        column: InstrumentedAttribute[Any],
+        other: InstrumentedAttribute[Any],
+        values: set[str],
+        *where: ColumnElement[bool],
+    ) -> list[tuple[Any, Any]]:
+        """(column, other) of the rows whose ``column`` is in ``values``, chunked for drivers."""
+        found: list[tuple[Any, Any]] = []
         with self.sessions() as session:
-            keys = session.scalars(
-                select(WorkItem.key).where(
-                    WorkItem.source_id == self.source_id, WorkItem.tracker_id.in_(tracker_ids)
-                )
-            ).all()
-        if not keys:
-            raise BadPayload(
-                f"the event names tracker ids {sorted(set(tracker_ids))}, none of them stored "
-                "yet; the next pull will bring the change"
-            )
-        return list(keys)  # an end we do not hold yet arrives with the next pull
+            for chunk in chunks(sorted(values)):
+                rows = session.execute(select(column, other).where(column.in_(chunk), *where))
+                found.extend((a, b) for a, b in rows)
+        return found
+
+    def _finish(self, events: list[_Pending]) -> None:
+        with self.sessions() as session, session.begin():
+            self._write(session, events)
+
+    @staticmethod
+    def _write(session: Session, events: list[_Pending]) -> None:
+        """Record the outcome of every finished event (one statement per outcome)."""
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "id": e.id,
+                "status": e.status,
+                "error": e.error,
+                "attempts": e.attempts + 1,
+                "processed_at": now,
+            }
+            for e in events
+            if e.status is not None
+        ]
+        if rows:
+            session.execute(update(InboxEvent), rows)
 
     def close(self) -> None:
         if self._connector is not None:
             self._connector.close()
+
+
+def _ids_only(event: _Pending) -> list[str]:
+    """Tracker ids of an event that names no item key (Jira link events)."""
+    parsed = event.parsed
+    if parsed is None or parsed.item_key is not None:
+        return []
+    return list(parsed.tracker_ids)
+
+
+def _needs_known(event: _Pending) -> bool:
+    parsed = event.parsed
+    return parsed is not None and parsed.item_key is not None and not parsed.refetch
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"

@@ -122,6 +122,11 @@ class SyncService:
                     pass
             except Exception:  # the loop must survive a broken database moment
                 log.exception("inbox worker error")
+            # a throttled tracker is left alone until its backoff ends, webhooks or not
+            backoff = worker.backoff()
+            if backoff > 0:
+                self._stop.wait(timeout=backoff)
+                continue
             worker.wake.wait(timeout=1.0)
             worker.wake.clear()
 

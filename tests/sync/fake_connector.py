@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
 from art.config import PIConfig, SourceConfig
-from art.errors import BadPayload
+from art.errors import BadPayload, TrackerUnavailable
 from art.records import (
     ChangeRecord,
     IterationRecord,
@@ -55,6 +55,9 @@ class FakeConnector:
         self.items = items
         self.page = page
         self.requests = 0
+        self.fetched: list[list[str]] = []  # the keys of every fetch call, in order
+        self.down = 0  # the next ``down`` fetches find the tracker unreachable
+        self.unreadable: set[str] = set()  # a fetch naming one of these fails as a whole
 
     def _records(
         self, item: FakeItem
@@ -126,6 +129,12 @@ class FakeConnector:
             yield batch
 
     def fetch(self, keys: list[str]) -> RecordBatch:
+        self.fetched.append(list(keys))
+        if self.down > 0:
+            self.down -= 1
+            raise TrackerUnavailable("fake tracker: connection refused")
+        if self.unreadable & set(keys):
+            raise BadPayload(f"fake tracker: {sorted(self.unreadable & set(keys))} unreadable")
         batch = RecordBatch(requests=1)
         for item in self.items:
             if item.key in keys:

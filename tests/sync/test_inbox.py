@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from art.models import InboxEvent, WorkItem
+from art.models import ART, InboxEvent, WorkItem
 from sync.apply import BatchApplier
 from sync.inbox import InboxWorker, receive
 from sync.runner import PullRunner, source_row
 from sync.structure import apply_config
-from tests.sync.fake_connector import T0, FakeConnector, make_items
+from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
 from tests.sync.test_pull import CONFIG
 
 
@@ -47,6 +47,11 @@ def _events(sessions: sessionmaker[Session]) -> list[tuple[str, str, str | None]
 def _statuses(sessions: sessionmaker[Session]) -> dict[str, str]:
     with sessions() as s:
         return dict(s.execute(select(WorkItem.key, WorkItem.status)).tuples().all())
+
+
+def _data_version(sessions: sessionmaker[Session], art_id: int) -> int:
+    with sessions() as s:
+        return s.scalars(select(ART.data_version).where(ART.id == art_id)).one()
 
 
 def test_duplicate_delivery_is_stored_once_and_applied_once(
@@ -118,3 +123,75 @@ def test_webhooks_in_any_order_converge_to_the_pulled_state(
         full=True
     )
     assert _statuses(sessions) == pushed == {i.key: i.status for i in items}
+
+
+def _pushed(
+    setup: tuple[sessionmaker[Session], int, int], size: int, moved: range, prefix: str
+) -> tuple[list[FakeItem], FakeConnector, InboxWorker]:
+    """A pulled store, then ``moved`` items set to Done in the tracker, one delivery each."""
+    sessions, source_id, art_id = setup
+    items = make_items(size)
+    conn = FakeConnector(items)
+    PullRunner(sessions, CONFIG, CONFIG.source("fake"), connector=conn).run()
+    for n in moved:
+        items[n].move("Done", T0 + timedelta(days=9, minutes=n))
+        receive(sessions, source_id, conn, {}, _body(f"{prefix}-{n}", items[n].key, rev=2))
+    worker = InboxWorker(sessions, source_id, BatchApplier(source_id, art_id, None), lambda: conn)
+    return items, conn, worker
+
+
+def test_a_burst_is_applied_with_one_fetch_and_one_version_bump(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions, source_id, art_id = setup
+    items, conn, worker = _pushed(setup, 40, range(30), "b")
+    version = _data_version(sessions, art_id)
+    receive(sessions, source_id, conn, {}, _body("b-dup", items[0].key, rev=2))  # a redelivery
+    assert worker.process_pending() == 31
+    assert conn.fetched == [sorted(i.key for i in items[:30])]
+    assert _data_version(sessions, art_id) == version + 1
+    assert [s for _, s, _ in _events(sessions)] == ["applied"] * 30 + ["duplicate"]
+    assert _statuses(sessions) == {i.key: i.status for i in items}
+
+
+def test_an_event_that_breaks_its_group_fails_alone(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions = setup[0]
+    items, conn, worker = _pushed(setup, 4, range(4), "g")
+    conn.unreadable = {"PHX-3"}
+    assert worker.process_pending() == 4
+    assert conn.fetched == [
+        ["PHX-1", "PHX-2", "PHX-3", "PHX-4"],
+        ["PHX-1"],
+        ["PHX-2"],
+        ["PHX-3"],
+        ["PHX-4"],
+    ]
+    assert _events(sessions) == [
+        ("g-0", "applied", None),
+        ("g-1", "applied", None),
+        ("g-2", "failed", "BadPayload: fake tracker: ['PHX-3'] unreadable"),
+        ("g-3", "applied", None),
+    ]
+    statuses = _statuses(sessions)
+    assert [statuses[i.key] for i in items] == ["Done", "Done", "In Progress", "Done"]
+
+
+def test_a_tracker_outage_leaves_events_pending_until_it_answers(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions = setup[0]
+    _, conn, worker = _pushed(setup, 3, range(1, 2), "o")
+    conn.down = 1
+    assert worker.process_pending() == 0
+    with sessions() as s:
+        row = s.execute(select(InboxEvent.status, InboxEvent.attempts, InboxEvent.error)).one()
+    assert tuple(row) == ("pending", 1, "TrackerUnavailable: fake tracker: connection refused")
+    assert 1.0 < worker.backoff() <= 2.0
+    assert worker.process_pending() == 0  # backing off: the tracker is not asked again yet
+    assert len(conn.fetched) == 1
+    worker.retry_at = 0.0  # the backoff has passed
+    assert worker.process_pending() == 1
+    assert _events(sessions) == [("o-1", "applied", None)]
+    assert _statuses(sessions)["PHX-2"] == "Done"
