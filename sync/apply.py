@@ -261,6 +261,8 @@ class BatchApplier:
             if c.item_key in ids
         ]
         complete_ids = [ids[k] for k in complete if k in ids]
+        stored: set[tuple[int, str]] = set()
+        removed = 0
         if complete_ids:  # a pull carries the whole history: drop rows the tracker no longer has
             keep = {(r["work_item_id"], r["dedupe_key"]) for r in rows}
             stale: list[int] = []
@@ -270,18 +272,19 @@ class BatchApplier:
                         Change.work_item_id.in_(chunk)
                     )
                 ):
-                    if (item_id, key) not in keep:
+                    if (item_id, key) in keep:
+                        stored.add((item_id, key))
+                    else:
                         stale.append(id_)
             for chunk in chunks(stale):
                 session.execute(delete(Change).where(Change.id.in_(chunk)))
             removed = len(stale)
-        else:
-            removed = 0
-        unique = list({(r["work_item_id"], r["dedupe_key"]): r for r in rows}.values())
+        # rows already stored are not sent again: a refetched item's history is mostly known
+        unique = {(r["work_item_id"], r["dedupe_key"]): r for r in rows}
         return removed + insert_ignore(
             session,
             Change,
-            unique,
+            [r for mark, r in unique.items() if mark not in stored],
             ["work_item_id", "dedupe_key"],
         )
 
@@ -296,6 +299,7 @@ class BatchApplier:
         """
         removed = 0
         desired = {(lk.from_key, lk.to_key, lk.kind.value): lk.tracker_type for lk in links}
+        stored: set[tuple[str, str, str]] = set()
         if complete:
             stale: list[int] = []
             for chunk in chunks(sorted(complete)):
@@ -308,7 +312,9 @@ class BatchApplier:
                         ),
                     )
                 ):
-                    if (f, t, k) not in desired:
+                    if (f, t, k) in desired:
+                        stored.add((f, t, k))
+                    else:
                         stale.append(id_)
             for chunk in chunks(stale):
                 session.execute(delete(Link).where(Link.id.in_(chunk)))
@@ -326,6 +332,7 @@ class BatchApplier:
                     "recorded_at": now,
                 }
                 for (f, t, k), tt in desired.items()
+                if (f, t, k) not in stored
             ],
             ["source_id", "from_key", "to_key", "kind"],
         )

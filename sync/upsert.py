@@ -1,38 +1,40 @@
-"""Dialect upserts: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike."""
+"""Dialect upserts: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike.
+
+Rows go to the driver as one executemany of a single cached statement: SQLAlchemy's
+"insertmanyvalues" packs them into multi-row INSERTs itself, within each driver's parameter
+limit. Building one ``.values([...])`` statement per chunk instead made SQLAlchemy compile a
+new statement with thousands of bind parameters every time, which cost more than the writes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from art.models import Base
 
-# SQLite limits bound parameters per statement; chunking keeps every batch under the limit.
-CHUNK_ROWS = 500
-
 
 def _insert(session: Session, table: type[Base]) -> Any:
+    core: Table = table.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return postgresql.insert(core) if dialect == "postgresql" else sqlite.insert(core)
 
 
 def insert_ignore(
     session: Session, table: type[Base], rows: Sequence[dict[str, Any]], conflict: Sequence[str]
 ) -> int:
     """Insert rows, skipping those that collide on ``conflict`` (dedupe); returns inserted."""
-    inserted = 0
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        if chunk:
-            stmt = _insert(session, table).values(list(chunk))
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
-            # RETURNING counts what was inserted on both backends (psycopg's rowcount is -1)
-            pk = next(iter(table.__mapper__.primary_key))
-            inserted += len(session.execute(stmt.returning(pk)).all())
-    return inserted
+    if not rows:
+        return 0
+    pk = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=list(conflict))
+    # RETURNING counts what was inserted on both backends (psycopg's rowcount is -1)
+    result = session.connection().execute(stmt.returning(pk), list(rows))
+    return len(result.all())
 
 
 def upsert(
@@ -43,12 +45,10 @@ def upsert(
     update: Sequence[str],
 ) -> None:
     """Insert rows or, on a ``conflict`` collision, overwrite the ``update`` columns."""
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        if not chunk:
-            continue
-        stmt = _insert(session, table).values(list(chunk))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
-        )
-        session.execute(stmt)
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
+    )
+    session.connection().execute(stmt, list(rows))
