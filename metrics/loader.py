@@ -7,7 +7,8 @@ formulas stay free of SQL; this module is the only place in metrics that knows t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
@@ -53,6 +54,22 @@ def _from_value(
     return aliases.get(frm, frm) if field == "team" and frm else frm
 
 
+@dataclass(frozen=True)
+class ArtSnapshot:
+    """A whole ART as loaded, with what an incremental refresh needs.
+
+    ``item_ids`` runs parallel to ``data.items`` (store ids, ascending, as loaded) and
+    ``histories`` holds each item's changes in load order, so a refresh replaces the rows of
+    the items that changed and rebuilds the lists without reading the rest again.
+    """
+
+    data: ArtData
+    art_id: int
+    item_ids: tuple[int, ...]
+    histories: Mapping[int, Sequence[Change]]
+    loaded_at: datetime  # when the load began: rows synced after it may be missing
+
+
 def load_art(
     session: Session,
     art: str,
@@ -72,11 +89,99 @@ def load_art(
     ``definition`` defaults to the ART's time zone with no status mapping;
     ``team_aliases`` maps tracker team values found in team changes to team names.
     """
+    art_row = _art_row(session, art)
+    items = _items(session, art, _item_filter(art_row.id, team, pi, window))
+    changes = _changes(session, _item_filter(art_row.id, team, pi, window), team_aliases or {})
+    return _assemble(
+        session, art_row, definition, [f for _, f in items], [c for _, c in changes], pi
+    )
+
+
+def snapshot_art(
+    session: Session,
+    art: str,
+    *,
+    definition: Definition | None = None,
+    team_aliases: Mapping[str, str] | None = None,
+) -> ArtSnapshot:
+    """The whole ART, kept so that :func:`refresh_art` can bring it up to date cheaply."""
+    loaded_at = datetime.now(UTC)
+    art_row = _art_row(session, art)
+    wanted = WorkItem.art_id == art_row.id
+    items = _items(session, art, wanted)
+    histories: dict[int, list[Change]] = {}
+    for item_id, change in _changes(session, wanted, team_aliases or {}):
+        histories.setdefault(item_id, []).append(change)
+    return _snapshot(session, art_row, definition, dict(items), histories, loaded_at)
+
+
+def refresh_art(
+    session: Session,
+    previous: ArtSnapshot,
+    *,
+    slack: timedelta,
+    definition: Definition | None = None,
+    team_aliases: Mapping[str, str] | None = None,
+) -> ArtSnapshot:
+    """``previous`` brought up to date: the items synced (or given history) since it was
+    loaded, less ``slack``, are read again with their histories; structure, links and
+    objectives are read whole (they are small). ``slack`` covers transactions that were
+    open while ``previous`` was read and clocks of other replicas; re-reading an item that
+    did not change is harmless. Equal to a fresh :func:`snapshot_art` of the store."""
+    loaded_at = datetime.now(UTC)
+    art_row = _art_row(session, previous.data.art or "")
+    since = previous.loaded_at - slack
+    touched = select(ChangeRow.work_item_id).where(ChangeRow.recorded_at >= since)
+    wanted = and_(
+        WorkItem.art_id == art_row.id,
+        or_(WorkItem.synced_at >= since, WorkItem.id.in_(touched)),
+    )
+    facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
+    fresh = _items(session, art_row.name, wanted)
+    facts.update(fresh)
+    histories: dict[int, Sequence[Change]] = dict(previous.histories)
+    for item_id, _ in fresh:
+        histories.pop(item_id, None)  # replaced whole below; an item may have lost its rows
+    regrouped: dict[int, list[Change]] = {}
+    for item_id, change in _changes(session, wanted, team_aliases or {}):
+        regrouped.setdefault(item_id, []).append(change)
+    histories.update(regrouped)
+    return _snapshot(session, art_row, definition, facts, histories, loaded_at)
+
+
+def _snapshot(
+    session: Session,
+    art_row: ART,
+    definition: Definition | None,
+    facts: Mapping[int, ItemFacts],
+    histories: Mapping[int, Sequence[Change]],
+    loaded_at: datetime,
+) -> ArtSnapshot:
+    ids = tuple(sorted(facts))
+    changes = [c for i in ids for c in histories.get(i, ())]
+    data = _assemble(session, art_row, definition, [facts[i] for i in ids], changes, None)
+    kept = {i: histories[i] for i in ids if i in histories}
+    return ArtSnapshot(data, art_row.id, ids, kept, loaded_at)
+
+
+def _art_row(session: Session, art: str) -> ART:
     art_row = session.execute(select(ART).where(ART.name == art)).scalar_one_or_none()
     if art_row is None:
         raise NotFound(f"ART '{art}' does not exist")
+    return art_row
+
+
+def _assemble(
+    session: Session,
+    art_row: ART,
+    definition: Definition | None,
+    items: list[ItemFacts],
+    changes: list[Change],
+    pi: str | None,
+) -> ArtData:
+    """ArtData of the given items and changes, with the ART's structure, links and
+    objectives (``pi``: only that PI's objectives)."""
     art_id = art_row.id
-    definition = definition or Definition(timezone=art_row.timezone)
     teams = list(session.scalars(select(Team.name).where(Team.art_id == art_id).order_by(Team.id)))
     pis = [
         PISpan(name, start, end)
@@ -105,84 +210,6 @@ def load_art(
             .order_by(Iteration.start_date, Iteration.key)
         )
         if start is not None and end is not None  # an iteration without dates plans nothing
-    ]
-    wanted = _item_filter(art_id, team, pi, window)
-    i_team, i_pi = aliased(Team), aliased(PI)
-    item_rows = session.execute(
-        select(
-            WorkItem.id,
-            WorkItem.key,
-            WorkItem.level,
-            WorkItem.work_type,
-            WorkItem.status,
-            WorkItem.status_category,
-            WorkItem.created_at,
-            i_team.name,
-            WorkItem.title,
-            Iteration.key,
-            i_pi.name,
-            WorkItem.parent_key,
-            WorkItem.story_points,
-            WorkItem.business_value,
-            WorkItem.target_date,
-            WorkItem.flagged,
-            WorkItem.deleted,
-        )
-        .outerjoin(i_team, i_team.id == WorkItem.team_id)
-        .outerjoin(Iteration, Iteration.id == WorkItem.iteration_id)
-        .outerjoin(i_pi, i_pi.id == WorkItem.pi_id)
-        .where(wanted)
-        .order_by(WorkItem.id)
-    ).all()
-    items = [
-        ItemFacts(
-            key=r[1],
-            level=Level(r[2]),
-            work_type=WorkType(r[3]),
-            status=r[4],
-            status_category=StatusCategory(r[5]),
-            created_at=r[6],
-            team=r[7],
-            title=r[8],
-            art=art,
-            iteration=r[9],
-            pi=r[10],
-            parent=r[11],
-            story_points=r[12],
-            business_value=r[13],
-            target_date=r[14],
-            flagged=bool(r[15]),
-            deleted=bool(r[16]),
-        )
-        for r in item_rows
-    ]
-    aliases = team_aliases or {}
-    changes = [
-        Change(
-            item_key=key,
-            field=ChangeField(field),
-            at=at,
-            from_value=_from_value(field, frm, to, aliases),
-            to_value=aliases.get(to, to) if field == "team" and to else to,
-            from_category=_cat(tc if _at_creation(field, frm) else fc),
-            to_category=_cat(tc),
-            seq=seq,
-        )
-        for key, field, at, frm, to, fc, tc, seq in session.execute(
-            select(
-                WorkItem.key,
-                ChangeRow.field,
-                ChangeRow.at,
-                ChangeRow.from_value,
-                ChangeRow.to_value,
-                ChangeRow.from_category,
-                ChangeRow.to_category,
-                ChangeRow.seq,
-            )
-            .join(WorkItem, WorkItem.id == ChangeRow.work_item_id)
-            .where(wanted, ChangeRow.field.in_(_CHANGE_FIELDS))
-            .order_by(ChangeRow.work_item_id, ChangeRow.at, ChangeRow.seq)
-        )
     ]
     links = [
         Link(a, b, LinkKind(kind))
@@ -214,7 +241,7 @@ def load_art(
         )
     ]
     return ArtData(
-        definition=definition,
+        definition=definition or Definition(timezone=art_row.timezone),
         items=items,
         changes=changes,
         iterations=iterations,
@@ -222,8 +249,101 @@ def load_art(
         links=links,
         objectives=objectives,
         teams=teams,
-        art=art,
+        art=art_row.name,
     )
+
+
+def _items(session: Session, art: str, wanted: ColumnElement[bool]) -> list[tuple[int, ItemFacts]]:
+    """(store id, facts) of the items ``wanted`` selects, by id."""
+    i_team, i_pi = aliased(Team), aliased(PI)
+    rows = session.execute(
+        select(
+            WorkItem.id,
+            WorkItem.key,
+            WorkItem.level,
+            WorkItem.work_type,
+            WorkItem.status,
+            WorkItem.status_category,
+            WorkItem.created_at,
+            i_team.name,
+            WorkItem.title,
+            Iteration.key,
+            i_pi.name,
+            WorkItem.parent_key,
+            WorkItem.story_points,
+            WorkItem.business_value,
+            WorkItem.target_date,
+            WorkItem.flagged,
+            WorkItem.deleted,
+        )
+        .outerjoin(i_team, i_team.id == WorkItem.team_id)
+        .outerjoin(Iteration, Iteration.id == WorkItem.iteration_id)
+        .outerjoin(i_pi, i_pi.id == WorkItem.pi_id)
+        .where(wanted)
+        .order_by(WorkItem.id)
+    )
+    return [
+        (
+            r[0],
+            ItemFacts(
+                key=r[1],
+                level=Level(r[2]),
+                work_type=WorkType(r[3]),
+                status=r[4],
+                status_category=StatusCategory(r[5]),
+                created_at=r[6],
+                team=r[7],
+                title=r[8],
+                art=art,
+                iteration=r[9],
+                pi=r[10],
+                parent=r[11],
+                story_points=r[12],
+                business_value=r[13],
+                target_date=r[14],
+                flagged=bool(r[15]),
+                deleted=bool(r[16]),
+            ),
+        )
+        for r in rows
+    ]
+
+
+def _changes(
+    session: Session, wanted: ColumnElement[bool], aliases: Mapping[str, str]
+) -> list[tuple[int, Change]]:
+    """(item id, change) of the items ``wanted`` selects, by item, time and sequence."""
+    return [
+        (
+            item_id,
+            Change(
+                item_key=key,
+                field=ChangeField(field),
+                at=at,
+                from_value=_from_value(field, frm, to, aliases),
+                to_value=aliases.get(to, to) if field == "team" and to else to,
+                from_category=_cat(tc if _at_creation(field, frm) else fc),
+                to_category=_cat(tc),
+                seq=seq,
+            ),
+        )
+        for item_id, key, field, at, frm, to, fc, tc, seq in session.execute(
+            select(
+                ChangeRow.work_item_id,
+                WorkItem.key,
+                ChangeRow.field,
+                ChangeRow.at,
+                ChangeRow.from_value,
+                ChangeRow.to_value,
+                ChangeRow.from_category,
+                ChangeRow.to_category,
+                ChangeRow.seq,
+            )
+            .join(WorkItem, WorkItem.id == ChangeRow.work_item_id)
+            .where(wanted, ChangeRow.field.in_(_CHANGE_FIELDS))
+            .order_by(ChangeRow.work_item_id, ChangeRow.at, ChangeRow.seq)
+        )
+    ]
 
 
 def _item_filter(

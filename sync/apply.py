@@ -265,7 +265,7 @@ class BatchApplier:
         removed = 0
         if complete_ids:  # a pull carries the whole history: drop rows the tracker no longer has
             keep = {(r["work_item_id"], r["dedupe_key"]) for r in rows}
-            stale: list[int] = []
+            stale: dict[int, int] = {}  # change id -> item id
             for chunk in chunks(complete_ids):
                 for id_, item_id, key in session.execute(
                     select(Change.id, Change.work_item_id, Change.dedupe_key).where(
@@ -275,9 +275,14 @@ class BatchApplier:
                     if (item_id, key) in keep:
                         stored.add((item_id, key))
                     else:
-                        stale.append(id_)
-            for chunk in chunks(stale):
+                        stale[id_] = item_id
+            for chunk in chunks(sorted(stale)):
                 session.execute(delete(Change).where(Change.id.in_(chunk)))
+            # an item whose history lost rows is re-read by incremental report loads
+            for chunk in chunks(sorted(set(stale.values()))):
+                session.execute(
+                    update(WorkItem).where(WorkItem.id.in_(chunk)).values(synced_at=now)
+                )
             removed = len(stale)
         # rows already stored are not sent again: a refetched item's history is mostly known
         unique = {(r["work_item_id"], r["dedupe_key"]): r for r in rows}

@@ -59,7 +59,11 @@ def _source(session: Session, art: ART, name: str) -> Source:
 
 
 def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
-    """Write ``data``'s items, changes, links, iterations and objectives into the store."""
+    """Write ``data``'s items, changes, links, iterations and objectives into the store.
+
+    Rows are stamped with the time they are written, as sync stamps them: incremental report
+    loads re-read what was written since their last load."""
+    written = datetime.now(UTC)
     art = _art(session, data)
     src = _source(session, art, source)
     teams = _teams(session, art, data)
@@ -104,7 +108,7 @@ def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
             created_at=it.created_at,
             updated_at=NOW,
             deleted=it.deleted,
-            synced_at=NOW,
+            synced_at=written,
         )
     session.add_all(rows.values())
     session.flush()
@@ -119,7 +123,7 @@ def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
             at=c.at,
             seq=c.seq,
             dedupe_key=f"{c.item_key}-{k}",
-            recorded_at=NOW,
+            recorded_at=written,
         )
         for k, c in enumerate(data.changes)
     )
@@ -130,7 +134,7 @@ def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
             to_key=lk.to_key,
             kind=lk.kind.value,
             tracker_type="Blocks",
-            recorded_at=NOW,
+            recorded_at=written,
         )
         for lk in data.links
     )

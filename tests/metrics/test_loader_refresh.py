@@ -1,0 +1,100 @@
+"""An incremental refresh of a loaded ART equals a fresh load of the store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.reports import service as service_module
+from app.reports.service import ReportService
+from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
+from sync.runner import PullRunner
+from sync.structure import apply_config
+from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
+from tests.sync.test_pull import CONFIG
+
+
+def _pull(sessions: sessionmaker[Session], items: list[FakeItem], full: bool = False) -> None:
+    PullRunner(sessions, CONFIG, CONFIG.source("fake"), connector=FakeConnector(items)).run(
+        full=full
+    )
+
+
+def _fresh(sessions: sessionmaker[Session]) -> ArtSnapshot:
+    with sessions() as s:
+        return snapshot_art(s, "Phoenix")
+
+
+def _refreshed(sessions: sessionmaker[Session], previous: ArtSnapshot) -> ArtSnapshot:
+    with sessions() as s:
+        return refresh_art(s, previous, slack=timedelta(0))
+
+
+def _same(a: ArtSnapshot, b: ArtSnapshot) -> None:
+    assert a.item_ids == b.item_ids
+    assert {k: list(v) for k, v in a.histories.items()} == {
+        k: list(v) for k, v in b.histories.items()
+    }
+    assert list(a.data.items) == list(b.data.items)
+    assert list(a.data.changes) == list(b.data.changes)
+    for name in ("iterations", "pis", "links", "objectives", "teams", "milestones"):
+        assert list(getattr(a.data, name)) == list(getattr(b.data, name)), name
+    assert (a.data.definition, a.data.art) == (b.data.definition, b.data.art)
+
+
+def test_refresh_after_every_kind_of_change_equals_a_fresh_load(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(12)
+    _pull(sessions, items)
+    before = _fresh(sessions)
+    assert len(before.data.items) == 12
+    unchanged = _refreshed(sessions, before)
+    _same(unchanged, before)
+    assert unchanged.data.items[0] is before.data.items[0]  # unchanged items are not re-read
+
+    items[1].move("Done", T0 + timedelta(days=10))  # a status change with its history row
+    items[4].history.pop()  # the tracker's history lost a row; the item is otherwise the same
+    items[0].blocks.clear()  # a link removed
+    items[6].blocks.append(items[10].key)  # a link added
+    items.append(FakeItem("PHX-13", "Red", updated=T0 + timedelta(days=11)))  # a new item
+    del items[7]  # gone from the tracker: soft deleted by the full reconciliation
+    _pull(sessions, items, full=True)
+
+    after = _refreshed(sessions, before)
+    _same(after, _fresh(sessions))
+    facts = after.data.by_key
+    assert facts["PHX-2"].status == "Done"
+    assert facts["PHX-8"].deleted is True
+    assert facts["PHX-13"].status == "To Do"
+    assert len(after.data.changes_by_item["PHX-5"]) == len(items[4].history)
+    assert ("PHX-1", "PHX-2") not in {(lk.from_key, lk.to_key) for lk in after.data.links}
+    assert ("PHX-7", "PHX-11") in {(lk.from_key, lk.to_key) for lk in after.data.links}
+
+
+def test_report_service_refreshes_a_new_version_to_the_same_figures(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_module, "REFRESH_SLACK", timedelta(0))
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(10)
+    _pull(sessions, items)
+    service = ReportService(sessions, CONFIG)
+    first = service.data("Phoenix")
+    items[2].move("Done", T0 + timedelta(days=10))
+    items[3].move("In Progress", T0 + timedelta(days=10))
+    _pull(sessions, items)
+    refreshed = service.data("Phoenix")
+    assert refreshed is not first
+    assert refreshed.by_key["PHX-3"].status == "Done"
+    assert refreshed.items[0] is first.items[0]  # built on the earlier snapshot
+    fresh = ReportService(sessions, CONFIG).data("Phoenix")
+    assert (list(refreshed.items), list(refreshed.changes)) == (
+        list(fresh.items),
+        list(fresh.changes),
+    )
