@@ -112,6 +112,7 @@ class WorkItem(Base):
         Index("ix_work_items_team", "team_id"),
         Index("ix_work_items_pi", "pi_id"),
         Index("ix_work_items_iteration", "iteration_id"),
+        Index("ix_work_items_art_version", "art_id", "art_version"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
@@ -137,6 +138,9 @@ class WorkItem(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None]
     synced_at: Mapped[datetime]  # when Trainyard last changed this row: drives updated_since
+    # the ART's data_version of the commit that last changed this item or its history:
+    # incremental report loads re-read the items stamped after the version they hold
+    art_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class RawRecord(Base):

@@ -67,7 +67,7 @@ class ArtSnapshot:
     art_id: int
     item_ids: tuple[int, ...]
     histories: Mapping[int, Sequence[Change]]
-    loaded_at: datetime  # when the load began: rows synced after it may be missing
+    version: int  # the ART's data version read before the rows: each item stamped up to it
 
 
 def load_art(
@@ -105,37 +105,28 @@ def snapshot_art(
     team_aliases: Mapping[str, str] | None = None,
 ) -> ArtSnapshot:
     """The whole ART, kept so that :func:`refresh_art` can bring it up to date cheaply."""
-    loaded_at = datetime.now(UTC)
-    art_row = _art_row(session, art)
+    art_row = _art_row(session, art)  # read first: the rows read after include its version
     wanted = WorkItem.art_id == art_row.id
     items = _items(session, art, wanted)
     histories: dict[int, list[Change]] = {}
     for item_id, change in _changes(session, wanted, team_aliases or {}):
         histories.setdefault(item_id, []).append(change)
-    return _snapshot(session, art_row, definition, dict(items), histories, loaded_at)
+    return _snapshot(session, art_row, definition, dict(items), histories)
 
 
 def refresh_art(
     session: Session,
     previous: ArtSnapshot,
     *,
-    slack: timedelta,
     definition: Definition | None = None,
     team_aliases: Mapping[str, str] | None = None,
 ) -> ArtSnapshot:
-    """``previous`` brought up to date: the items synced (or given history) since it was
-    loaded, less ``slack``, are read again with their histories; structure, links and
-    objectives are read whole (they are small). ``slack`` covers transactions that were
-    open while ``previous`` was read and clocks of other replicas; re-reading an item that
-    did not change is harmless. Equal to a fresh :func:`snapshot_art` of the store."""
-    loaded_at = datetime.now(UTC)
+    """``previous`` brought up to date: the items stamped with a data version above its
+    own (changed, or their history changed, since) are read again with their histories;
+    structure, links and objectives are read whole (they are small). Equal to a fresh
+    :func:`snapshot_art` of the store: sync stamps every item a commit changes."""
     art_row = _art_row(session, previous.data.art or "")
-    since = previous.loaded_at - slack
-    touched = select(ChangeRow.work_item_id).where(ChangeRow.recorded_at >= since)
-    wanted = and_(
-        WorkItem.art_id == art_row.id,
-        or_(WorkItem.synced_at >= since, WorkItem.id.in_(touched)),
-    )
+    wanted = and_(WorkItem.art_id == art_row.id, WorkItem.art_version > previous.version)
     facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
     fresh = _items(session, art_row.name, wanted)
     facts.update(fresh)
@@ -146,7 +137,7 @@ def refresh_art(
     for item_id, change in _changes(session, wanted, team_aliases or {}):
         regrouped.setdefault(item_id, []).append(change)
     histories.update(regrouped)
-    return _snapshot(session, art_row, definition, facts, histories, loaded_at)
+    return _snapshot(session, art_row, definition, facts, histories)
 
 
 def _snapshot(
@@ -155,13 +146,12 @@ def _snapshot(
     definition: Definition | None,
     facts: Mapping[int, ItemFacts],
     histories: Mapping[int, Sequence[Change]],
-    loaded_at: datetime,
 ) -> ArtSnapshot:
     ids = tuple(sorted(facts))
     changes = [c for i in ids for c in histories.get(i, ())]
     data = _assemble(session, art_row, definition, [facts[i] for i in ids], changes, None)
     kept = {i: histories[i] for i in ids if i in histories}
-    return ArtSnapshot(data, art_row.id, ids, kept, loaded_at)
+    return ArtSnapshot(data, art_row.id, ids, kept, art_row.data_version)
 
 
 def _art_row(session: Session, art: str) -> ART:

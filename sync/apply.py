@@ -98,7 +98,10 @@ class BatchApplier:
         resolver.upsert_iterations(batch.iterations)
         counts = self._items(session, resolver, batch.items, now)
         ids = self._item_ids(session, {c.item_key for c in batch.changes})
-        touched = self._changes(session, batch.changes, batch.complete_history_for, ids, now)
+        histories: set[int] = set()  # items whose history rows were added or removed
+        touched = self._changes(
+            session, batch.changes, batch.complete_history_for, ids, histories, now
+        )
         touched += self._links(session, batch.links, batch.complete_links_for, now)
         self._objectives(session, resolver, batch, now)
         counts.deleted = self._deletions(session, [d.key for d in batch.deletions], now)
@@ -124,10 +127,25 @@ class BatchApplier:
             or batch.objectives
             or batch.risks
         ):
-            session.execute(
-                update(ART).where(ART.id == self.art_id).values(data_version=ART.data_version + 1)
-            )
+            version = session.execute(
+                update(ART)
+                .where(ART.id == self.art_id)
+                .values(data_version=ART.data_version + 1)
+                .returning(ART.data_version)
+            ).scalar_one()
+            keys = {*counts.changed_keys, *(d.key for d in batch.deletions)}
+            self._stamp(session, histories | set(self._item_ids(session, keys).values()), version)
         return counts
+
+    @staticmethod
+    def _stamp(session: Session, item_ids: set[int], version: int) -> None:
+        """Mark the items this commit changed with its data version. The ART row is updated
+        first, so its lock orders the stamps as the commits: a reader that saw version V
+        has seen every item stamped V or lower (incremental report loads rely on it)."""
+        for chunk in chunks(sorted(item_ids)):
+            session.execute(
+                update(WorkItem).where(WorkItem.id.in_(chunk)).values(art_version=version)
+            )
 
     # -- items ------------------------------------------------------------------------------
     def _row(
@@ -240,10 +258,12 @@ class BatchApplier:
         changes: list[ChangeRecord],
         complete: set[str],
         ids: dict[str, int],
+        histories: set[int],
         now: datetime,
     ) -> int:
-        """Store history rows; returns how many rows were added or removed."""
-        rows = [
+        """Store history rows; returns how many rows were added or removed, and adds the
+        ids of the items whose history it changed to ``histories``."""
+        rows: list[dict[str, Any]] = [
             {
                 "work_item_id": ids[c.item_key],
                 "field": c.field.value,
@@ -278,20 +298,15 @@ class BatchApplier:
                         stale[id_] = item_id
             for chunk in chunks(sorted(stale)):
                 session.execute(delete(Change).where(Change.id.in_(chunk)))
-            # an item whose history lost rows is re-read by incremental report loads
-            for chunk in chunks(sorted(set(stale.values()))):
-                session.execute(
-                    update(WorkItem).where(WorkItem.id.in_(chunk)).values(synced_at=now)
-                )
+            histories.update(stale.values())
             removed = len(stale)
         # rows already stored are not sent again: a refetched item's history is mostly known
         unique = {(r["work_item_id"], r["dedupe_key"]): r for r in rows}
-        return removed + insert_ignore(
-            session,
-            Change,
-            [r for mark, r in unique.items() if mark not in stored],
-            ["work_item_id", "dedupe_key"],
-        )
+        new = {mark: r for mark, r in unique.items() if mark not in stored}
+        added = insert_ignore(session, Change, list(new.values()), ["work_item_id", "dedupe_key"])
+        if added:
+            histories.update(item_id for item_id, _ in new)
+        return removed + added
 
     # -- links ------------------------------------------------------------------------------
     def _links(

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import SourceConfig, TrainyardConfig
 from art.db import check_migrated, make_engine, session_factory, transaction
 from art.errors import ConfigError
 from art.records import RecordBatch
 from sync.apply import ApplyCounts
-from sync.runner import PullResult, PullRunner
+from sync.lease import holder_id
+from sync.runner import PullResult
+from sync.scheduler import run_leased_pull
 from sync.structure import apply_config
 
 
 def _pull_with_progress(
-    console: Console, runner: PullRunner, src: SourceConfig, full: bool
-) -> PullResult:
+    console: Console,
+    sessions: sessionmaker[Session],
+    config: TrainyardConfig,
+    src: SourceConfig,
+    full: bool,
+) -> PullResult | None:
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -39,7 +46,8 @@ def _pull_with_progress(
                 task, items=totals["items"], pages=totals["pages"], rate=totals["items"] / elapsed
             )
 
-        return runner.run(full=full, on_batch=on_batch)
+        # the scheduler's lease: never two pulls of one source, from a replica or from here
+        return run_leased_pull(sessions, config, src, full, holder_id(), on_batch=on_batch)
 
 
 def run_sync(
@@ -57,11 +65,13 @@ def run_sync(
         raise ConfigError("no sources are configured: nothing to pull")
     results: list[PullResult] = []
     for src in sources:
-        runner = PullRunner(sessions, config, src)
-        try:
-            result = _pull_with_progress(console, runner, src, full)
-        finally:
-            runner.close()
+        result = _pull_with_progress(console, sessions, config, src, full)
+        if result is None:
+            console.print(
+                f"{src.name}: skipped; another process is pulling it now "
+                f"(lease 'pull:{src.name}'); try again when it is done"
+            )
+            continue
         c = result.counts
         console.print(
             f"{src.name}: {result.status}; fetched {c.fetched}, created {c.created}, "

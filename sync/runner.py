@@ -86,6 +86,22 @@ class PullRunner:
             self.art_id = row.art_id
         self.applier = BatchApplier(self.source_id, self.art_id, art_cfg)
 
+    def close_abandoned(self) -> int:
+        """Mark this source's runs still ``running`` as failed: the caller holds the source's
+        pull lease, so whoever ran them died (killed, crashed) and its lease expired."""
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(SyncRun)
+                .where(SyncRun.source_id == self.source_id, SyncRun.status == "running")
+                .values(
+                    status="failed",
+                    finished_at=datetime.now(UTC),
+                    error="abandoned: the process running this pull stopped before it "
+                    "finished (its lease expired)",
+                )
+            )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
     def run(self, full: bool = False, on_batch: ProgressHook | None = None) -> PullResult:
         """Pull (incremental from the watermark unless ``full`` or none yet) and record it."""
         started = datetime.now(UTC)

@@ -17,11 +17,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import SourceConfig, TrainyardConfig
+from art.records import RecordBatch
 from connectors.base import Connector, make_connector
-from sync.apply import BatchApplier
+from sync.apply import ApplyCounts, BatchApplier
 from sync.inbox import InboxWorker
 from sync.lease import holder_id, release, try_acquire
-from sync.runner import PullResult, PullRunner, source_row
+from sync.runner import ProgressHook, PullResult, PullRunner, source_row
 
 log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(minutes=30)
@@ -34,6 +35,7 @@ def run_leased_pull(
     full: bool,
     holder: str,
     connector: Connector | None = None,
+    on_batch: ProgressHook | None = None,
 ) -> PullResult | None:
     """Run one pull unless another replica holds the source's lease; None when skipped."""
     name = f"pull:{source.name}"
@@ -42,11 +44,16 @@ def run_leased_pull(
         return None
     runner = PullRunner(sessions, config, source, connector=connector)
 
-    def renew(*_: object) -> None:
+    def renew(batch: RecordBatch, counts: ApplyCounts) -> None:
         # renewed as batches land: a long pull keeps its lease, a dead one loses it by expiry
         try_acquire(sessions, name, holder, LEASE_TTL)
+        if on_batch is not None:
+            on_batch(batch, counts)
 
     try:
+        abandoned = runner.close_abandoned()
+        if abandoned:
+            log.warning("%d pull(s) of %s were abandoned by a dead process", abandoned, name)
         return runner.run(full=full, on_batch=renew)
     finally:
         runner.close()

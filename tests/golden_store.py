@@ -152,4 +152,13 @@ def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
         )
         for o in data.objectives
     )
-    session.execute(update(ART).where(ART.id == art.id).values(data_version=ART.data_version + 1))
+    version = session.execute(
+        update(ART)
+        .where(ART.id == art.id)
+        .values(data_version=ART.data_version + 1)
+        .returning(ART.data_version)
+    ).scalar_one()
+    # stamped like sync stamps what it writes, so incremental report loads see the items
+    session.execute(
+        update(WorkItem).where(WorkItem.source_id == src.id).values(art_version=version)
+    )

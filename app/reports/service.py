@@ -4,8 +4,9 @@ Loading an ART is the expensive step (a handful of set-based SELECTs, then an in
 first use); a report over loaded data is cheap. So the service keeps the last ArtData of each
 ART keyed by its ``data_version`` and a cache of finished report bodies keyed by report,
 parameters, data version and as-of minute. A new data version is not loaded from scratch:
-the latest snapshot of the ART is refreshed with the items synced since (seconds on a
-200k-item ART instead of a full load), and a full load is made every ``FULL_LOAD_EVERY``.
+the latest snapshot of the ART is refreshed with the items changed since (they carry the
+data version that changed them), a fraction of a full load on a large ART; a full load is
+still made every ``FULL_LOAD_EVERY``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from metrics.inputs import ArtData, Definition
 from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
 
 FULL_LOAD_EVERY = timedelta(hours=1)  # a periodic full load bounds any drift of refreshes
-REFRESH_SLACK = timedelta(minutes=10)  # transactions open during a load, replicas' clocks
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,7 @@ class ReportService:
         with self.sessions() as session:
             if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
                 snapshot = refresh_art(
-                    session,
-                    base.snapshot,
-                    slack=REFRESH_SLACK,
-                    definition=definition,
-                    team_aliases=aliases,
+                    session, base.snapshot, definition=definition, team_aliases=aliases
                 )
                 loaded = Loaded(art_id, version, snapshot, base.full_at)
             else:

@@ -171,8 +171,14 @@ def test_baseline_is_frozen_on_the_first_request_after_the_pi_start(api: Api) ->
     with state.sessions() as s, s.begin():
         assert s.scalar(select(func.count()).select_from(PlanBaseline)) == 1
         # the tracker loses BLUE-F2: history alone would now forget it was ever planned
-        s.execute(update(WorkItem).where(WorkItem.key == "BLUE-F2").values(deleted=True))
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+        version = s.execute(
+            update(ART).values(data_version=ART.data_version + 1).returning(ART.data_version)
+        ).scalar_one()
+        s.execute(  # as sync writes it: stamped with the version that changed it
+            update(WorkItem)
+            .where(WorkItem.key == "BLUE-F2")
+            .values(deleted=True, art_version=version)
+        )
     later = api.get(f"/pis/{REPORT_PI}/baseline").json()
     assert later["frozen_at"] == first["frozen_at"]
     assert "BLUE-F2" in [f["key"] for f in later["baseline"]["features"]]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.reports import service as service_module
 from app.reports.service import ReportService
 from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
 from sync.runner import PullRunner
@@ -29,7 +27,7 @@ def _fresh(sessions: sessionmaker[Session]) -> ArtSnapshot:
 
 def _refreshed(sessions: sessionmaker[Session], previous: ArtSnapshot) -> ArtSnapshot:
     with sessions() as s:
-        return refresh_art(s, previous, slack=timedelta(0))
+        return refresh_art(s, previous)
 
 
 def _same(a: ArtSnapshot, b: ArtSnapshot) -> None:
@@ -77,9 +75,8 @@ def test_refresh_after_every_kind_of_change_equals_a_fresh_load(
 
 
 def test_report_service_refreshes_a_new_version_to_the_same_figures(
-    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session],
 ) -> None:
-    monkeypatch.setattr(service_module, "REFRESH_SLACK", timedelta(0))
     with sessions() as s, s.begin():
         apply_config(s, CONFIG)
     items = make_items(10)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from art.models import SyncRun, Watermark
+from art.models import Lease, SyncRun, Watermark
 from art.records import RecordBatch
+from sync.lease import try_acquire
+from sync.runner import PullRunner
 from sync.scheduler import SyncService, run_leased_pull
 from sync.structure import apply_config
 from tests.sync import fake_connector
@@ -89,3 +91,44 @@ def test_scheduled_job_pulls_and_advances_the_watermark(sessions: sessionmaker[S
             s.scalars(select(Watermark.value)).one()
             == max(i.updated for i in fake_connector.SHARED_TRUTH).isoformat()
         )
+
+
+def test_a_run_abandoned_by_a_dead_replica_is_closed_by_the_next_leased_pull(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(4)
+    source = CONFIG.source("fake")
+    # a replica took the lease, started a run and was SIGKILLed: its lease is held, then expires
+    assert try_acquire(sessions, "pull:fake", "dead-replica", timedelta(minutes=30))
+    dead = PullRunner(sessions, CONFIG, source, connector=FakeConnector(items))
+    with sessions() as s, s.begin():
+        s.add(
+            SyncRun(
+                source_id=dead.source_id,
+                mode="full",
+                status="running",
+                item_errors=[],
+                started_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+            )
+        )
+    assert run_leased_pull(sessions, CONFIG, source, False, "live-replica") is None
+    with sessions() as s:
+        assert list(s.scalars(select(SyncRun.status))) == ["running"]  # the lease still holds
+    with sessions() as s, s.begin():
+        s.execute(update(Lease).values(expires_at=datetime(2026, 1, 5, 9, 30, tzinfo=UTC)))
+    result = run_leased_pull(
+        sessions, CONFIG, source, False, "live-replica", connector=FakeConnector(items)
+    )
+    assert result is not None and result.status == "succeeded"
+    with sessions() as s:
+        runs = s.execute(select(SyncRun.status, SyncRun.error).order_by(SyncRun.id)).all()
+    assert [tuple(r) for r in runs] == [
+        (
+            "failed",
+            "abandoned: the process running this pull stopped before it finished "
+            "(its lease expired)",
+        ),
+        ("succeeded", None),
+    ]
