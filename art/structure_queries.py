@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from art.errors import NotFound
@@ -75,3 +75,16 @@ def pi_iterations(session: Session, pi_id: int) -> list[tuple[Iteration, str | N
         .order_by(Iteration.start_date, Iteration.name)
     )
     return [(it, team) for it, team in rows]
+
+
+def next_data_version(session: Session, art_id: int) -> int:
+    """Bump the ART's data version in the caller's transaction and return the new one.
+
+    Every writer that changes what reports read calls it; the row lock it takes orders
+    concurrent writers, so versions follow commit order."""
+    return session.execute(
+        update(ART)
+        .where(ART.id == art_id)
+        .values(data_version=ART.data_version + 1)
+        .returning(ART.data_version)
+    ).scalar_one()

@@ -18,9 +18,10 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from art.config import ArtConfig
-from art.models import ART, Change, Link, PIObjective, RawRecord, Risk, WorkItem
+from art.models import Change, Link, PIObjective, RawRecord, Risk, WorkItem
 from art.outbox import emit
 from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
+from art.structure_queries import next_data_version
 from art.vocabulary import LinkKind
 from sync.resolve import Resolver
 from sync.upsert import insert_ignore, upsert
@@ -127,12 +128,7 @@ class BatchApplier:
             or batch.objectives
             or batch.risks
         ):
-            version = session.execute(
-                update(ART)
-                .where(ART.id == self.art_id)
-                .values(data_version=ART.data_version + 1)
-                .returning(ART.data_version)
-            ).scalar_one()
+            version = next_data_version(session, self.art_id)
             keys = {*counts.changed_keys, *(d.key for d in batch.deletions)}
             self._stamp(session, histories | set(self._item_ids(session, keys).values()), version)
         return counts

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
+from art.structure_queries import next_data_version
 from metrics.inputs import ArtData
 
 NOW = datetime(2026, 2, 10, tzinfo=UTC)
@@ -152,12 +153,7 @@ def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
         )
         for o in data.objectives
     )
-    version = session.execute(
-        update(ART)
-        .where(ART.id == art.id)
-        .values(data_version=ART.data_version + 1)
-        .returning(ART.data_version)
-    ).scalar_one()
+    version = next_data_version(session, art.id)
     # stamped like sync stamps what it writes, so incremental report loads see the items
     session.execute(
         update(WorkItem).where(WorkItem.source_id == src.id).values(art_version=version)

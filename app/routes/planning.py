@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.deps import ReadScope, RowId, SessionDep, WriteScope
@@ -86,7 +85,7 @@ def _team_id(session: Session, art_id: int, name: str | None) -> int | None:
 
 
 def _bump(session: Session, art_id: int) -> None:
-    session.execute(update(ART).where(ART.id == art_id).values(data_version=ART.data_version + 1))
+    sq.next_data_version(session, art_id)
 
 
 def _objective_out(o: PIObjective, team: str | None, source: str | None, pi: str) -> dict[str, Any]:
