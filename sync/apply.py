@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from art.config import ArtConfig
@@ -317,22 +317,25 @@ class BatchApplier:
         desired = {(lk.from_key, lk.to_key, lk.kind.value): lk.tracker_type for lk in links}
         stored: set[tuple[str, str, str]] = set()
         if complete:
-            stale: list[int] = []
+            stale: set[int] = set()
+            # two index lookups, not one OR: PostgreSQL, with a table still growing under the
+            # pull (its statistics stale), scanned every link of the source for the OR
+            ends = (
+                Link.from_key.in_,
+                lambda chunk: and_(Link.to_key.in_(chunk), Link.kind != LinkKind.PARENT.value),
+            )
             for chunk in chunks(sorted(complete)):
-                for id_, f, t, k in session.execute(
-                    select(Link.id, Link.from_key, Link.to_key, Link.kind).where(
-                        Link.source_id == self.source_id,
-                        or_(
-                            Link.from_key.in_(chunk),
-                            and_(Link.to_key.in_(chunk), Link.kind != LinkKind.PARENT.value),
-                        ),
-                    )
-                ):
-                    if (f, t, k) in desired:
-                        stored.add((f, t, k))
-                    else:
-                        stale.append(id_)
-            for chunk in chunks(stale):
+                for end in ends:
+                    for id_, f, t, k in session.execute(
+                        select(Link.id, Link.from_key, Link.to_key, Link.kind).where(
+                            Link.source_id == self.source_id, end(chunk)
+                        )
+                    ):
+                        if (f, t, k) in desired:
+                            stored.add((f, t, k))
+                        else:
+                            stale.add(id_)
+            for chunk in chunks(sorted(stale)):
                 session.execute(delete(Link).where(Link.id.in_(chunk)))
             removed = len(stale)
         return removed + insert_ignore(

@@ -23,7 +23,7 @@ from art.outbox import emit
 from art.records import RecordBatch
 from connectors.base import Connector, make_connector
 from sync.apply import ApplyCounts, BatchApplier
-from sync.upsert import upsert
+from sync.upsert import refresh_statistics, upsert
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[RecordBatch, ApplyCounts], None]
@@ -120,12 +120,14 @@ class PullRunner:
             result = PullResult(run_id=run.id, status="running")
         seen: set[str] = set()
         try:
-            for batch in self.connector.pull(since):
+            for number, batch in enumerate(self.connector.pull(since), start=1):
                 now = datetime.now(UTC)
                 with self.sessions() as session, session.begin():
                     counts = self.applier.apply(session, batch, now)
                     if batch.watermark is not None:
                         write_watermark(session, self.source_id, batch.watermark, now)
+                    if number & (number - 1) == 0:  # batches 1, 2, 4, 8...: as the store grows
+                        refresh_statistics(session)
                 result.counts.add(counts)
                 result.requests += batch.requests
                 result.item_errors.extend(batch.errors)

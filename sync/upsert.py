@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,3 +52,13 @@ def upsert(
         index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
     )
     session.connection().execute(stmt, list(rows))
+
+
+def refresh_statistics(session: Session) -> None:
+    """ANALYZE the tables a pull grows, on PostgreSQL (SQLite plans without statistics).
+
+    A first pull grows them from nothing; with statistics that still say "empty" (autovacuum
+    off, or not yet run) the planner scans whole tables for each batch's lookups, and a pull
+    slows down as the store grows."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE work_items, changes, links"))
