@@ -229,7 +229,7 @@ class ArtData:
             else:
                 lst.append(c)
         for lst in grouped.values():
-            lst.sort(key=_change_order)
+            lst.sort(key=change_order)
         return grouped
 
     @cached_property
@@ -251,6 +251,20 @@ class ArtData:
             if o.team is not None:
                 seen.setdefault(o.team)
         return list(seen)
+
+    def prime(
+        self, changes_by_item: dict[str, list[Change]], previous: ArtData | None = None
+    ) -> None:
+        """Take the per-item grouping of ``changes`` a loader already holds (each list in
+        :func:`change_order`), and the item histories ``previous`` built for items whose facts
+        and changes are the very same objects here, instead of rebuilding them on first use."""
+        self.__dict__["changes_by_item"] = changes_by_item
+        if previous is None or previous.definition != self.definition:
+            return
+        for key, h in previous._histories.items():
+            facts = self.by_key.get(key)
+            if facts is h.item and changes_by_item.get(key) is previous.changes_by_item.get(key):
+                self._histories[key] = h
 
     def history(self, key: str) -> ItemHistory:
         """The replayable history of one item (built on first use, then cached)."""
@@ -299,7 +313,8 @@ class ArtData:
         return None
 
 
-def _change_order(c: Change) -> tuple[datetime, int]:
+def change_order(c: Change) -> tuple[datetime, int]:
+    """The order of one item's changes: by time, then by sequence within a time."""
     return (c.at, c.seq)
 
 

@@ -7,7 +7,7 @@ formulas stay free of SQL; this module is the only place in metrics that knows t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -29,6 +29,7 @@ from metrics.inputs import (
     Objective,
     PISpan,
     Window,
+    change_order,
 )
 
 _CHANGE_FIELDS = {f.value for f in ChangeField}
@@ -66,7 +67,7 @@ class ArtSnapshot:
     data: ArtData
     art_id: int
     item_ids: tuple[int, ...]
-    histories: Mapping[int, Sequence[Change]]
+    histories: Mapping[int, list[Change]]
     version: int  # the ART's data version read before the rows: each item stamped up to it
 
 
@@ -108,9 +109,7 @@ def snapshot_art(
     art_row = _art_row(session, art)  # read first: the rows read after include its version
     wanted = WorkItem.art_id == art_row.id
     items = _items(session, art, wanted)
-    histories: dict[int, list[Change]] = {}
-    for item_id, change in _changes(session, wanted, team_aliases or {}):
-        histories.setdefault(item_id, []).append(change)
+    histories = _grouped(_changes(session, wanted, team_aliases or {}))
     return _snapshot(session, art_row, definition, dict(items), histories)
 
 
@@ -130,14 +129,11 @@ def refresh_art(
     facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
     fresh = _items(session, art_row.name, wanted)
     facts.update(fresh)
-    histories: dict[int, Sequence[Change]] = dict(previous.histories)
+    histories = dict(previous.histories)
     for item_id, _ in fresh:
         histories.pop(item_id, None)  # replaced whole below; an item may have lost its rows
-    regrouped: dict[int, list[Change]] = {}
-    for item_id, change in _changes(session, wanted, team_aliases or {}):
-        regrouped.setdefault(item_id, []).append(change)
-    histories.update(regrouped)
-    return _snapshot(session, art_row, definition, facts, histories)
+    histories.update(_grouped(_changes(session, wanted, team_aliases or {})))
+    return _snapshot(session, art_row, definition, facts, histories, previous.data)
 
 
 def _snapshot(
@@ -145,13 +141,27 @@ def _snapshot(
     art_row: ART,
     definition: Definition | None,
     facts: Mapping[int, ItemFacts],
-    histories: Mapping[int, Sequence[Change]],
+    histories: Mapping[int, list[Change]],
+    previous: ArtData | None = None,
 ) -> ArtSnapshot:
+    """Assemble the ArtData, handing it the per-item grouping (and ``previous``'s item
+    histories where nothing changed) so a refresh does not rebuild them for every item."""
     ids = tuple(sorted(facts))
     changes = [c for i in ids for c in histories.get(i, ())]
     data = _assemble(session, art_row, definition, [facts[i] for i in ids], changes, None)
     kept = {i: histories[i] for i in ids if i in histories}
+    data.prime({facts[i].key: lst for i, lst in kept.items()}, previous)
     return ArtSnapshot(data, art_row.id, ids, kept, art_row.data_version)
+
+
+def _grouped(rows: list[tuple[int, Change]]) -> dict[int, list[Change]]:
+    """Changes per item id, each list in the formulas' order (time, then sequence)."""
+    grouped: dict[int, list[Change]] = {}
+    for item_id, change in rows:
+        grouped.setdefault(item_id, []).append(change)
+    for lst in grouped.values():
+        lst.sort(key=change_order)
+    return grouped
 
 
 def _art_row(session: Session, art: str) -> ART:

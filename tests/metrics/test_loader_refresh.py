@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +38,8 @@ def _same(a: ArtSnapshot, b: ArtSnapshot) -> None:
     }
     assert list(a.data.items) == list(b.data.items)
     assert list(a.data.changes) == list(b.data.changes)
+    unprimed = dataclasses.replace(a.data)  # the grouping a fresh ArtData builds itself
+    assert a.data.changes_by_item == unprimed.changes_by_item
     for name in ("iterations", "pis", "links", "objectives", "teams", "milestones"):
         assert list(getattr(a.data, name)) == list(getattr(b.data, name)), name
     assert (a.data.definition, a.data.art) == (b.data.definition, b.data.art)
@@ -63,8 +66,12 @@ def test_refresh_after_every_kind_of_change_equals_a_fresh_load(
     del items[7]  # gone from the tracker: soft deleted by the full reconciliation
     _pull(sessions, items, full=True)
 
+    kept, redone = before.data.history("PHX-1"), before.data.history("PHX-2")
     after = _refreshed(sessions, before)
     _same(after, _fresh(sessions))
+    assert after.data.history("PHX-1") is kept  # nothing of PHX-1 changed: its history stays
+    assert after.data.history("PHX-2") is not redone
+    assert after.data.history("PHX-2").category_at(T0 + timedelta(days=11)) == "done"
     facts = after.data.by_key
     assert facts["PHX-2"].status == "Done"
     assert facts["PHX-8"].deleted is True
