@@ -68,6 +68,7 @@ class ArtSnapshot:
     art_id: int
     item_ids: tuple[int, ...]
     histories: Mapping[int, list[Change]]
+    links: Mapping[int, Link]  # by store id
     version: int  # the ART's data version read before the rows: each item stamped up to it
 
 
@@ -93,8 +94,9 @@ def load_art(
     art_row = _art_row(session, art)
     items = _items(session, art, _item_filter(art_row.id, team, pi, window))
     changes = _changes(session, _item_filter(art_row.id, team, pi, window), team_aliases or {})
+    links = [lk for _, lk in _links(session, art_row.id)]
     return _assemble(
-        session, art_row, definition, [f for _, f in items], [c for _, c in changes], pi
+        session, art_row, definition, [f for _, f in items], [c for _, c in changes], links, pi
     )
 
 
@@ -110,7 +112,8 @@ def snapshot_art(
     wanted = WorkItem.art_id == art_row.id
     items = _items(session, art, wanted)
     histories = _grouped(_changes(session, wanted, team_aliases or {}))
-    return _snapshot(session, art_row, definition, dict(items), histories)
+    links = dict(_links(session, art_row.id))
+    return _snapshot(session, art_row, definition, dict(items), histories, links)
 
 
 def refresh_art(
@@ -121,8 +124,8 @@ def refresh_art(
     team_aliases: Mapping[str, str] | None = None,
 ) -> ArtSnapshot:
     """``previous`` brought up to date: the items stamped with a data version above its
-    own (changed, or their history changed, since) are read again with their histories;
-    structure, links and objectives are read whole (they are small). Equal to a fresh
+    own (changed, or their history or links changed, since) are read again with their
+    histories and links; structure and objectives are read whole (they are small). Equal to a fresh
     :func:`snapshot_art` of the store: sync stamps every item a commit changes."""
     art_row = _art_row(session, previous.data.art or "")
     wanted = and_(WorkItem.art_id == art_row.id, WorkItem.art_version > previous.version)
@@ -133,7 +136,18 @@ def refresh_art(
     for item_id, _ in fresh:
         histories.pop(item_id, None)  # replaced whole below; an item may have lost its rows
     histories.update(_grouped(_changes(session, wanted, team_aliases or {})))
-    return _snapshot(session, art_row, definition, facts, histories, previous.data)
+    # a link added or removed stamps its stored ends: re-read the links touching them
+    keys = {f.key for _, f in fresh}
+    links = {
+        i: lk
+        for i, lk in previous.links.items()
+        if lk.from_key not in keys and lk.to_key not in keys
+    }
+    if keys:
+        stamped = select(WorkItem.key).where(wanted).scalar_subquery()
+        touching = or_(LinkRow.from_key.in_(stamped), LinkRow.to_key.in_(stamped))
+        links.update(_links(session, art_row.id, touching))
+    return _snapshot(session, art_row, definition, facts, histories, links, previous.data)
 
 
 def _snapshot(
@@ -142,16 +156,18 @@ def _snapshot(
     definition: Definition | None,
     facts: Mapping[int, ItemFacts],
     histories: Mapping[int, list[Change]],
+    links: Mapping[int, Link],
     previous: ArtData | None = None,
 ) -> ArtSnapshot:
     """Assemble the ArtData, handing it the per-item grouping (and ``previous``'s item
     histories where nothing changed) so a refresh does not rebuild them for every item."""
     ids = tuple(sorted(facts))
     changes = [c for i in ids for c in histories.get(i, ())]
-    data = _assemble(session, art_row, definition, [facts[i] for i in ids], changes, None)
+    ordered = [links[i] for i in sorted(links)]
+    data = _assemble(session, art_row, definition, [facts[i] for i in ids], changes, ordered, None)
     kept = {i: histories[i] for i in ids if i in histories}
     data.prime({facts[i].key: lst for i, lst in kept.items()}, previous)
-    return ArtSnapshot(data, art_row.id, ids, kept, art_row.data_version)
+    return ArtSnapshot(data, art_row.id, ids, kept, links, art_row.data_version)
 
 
 def _grouped(rows: list[tuple[int, Change]]) -> dict[int, list[Change]]:
@@ -177,9 +193,10 @@ def _assemble(
     definition: Definition | None,
     items: list[ItemFacts],
     changes: list[Change],
+    links: list[Link],
     pi: str | None,
 ) -> ArtData:
-    """ArtData of the given items and changes, with the ART's structure, links and
+    """ArtData of the given items, changes and links, with the ART's structure and
     objectives (``pi``: only that PI's objectives)."""
     art_id = art_row.id
     teams = list(session.scalars(select(Team.name).where(Team.art_id == art_id).order_by(Team.id)))
@@ -210,14 +227,6 @@ def _assemble(
             .order_by(Iteration.start_date, Iteration.key)
         )
         if start is not None and end is not None  # an iteration without dates plans nothing
-    ]
-    links = [
-        Link(a, b, LinkKind(kind))
-        for a, b, kind in session.execute(
-            select(LinkRow.from_key, LinkRow.to_key, LinkRow.kind)
-            .where(LinkRow.source_id.in_(sources))
-            .order_by(LinkRow.id)
-        )
     ]
     o_team, o_pi = aliased(Team), aliased(PI)
     objectives = [
@@ -251,6 +260,21 @@ def _assemble(
         teams=teams,
         art=art_row.name,
     )
+
+
+def _links(
+    session: Session, art_id: int, touching: ColumnElement[bool] | None = None
+) -> list[tuple[int, Link]]:
+    """(store id, link) of the ART's sources' links (``touching``: only those), by id."""
+    sources = select(Source.id).where(Source.art_id == art_id).scalar_subquery()
+    return [
+        (id_, Link(a, b, LinkKind(kind)))
+        for id_, a, b, kind in session.execute(
+            select(LinkRow.id, LinkRow.from_key, LinkRow.to_key, LinkRow.kind)
+            .where(LinkRow.source_id.in_(sources), true() if touching is None else touching)
+            .order_by(LinkRow.id)
+        )
+    ]
 
 
 def _items(session: Session, art: str, wanted: ColumnElement[bool]) -> list[tuple[int, ItemFacts]]:

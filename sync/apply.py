@@ -103,7 +103,8 @@ class BatchApplier:
         touched = self._changes(
             session, batch.changes, batch.complete_history_for, ids, histories, now
         )
-        touched += self._links(session, batch.links, batch.complete_links_for, now)
+        linked: set[str] = set()  # keys at either end of a link added or removed
+        touched += self._links(session, batch.links, batch.complete_links_for, linked, now)
         self._objectives(session, resolver, batch, now)
         counts.deleted = self._deletions(session, [d.key for d in batch.deletions], now)
         counts.skipped = len(batch.errors)
@@ -129,7 +130,7 @@ class BatchApplier:
             or batch.risks
         ):
             version = next_data_version(session, self.art_id)
-            keys = {*counts.changed_keys, *(d.key for d in batch.deletions)}
+            keys = {*counts.changed_keys, *(d.key for d in batch.deletions), *linked}
             self._stamp(session, histories | set(self._item_ids(session, keys).values()), version)
         return counts
 
@@ -306,9 +307,15 @@ class BatchApplier:
 
     # -- links ------------------------------------------------------------------------------
     def _links(
-        self, session: Session, links: list[LinkRecord], complete: set[str], now: datetime
+        self,
+        session: Session,
+        links: list[LinkRecord],
+        complete: set[str],
+        linked: set[str],
+        now: datetime,
     ) -> int:
-        """Store links, replacing the link sets of ``complete`` items; returns rows touched.
+        """Store links, replacing the link sets of ``complete`` items; returns rows touched
+        and adds the keys at the ends of the links added or removed to ``linked``.
 
         A parent link belongs to its child: a tracker may name an item's parent without
         listing its children (Jira does), so a complete parent leaves its children's links be.
@@ -335,26 +342,26 @@ class BatchApplier:
                             stored.add((f, t, k))
                         else:
                             stale.add(id_)
+                            linked.update((f, t))
             for chunk in chunks(sorted(stale)):
                 session.execute(delete(Link).where(Link.id.in_(chunk)))
             removed = len(stale)
-        return removed + insert_ignore(
-            session,
-            Link,
-            [
-                {
-                    "source_id": self.source_id,
-                    "from_key": f,
-                    "to_key": t,
-                    "kind": k,
-                    "tracker_type": tt,
-                    "recorded_at": now,
-                }
-                for (f, t, k), tt in desired.items()
-                if (f, t, k) not in stored
-            ],
-            ["source_id", "from_key", "to_key", "kind"],
-        )
+        new: list[dict[str, Any]] = [
+            {
+                "source_id": self.source_id,
+                "from_key": f,
+                "to_key": t,
+                "kind": k,
+                "tracker_type": tt,
+                "recorded_at": now,
+            }
+            for (f, t, k), tt in desired.items()
+            if (f, t, k) not in stored
+        ]
+        added = insert_ignore(session, Link, new, ["source_id", "from_key", "to_key", "kind"])
+        if added:
+            linked.update(key for row in new for key in (row["from_key"], row["to_key"]))
+        return removed + added
 
     # -- planning items ---------------------------------------------------------------------
     def _objectives(
