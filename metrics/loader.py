@@ -59,9 +59,10 @@ def _from_value(
 class ArtSnapshot:
     """A whole ART as loaded, with what an incremental refresh needs.
 
-    ``item_ids`` runs parallel to ``data.items`` (store ids, ascending, as loaded) and
-    ``histories`` holds each item's changes in load order, so a refresh replaces the rows of
-    the items that changed and rebuilds the lists without reading the rest again.
+    ``item_ids`` runs parallel to ``data.items`` (store ids, ascending, as loaded),
+    ``histories`` holds each item's changes in time order and ``links`` the links by store
+    id, so a refresh replaces what the changed items hold and rebuilds the lists without
+    reading the rest again.
     """
 
     data: ArtData
@@ -125,8 +126,8 @@ def refresh_art(
 ) -> ArtSnapshot:
     """``previous`` brought up to date: the items stamped with a data version above its
     own (changed, or their history or links changed, since) are read again with their
-    histories and links; structure and objectives are read whole (they are small). Equal to a fresh
-    :func:`snapshot_art` of the store: sync stamps every item a commit changes."""
+    histories and links; structure and objectives are read whole (they are small). Equal
+    to a fresh :func:`snapshot_art` of the store: sync stamps every item a commit changes."""
     art_row = _art_row(session, previous.data.art or "")
     wanted = and_(WorkItem.art_id == art_row.id, WorkItem.art_version > previous.version)
     facts = dict(zip(previous.item_ids, previous.data.items, strict=True))

@@ -168,7 +168,12 @@ class InboxWorker:
                 return len(events)
             log.warning("inbox group of %d failed (%s); applying one by one", len(events), exc)
             self._finish([e for e in events if e.status is not None])
-            return len(events) - len(open_events) + sum(map(self._process_alone, open_events))
+            done = len(events) - len(open_events)
+            for event in open_events:
+                if self.backoff() > 0:
+                    break  # the tracker went away meanwhile: the rest wait for the retry
+                done += self._process_alone(event)
+            return done
         self._failures = 0
         return len(events)
 

@@ -183,11 +183,12 @@ def test_out_of_order_and_repeated_webhooks_converge_to_a_pull(
     changed = sim.mutate(fraction=0.05, seed=11)
     state = client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s:
-        ids = dict(
-            s.execute(select(WorkItem.key, WorkItem.tracker_id).where(WorkItem.key.in_(changed)))
-            .tuples()
-            .all()
-        )
+        ids = {
+            key: tracker_id
+            for key, tracker_id in s.execute(
+                select(WorkItem.key, WorkItem.tracker_id).where(WorkItem.key.in_(changed))
+            )
+        }
     deliveries = [(k, ids[k], n) for n, k in enumerate(changed) if k in ids]
     for key, issue_id, n in reversed(deliveries + deliveries[:2]):  # reversed, two repeated
         _post(client, _jira_body(key, issue_id, 100 + n), f"mut-{n}")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import ART, InboxEvent, WorkItem
+from art.records import RecordBatch
 from sync.apply import BatchApplier
 from sync.inbox import InboxWorker, receive
 from sync.runner import PullRunner, source_row
@@ -46,7 +47,7 @@ def _events(sessions: sessionmaker[Session]) -> list[tuple[str, str, str | None]
 
 def _statuses(sessions: sessionmaker[Session]) -> dict[str, str]:
     with sessions() as s:
-        return dict(s.execute(select(WorkItem.key, WorkItem.status)).tuples().all())
+        return {key: status for key, status in s.execute(select(WorkItem.key, WorkItem.status))}
 
 
 def _data_version(sessions: sessionmaker[Session], art_id: int) -> int:
@@ -195,3 +196,23 @@ def test_a_tracker_outage_leaves_events_pending_until_it_answers(
     assert worker.process_pending() == 1
     assert _events(sessions) == [("o-1", "applied", None)]
     assert _statuses(sessions)["PHX-2"] == "Done"
+
+
+def test_an_outage_while_retrying_a_broken_group_alone_stops_the_retries(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions = setup[0]
+    _, conn, worker = _pushed(setup, 4, range(4), "f")
+    conn.unreadable = {"PHX-3"}  # breaks the group: the events are retried one by one
+    original = conn.fetch
+
+    def fetch(keys: list[str]) -> RecordBatch:
+        if len(conn.fetched) == 1:  # the first one-by-one retry finds the tracker gone
+            conn.down = 1
+        return original(keys)
+
+    conn.fetch = fetch  # type: ignore[method-assign]
+    assert worker.process_pending() == 0
+    assert conn.fetched == [["PHX-1", "PHX-2", "PHX-3", "PHX-4"], ["PHX-1"]]
+    assert [s for _, s, _ in _events(sessions)] == ["pending"] * 4
+    assert worker.backoff() > 0
