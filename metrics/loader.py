@@ -93,8 +93,9 @@ def load_art(
     ``team_aliases`` maps tracker team values found in team changes to team names.
     """
     art_row = _art_row(session, art)
-    items = _items(session, art, _item_filter(art_row.id, team, pi, window))
-    changes = _changes(session, _item_filter(art_row.id, team, pi, window), team_aliases or {})
+    wanted = _item_filter(art_row.id, team, pi, window)
+    items = _items(session, art, wanted)
+    changes = _changes(session, wanted, team_aliases or {})
     links = [lk for _, lk in _links(session, art_row.id)]
     return _assemble(
         session, art_row, definition, [f for _, f in items], [c for _, c in changes], links, pi

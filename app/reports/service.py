@@ -93,10 +93,8 @@ class ReportService:
         (art id, version) the caller already read, so one request asks the store once."""
         art_id, version = known or self.version(art)
 
-        def load() -> Loaded:
-            return self._load(art, art_id, version)
-
-        return self._data.get_or_compute(("art", art_id, version), load).data
+        key = ("art", art_id, version)
+        return self._data.get_or_compute(key, lambda: self._load(art, art_id, version)).data
 
     def _load(self, art: str, art_id: int, version: int) -> Loaded:
         """A full load, or a refresh of the ART's latest snapshot when it is older."""
