@@ -1,8 +1,9 @@
 """Aging WIP: how long each item in progress has been going, against recent flow times.
 
 An item's age is ranked against the flow times of the items done in the 90 days before the
-as-of time: ``percentile_rank`` is the share strictly shorter than its age, ``over_p85`` says
-its age already exceeds what 85% of recent items took.
+as-of time, [as_of - 90 days, as_of) like every period (METRICS.md "Boundaries"):
+``percentile_rank`` is the share strictly shorter than its age, ``over_p85`` says its age
+already exceeds what 85% of recent items took; with no reference both are null.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def aging_report(
     fa = sc.fa
     now = us(as_of)
     since = us(as_of - timedelta(days=window_days))
-    ref_idx = np.flatnonzero(sc.sel & fa.timed & (fa.done_us >= since) & (fa.done_us <= now))
+    ref_idx = np.flatnonzero(sc.sel & fa.timed & (fa.done_us >= since) & (fa.done_us < now))
     ref = np.sort(sc.flow_days(ref_idx))
     stats = summarize(ref)
     wip = np.flatnonzero(sc.sel & fa.in_progress)
@@ -105,7 +106,7 @@ def aging_report(
         **data.definition.to_dict(),
         "level": sc.level.value,
         "age": "as_of - started_at, in days",
-        "reference": f"flow times of items done in the {window_days} days before as_of",
+        "reference": f"flow times of items done in [as_of - {window_days} days, as_of)",
         "percentile_rank": "share of reference flow times strictly shorter than the age",
     }
     return AgingReport(as_of, sc.level, team, window_days, definition, stats, out)
