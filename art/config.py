@@ -217,6 +217,7 @@ class ArtConfig(Strict):
     start_status: str | None = None  # start = first entry into this status, when set
     done_rule: Literal["last", "first"] = "last"
     count_start_day: bool = True
+    restart_on_backlog: bool = False  # back to todo and started again: the last start counts
 
 
 class TrainyardConfig(Strict):

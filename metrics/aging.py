@@ -1,8 +1,12 @@
 """Aging WIP: how long each item in progress has been going, against recent flow times.
 
 An item's age is ranked against the flow times of the items done in the 90 days before the
-as-of time: ``percentile_rank`` is the share strictly shorter than its age, ``over_p85`` says
-its age already exceeds what 85% of recent items took.
+as-of time, [as_of - 90 days, as_of) like every period (METRICS.md "Boundaries"):
+``percentile_rank`` is the share strictly shorter than its age, ``over_p85`` says its age
+already exceeds what 85% of recent items took; with no reference both are null.
+``unit=calendar_days`` gives ages, and ranks them against flow times, in whole calendar days of
+the ART's time zone by the rule of flow time's calendar days (``count_start_day``), so the
+figures compare with the tool a team used before.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import numpy as np
 
 from art.vocabulary import Level
 from metrics.columns import DAY_US, us
+from metrics.days import calendar_days
+from metrics.flow import Unit, flow_times
 from metrics.inputs import ArtData
 from metrics.output import iso, r4
 from metrics.scope import Flowing, scope
@@ -24,7 +30,7 @@ from metrics.stats import Summary, summarize
 @dataclass(frozen=True, slots=True)
 class AgingRow:
     row: Flowing
-    age_days: float
+    age_days: float | int  # int: whole calendar days
     percentile_rank: float | None
     over_p85: bool | None
 
@@ -39,7 +45,7 @@ class AgingRow:
             "status": f.status,
             "status_category": None if f.category is None else f.category.value,
             "started_at": iso(f.started_at),
-            "age_days": r4(self.age_days),
+            "age_days": self.age_days if isinstance(self.age_days, int) else r4(self.age_days),
             "percentile_rank": r4(self.percentile_rank),
             "over_p85": self.over_p85,
         }
@@ -54,12 +60,14 @@ class AgingReport:
     definition: dict[str, Any]
     reference: Summary
     data: list[AgingRow]
+    unit: Unit = "days"
 
     def to_dict(self) -> dict[str, Any]:
         ref = self.reference
         return {
             "level": self.level.value,
             "team": self.team,
+            "unit": self.unit,
             "as_of": iso(self.as_of),
             "definition": self.definition,
             "reference": {
@@ -79,33 +87,46 @@ def aging_report(
     level: Level | None = None,
     team: str | None = None,
     window_days: int = 90,
+    unit: Unit = "days",
 ) -> AgingReport:
     """Items in progress at as_of, oldest first, ranked against recent flow times."""
     sc = scope(data, as_of, level, team)
     fa = sc.fa
     now = us(as_of)
     since = us(as_of - timedelta(days=window_days))
-    ref_idx = np.flatnonzero(sc.sel & fa.timed & (fa.done_us >= since) & (fa.done_us <= now))
-    ref = np.sort(sc.flow_days(ref_idx))
+    ref_idx = np.flatnonzero(sc.sel & fa.timed & (fa.done_us >= since) & (fa.done_us < now))
+    ref = np.sort(flow_times(sc, ref_idx, unit))
     stats = summarize(ref)
     wip = np.flatnonzero(sc.sel & fa.in_progress)
-    ages = (now - fa.started_us[wip]) / DAY_US
-    ranks = 100.0 * np.searchsorted(ref, ages, side="left") / ref.size if ref.size else None
+    started = fa.started_us[wip]
+    ages: list[float] | list[int]
+    if unit == "calendar_days":
+        d = data.definition
+        now_all = np.full(wip.size, now, dtype=np.int64)
+        ages = calendar_days(d.tz, started, now_all, d.count_start_day).tolist()
+        age_rule = "whole calendar days from started_at's date to as_of's date (ART time zone)"
+        age_rule += ", plus 1 (count_start_day)" if d.count_start_day else ""
+    else:
+        ages = ((now - started) / DAY_US).tolist()
+        age_rule = "as_of - started_at, in days"
+    below = np.searchsorted(ref, np.asarray(ages, dtype=np.float64), side="left")
+    ranks = 100.0 * below / ref.size if ref.size else None
     out = [
         AgingRow(
             r,
-            float(ages[k]),
+            ages[k],
             None if ranks is None else float(ranks[k]),
             None if stats.p85 is None else bool(ages[k] > stats.p85),
         )
         for k, r in enumerate(sc.rows(wip))
     ]
-    out.sort(key=lambda a: (-a.age_days, a.row.item.key))
+    out.sort(key=lambda a: (-a.age_days, a.row.flow.started_at or as_of, a.row.item.key))
     definition = {
         **data.definition.to_dict(),
         "level": sc.level.value,
-        "age": "as_of - started_at, in days",
-        "reference": f"flow times of items done in the {window_days} days before as_of",
+        "unit": unit,
+        "age": age_rule,
+        "reference": f"flow times ({unit}) of items done in [as_of - {window_days} days, as_of)",
         "percentile_rank": "share of reference flow times strictly shorter than the age",
     }
-    return AgingReport(as_of, sc.level, team, window_days, definition, stats, out)
+    return AgingReport(as_of, sc.level, team, window_days, definition, stats, out, unit)

@@ -235,6 +235,23 @@ class Columns:
         m = np.minimum.reduceat(np.where(mask, np.arange(self.e), big), self.first)
         return np.where(m == big, -1, m).astype(np.int64)
 
+    def last_where(self, mask: BOOL) -> I64:
+        """Per item, the last event where ``mask`` holds (-1 when none)."""
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        m = np.maximum.reduceat(np.where(mask, np.arange(self.e), -1), self.first)
+        return m.astype(np.int64)
+
+    def restart_floor(self, starts: BOOL, back: BOOL) -> I64:
+        """Per item, the first event after its last ``back`` event that some ``starts`` event
+        follows (0 when none): where a restarted item's start rule begins to read."""
+        pos = np.arange(self.e)
+        last_back = np.maximum.accumulate(np.where(back, pos, -1))
+        last_back = np.where(last_back >= self.first[self.item], last_back, -1)  # own item only
+        last_start = self.last_where(starts)
+        cut = np.where(last_start >= 0, last_back[np.maximum(last_start, 0)], -1)
+        return np.where(cut >= 0, cut + 1, 0).astype(np.int64)
+
     def event_pi(self, data: ArtData) -> I64:
         """Per event, the PI code the item belongs to: its iteration's PI, or (with no known
         iteration) its own PI field; -1 for none."""
@@ -265,7 +282,7 @@ class FlowArrays:
     """Per-item arrays at one as-of time; indices point into the event stream."""
 
     last: I64  # event in force at as_of (-1: not created yet)
-    start: I64  # event of the start (-1: never started)
+    start: I64  # event of the start (-1: never started); the last one with restart_on_backlog
     done: I64  # event of the done entry (-1: not done)
     started_us: I64
     done_us: I64
@@ -273,6 +290,9 @@ class FlowArrays:
     timed: BOOL  # done, started, and started no later than done
     in_progress: BOOL
     cat: npt.NDArray[np.int8]  # category at as_of (-1 before creation)
+    # the start without restarts: an item is in progress from it on (a restart never makes
+    # an item unstarted), so the flow load per day counts from it
+    first_start: I64
 
 
 def _flows(c: Columns, data: ArtData, t: int) -> FlowArrays:
@@ -281,17 +301,25 @@ def _flows(c: Columns, data: ArtData, t: int) -> FlowArrays:
     exists = last >= 0
     li = np.maximum(last, 0)
     cat = np.where(exists, c.cat[li], -1).astype(np.int8)
-    upto = c.t <= t
-    started_cat = c.entry & upto & ((c.cat == ACTIVE) | (c.cat == WAIT))
-    start = c.first_where(started_cat)
-    if d.start_status is not None:
-        code = c.statuses.get(d.start_status)
-        named = c.first_where(c.entry & upto & (c.status == code))
-        start = np.where(named >= 0, named, start)
+    seen = c.entry & (c.t <= t)
+    started_cat = seen & ((c.cat == ACTIVE) | (c.cat == WAIT))
+    named = (
+        seen & (c.status == c.statuses.get(d.start_status))
+        if d.start_status is not None
+        else np.zeros(c.e, dtype=np.bool_)
+    )
+    first_start = _start(c, started_cat, named)
+    start = first_start
+    if d.restart_on_backlog:
+        back = seen & (c.cat == TODO) & ~named
+        after = np.arange(c.e) >= c.restart_floor(started_cat | named, back)[c.item]
+        start = _start(c, started_cat & after, named & after)
     is_done = exists & (cat == DONE)
     if d.done_rule == "first":
-        first_done = c.first_where(c.entry & upto & (c.cat == DONE))
-        done = np.where(is_done, first_done, -1)
+        since = seen & (c.cat == DONE)
+        if d.restart_on_backlog:
+            since &= np.arange(c.e) >= start[c.item]
+        done = np.where(is_done, c.first_where(since), -1)
     else:
         run = (c.cat == DONE) & (c.prev_cat != DONE)
         run_start = np.maximum.accumulate(np.where(run, np.arange(c.e), -1))
@@ -305,7 +333,16 @@ def _flows(c: Columns, data: ArtData, t: int) -> FlowArrays:
     csum = np.concatenate([np.zeros(1, np.int64), np.cumsum(act)])
     active_us = np.where(timed, csum[np.maximum(done, 0)] - csum[np.maximum(start, 0)], 0)
     in_progress = (start >= 0) & exists & (cat != DONE) & (cat != REMOVED)
-    return FlowArrays(last, start, done, started_us, done_us, active_us, timed, in_progress, cat)
+    return FlowArrays(
+        last, start, done, started_us, done_us, active_us, timed, in_progress, cat, first_start
+    )
+
+
+def _start(c: Columns, started_cat: BOOL, named: BOOL) -> I64:
+    """Per item, the first entry into the named start status, else into an active or wait one."""
+    start = c.first_where(started_cat)
+    first_named = c.first_where(named)
+    return np.where(first_named >= 0, first_named, start).astype(np.int64)
 
 
 def _guess(status: str | None, item: ItemFacts) -> StatusCategory:

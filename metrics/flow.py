@@ -161,7 +161,7 @@ def load(sc: Scope, window: Window) -> Load:
     c, fa = sc.cols, sc.fa
     tz = sc.data.definition.tz
     db = DayBounds(tz, window.start, last_complete_day_end(window.end, sc.as_of, tz))
-    start_ev = fa.start[c.item]
+    start_ev = fa.first_start[c.item]  # in progress since its first start, restarted or not
     last_ev = fa.last[c.item]
     ev = np.arange(c.e)
     m = sc.sel[c.item] & (start_ev >= 0) & (ev >= start_ev) & (ev <= last_ev)

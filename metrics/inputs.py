@@ -31,6 +31,7 @@ class Definition:
     start_status: str | None = None  # None: first entry into an active or wait status
     done_rule: Literal["last", "first"] = "last"
     count_start_day: bool = True
+    restart_on_backlog: bool = False  # back to todo and started again: the last start counts
     statuses: Mapping[str, StatusCategory] = field(default_factory=dict)
 
     @property
@@ -47,6 +48,7 @@ class Definition:
             start_status=art.start_status,
             done_rule=art.done_rule,
             count_start_day=art.count_start_day,
+            restart_on_backlog=art.restart_on_backlog,
             statuses=dict(statuses or {}),
         )
 
@@ -57,16 +59,21 @@ class Definition:
             if self.start_status
             else "first entry into an active or wait status"
         )
+        if self.restart_on_backlog:
+            start += "; an item moved back to a todo status and started again takes its last start"
         done = (
             "first entry into a done status, while still done"
             if self.done_rule == "first"
             else "last entry into a done status, while still done"
         )
+        if self.restart_on_backlog and self.done_rule == "first":
+            done = "first entry into a done status since the start, while still done"
         return {
             "start_rule": start,
             "done_rule": done,
             "timezone": self.timezone,
             "count_start_day": self.count_start_day,
+            "restart_on_backlog": self.restart_on_backlog,
             "flagged": "flagged time in an active status counts as wait",
             "percentiles": "linear interpolation between closest ranks",
         }

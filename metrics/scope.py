@@ -24,7 +24,7 @@ from metrics.columns import (
     from_us,
     us,
 )
-from metrics.days import ordinals
+from metrics.days import calendar_days
 from metrics.inputs import ArtData, ItemFacts, Window, default_level
 from metrics.timeline import ItemFlow, day_start
 
@@ -63,10 +63,8 @@ class Scope:
         return (self.fa.done_us[idx] - self.fa.started_us[idx]) / DAY_US
 
     def calendar_days(self, idx: I64) -> I64:
-        tz = self.data.definition.tz
-        extra = 1 if self.data.definition.count_start_day else 0
-        out: I64 = ordinals(tz, self.fa.done_us[idx]) - ordinals(tz, self.fa.started_us[idx])
-        return out + extra
+        d = self.data.definition
+        return calendar_days(d.tz, self.fa.started_us[idx], self.fa.done_us[idx], d.count_start_day)
 
     def rows(self, idx: I64) -> list[Flowing]:
         """Row objects (item facts and ItemFlow) for the given item indices."""

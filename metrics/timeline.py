@@ -2,6 +2,9 @@
 
 METRICS.md: started_at is the first entry into an active or wait status (or into a named
 status); done_at the last entry into done while the item is still done (or the first entry).
+With ``restart_on_backlog`` an item moved back to a todo status and started again takes its
+last start: the start rule reads its history from that move back (as jira-agile-metrics
+wipes an item's dates when it returns to the backlog), and so does a first-entry done rule.
 Between the two, time in an active status that is not flagged is active; all the rest is wait,
 so that active + wait = flow time exactly (durations are summed as exact timedeltas).
 
@@ -85,7 +88,8 @@ def compute_flow(h: ItemHistory, definition: Definition, as_of: datetime) -> Ite
     done_i = -1
     if category == StatusCategory.DONE:
         if definition.done_rule == "first":
-            done_i = cats.index(StatusCategory.DONE, 0, limit + 1)
+            since = s if definition.restart_on_backlog and s >= 0 else 0
+            done_i = cats.index(StatusCategory.DONE, since, limit + 1)
         else:
             done_i = limit
             while done_i > 0 and cats[done_i - 1] == StatusCategory.DONE:
@@ -123,14 +127,30 @@ def flows_of(data: ArtData, items: Iterable[ItemFacts], as_of: datetime) -> list
 
 
 def _start_index(h: ItemHistory, definition: Definition, limit: int) -> int:
+    lo = _restart(h, definition, limit) if definition.restart_on_backlog else 0
     if definition.start_status is not None:
-        for i in range(limit + 1):
+        for i in range(lo, limit + 1):
             if h.st_status[i] == definition.start_status:
                 return i
-    for i in range(limit + 1):
+    for i in range(lo, limit + 1):
         if h.st_cat[i] in STARTED:
             return i
     return -1
+
+
+def _restart(h: ItemHistory, definition: Definition, limit: int) -> int:
+    """The first status entry after the item's last move back to a todo status that a new
+    start followed (0 when none did): an item sent back and not started again keeps the
+    start it had, so it still counts as in progress (waiting)."""
+    named = definition.start_status
+    back, lo = -1, 0
+    for i in range(limit + 1):
+        if h.st_status[i] == named or h.st_cat[i] in STARTED:
+            if back >= 0:
+                lo = back + 1
+        elif h.st_cat[i] == StatusCategory.TODO:
+            back = i
+    return lo
 
 
 def _active_time(h: ItemHistory, s: int, done_i: int, done: datetime) -> timedelta:

@@ -49,6 +49,23 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
 def test_the_shipped_example_is_valid() -> None:
     cfg = load_config(ROOT / "trainyard.example.toml")
     assert [s.kind for s in cfg.sources] == ["jira", "jira", "azure-devops"]
+    assert cfg.art("Phoenix").restart_on_backlog is False  # documented with its default
+
+
+@pytest.mark.parametrize(("line", "expected"), [("", False), ("restart_on_backlog = true", True)])
+def test_restart_on_backlog_is_an_art_setting(tmp_path: Path, line: str, expected: bool) -> None:
+    text = GOOD.replace('timezone = "Europe/Berlin"', f'timezone = "Europe/Berlin"\n{line}')
+    assert load_config(_write(tmp_path, text)).art("Phoenix").restart_on_backlog is expected
+
+
+def test_restart_on_backlog_must_be_a_boolean(tmp_path: Path) -> None:
+    text = GOOD.replace('timezone = "Europe/Berlin"', 'timezone = "UTC"\nrestart_on_backlog = 3')
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}: arts[Phoenix].restart_on_backlog: Input should be a valid boolean" in str(
+        err.value
+    )
 
 
 def test_bad_toml_names_the_file_and_the_line(tmp_path: Path) -> None:

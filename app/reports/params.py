@@ -23,6 +23,7 @@ from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
 from app.reports.service import ReportService, now_minute
 from art.errors import BadRequest, NotFound
 from art.vocabulary import Level
+from metrics.flow import Unit
 from metrics.inputs import ArtData, Window
 from metrics.timeline import local_date
 
@@ -59,6 +60,13 @@ TeamQuery = Annotated[str | None, Query(description="one team of the ART (defaul
 LevelQuery = Annotated[
     Level | None,
     Query(description="item level; default: feature for the ART, story for a team"),
+]
+UnitQuery = Annotated[
+    Unit,
+    Query(
+        description="`days` (fractional, from timestamps) or `calendar_days` (whole calendar "
+        "days in the ART's time zone, counting the start day unless `count_start_day` is off)"
+    ),
 ]
 FormatQuery = Annotated[
     str | None,
@@ -299,6 +307,7 @@ __all__ = [
     "ReportContext",
     "TeamQuery",
     "ToQuery",
+    "UnitQuery",
     "csv_columns",
     "parse_as_of",
     "report_responses",

@@ -18,10 +18,9 @@ from app.charts.draw import CHARTS, draw_chart
 from app.deps import ReadScope
 from app.render import etag_for
 from app.reports.cache import LRUCache
-from app.reports.params import Ctx, FlowQ, LevelQuery, ReportContext, TeamQuery
+from app.reports.params import Ctx, FlowQ, LevelQuery, ReportContext, TeamQuery, UnitQuery
 from app.routes.reports_flow import (
     IntervalQuery,
-    UnitQuery,
     aging_body,
     cfd_body,
     cycle_time_body,
@@ -103,10 +102,11 @@ def aging_chart(
     team: TeamQuery = None,
     level: LevelQuery = None,
     window_days: Annotated[int, Query(ge=1, le=3660)] = 90,
+    unit: UnitQuery = "days",
 ) -> Response:
     """Aging WIP of `/aging`: items in progress by status, with the reference percentiles."""
     who = ctx.team(team)
-    body = aging_body(ctx, who, level, window_days)
+    body = aging_body(ctx, who, level, window_days, unit)
     title = f"Aging WIP: {ctx.art}, {who or 'all teams'}, as of {ctx.as_of:%Y-%m-%d %H:%M} UTC"
     return _chart(request, "aging", fmt, body, title)
 

@@ -26,6 +26,7 @@ from app.reports.params import (
     LevelQuery,
     ReportContext,
     TeamQuery,
+    UnitQuery,
     csv_columns,
     report_responses,
 )
@@ -47,10 +48,6 @@ from metrics.throughput import Interval
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: flow"], dependencies=[ReadScope])
 
-UnitQuery = Annotated[
-    Unit,
-    Query(description="`days` (fractional, from timestamps) or `calendar_days` (dates)"),
-]
 IntervalQuery = Annotated[
     Interval, Query(description="`day`, `week` (ISO, labelled by Monday) or `iteration`")
 ]
@@ -121,12 +118,12 @@ def cfd_body(ctx: ReportContext, q: FlowQuery, by: Literal["category", "status"]
 
 
 def aging_body(
-    ctx: ReportContext, team: str | None, level: Level | None, window_days: int
+    ctx: ReportContext, team: str | None, level: Level | None, window_days: int, unit: Unit
 ) -> dict[str, Any]:
     return ctx.report(
         "aging",
-        (team, level, window_days),
-        lambda d: aging_report(d, ctx.as_of, level, team, window_days).to_dict(),
+        (team, level, window_days, unit),
+        lambda d: aging_report(d, ctx.as_of, level, team, window_days, unit).to_dict(),
     )
 
 
@@ -246,11 +243,13 @@ def aging(
     window_days: Annotated[
         int, Query(ge=1, le=3660, description="days of done items the ages are ranked against")
     ] = 90,
+    unit: UnitQuery = "days",
     format: FormatQuery = None,
 ) -> Response:
     """Aging WIP: each item in progress at as_of with its age, ranked against the flow times of
-    the items done in the `window_days` (default 90) days before as_of."""
-    body = aging_body(ctx, ctx.team(team), level, window_days)
+    the items done in the `window_days` (default 90) days before as_of; `unit=calendar_days`
+    gives ages and flow times in whole calendar days, as `flow_time_calendar_days`."""
+    body = aging_body(ctx, ctx.team(team), level, window_days, unit)
     return report_response(request, body, body["data"], AGING_COLUMNS)
 
 

@@ -3,6 +3,8 @@ forecast and data quality, with the golden figures exactly and the documented de
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,6 +142,36 @@ def test_aging_at_as_of(api: Api) -> None:
         } == exp["aging"], level
         ages = [r["age_days"] for r in body["data"]]
         assert ages == sorted(ages, reverse=True)
+
+
+def test_aging_in_calendar_days(api: Api) -> None:
+    body = api.get("/aging", level="story", unit="calendar_days").json()
+    assert body["unit"] == body["definition"]["unit"] == "calendar_days"
+    # reference: the stories' flow_time_calendar_days (count_start_day), sorted
+    # [1, 3, 4, 8, 11, 11, 15, 15, 20]: p85 at rank 6.8 = 15, p95 at 7.6 = 15 + 0.6 * 5
+    assert body["reference"] == {
+        "window_days": 90,
+        "count": 9,
+        "p50": 11.0,
+        "p85": 15.0,
+        "p95": 18.0,
+    }
+    # as_of 2026-02-10: GREEN-3 from 01-19 (22 + 1), BLUE-6 from 01-23, RED-4 from 02-03
+    assert [
+        (r["key"], r["age_days"], r["percentile_rank"], r["over_p85"]) for r in body["data"]
+    ] == [
+        ("GREEN-3", 23, 100.0, True),
+        ("BLUE-6", 19, 88.8889, True),
+        ("RED-4", 8, 33.3333, False),
+    ]
+    text = api.get("/aging", level="story", unit="calendar_days", format="csv").text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["key"], r["age_days"]) for r in rows] == [
+        ("GREEN-3", "23"),
+        ("BLUE-6", "19"),
+        ("RED-4", "8"),
+    ]
+    assert api.get("/aging", level="story", unit="weeks").status_code == 422
 
 
 def test_wip_now_and_per_day(api: Api) -> None:

@@ -26,6 +26,9 @@ CONFIGS = [
     ("UTC", {}),
     ("Europe/Berlin", {"done_rule": "first"}),
     ("America/New_York", {"start_status": "In Review", "count_start_day": False}),
+    ("UTC", {"restart_on_backlog": True}),
+    ("Europe/Berlin", {"done_rule": "first", "restart_on_backlog": True}),
+    ("America/New_York", {"start_status": "In Review", "restart_on_backlog": True}),
 ]
 
 
@@ -81,8 +84,9 @@ def _slow_day_series(data: ArtData, day_ends: list, level: Level) -> tuple[list,
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin"])
-def test_day_series_agree(seed: int, tz: str) -> None:
-    data = random_art(40, 100 + seed, tz).data()
+@pytest.mark.parametrize("restart", [False, True])
+def test_day_series_agree(seed: int, tz: str, restart: bool) -> None:
+    data = random_art(40, 100 + seed, tz, restart_on_backlog=restart).data()
     window = Window(d(-3), d(28))
     as_of = at(29, 13)
     days = [d(-3) + timedelta(days=k) for k in range(31)]

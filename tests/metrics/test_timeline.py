@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from builder import Art, at
 
-from art.vocabulary import StatusCategory
+from art.vocabulary import Level, StatusCategory
 from metrics.inputs import ArtData
+from metrics.scope import scope
 from metrics.timeline import ItemFlow, day_end, day_start, flows_of, local_date
 
 IP, DONE, TODO, BLOCKED = "In Progress", "Done", "To Do", "Blocked"
@@ -324,3 +326,151 @@ def test_definition_from_the_art_config() -> None:
     )
     assert d.to_dict()["start_rule"].startswith("first entry into status 'In Progress'")
     assert d.to_dict()["done_rule"] == "first entry into a done status, while still done"
+    assert (d.restart_on_backlog, d.to_dict()["restart_on_backlog"]) == (False, False)
+
+
+def test_restart_on_backlog_from_the_art_config_into_the_definition_block() -> None:
+    from art.config import ArtConfig
+    from metrics.inputs import Definition
+
+    d = Definition.from_config(ArtConfig(name="X", restart_on_backlog=True, done_rule="first"))
+    block = d.to_dict()
+    assert d.restart_on_backlog and block["restart_on_backlog"] is True
+    assert block["start_rule"] == (
+        "first entry into an active or wait status; an item moved back to a todo status and "
+        "started again takes its last start"
+    )
+    assert block["done_rule"] == "first entry into a done status since the start, while still done"
+
+
+# restart_on_backlog (METRICS.md "Restart"): name -> (history, definition, as_of, started,
+# done, flow, active, wait, calendar days incl.); both engines must give these figures.
+RESTARTS: dict[str, tuple[list[Any], dict[str, Any], Any, Any, Any, Any, Any, Any, Any]] = {
+    "back to todo and started again: the last start": (
+        [(at(1), S, IP), (at(2), S, TODO), (at(4), S, IP), (at(5), S, DONE)],
+        {},
+        at(30),
+        at(4),
+        at(5),
+        1.0,
+        1.0,
+        0.0,
+        2,
+    ),
+    "started again into a wait status": (
+        [(at(1), S, IP), (at(2), S, TODO), (at(3), S, BLOCKED), (at(4, 12), S, DONE)],
+        {},
+        at(30),
+        at(3),
+        at(4, 12),
+        1.5,
+        0.0,
+        1.5,
+        2,
+    ),
+    "two restarts: the last one": (
+        [
+            (at(1), S, IP),
+            (at(2), S, TODO),
+            (at(3), S, IP),
+            (at(4), S, TODO),
+            (at(6), S, IP),
+            (at(7, 6), S, DONE),
+        ],
+        {},
+        at(30),
+        at(6),
+        at(7, 6),
+        1.25,
+        1.25,
+        0.0,
+        2,
+    ),
+    "back to todo, not started again: keeps its start": (
+        [(at(1), S, IP), (at(2), S, TODO), (at(3), S, DONE)],
+        {},
+        at(30),
+        at(1),
+        at(3),
+        2.0,
+        1.0,
+        1.0,
+        3,
+    ),
+    "reopened from done is no restart": (
+        [(at(1), S, IP), (at(2), S, DONE), (at(4), S, IP), (at(5, 12), S, DONE)],
+        {},
+        at(30),
+        at(1),
+        at(5, 12),
+        4.5,
+        2.5,
+        2.0,
+        5,
+    ),
+    "as it stood before the restart": (
+        [(at(1), S, IP), (at(2), S, TODO), (at(4), S, IP), (at(5), S, DONE)],
+        {},
+        at(3),
+        at(1),
+        None,
+        None,
+        None,
+        None,
+        None,
+    ),
+    "first done rule reads from the last start": (
+        [(at(1), S, IP), (at(2), S, DONE), (at(3), S, TODO), (at(4), S, IP), (at(5), S, DONE)],
+        {"done_rule": "first"},
+        at(30),
+        at(4),
+        at(5),
+        1.0,
+        1.0,
+        0.0,
+        2,
+    ),
+    "named start status after the restart": (
+        [
+            (at(1), S, IP),
+            (at(2), S, "In Review"),
+            (at(3), S, TODO),
+            (at(4), S, IP),
+            (at(5), S, "In Review"),
+            (at(6), S, DONE),
+        ],
+        {"start_status": "In Review"},
+        at(30),
+        at(5),
+        at(6),
+        1.0,
+        1.0,
+        0.0,
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(RESTARTS))
+def test_restart_on_backlog(name: str) -> None:
+    history, kw, as_of, started, done, flow, active, wait, cal = RESTARTS[name]
+    art = Art(definition_kw={"restart_on_backlog": True, **kw}).item("X", history)
+    data = art.data()
+    (ref,) = flows_of(data, data.items, as_of)
+    sc = scope(data, as_of, Level.STORY, None)
+    (row,) = sc.rows(np.flatnonzero(sc.sel))
+    for f in (ref, row.flow):
+        assert (f.started_at, f.done_at) == (started, done)
+        assert (f.flow_days, f.active_days, f.wait_days, f.calendar_days) == (
+            flow,
+            active,
+            wait,
+            cal,
+        )
+        assert f.in_progress == (done is None)
+
+
+def test_restart_on_backlog_off_keeps_the_first_start() -> None:
+    history = RESTARTS["back to todo and started again: the last start"][0]
+    f = _flow(Art().item("X", history), "X")
+    assert (f.started_at, f.flow_days, f.active_days, f.wait_days) == (at(1), 4.0, 2.0, 2.0)
