@@ -73,7 +73,7 @@ BASELINE_COLUMNS = csv_columns(
 BURNUP_COLUMNS = ["date", "scope", "done"]
 VELOCITY_COLUMNS = csv_columns(
     "team iteration pi start end committed_points completed_points added_points"
-    " carried_over_points say_do_pct committed_items completed_items"
+    " carried_over_points say_do_pct committed_items completed_items iteration_keys"
 )
 
 

@@ -71,7 +71,7 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
         "/velocity",
         {},
         "team,iteration,pi,start,end,committed_points,completed_points,added_points,"
-        "carried_over_points,say_do_pct,committed_items,completed_items",
+        "carried_over_points,say_do_pct,committed_items,completed_items,iteration_keys",
         6,
     ),
     (
