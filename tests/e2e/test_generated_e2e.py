@@ -110,18 +110,19 @@ def _board(rep: Report, data: ArtData, full: bool = False) -> Report:
 
 
 def _baseline(rep: Report, data: ArtData) -> Report:
-    """Placements name iteration keys (the truth's keys are the names, Jira's are sprint ids):
-    compared by name, in key order."""
+    """Placements' iteration keys (the truth's keys are the names, Jira's are sprint ids) by
+    the names they stand for, in key order."""
 
     def place(p: Report) -> Report:
-        key = p["iteration"]
-        return {**p, "iteration": None if key is None else data.iteration_by_key[key].label}
+        key = p["iteration_key"]
+        return {**p, "iteration_key": data.iteration_label(key)}
 
     base, feats = rep["baseline"], rep["features"]
     moved = [{**m, "from": place(m["from"]), "to": place(m["to"])} for m in feats["moved"]]
     return {
         **rep,
         "baseline": {**base, "features": _by_key([place(p) for p in base["features"]])},
+        "current_features": _by_key([place(p) for p in rep["current_features"]]),
         "features": {
             **feats,
             "done_keys": sorted(feats["done_keys"]),
