@@ -32,7 +32,8 @@ RowKey = tuple[str, str | None, str]  # team, PI, iteration display name
 
 @dataclass(slots=True)
 class VelocityRow:
-    """One team's figures for one iteration; ``keys`` are the tracker iterations it covers."""
+    """One team's figures for one iteration; ``keys`` are the tracker iterations it covers,
+    ``start`` and ``end`` the earliest start and the latest end among them."""
 
     team: str
     iteration: str
