@@ -10,6 +10,7 @@ from sqlalchemy import Executable, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from art.models import ART, PI, Change, Iteration, Link, Source, Team, WorkItem
+from art.vocabulary import ChangeField
 
 Position = tuple[datetime, int]
 S = TypeVar("S", bound=Executable)
@@ -78,11 +79,32 @@ def changes(
     after: Position | None,
     limit: int,
 ) -> list[Any]:
-    """History rows ordered by (recorded_at, id), with their item's key and source."""
+    """History rows ordered by (recorded_at, id), with their item's key and source, and for
+    iteration changes the names of the iterations the values key (by source and key)."""
+    it_from, it_to = aliased(Iteration), aliased(Iteration)
+    is_iteration = Change.field == ChangeField.ITERATION.value
     stmt = (
-        select(Change, WorkItem.key, Source.name.label("source"))
+        select(
+            Change,
+            WorkItem.key,
+            Source.name.label("source"),
+            it_from.name.label("from_name"),
+            it_to.name.label("to_name"),
+        )
         .join(WorkItem, WorkItem.id == Change.work_item_id)
         .join(Source, Source.id == WorkItem.source_id)
+        .outerjoin(
+            it_from,
+            and_(
+                is_iteration,
+                it_from.source_id == WorkItem.source_id,
+                it_from.key == Change.from_value,
+            ),
+        )
+        .outerjoin(
+            it_to,
+            and_(is_iteration, it_to.source_id == WorkItem.source_id, it_to.key == Change.to_value),
+        )
     )
     if art_id is not None:
         stmt = stmt.where(WorkItem.art_id == art_id)

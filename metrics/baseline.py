@@ -4,6 +4,11 @@ The plan is reconstructed from history (iteration, PI, team and status at the st
 PI's first day), so a baseline exists even for a PI planned before Trainyard was installed.
 The app may freeze ``plan_at(...).to_dict()`` when a PI starts and pass it back as ``frozen``:
 the comparison is then against the stored plan.
+
+A plan holds iterations by the tracker's key (a renamed sprint stays the same iteration); the
+report shows each by its display name with the key beside, and a feature moved between two
+sprints of the same name (a team's two boards) has not moved. The report carries the story
+scope as figures; :meth:`BaselineReport.scope_rows` lists its items, for a paged list.
 """
 
 from __future__ import annotations
@@ -30,12 +35,23 @@ class Placement:
     iteration: str | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The stored form (a frozen plan): the iteration by its key."""
         return {"key": self.key, "team": self.team, "iteration": self.iteration}
+
+    def shown(self, data: ArtData) -> dict[str, Any]:
+        """As reports show it: the iteration by its display name, its key beside."""
+        return {
+            "key": self.key,
+            "team": self.team,
+            "iteration": data.iteration_label(self.iteration),
+            "iteration_key": self.iteration,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class PlanSnapshot:
-    """Features per team iteration, committed objectives and story scope at one time."""
+    """Features per team iteration, committed objectives and story scope at one time; its
+    dict form is what the app stores as a frozen baseline."""
 
     pi: str
     at: datetime
@@ -104,19 +120,62 @@ class BaselineReport:
     baseline: PlanSnapshot
     current: PlanSnapshot
     done_features: list[str]
+    data: ArtData
 
     @property
     def feature_completion_pct(self) -> float | None:
         return pct(len(self.done_features), len(self.baseline.features))
+
+    def _place(self, p: Placement) -> tuple[str | None, str | None]:
+        """A placement as the ART defines it: team and iteration display name."""
+        return p.team, self.data.iteration_label(p.iteration)
+
+    def moved(self) -> list[str]:
+        """Features in the plan at both times, with another team or iteration."""
+        base, now = self.baseline.features, self.current.features
+        return [k for k in base if k in now and self._place(base[k]) != self._place(now[k])]
+
+    def scope_rows(self) -> list[dict[str, Any]]:
+        """Each story of the scope then or now with its points then and now: the baseline's,
+        then those added, each in the ART's item order (a stored plan's mapping may not keep
+        its order), so pages are stable."""
+        base, now = self.baseline.scope_items, self.current.scope_items
+        index = columns(self.data).index
+
+        def order(key: str) -> tuple[int, str]:
+            return index.get(key, len(index)), key
+
+        rows = []
+        added = sorted((k for k in now if k not in base), key=order)
+        for key in [*sorted(base, key=order), *added]:
+            b, n = base.get(key), now.get(key)
+            if key not in base:
+                change = "added"
+            elif key not in now:
+                change = "removed"
+            else:
+                change = "unchanged" if b == n else "re-estimated"
+            rows.append(
+                {
+                    "key": key,
+                    "change": change,
+                    "baseline_points": None if b is None else num(b),
+                    "now_points": None if n is None else num(n),
+                }
+            )
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
         base, now = self.baseline, self.current
         added = [k for k in now.features if k not in base.features]
         removed = [k for k in base.features if k not in now.features]
         moved = [
-            {"key": k, "from": base.features[k].to_dict(), "to": now.features[k].to_dict()}
-            for k in base.features
-            if k in now.features and base.features[k] != now.features[k]
+            {
+                "key": k,
+                "from": base.features[k].shown(self.data),
+                "to": now.features[k].shown(self.data),
+            }
+            for k in self.moved()
         ]
         b_pts = sum(v or 0.0 for v in base.scope_items.values())
         n_pts = sum(v or 0.0 for v in now.scope_items.values())
@@ -126,7 +185,13 @@ class BaselineReport:
             "pi": self.pi,
             "as_of": iso(self.as_of),
             "definition": self.definition,
-            "baseline": base.to_dict(),
+            "baseline": {
+                "pi": base.pi,
+                "at": iso(base.at),
+                "features": [p.shown(self.data) for p in base.features.values()],
+                "committed_objectives": base.committed_objectives,
+            },
+            "current_features": [p.shown(self.data) for p in now.features.values()],
             "features": {
                 "planned": len(base.features),
                 "done": len(self.done_features),
@@ -170,6 +235,7 @@ def baseline_report(
         "baseline": "the plan at the start of the PI's first day, from history",
         "feature_completion_pct": "features of the baseline done at as_of / planned",
         "scope": "story-level items in the PI (iteration in the PI), points then",
-        "moved": "in the PI at both times, with another iteration or team",
+        "moved": "in the PI at both times, with another iteration (by name) or team",
+        "iterations": "shown by name (iteration), the tracker's id or path in iteration_key",
     }
-    return BaselineReport(pi, as_of, definition, base, now, done)
+    return BaselineReport(pi, as_of, definition, base, now, done, data)

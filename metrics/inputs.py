@@ -120,11 +120,19 @@ class Change:
     seq: int = 0
 
 
+def iteration_label(name: str | None, key: str) -> str:
+    """How every report, list, CSV and chart shows an iteration: its name as the tracker shows
+    it (a Jira sprint's name, the last segment of an Azure DevOps path), else its key (a
+    sprint id, a full path) when no name is known. The key stays a field of its own."""
+    return name or key
+
+
 @dataclass(frozen=True, slots=True)
 class IterationSpan:
     """An iteration from the start of ``start`` to the end of ``end`` (dates inclusive).
 
-    ``team`` None: ART-wide (every team plans into it). Items refer to it by ``key``.
+    ``team`` None: ART-wide (every team plans into it). Items and changes refer to it by
+    ``key``, the tracker's id or path; reports show it by :attr:`label`.
     """
 
     key: str
@@ -136,7 +144,7 @@ class IterationSpan:
 
     @property
     def label(self) -> str:
-        return self.name or self.key
+        return iteration_label(self.name, self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +250,13 @@ class ArtData:
     @cached_property
     def iteration_by_key(self) -> dict[str, IterationSpan]:
         return {it.key: it for it in self.iterations}
+
+    def iteration_label(self, key: str | None) -> str | None:
+        """The display name of the iteration an item or change names by ``key``."""
+        if key is None:
+            return None
+        span = self.iteration_by_key.get(key)
+        return span.label if span is not None else iteration_label(None, key)
 
     @cached_property
     def pi_by_name(self) -> dict[str, PISpan]:

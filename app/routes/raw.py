@@ -15,6 +15,7 @@ from art import item_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, NotFound
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+from metrics.inputs import iteration_label
 
 router = APIRouter(prefix="/api/v1", tags=["raw data (BI)"], dependencies=[ReadScope])
 Limit = Annotated[int, Query(description="page size, 1-1000")]
@@ -167,7 +168,9 @@ def list_changes(
     cursor: Cursor = None,
     format: Format = None,
 ) -> Response:
-    """Status, iteration, points and flagged history, ordered by when Trainyard stored it."""
+    """Status, iteration, points and flagged history, ordered by when Trainyard stored it.
+    Iterations are shown by name in `from` and `to`, the tracker's sprint id or path in
+    `from_iteration_key` and `to_iteration_key`."""
     rows = q.changes(
         session,
         _art_id(session, art),
@@ -181,15 +184,17 @@ def list_changes(
             "key": key,
             "source": source,
             "field": c.field,
-            "from": c.from_value,
-            "to": c.to_value,
+            "from": _shown(c.field, from_name, c.from_value),
+            "to": _shown(c.field, to_name, c.to_value),
             "from_category": c.from_category,
             "to_category": c.to_category,
             "at": _iso(c.at),
             "author": c.author,
             "recorded_at": _iso(c.recorded_at),
+            "from_iteration_key": c.from_value if c.field == ChangeField.ITERATION else None,
+            "to_iteration_key": c.to_value if c.field == ChangeField.ITERATION else None,
         }
-        for c, key, source in rows[:limit]
+        for c, key, source, from_name, to_name in rows[:limit]
     ]
     columns = [
         "key",
@@ -202,8 +207,17 @@ def list_changes(
         "at",
         "author",
         "recorded_at",
+        "from_iteration_key",
+        "to_iteration_key",
     ]
     return list_response(request, data, _next(rows, limit, "recorded_at"), columns)
+
+
+def _shown(field: str, name: str | None, value: str | None) -> str | None:
+    """A change's value as reports show it: an iteration by its display name."""
+    if field != ChangeField.ITERATION or value is None:
+        return value
+    return iteration_label(name, value)
 
 
 @router.get("/links")

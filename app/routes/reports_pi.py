@@ -3,7 +3,8 @@ baseline, burn-up and velocity.
 
 CSV rows are the natural list of each report: predictability one row per team plus one for
 the ART; dependencies their rows with both ends flattened (``provider.key``); the program
-board one row per feature card; the baseline one row per feature planned or added.
+board one row per feature card; the baseline one row per feature planned or added, its
+story scope one row per story (a paged list of its own).
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ DEPENDENCY_COLUMNS = [
 BOARD_COLUMNS = ["team", "iteration", "key", "title", "status", "status_category", "work_type"]
 BASELINE_COLUMNS = csv_columns(
     "key change done baseline.team baseline.iteration now.team now.iteration"
+    " baseline.iteration_key now.iteration_key"
 )
+BASELINE_SCOPE_COLUMNS = csv_columns("key change baseline_points now_points")
 BURNUP_COLUMNS = ["date", "scope", "done"]
 VELOCITY_COLUMNS = csv_columns(
     "team iteration pi start end committed_points completed_points added_points"
-    " carried_over_points say_do_pct committed_items completed_items"
+    " carried_over_points say_do_pct committed_items completed_items iteration_keys"
 )
 
 
@@ -208,13 +211,16 @@ def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per feature of the baseline or of the plan now, with what happened to it."""
     base = {f["key"]: f for f in body["baseline"]["features"]}
     now = {f["key"]: f for f in body["current_features"]}
-    done = set(body["features"]["done_keys"])
+    features = body["features"]
+    done = set(features["done_keys"])
+    moved = {m["key"] for m in features["moved"]}
     rows = []
     for key in [*base, *(k for k in now if k not in base)]:
         b, n = base.get(key), now.get(key)
-        change = (
-            "added" if b is None else "removed" if n is None else "moved" if b != n else "unchanged"
-        )
+        if b is None or n is None:
+            change = "added" if b is None else "removed"
+        else:
+            change = "moved" if key in moved else "unchanged"
         rows.append(
             {
                 "key": key,
@@ -235,8 +241,10 @@ def baseline(
     request: Request, ctx: Ctx, session: SessionDep, pi: str, format: FormatQuery = None
 ) -> Response:
     """The plan as it stood at the PI's start (features per team iteration, committed
-    objectives, story scope) and what changed by as_of: features added, removed and moved,
-    feature completion, scope points added and removed.
+    objectives, story scope figures) and what changed by as_of: features added, removed and
+    moved, feature completion, scope points added and removed. Iterations are shown by name
+    (`iteration`), the tracker's sprint id or path beside (`iteration_key`); the stories of the
+    scope are listed by `/pis/{pi}/baseline/scope`.
 
     The first request after the PI starts freezes the baseline in the store (`frozen_at`);
     before that, or while nothing is synced, it is reconstructed from history on every request.
@@ -246,11 +254,47 @@ def baseline(
 
     def compute(d: ArtData) -> dict[str, Any]:
         rep = baseline_report(d, name, ctx.as_of, frozen)
-        current = [p.to_dict() for p in rep.current.features.values()]
-        return {**rep.to_dict(), "frozen_at": iso(frozen_at), "current_features": current}
+        return {**rep.to_dict(), "frozen_at": iso(frozen_at)}
 
     body = ctx.report("baseline", (name, iso(frozen_at)), compute)
     return report_response(request, body, baseline_rows(body), BASELINE_COLUMNS)
+
+
+@router.get(
+    "/pis/{pi}/baseline/scope",
+    responses=report_responses("one row per story of the page", BASELINE_SCOPE_COLUMNS),
+)
+def baseline_scope(
+    request: Request,
+    ctx: Ctx,
+    session: SessionDep,
+    pi: str,
+    page: PageQ,
+    format: FormatQuery = None,
+) -> Response:
+    """The stories of the baseline's scope and of the scope at as_of, one row each: `change`
+    (unchanged / re-estimated / added / removed), `baseline_points` and `now_points`. The
+    baseline's stories come first, then those added, each in the ART's item order. Paged
+    (`limit`, default 100; `cursor`), against the same frozen baseline as `/pis/{pi}/baseline`."""
+    name = ctx.pi(pi)
+    frozen, frozen_at = frozen_baseline(session, ctx, name)
+
+    def compute(d: ArtData) -> dict[str, Any]:
+        rep = baseline_report(d, name, ctx.as_of, frozen)
+        return {
+            "pi": name,
+            "as_of": iso(ctx.as_of),
+            "frozen_at": iso(frozen_at),
+            "data": rep.scope_rows(),
+        }
+
+    body = ctx.report("baseline-scope", (name, iso(frozen_at)), compute)
+    rows, nxt = page.slice(body["data"])
+    response = report_response(
+        request, {**body, "data": rows, "next_cursor": nxt}, rows, BASELINE_SCOPE_COLUMNS
+    )
+    response.headers.update(page_link(request, nxt))
+    return response
 
 
 @router.get(

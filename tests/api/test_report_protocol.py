@@ -71,7 +71,7 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
         "/velocity",
         {},
         "team,iteration,pi,start,end,committed_points,completed_points,added_points,"
-        "carried_over_points,say_do_pct,committed_items,completed_items",
+        "carried_over_points,say_do_pct,committed_items,completed_items,iteration_keys",
         6,
     ),
     (
@@ -105,9 +105,11 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
     (
         f"{PI}/baseline",
         {},
-        "key,change,done,baseline.team,baseline.iteration,now.team,now.iteration",
+        "key,change,done,baseline.team,baseline.iteration,now.team,now.iteration,"
+        "baseline.iteration_key,now.iteration_key",
         9,
     ),
+    (f"{PI}/baseline/scope", {}, "key,change,baseline_points,now_points", 15),
     (f"{PI}/burnup", {}, "date,scope,done", 36),
 ]
 JSON_CASES = [(path, params) for path, params, _, _ in CSV_CASES]
@@ -243,6 +245,7 @@ def test_openapi_documents_every_report_and_its_csv_columns(api: Api) -> None:
         "/pis/{pi}/burnup",
         "/forecast",
         "/pis/{pi}/baseline",
+        "/pis/{pi}/baseline/scope",
         "/data-quality",
         *[f"/charts/{n}.{{fmt}}" for n in ("cfd", "burnup", "predictability")],
         *[f"/charts/{n}.{{fmt}}" for n in ("throughput", "cycle-time", "aging")],

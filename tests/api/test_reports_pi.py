@@ -185,7 +185,7 @@ def test_baseline_is_frozen_on_the_first_request_after_the_pi_start(api: Api) ->
     assert later["features"]["planned"] == 9
     assert later["features"]["removed"] == ["BLUE-F2", "RED-F4"]
     csv = api.get(f"/pis/{REPORT_PI}/baseline", format="csv").text.splitlines()
-    assert "BLUE-F2,removed,false,Blue,I4,," in csv
+    assert "BLUE-F2,removed,false,Blue,I4,,,I4," in csv
 
 
 def test_baseline_of_a_pi_not_started_is_not_stored(api: Api) -> None:

@@ -5,10 +5,10 @@ as_of; and both stores give identical report dicts.
 
 Only what carries no meaning is normalised before comparing, each for a stated reason: the
 order of rows that follows the order items and links were stored in (the scenario's for the
-truth, the tracker's after a pull), and the baseline's iteration keys (Jira sprint ids after a
-pull), compared by the iteration names they stand for. Two further tests compare in full what
-the normalised ones leave out: the upstream blocker a reason names, and the data-quality
-findings of objectives and risks.
+truth, the tracker's after a pull), and the baseline's and velocity's iteration keys (Jira
+sprint ids after a pull), compared by the iteration names they stand for. Two further tests
+compare in full what the normalised ones leave out: the upstream blocker a reason names, and
+the data-quality findings of objectives and risks.
 """
 
 from __future__ import annotations
@@ -110,18 +110,19 @@ def _board(rep: Report, data: ArtData, full: bool = False) -> Report:
 
 
 def _baseline(rep: Report, data: ArtData) -> Report:
-    """Placements name iteration keys (the truth's keys are the names, Jira's are sprint ids):
-    compared by name, in key order."""
+    """Placements' iteration keys (the truth's keys are the names, Jira's are sprint ids) by
+    the names they stand for, in key order."""
 
     def place(p: Report) -> Report:
-        key = p["iteration"]
-        return {**p, "iteration": None if key is None else data.iteration_by_key[key].label}
+        key = p["iteration_key"]
+        return {**p, "iteration_key": data.iteration_label(key)}
 
     base, feats = rep["baseline"], rep["features"]
     moved = [{**m, "from": place(m["from"]), "to": place(m["to"])} for m in feats["moved"]]
     return {
         **rep,
         "baseline": {**base, "features": _by_key([place(p) for p in base["features"]])},
+        "current_features": _by_key([place(p) for p in rep["current_features"]]),
         "features": {
             **feats,
             "done_keys": sorted(feats["done_keys"]),
@@ -130,6 +131,16 @@ def _baseline(rep: Report, data: ArtData) -> Report:
             "moved": _by_key(moved),
         },
     }
+
+
+def _velocity(rep: Report, data: ArtData) -> Report:
+    """A row's tracker iterations by the names they stand for (the truth's keys are the names,
+    Jira's are sprint ids)."""
+    rows = [
+        {**r, "iteration_keys": [data.iteration_by_key[k].label for k in r["iteration_keys"]]}
+        for r in rep["data"]
+    ]
+    return {**rep, "data": rows}
 
 
 def _data_quality(rep: Report, data: ArtData, full: bool = False) -> Report:
@@ -203,7 +214,7 @@ def _specs() -> Specs:
         lambda d: dependencies_report(d, None, AS_OF).to_dict(),
         _dependencies,
     )
-    out["velocity"] = (lambda d: velocity_report(d, AS_OF).to_dict(), _as_is)
+    out["velocity"] = (lambda d: velocity_report(d, AS_OF).to_dict(), _velocity)
     out["forecast"] = (lambda d: forecast_report(d, AS_OF, items=20, seed=5).to_dict(), _as_is)
     out["data_quality"] = (lambda d: data_quality_report(d, AS_OF).to_dict(), _data_quality)
     return out

@@ -144,9 +144,16 @@ class Art:
         return self
 
     def iteration(
-        self, key: str, start: int, end: int, pi: str | None = "PI 1", team: str | None = None
+        self,
+        key: str,
+        start: int,
+        end: int,
+        pi: str | None = "PI 1",
+        team: str | None = None,
+        name: str | None = None,
     ) -> Art:
-        self.iterations.append(IterationSpan(key, d(start), d(end), pi=pi, team=team))
+        """An iteration ``key`` (a sprint id, a path) shown as ``name`` when given."""
+        self.iterations.append(IterationSpan(key, d(start), d(end), pi=pi, team=team, name=name))
         return self
 
     def pi(self, name: str, start: int, end: int) -> Art:

@@ -46,13 +46,46 @@ def test_velocity_per_team_and_finished_iteration() -> None:
         ("A", "I1"): (14, 11, 2, 4, 78.5714),
         ("A", "I2"): (3, 3, 0, 0, 100.0),  # V4 moved in before I2 started
         ("B", "I1"): (3, 3, 0, 0, 100.0),
-        ("B", "I2"): (0, 0, 0, 0, None),  # nothing committed: no say/do
+        # no ("B", "I2"): no item of B was ever in I2
     }
 
 
 def test_velocity_of_one_team_and_pi() -> None:
-    rep = velocity_report(_velocity_art().data(), at(30), team="B", pi="PI 1").to_dict()
-    assert list(_rows(rep)) == [("B", "I1"), ("B", "I2")]
+    art = _velocity_art().pi("PI 2", 42, 55).iteration("J1", 42, 55, pi="PI 2")
+    art.item("V8", [(at(43), S, "Done")], iteration="J1", points=1, team="B")
+    assert list(_rows(velocity_report(art.data(), at(60), team="B").to_dict())) == [
+        ("B", "I1"),
+        ("B", "J1"),
+    ]
+    rep = velocity_report(art.data(), at(60), team="B", pi="PI 1").to_dict()
+    assert list(_rows(rep)) == [("B", "I1")]
+
+
+def test_velocity_rows_only_for_iterations_the_team_was_in_while_they_ran() -> None:
+    """W1 was in I2 only before I2 started: no row; W2 only for a day in the middle of I1:
+    a row, with nothing to count."""
+    art = Art(teams=["A"]).pi("PI 1", 0, 41)
+    art.iteration("I1", 0, 13).iteration("I2", 14, 27).iteration("I3", 28, 41)
+    art.item("W1", [(at(10), IT, "I3")], iteration="I2", points=2)
+    art.item("W2", [(at(3), IT, "I1"), (at(4), IT, None)], points=3)
+    rep = velocity_report(art.data(), at(50)).to_dict()
+    assert _rows(rep) == {("A", "I1"): (0, 0, 0, 0, None), ("A", "I3"): (2, 0, 0, 2, 0.0)}
+
+
+def test_velocity_merges_same_named_sprints_of_a_team() -> None:
+    """Sprints 71 and 81 (two boards of team A) are both "Sprint 1": one row; V2 moved from
+    one to the other during the sprint counts once, as committed and done."""
+    art = Art(teams=["A", "B"]).pi("PI 1", 0, 41)
+    art.iteration("71", 0, 13, team="A", name="Sprint 1")
+    art.iteration("81", 0, 13, team="A", name="Sprint 1")
+    art.iteration("ART-1", 0, 13, name="I1")  # ART-wide, nobody's
+    art.item("V1", [(at(2), S, "Done")], iteration="71", points=3)
+    art.item("V2", [(at(4), IT, "81"), (at(5), S, "Done")], iteration="71", points=5)
+    art.item("V3", [], iteration="81", points=1)
+    art.item("F", [], iteration="81", points=8, level="feature")
+    rep = velocity_report(art.data(), at(20)).to_dict()
+    assert _rows(rep) == {("A", "Sprint 1"): (9, 8, 0, 1, 88.8889)}
+    assert rep["data"][0]["iteration_keys"] == ["71", "81"]
 
 
 def test_velocity_with_team_iterations() -> None:
