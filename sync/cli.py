@@ -56,7 +56,7 @@ def _pull_with_progress(
         return run_held_pull(sessions, config, src, full, holder, on_batch=on_batch)
 
 
-def one_line(text: str) -> str:
+def _one_line(text: str) -> str:
     """``text`` on one line: a tracker's message may hold newlines."""
     return " ".join(text.split())
 
@@ -68,7 +68,7 @@ def _summary(name: str, result: PullResult) -> str:
         f"skipped {len(result.item_errors)}, requests {result.requests}"
     )
     error = f"; {result.error}" if result.error else ""
-    return one_line(f"{name}: {result.status}; {counts}{error}")
+    return f"{name}: {result.status}; {counts}{error}"
 
 
 def run_sync(
@@ -92,7 +92,7 @@ def run_sync(
     try:
         for src in sources:
             result, line = _pull_one(console, sessions, config, src, full)
-            console.print(one_line(line), highlight=False, markup=False)
+            console.print(_one_line(line), highlight=False, markup=False)
             results.append(result)
     finally:
         engine.dispose()
