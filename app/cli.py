@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Annotated
 
@@ -114,9 +115,16 @@ def sync(
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
     full: Annotated[bool, typer.Option(help="full reconciliation instead of incremental")] = False,
 ) -> None:
-    """Pull from the trackers now, with a progress bar and a summary."""
+    """Pull from the trackers now, with a progress bar and one line per source.
+
+    Exits 0 when every source was pulled, 1 when one failed or was not pulled (another pull
+    of it is running), 2 on a configuration or database error.
+    """
     from app import configuration
     from sync.cli import run_sync
+
+    # each source's line says how its pull ended; log warnings would only repeat it
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
     settings = Settings()
     config = configuration.load(settings)
@@ -132,7 +140,7 @@ def sync(
         results = run_sync(settings.database_url, config, source, full)
     except TrainyardError as exc:
         _fail(exc)
-    if any(r.status != "succeeded" for r in results):
+    if any(r is None or r.status != "succeeded" for r in results):
         raise typer.Exit(1)
 
 

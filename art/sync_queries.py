@@ -37,6 +37,16 @@ def sync_runs(
     return [(r, n) for r, n in session.execute(stmt.order_by(SyncRun.id.desc()).limit(limit))]
 
 
+def running_run(session: Session, source: str) -> SyncRun | None:
+    """The newest run of ``source`` still marked running (a live pull's, or a dead one's)."""
+    return session.scalars(
+        select(SyncRun)
+        .join(Source, Source.id == SyncRun.source_id)
+        .where(Source.name == source, SyncRun.status == "running")
+        .order_by(SyncRun.id.desc())
+    ).first()
+
+
 def inbox_events(
     session: Session, status: str | None, before_id: int | None, limit: int
 ) -> list[tuple[InboxEvent, str]]:

@@ -1,4 +1,9 @@
-"""``trainyard sync``: pull now from the command line, with a progress bar and a summary."""
+"""``trainyard sync``: pull now from the command line, with a progress bar and one line a source.
+
+Each source ends in exactly one line: its counts when pulled, the cause when the pull failed
+(a tracker error names the source and the request), or the pull holding it when another one
+is running. The bar shows on a terminal only, and goes when the pull ends.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,8 @@ from art.db import check_migrated, make_engine, session_factory, transaction
 from art.errors import ConfigError
 from art.records import RecordBatch
 from sync.apply import ApplyCounts
-from sync.lease import holder_id
+from sync.pull_lease import SourceBusy, run_held_pull, take_lease
 from sync.runner import PullResult
-from sync.scheduler import run_leased_pull
 from sync.structure import apply_config
 
 
@@ -23,7 +27,9 @@ def _pull_with_progress(
     config: TrainyardConfig,
     src: SourceConfig,
     full: bool,
-) -> PullResult | None:
+) -> PullResult:
+    # the pull's own lease: never two pulls of one source, from a replica or from here
+    holder = take_lease(sessions, src.name)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -34,7 +40,8 @@ def _pull_with_progress(
         TimeElapsedColumn(),
     )
     totals = {"items": 0, "pages": 0}
-    with Progress(*columns, console=console) as progress:
+    bar = Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+    with bar as progress:
         mode = "full" if full else "incremental"
         task = progress.add_task(f"{src.name} ({mode})", total=None, items=0, pages=0, rate=0.0)
 
@@ -46,15 +53,33 @@ def _pull_with_progress(
                 task, items=totals["items"], pages=totals["pages"], rate=totals["items"] / elapsed
             )
 
-        # the scheduler's lease: never two pulls of one source, from a replica or from here
-        return run_leased_pull(sessions, config, src, full, holder_id(), on_batch=on_batch)
+        return run_held_pull(sessions, config, src, full, holder, on_batch=on_batch)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: a tracker's message may hold newlines."""
+    return " ".join(text.split())
+
+
+def _summary(name: str, result: PullResult) -> str:
+    c = result.counts
+    counts = (
+        f"fetched {c.fetched}, created {c.created}, updated {c.updated}, deleted {c.deleted}, "
+        f"skipped {len(result.item_errors)}, requests {result.requests}"
+    )
+    error = f"; {result.error}" if result.error else ""
+    return f"{name}: {result.status}; {counts}{error}"
 
 
 def run_sync(
     database_url: str, config: TrainyardConfig, source: str | None, full: bool
-) -> list[PullResult]:
-    """Pull every configured source (or one) once; prints progress and a summary per source."""
-    console = Console(stderr=True)
+) -> list[PullResult | None]:
+    """Pull every configured source (or one) once, printing one line per source.
+
+    A source's entry is None when it was not pulled: another pull of it is running, or it
+    could not start or stopped on an unexpected error (recorded on its sync run, if any).
+    """
+    console = Console(stderr=True, soft_wrap=True)
     engine = make_engine(database_url)
     check_migrated(engine)
     sessions = session_factory(engine)
@@ -63,21 +88,29 @@ def run_sync(
     sources = [config.source(source)] if source else list(config.sources)
     if not sources:
         raise ConfigError("no sources are configured: nothing to pull")
-    results: list[PullResult] = []
-    for src in sources:
-        result = _pull_with_progress(console, sessions, config, src, full)
-        if result is None:
-            console.print(
-                f"{src.name}: skipped; another process is pulling it now "
-                f"(lease 'pull:{src.name}'); try again when it is done"
-            )
-            continue
-        c = result.counts
-        console.print(
-            f"{src.name}: {result.status}; fetched {c.fetched}, created {c.created}, "
-            f"updated {c.updated}, deleted {c.deleted}, skipped {len(result.item_errors)}, "
-            f"requests {result.requests}" + (f"\n  error: {result.error}" if result.error else "")
-        )
-        results.append(result)
-    engine.dispose()
+    results: list[PullResult | None] = []
+    try:
+        for src in sources:
+            result, line = _pull_one(console, sessions, config, src, full)
+            console.print(_one_line(line), highlight=False, markup=False)
+            results.append(result)
+    finally:
+        engine.dispose()
     return results
+
+
+def _pull_one(
+    console: Console,
+    sessions: sessionmaker[Session],
+    config: TrainyardConfig,
+    src: SourceConfig,
+    full: bool,
+) -> tuple[PullResult | None, str]:
+    """Pull one source; its result (None when not pulled) and its line."""
+    try:
+        result = _pull_with_progress(console, sessions, config, src, full)
+    except SourceBusy as exc:
+        return None, f"{src.name}: not pulled; {exc}"
+    except Exception as exc:  # one line; an unexpected error's traceback is on the run
+        return None, f"{src.name}: failed; {type(exc).__name__}: {exc}"
+    return result, _summary(src.name, result)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -39,6 +39,18 @@ class PullResult:
     requests: int = 0
     error: str | None = None
     item_errors: list[str] = field(default_factory=list)
+
+
+def _tally(counts: ApplyCounts, requests: int, skipped: int) -> dict[str, int]:
+    """A run's count columns."""
+    return {
+        "fetched": counts.fetched,
+        "created": counts.created,
+        "updated": counts.updated,
+        "deleted": counts.deleted,
+        "skipped": skipped,
+        "requests": requests,
+    }
 
 
 def source_row(session: Session, name: str) -> Source:
@@ -88,19 +100,23 @@ class PullRunner:
 
     def close_abandoned(self) -> int:
         """Mark this source's runs still ``running`` as failed: the caller holds the source's
-        pull lease, so whoever ran them died (killed, crashed) and its lease expired."""
+        pull lease, so whoever ran them stopped (killed, crashed) and its lease expired. Each
+        keeps the counts it had committed (written with every batch) and names them."""
         with self.sessions() as session, session.begin():
-            result = session.execute(
-                update(SyncRun)
-                .where(SyncRun.source_id == self.source_id, SyncRun.status == "running")
-                .values(
-                    status="failed",
-                    finished_at=datetime.now(UTC),
-                    error="abandoned: the process running this pull stopped before it "
-                    "finished (its lease expired)",
+            runs = session.scalars(
+                select(SyncRun).where(
+                    SyncRun.source_id == self.source_id, SyncRun.status == "running"
                 )
-            )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+            ).all()
+            for run in runs:
+                run.status, run.finished_at = "failed", datetime.now(UTC)
+                run.error = (
+                    "abandoned: the process running this pull stopped before it finished "
+                    f"(its lease expired); it had committed fetched {run.fetched}, created "
+                    f"{run.created}, updated {run.updated}, deleted {run.deleted}, skipped "
+                    f"{run.skipped} in {run.requests} requests"
+                )
+        return len(runs)
 
     def run(self, full: bool = False, on_batch: ProgressHook | None = None) -> PullResult:
         """Pull (incremental from the watermark unless ``full`` or none yet) and record it."""
@@ -128,6 +144,7 @@ class PullRunner:
                         write_watermark(session, self.source_id, batch.watermark, now)
                     if number & (number - 1) == 0:  # batches 1, 2, 4, 8...: as the store grows
                         refresh_statistics(session)
+                    self._record_committed(session, result, batch, counts)
                 result.counts.add(counts)
                 result.requests += batch.requests
                 result.item_errors.extend(batch.errors)
@@ -166,6 +183,17 @@ class PullRunner:
                 return self.applier.apply(session, batch, now).deleted
         return 0
 
+    def _record_committed(
+        self, session: Session, result: PullResult, batch: RecordBatch, counts: ApplyCounts
+    ) -> None:
+        """Keep the run's counts at what is committed, in the batch's own transaction: a run
+        whose process dies mid-pull still says what it had stored."""
+        done = replace(result.counts)
+        done.add(counts)
+        skipped = len(result.item_errors) + len(batch.errors)
+        tally = _tally(done, result.requests + batch.requests, skipped)
+        session.execute(update(SyncRun).where(SyncRun.id == result.run_id).values(**tally))
+
     def _finish(self, result: PullResult) -> None:
         c = result.counts
         with self.sessions() as session, session.begin():
@@ -191,12 +219,7 @@ class PullRunner:
                 .values(
                     status=result.status,
                     finished_at=datetime.now(UTC),
-                    fetched=c.fetched,
-                    created=c.created,
-                    updated=c.updated,
-                    deleted=c.deleted,
-                    skipped=len(result.item_errors),
-                    requests=result.requests,
+                    **_tally(c, result.requests, len(result.item_errors)),
                     error=result.error,
                     item_errors=result.item_errors[:1000],
                 )

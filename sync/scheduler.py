@@ -1,7 +1,8 @@
 """Scheduled pulls and the inbox worker, inside the service process.
 
 APScheduler runs each source's incremental pull on its interval and a full reconciliation
-on its cron; a database lease makes each run happen on exactly one replica. The inbox worker
+on its cron; a database lease held by each pull (``sync.pull_lease``) makes each run happen
+on exactly one replica, and never twice at once in one. The inbox worker
 is a thread woken by the webhook receiver, so a pushed change is applied within moments.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -17,47 +17,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import SourceConfig, TrainyardConfig
-from art.records import RecordBatch
-from connectors.base import Connector, make_connector
-from sync.apply import ApplyCounts, BatchApplier
+from connectors.base import make_connector
+from sync.apply import BatchApplier
 from sync.inbox import InboxWorker
-from sync.lease import holder_id, release, try_acquire
-from sync.runner import ProgressHook, PullResult, PullRunner, source_row
+from sync.pull_lease import SourceBusy, run_held_pull, run_leased_pull, take_lease
+from sync.runner import source_row
 
 log = logging.getLogger(__name__)
-LEASE_TTL = timedelta(minutes=30)
-
-
-def run_leased_pull(
-    sessions: sessionmaker[Session],
-    config: TrainyardConfig,
-    source: SourceConfig,
-    full: bool,
-    holder: str,
-    connector: Connector | None = None,
-    on_batch: ProgressHook | None = None,
-) -> PullResult | None:
-    """Run one pull unless another replica holds the source's lease; None when skipped."""
-    name = f"pull:{source.name}"
-    if not try_acquire(sessions, name, holder, LEASE_TTL):
-        log.info("pull of %s skipped: another replica holds the lease", source.name)
-        return None
-    runner = PullRunner(sessions, config, source, connector=connector)
-
-    def renew(batch: RecordBatch, counts: ApplyCounts) -> None:
-        # renewed as batches land: a long pull keeps its lease, a dead one loses it by expiry
-        try_acquire(sessions, name, holder, LEASE_TTL)
-        if on_batch is not None:
-            on_batch(batch, counts)
-
-    try:
-        abandoned = runner.close_abandoned()
-        if abandoned:
-            log.warning("%d pull(s) of %s were abandoned by a dead process", abandoned, name)
-        return runner.run(full=full, on_batch=renew)
-    finally:
-        runner.close()
-        release(sessions, name, holder)
 
 
 class SyncService:
@@ -66,7 +32,6 @@ class SyncService:
     def __init__(self, sessions: sessionmaker[Session], config: TrainyardConfig) -> None:
         self.sessions = sessions
         self.config = config
-        self.holder = holder_id()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.workers: dict[str, InboxWorker] = {}
         self._stop = threading.Event()
@@ -105,7 +70,7 @@ class SyncService:
             self.scheduler.add_job(
                 run_leased_pull,
                 IntervalTrigger(minutes=source.incremental_every_minutes),
-                args=[self.sessions, self.config, source, False, self.holder],
+                args=[self.sessions, self.config, source, False],
                 id=f"incremental:{source.name}",
                 max_instances=1,
                 coalesce=True,
@@ -114,7 +79,7 @@ class SyncService:
             self.scheduler.add_job(
                 run_leased_pull,
                 CronTrigger.from_crontab(source.full_cron, timezone="UTC"),
-                args=[self.sessions, self.config, source, True, self.holder],
+                args=[self.sessions, self.config, source, True],
                 id=f"full:{source.name}",
                 max_instances=1,
                 coalesce=True,
@@ -143,16 +108,26 @@ class SyncService:
         if worker is not None:
             worker.wake.set()
 
-    def trigger(self, source: SourceConfig, full: bool) -> threading.Thread:
-        """Run a pull of ``source`` now in a background thread (the admin endpoint)."""
+    def start_pull(self, source: SourceConfig, full: bool) -> threading.Thread:
+        """Take the source's lease now and run its pull in a background thread (the admin
+        endpoint); SourceBusy, at once, when another pull of it is running."""
+        holder = take_lease(self.sessions, source.name)
         thread = threading.Thread(
-            target=run_leased_pull,
-            args=(self.sessions, self.config, source, full, self.holder),
+            target=run_held_pull,
+            args=(self.sessions, self.config, source, full, holder),
             name=f"pull:{source.name}",
             daemon=True,
         )
         thread.start()
         return thread
+
+    def trigger(self, source: SourceConfig, full: bool) -> threading.Thread | None:
+        """Start a pull of ``source`` unless one is running (the demo's first pull)."""
+        try:
+            return self.start_pull(source, full)
+        except SourceBusy as exc:
+            log.info("pull of %s not started: %s", source.name, exc)
+            return None
 
     def stop(self) -> None:
         self._stop.set()

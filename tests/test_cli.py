@@ -1,17 +1,38 @@
-"""The command line: migrate, create tokens, refuse an un-migrated database."""
+"""The command line: migrate, create tokens, refuse an un-migrated database, sync."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.tokens import granted_scopes
+from art.config import load_config
 from art.db import make_engine, session_factory
+from art.models import Lease, Source, SyncRun
+from connectors.simulators.azure_devops import create_ado_simulator, locations
+from connectors.simulators.scenario import load_scenario
+from connectors.simulators.server import serve
+from sync.lease import try_acquire
+from sync.pull_lease import LEASE_TTL
+from sync.structure import apply_config
+from tests.sync import fake_connector
+from tests.sync.fake_connector import make_items
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "fixtures" / "golden" / "reference-art.json"
 
 
 def test_db_upgrade_then_token_create(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +65,160 @@ def test_unknown_scope_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     out = runner.invoke(cli, ["token", "create", "--name", "x", "--scope", "root"])
     assert out.exit_code == 2
     assert "unknown scope(s) root; known: read, write, admin" in out.output
+
+
+# -- `trainyard sync`: one line a source, non-zero when a source was not pulled (issue 12) --
+
+FAKE_TOML = """
+[[arts]]
+name = "Phoenix"
+[[arts.teams]]
+name = "Blue"
+aliases = ["BLUE"]
+
+[[sources]]
+name = "fake"
+kind = "fake"
+url = "http://fake"
+art = "Phoenix"
+"""
+
+
+@pytest.fixture
+def fake_sync(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[sessionmaker[Session]]:
+    """`trainyard sync` set up over the store with the fake source; its sessions."""
+    path = tmp_path / "trainyard.toml"
+    path.write_text(FAKE_TOML)
+    monkeypatch.setenv("TRAINYARD_DATABASE_URL", store_url)
+    monkeypatch.setenv("TRAINYARD_CONFIG", str(path))
+    engine = make_engine(store_url)
+    sessions = session_factory(engine)
+    with sessions() as s, s.begin():
+        apply_config(s, load_config(path))
+    yield sessions
+    engine.dispose()
+
+
+def _running_run(sessions: sessionmaker[Session]) -> int:
+    with sessions() as s, s.begin():
+        run = SyncRun(
+            source_id=s.scalars(select(Source.id).where(Source.name == "fake")).one(),
+            mode="incremental",
+            status="running",
+            started_at=datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+            item_errors=[],
+        )
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def test_sync_exits_1_naming_the_live_pull_that_holds_the_source(
+    fake_sync: sessionmaker[Session],
+) -> None:
+    run_id = _running_run(fake_sync)  # another process is pulling the source right now
+    assert try_acquire(fake_sync, "pull:fake", "other-host:4242:0badcafe", LEASE_TTL)
+    with fake_sync() as s:
+        lease = s.get(Lease, "pull:fake")
+        assert lease is not None
+    out = runner.invoke(cli, ["sync"])
+    assert out.exit_code == 1, out.output
+    assert out.output == (
+        "fake: not pulled; another pull of source 'fake' is running: sync run "
+        f"{run_id} (incremental, started 2026-03-04T09:00:00+00:00); it holds the lease "
+        "'pull:fake' as other-host:4242:0badcafe until "
+        f"{lease.expires_at.isoformat(timespec='seconds')} and renews it while it runs; "
+        "try again when it has finished\n"
+    )
+    with fake_sync() as s:
+        assert s.scalars(select(SyncRun.status)).all() == ["running"]  # left alone
+
+
+def test_sync_pulls_once_a_dead_pulls_lease_has_expired(
+    fake_sync: sessionmaker[Session],
+) -> None:
+    fake_connector.SHARED_TRUTH[:] = make_items(5)
+    dead_run = _running_run(fake_sync)  # a pull SIGKILLed 61 seconds after its last renewal
+    gone = datetime.now(UTC) - timedelta(seconds=61)
+    assert try_acquire(fake_sync, "pull:fake", "dead-host:1:deadbeef", LEASE_TTL, now=gone)
+    out = runner.invoke(cli, ["sync"])
+    assert out.exit_code == 0, out.output
+    assert out.output == (
+        "fake: succeeded; fetched 5, created 5, updated 0, deleted 0, skipped 0, requests 2\n"
+    )
+    with fake_sync() as s:
+        runs = s.execute(select(SyncRun.id, SyncRun.status).order_by(SyncRun.id)).all()
+        assert s.get(Lease, "pull:fake") is None
+    assert [tuple(r) for r in runs] == [(dead_run, "failed"), (dead_run + 1, "succeeded")]
+
+
+# An Azure DevOps Server whose deployment answers OPTIONS but offers no reporting revisions
+# (older servers, a proxy in front of one): the SDK cannot route the request at all.
+NO_REVISIONS = "f828fe59-dd87-495d-a17c-7a8d6211ca6c"
+ADO_PAT = "cli-test-pat"
+
+
+def _deployment_options(app: Any) -> Any:
+    """``app`` with ``OPTIONS /_apis`` (the deployment level) answered with no resources."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and (scope["method"], scope["path"]) == ("OPTIONS", "/_apis"):
+            body = json.dumps({"count": 0, "value": []}).encode()
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def test_sync_prints_one_line_for_a_resource_the_tracker_does_not_have(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        locations, "LOCATIONS", [loc for loc in locations.LOCATIONS if loc[0] != NO_REVISIONS]
+    )
+    simulator = create_ado_simulator(load_scenario(GOLDEN), pat=ADO_PAT)
+    with serve(_deployment_options(simulator)) as url:
+        (tmp_path / "trainyard.toml").write_text(
+            f"""
+[[arts]]
+name = "Phoenix"
+
+[[sources]]
+name = "ado"
+kind = "azure-devops"
+url = "{url}/phoenix"
+art = "Phoenix"
+project = "Phoenix"
+token_env = "TRAINYARD_TEST_CLI_ADO_PAT"
+"""
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "TRAINYARD_CONFIG": str(tmp_path / "trainyard.toml"),
+            "TRAINYARD_DATABASE_URL": store_url,
+            "TRAINYARD_TEST_CLI_ADO_PAT": ADO_PAT,
+            "AZURE_DEVOPS_CACHE_DIR": str(tmp_path / "ado-cache"),
+            "COLUMNS": "80",
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", "from app.cli import main; main()", "sync"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "ado: failed; fetched 0, created 0, updated 0, deleted 0, skipped 0, requests 0; "
+        f"ConnectorError: Azure DevOps source 'ado' cannot call GET "
+        f"wit/reporting/workItemRevisions (api-version 7.1-preview.2) at {url}/phoenix: "
+        f"ValueError: API resource location {NO_REVISIONS} is not registered on "
+        f"{url}/phoenix.\n"
+    )

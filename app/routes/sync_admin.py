@@ -54,16 +54,23 @@ def list_sources(request: Request, session: SessionDep, format: Format = None) -
     return list_response(request, data, None)
 
 
-@router.post("/sources/{source}/sync", status_code=202)
+@router.post(
+    "/sources/{source}/sync",
+    status_code=202,
+    responses={409: {"description": "A pull of the source is already running"}},
+)
 def sync_source(source: str, state: StateDep, full: bool = False) -> JSONResponse:
-    """Start a pull of the source now (incremental, or full reconciliation with full=true)."""
+    """Start a pull of the source now (incremental, or full reconciliation with full=true).
+
+    409 when a pull of the source is already running (its sync run is named): one pull of a
+    source at a time, the running one is left alone."""
     cfg = next((s for s in state.config.sources if s.name == source), None)
     if cfg is None:
         raise NotFound(f"no source named '{source}' is configured")
     sync = state.extras.get("sync")
     if sync is None:
         raise TrainyardError("the sync service is not running in this process")
-    sync.trigger(cfg, full)
+    sync.start_pull(cfg, full)
     return JSONResponse(
         {"source": source, "mode": "full" if full else "incremental", "status": "started"},
         status_code=202,

@@ -30,10 +30,24 @@ from azure.devops.v7_1.work_item_tracking.work_item_tracking_client import (
     WorkItemTrackingClient,
 )
 from msrest.authentication import BasicAuthentication
+from msrest.exceptions import ClientException
 
+from art.errors import ConnectorError
 from connectors.azure_devops.transport import Guard, GuardedClientMixin
 
 BATCH_MAX = 200  # workitemsbatch refuses more ids (VS403474)
+# the resources read, by location id: an error names the one the server does not offer
+RESOURCES = {
+    "b51fd764-e5c2-4b9b-aaf7-3395cf4bdd94": "wit/fields",
+    "7c9d7a76-4a09-43e8-b5df-bd792f4ac6aa": "wit/workitemtypes/{type}/states",
+    "5a172953-1b41-49d3-840a-33f79c3ce89f": "wit/classificationNodes",
+    "d30a3dd1-f8ba-442a-b86a-bd0c0c383e59": "projects/{project}/teams",
+    "07ced576-58ed-49e6-9c1e-5cb53ab8bf2a": "work/teamsettings/teamfieldvalues",
+    "1a9c53f7-f243-4447-b110-35ef023636e4": "wit/wiql",
+    "908509b6-4248-4475-a1cd-829139ba419f": "wit/workItemsBatch",
+    "f828fe59-dd87-495d-a17c-7a8d6211ca6c": "wit/reporting/workItemRevisions",
+    "a00c85a5-80fa-4565-99c3-bcd2181434bb": "wit/workItems/{id}/revisions",
+}
 
 
 class _Wit(GuardedClientMixin, WorkItemTrackingClient):  # type: ignore[misc]
@@ -109,14 +123,22 @@ class AdoClient:
             for k, (v, t) in (query or {}).items()
             if v is not None
         }
-        response = client._send(
-            http_method=method,
-            location_id=location,
-            version=version,
-            route_values=routes,
-            query_parameters=params,
-            content=content,
-        )
+        try:
+            response = client._send(
+                http_method=method,
+                location_id=location,
+                version=version,
+                route_values=routes,
+                query_parameters=params,
+                content=content,
+            )
+        except (ValueError, TypeError, ClientException) as exc:
+            # the SDK found no such resource (or version) in the server's OPTIONS answer
+            resource = RESOURCES.get(location, f"resource {location}")
+            raise ConnectorError(
+                f"Azure DevOps source '{self.guard.source}' cannot call {method} {resource} "
+                f"(api-version {version}) at {self.guard.org_url}: {type(exc).__name__}: {exc}"
+            ) from None
         return response.trainyard_json
 
     # -- metadata --------------------------------------------------------------------------

@@ -7,6 +7,9 @@ batches (the watermark row is polled) or after a random delay once its SyncRun r
 After every kill the store holds only whole batches: each stored item is exactly as a clean
 pull writes it, with its whole history, and the watermark is the newest of them. A restart
 resumes from there; after the last one the store equals a fault-free pull and the truth.
+Each pull holds the source's lease with a short expiry renewed by its heartbeat: a killed
+pull's run keeps the counts of the batches it had committed, and once its lease has expired
+the next pull takes the source and closes that run, naming those counts.
 Seeded randomness; on SQLite and PostgreSQL.
 """
 
@@ -26,12 +29,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import SyncRun, Watermark
 from connectors.simulators.faults import Faults
+from sync.lease import live_holder
 from tests.reliability.support import SCENARIO, Snapshot, assert_truth, running, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 6
 SEED = 20260304
 SLOW = Faults(page_cap=10, delay=0.01)  # ~20 pages of 10 items, each a few requests
+LEASE_SECONDS = 1.0  # the pulls' lease: a killed pull's source is free a second later
 
 
 def _watermark(sessions: sessionmaker[Session]) -> str | None:
@@ -46,7 +51,14 @@ def _run_count(sessions: sessionmaker[Session]) -> int:
 
 def _start(store_url: str, tracker_url: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.crash_pull", store_url, tracker_url],
+        [
+            sys.executable,
+            "-m",
+            "tests.reliability.crash_pull",
+            store_url,
+            tracker_url,
+            str(LEASE_SECONDS),
+        ],
         cwd=ROOT,
         env=dict(os.environ),
         stdout=subprocess.PIPE,
@@ -66,6 +78,22 @@ def _wait_until(
         time.sleep(0.005)
 
 
+def _last_run(sessions: sessionmaker[Session]) -> SyncRun:
+    with sessions() as s:
+        run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+    assert run is not None
+    return run
+
+
+def _abandoned(run: SyncRun) -> str:
+    """What the next pull records on a run whose process was killed."""
+    return (
+        "abandoned: the process running this pull stopped before it finished (its lease "
+        f"expired); it had committed fetched {run.fetched}, created {run.created}, updated "
+        f"{run.updated}, deleted {run.deleted}, skipped {run.skipped} in {run.requests} requests"
+    )
+
+
 def _assert_whole_batches(partial: Snapshot, reference: Snapshot, mark: str | None) -> None:
     """Only whole batches are stored: items as a clean pull writes them, whole histories."""
     assert {k: reference.items[k] for k in partial.items} == partial.items
@@ -81,8 +109,10 @@ def test_sigkilled_pulls_resume_and_converge_to_the_truth(
 ) -> None:
     rng = random.Random(SEED)
     incomplete: list[bool] = []
+    killed: dict[int, str] = {}  # run id -> what closing it must record
     with running(SLOW, sessions) as tracker:
         for round_ in range(KILLS):
+            stored = len(snapshot(sessions).items)
             runs, mark = _run_count(sessions), _watermark(sessions)
             proc = _start(store_url, tracker.url)
             if round_ == 0 or rng.random() < 0.5:  # after n more batches are committed
@@ -110,6 +140,18 @@ def test_sigkilled_pulls_resume_and_converge_to_the_truth(
             partial = snapshot(sessions)
             _assert_whole_batches(partial, reference, _watermark(sessions))
             incomplete.append(len(partial.items) < len(reference.items))
+            run = _last_run(sessions)
+            # the run holds exactly what its committed batches stored, killed or not
+            assert run.created == len(partial.items) - stored
+            if run.status == "running":
+                killed[run.id] = _abandoned(run)
+            else:  # it ended before the kill came
+                assert run.status == "succeeded"
+            # its lease expires a moment after its last renewal: the source is free again
+            deadline = time.monotonic() + 60
+            while live_holder(sessions, "pull:jira") is not None:
+                assert time.monotonic() < deadline, "the dead pull's lease never expired"
+                time.sleep(0.05)
 
         final = _start(store_url, tracker.url)
         out, err = final.communicate(timeout=60)
@@ -118,9 +160,10 @@ def test_sigkilled_pulls_resume_and_converge_to_the_truth(
 
     assert incomplete[0]  # the first kill, a few batches in, did cut a pull short
     with sessions() as s:
-        statuses = list(s.scalars(select(SyncRun.status).order_by(SyncRun.id)))
-    # one run per process; a killed one never records its end, so it stays "running"
-    assert len(statuses) == KILLS + 1 and statuses[-1] == "succeeded"
-    assert set(statuses[:-1]) <= {"running", "succeeded"}
+        ended = s.execute(select(SyncRun.id, SyncRun.status, SyncRun.error).order_by(SyncRun.id))
+        closed = [tuple(r) for r in ended]
+    # one run per process; a killed one was closed by the next, with what it had committed
+    assert len(closed) == KILLS + 1 and closed[-1][1:] == ("succeeded", None)
+    assert killed and {i: e for i, status, e in closed if status != "succeeded"} == killed
     assert snapshot(sessions) == reference
     assert_truth(snapshot(sessions), SCENARIO)

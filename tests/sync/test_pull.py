@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import TrainyardConfig
 from art.models import ART, PI, Change, Iteration, Link, SyncRun, Team, Watermark, WorkItem
+from art.records import RecordBatch
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
@@ -20,6 +22,24 @@ CONFIG = TrainyardConfig.model_validate(
         "sources": [{"name": "fake", "kind": "fake", "url": "http://fake", "art": "Phoenix"}],
     }
 )
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing in the pull catches it, so its run stays ``running``."""
+
+
+class KilledAfter(FakeConnector):
+    """Dies once ``batches`` batches are committed (the runner asks for the next one)."""
+
+    def __init__(self, items: list[FakeItem], page: int, batches: int) -> None:
+        super().__init__(items, page)
+        self.batches = batches
+
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        for number, batch in enumerate(super().pull(since), start=1):
+            yield batch
+            if number == self.batches:
+                raise Killed
 
 
 @pytest.fixture
@@ -160,6 +180,27 @@ def test_pull_killed_midway_resumes_without_gaps(ready: sessionmaker[Session]) -
     resumed = _runner(ready, FakeConnector(items, page=4)).run()
     assert resumed.counts.fetched == 8  # only the items after the committed watermark
     assert _state(ready) == _truth(items)
+
+
+def test_a_killed_pull_leaves_its_run_with_the_counts_it_committed(
+    ready: sessionmaker[Session],
+) -> None:
+    items = make_items(20)
+    with pytest.raises(Killed):  # three batches of four committed, then the process died
+        _runner(ready, KilledAfter(items, 4, 3)).run()
+    with ready() as s:
+        run = s.scalars(select(SyncRun)).one()
+        stored = s.scalar(select(func.count()).select_from(WorkItem))
+    assert stored == 12
+    assert (run.status, run.finished_at, run.error) == ("running", None, None)
+    assert (run.fetched, run.created, run.updated, run.deleted, run.skipped, run.requests) == (
+        12,
+        12,
+        0,
+        0,
+        0,
+        3,
+    )
 
 
 def test_full_pull_soft_deletes_items_gone_from_the_tracker(ready: sessionmaker[Session]) -> None:
