@@ -58,9 +58,8 @@ def _key(issue: Issue) -> str:
 class IssueSearch:
     """One JQL search (``jql`` ends with ORDER), read to its end: iterate for pages of issues
     not served before (Data Center pages embed changelogs). ``in_order`` stays True while the
-    pages served so far came in ``updated`` order and complete; a pull may trust its position
-    (the latest ``updated`` read) only while it is True. When it turns False the search serves
-    one empty page, so a reader learns it before anything else is read."""
+    pages served so far came in ``updated`` order with nothing skipped: a pull may trust its
+    position (the latest ``updated`` read) only while it is True."""
 
     def __init__(self, client: JiraClient, jql: str, fields: list[str], size: int) -> None:
         self.client, self.jql, self.fields, self.size = client, jql, fields, size
@@ -77,11 +76,9 @@ class IssueSearch:
         self.total = self._reported
         if self.in_order and (self.total is None or len(self.served) >= self.total):
             return
-        if self.in_order:
-            self.in_order = False
-            yield []
         listed = self._listing()
         stale = [k for k, at in listed.items() if at > self.served.get(k, _NEVER)]
+        self.in_order = self.in_order and not stale  # something was skipped on the way
         scope = self.jql.removesuffix(ORDER)
         for part in chunks(stale, self.size):
             keys = "key in (" + ", ".join(f'"{k}"' for k in part) + ")"
