@@ -167,7 +167,11 @@ class PullRunner:
         return result
 
     def _reconcile(self, seen: set[str]) -> int:
-        """Soft-delete items of this source that a complete full pull did not return."""
+        """Soft-delete items of this source that a complete full pull did not return.
+
+        Called only when the connector's pull ended without raising: a connector that read
+        fewer items than its tracker reported raises instead (Jira: SearchShortfall), and an
+        item it read but could not map is in ``seen`` through ``skipped_keys``."""
         now = datetime.now(UTC)
         with self.sessions() as session, session.begin():
             stored = session.scalars(

@@ -117,7 +117,13 @@ class AzureDevOpsConnector:
     # -- ids -------------------------------------------------------------------------------
     def scope_ids(self) -> list[int]:
         """Every in-scope work item id, ascending, in WIQL windows under the 20,000 cap."""
-        scope, out, last = queries.scope(self.source), [], 0
+        return self._ids(queries.scope(self.source))
+
+    def _ids(self, scope: str) -> list[int]:
+        """Every id matching ``scope``, ascending, one window of ``wiql_window`` at a time:
+        WIQL cuts an answer at ``$top`` without saying so."""
+        out: list[int] = []
+        last = 0
         while True:
             try:
                 ids = self.client.wiql(queries.window(scope, last), self.wiql_window)
@@ -136,13 +142,13 @@ class AzureDevOpsConnector:
     def _special_ids(self) -> set[int]:
         """Objective and risk items: records of their own, never ends of work item links."""
         types = [self.source.objectives.item_type, self.source.risks.item_type]
-        return set(
-            self.client.wiql(queries.select(queries.scope(self.source, types)), self.wiql_window)
-        )
+        return set(self._ids(queries.scope(self.source, types)))
 
     def _in_scope(self, ids: list[int]) -> set[int]:
+        """Which of ``ids`` are in scope, asked in lists no longer than a window (an answer
+        cut at ``$top`` would turn the rest into deletions)."""
         scope, found = queries.scope(self.source), set()
-        for part in queries.chunks(sorted(ids), queries.IN_LIST_MAX):
+        for part in queries.chunks(sorted(ids), min(queries.IN_LIST_MAX, self.wiql_window)):
             found.update(self.client.wiql(queries.among(scope, part), self.wiql_window))
         return found
 

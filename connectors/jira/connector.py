@@ -5,7 +5,10 @@ page with each issue's complete history and links. Incremental pulls ask for
 ``updated >= watermark - overlap`` (JQL has minute precision and reads dates in the API
 user's time zone, so the watermark is written in that zone). The watermark is the ISO
 timestamp of the latest ``updated`` seen, advanced batch by batch: the search is ordered by
-``updated`` so a pull cut short can resume from any committed batch.
+``updated`` so a pull cut short can resume from any committed batch. That holds only while
+the search keeps that order and misses nothing (``IssueSearch.in_order``): from the batch
+where it does not, the watermark goes back to where the pull started (the beginning of time
+for a full pull) and moves again only once the search is read completely.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from connectors.jira.fields import FieldIds, resolve
 from connectors.jira.mapping import map_issue
 from connectors.jira.prefetch import read_ahead
 from connectors.jira.retry import RetryPolicy
-from connectors.jira.search import ORDER, search_pages
+from connectors.jira.search import ORDER, IssueSearch, search_pages
 from connectors.jira.sprints import SprintIndex, load_sprints
 from connectors.jira.values import chunks
 from connectors.jira.webhooks import parse_webhook, verify_signature
 
 _ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.I | re.S)
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a watermark before anything: read everything
 
 
 class JiraConnector:
@@ -132,21 +136,26 @@ class JiraConnector:
             requests=client.requests - mark,
         )
 
-        def pages() -> Iterator[tuple[list[dict[str, Any]], int]]:
+        def pages() -> Iterator[tuple[list[dict[str, Any]], int, bool]]:
             mark = client.requests
-            for issues in search_pages(client, jql, wanted, self.source.page_size):
+            search = IssueSearch(client, jql, wanted, self.source.page_size)
+            for issues in search:
                 complete_changelogs(client, issues, ctx.fields)
-                yield issues, client.requests - mark
+                yield issues, client.requests - mark, search.in_order
                 mark = client.requests
 
-        high = self._mark(since) if since else None
-        for issues, requests in read_ahead(pages):
+        high, trusted = (self._mark(since) if since else BEGINNING), True
+        for issues, requests, in_order in read_ahead(pages):
             batch = self._batch(issues, ctx, seen_teams)
-            for item in batch.items:
-                high = item.updated_at if high is None else max(high, item.updated_at)
-            batch.watermark = utc_watermark(high) if high else None
+            high = max([high, *(item.updated_at for item in batch.items)])
+            if in_order:
+                batch.watermark = utc_watermark(high) if high > BEGINNING else None
+            elif trusted:  # what was read before may have skipped something: start over
+                batch.watermark, trusted = since or utc_watermark(BEGINNING), False
             batch.requests = requests
             yield batch
+        if not trusted:  # the search was read completely after all
+            yield RecordBatch(watermark=utc_watermark(high))
 
     def fetch(self, keys: list[str]) -> RecordBatch:
         """The named issues now, with full history and links; a vanished one is a Deletion."""
@@ -193,6 +202,7 @@ class JiraConnector:
                 m = map_issue(issue, ctx)
             except BadPayload as exc:
                 batch.errors.append(str(exc))
+                batch.skipped_keys.add(str(issue.get("key") or issue.get("id")))
                 continue
             batch.items.append(m.item)
             batch.changes += m.changes

@@ -1,92 +1,193 @@
-"""Paging through a JQL search: Cloud's token cursor, Data Center's offsets made safe.
+"""Reading a JQL search to its end without trusting the server's order, or failing loudly.
 
-Both order by ``updated ASC, key ASC`` so a pull can resume from the last ``updated`` seen.
-On Data Center, ``startAt`` is a live offset: when an issue already read is updated (it
-moves to the end) or deleted, every later issue shifts one place left and a plain offset
-loop would skip one. Each page therefore starts one issue early; if that issue sorts after
-the last one read, the offset went stale and the loop steps back until the page overlaps
-again. Issues that sort at or before the last one read are dropped, so nothing is served
-twice unless it changed.
+Both flavours ask for ``updated ASC, key ASC`` (an incremental pull resumes from the last
+``updated`` seen), but no issue is dropped for where it sorts:
+
+- Data Center pages by ``startAt``, a live offset: when an issue already read is updated (it
+  moves to the end) or deleted, later issues shift left and a plain offset loop would skip
+  one. Each page starts one issue early; when that issue is not one already read, the offset
+  went stale and the loop steps back (a bounded number of times) until the pages overlap.
+- Cloud's ``nextPageToken`` is the server's own cursor; an issue updated while a client pages
+  moves to the end and is served again.
+
+Issues are told apart by key and ``updated``: an issue served again unchanged is dropped, a
+newer state of it is served again. Then the search is checked. Data Center's ``total`` must
+not exceed the distinct keys read, and the issues must have come in ``updated`` order: on a
+server that sorts otherwise an issue changing during the pull can move behind the cursor and
+be skipped, and there is no count on Cloud to notice it. A shortfall or an issue out of order
+makes a light listing of the search (keys and ``updated`` only) and a re-read, by key, of every
+issue missing or changed since it was served. When the search still reports more issues than
+could be read, ``SearchShortfall`` names the numbers: a pull never ends short silently (sync
+soft-deletes what a full pull did not see). A key that vanishes between the listing and its
+re-read makes Jira answer 400, which fails the pull too, naming the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from art.errors import ConnectorError
 from connectors.jira.client import JiraClient
-from connectors.jira.values import parse_time
+from connectors.jira.values import chunks, parse_time
 
 ORDER = " ORDER BY updated ASC, key ASC"
-Rank = tuple[datetime, tuple[str, int, int | str]]
+LISTING_PAGE = 1000  # issues per listing page (keys and ``updated`` only); Jira may serve fewer
+STEP_BACKS = 100  # stale-offset step-backs per pass; beyond them the listing catches up
+Issue = dict[str, Any]
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def key_order(key: str) -> tuple[str, int, int | str]:
-    """Jira's key order: project, then issue number."""
-    project, _, number = key.rpartition("-")
-    return (project, 0, int(number)) if number.isdigit() else (project, 1, number)
+class SearchShortfall(ConnectorError):
+    """The search reported more issues than could be read, even by key."""
 
 
-def rank(issue: dict[str, Any]) -> Rank:
+def updated_of(issue: Issue) -> datetime:
+    """An issue's ``updated`` as aware UTC (the earliest time when it is unreadable)."""
     try:
-        at = parse_time((issue.get("fields") or {}).get("updated"))
+        return parse_time((issue.get("fields") or {}).get("updated"))
     except ValueError:
-        at = datetime.min.replace(tzinfo=UTC)
-    return at, key_order(str(issue.get("key", "")))
+        return _NEVER
 
 
-def search_pages(
-    client: JiraClient, jql: str, fields: list[str], size: int
-) -> Iterator[list[dict[str, Any]]]:
-    """Pages of issues for ``jql`` (which ends with ORDER); Data Center pages embed changelogs."""
-    if client.flavour == "cloud":
-        yield from _cloud(client, jql, fields, size)
-    else:
-        yield from _datacenter(client, jql, fields, size)
+def _key(issue: Issue) -> str:
+    return str(issue.get("key", ""))
 
 
-def _cloud(
-    client: JiraClient, jql: str, fields: list[str], size: int
-) -> Iterator[list[dict[str, Any]]]:
-    token: str | None = None
-    while True:
-        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
-        if token:
-            body["nextPageToken"] = token
-        page = client.post("search/jql", body)
-        issues = page.get("issues") or []
-        if issues:
-            yield issues
-        token = page.get("nextPageToken")
-        if not token or page.get("isLast") is True:
+class IssueSearch:
+    """One JQL search (``jql`` ends with ORDER), read to its end: iterate for pages of issues
+    not served before (Data Center pages embed changelogs). ``in_order`` stays True while the
+    pages served so far came in ``updated`` order with nothing skipped: a pull may trust its
+    position (the latest ``updated`` read) only while it is True."""
+
+    def __init__(self, client: JiraClient, jql: str, fields: list[str], size: int) -> None:
+        self.client, self.jql, self.fields, self.size = client, jql, fields, size
+        self.served: dict[str, datetime] = {}  # key -> ``updated`` of the state served
+        self.in_order = True
+        self.total: int | None = None  # Data Center's count, as of the search's last page
+        self._reported: int | None = None  # the count on the latest page of any pass
+        self._latest = _NEVER
+
+    def __iter__(self) -> Iterator[list[Issue]]:
+        for page in self._pages(self.jql, self.fields, self.size, self.served):
+            if fresh := self._take(page):
+                yield fresh
+        self.total = self._reported
+        if self.in_order and (self.total is None or len(self.served) >= self.total):
             return
+        listed = self._listing()
+        stale = [k for k, at in listed.items() if at > self.served.get(k, _NEVER)]
+        self.in_order = self.in_order and not stale  # something was skipped on the way
+        scope = self.jql.removesuffix(ORDER)
+        for part in chunks(stale, self.size):
+            keys = "key in (" + ", ".join(f'"{k}"' for k in part) + ")"
+            jql = f"({scope}) AND {keys}{ORDER}"
+            for page in self._pages(jql, self.fields, self.size, self.served):
+                if fresh := self._take(page):
+                    yield fresh
+        self._verify(listed)
 
+    def _take(self, page: list[Issue]) -> list[Issue]:
+        """The issues of ``page`` not served before in this state; notes the order."""
+        fresh = []
+        for issue in page:
+            key, at = _key(issue), updated_of(issue)
+            if key in self.served and at <= self.served[key]:
+                continue
+            self.served[key] = at
+            if at < self._latest:
+                self.in_order = False
+            self._latest = max(self._latest, at)
+            fresh.append(issue)
+        return fresh
 
-def _datacenter(
-    client: JiraClient, jql: str, fields: list[str], size: int
-) -> Iterator[list[dict[str, Any]]]:
-    pos, last = 0, None  # pos: offset after the last issue read, as of the last page
-    while True:
-        start = max(0, pos - 1) if last is not None else 0
-        page = client.post(
-            "search",
-            {
+    def _listing(self) -> dict[str, datetime]:
+        """Every key the search matches now, with its ``updated`` (no changelogs)."""
+        listed: dict[str, datetime] = {}
+        for page in self._pages(self.jql, ["updated"], LISTING_PAGE, listed, expand=False):
+            for issue in page:
+                listed[_key(issue)] = max(updated_of(issue), listed.get(_key(issue), _NEVER))
+        self.total = self._reported
+        return listed
+
+    def _verify(self, listed: dict[str, datetime]) -> None:
+        """Data Center: the listing's count against the keys listed and read."""
+        read = sum(1 for key in listed if key in self.served)
+        if self.total is not None and read < self.total:
+            raise SearchShortfall(
+                f"source '{self.client.source.name}': the Jira search reported {self.total} "
+                f"issues but only {read} could be read ({self.total - read} missing), even by "
+                "key; Jira's search index may be out of date (a Jira administrator can "
+                "re-index). Search: " + self.jql.removesuffix(ORDER)
+            )
+
+    # -- the two flavours' paging ----------------------------------------------------------
+    def _pages(
+        self,
+        jql: str,
+        fields: list[str],
+        size: int,
+        known: Container[str],
+        expand: bool = True,
+    ) -> Iterator[list[Issue]]:
+        """Raw pages; ``known`` holds the keys read so far by this pass (the caller adds
+        each page's keys before asking for the next)."""
+        if self.client.flavour == "cloud":
+            yield from self._cursor(jql, fields, size)
+        else:
+            yield from self._offsets(jql, fields, size, known, expand)
+
+    def _cursor(self, jql: str, fields: list[str], size: int) -> Iterator[list[Issue]]:
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
+            if token:
+                body["nextPageToken"] = token
+            page = self.client.post("search/jql", body)
+            yield page.get("issues") or []
+            following = page.get("nextPageToken")
+            if page.get("isLast") is True or (not following and page.get("isLast") is None):
+                return
+            if not following or following == token:
+                raise ConnectorError(
+                    f"source '{self.client.source.name}': Jira's search/jql answered a page "
+                    f"that is not the last (isLast: {page.get('isLast')}) with "
+                    + ("no nextPageToken" if not following else "the same nextPageToken again")
+                    + f", so the rest of the search cannot be read. Search: {jql}"
+                )
+            token = following
+
+    def _offsets(
+        self, jql: str, fields: list[str], size: int, known: Container[str], expand: bool
+    ) -> Iterator[list[Issue]]:
+        pos, backs = 0, 0  # pos: offset after the last issue read, as of the last page
+        while True:
+            start = max(0, pos - 1)
+            body: dict[str, Any] = {
                 "jql": jql,
                 "startAt": start,
                 "maxResults": size,
                 "fields": fields,
-                "expand": ["changelog"],
-            },
-        )
-        issues = page.get("issues") or []
-        if last is not None and start > 0 and issues and rank(issues[0]) > last:
-            pos = max(1, pos - max(1, len(issues) - 1))  # stale offset: step back, re-read
-            continue
-        fresh = [i for i in issues if last is None or rank(i) > last]
-        if fresh:
-            last = rank(fresh[-1])
-            yield fresh
-        pos = start + len(issues)
-        if not issues or pos >= int(page.get("total", pos)):
-            return
+            }
+            if expand:
+                body["expand"] = ["changelog"]
+            page = self.client.post("search", body)
+            issues = page.get("issues") or []
+            total = page.get("total")
+            self._reported = total if isinstance(total, int) else None
+            if start > 0 and issues and _key(issues[0]) not in known and backs < STEP_BACKS:
+                backs += 1  # stale offset (something before it went): step back, re-read
+                pos = max(1, pos - max(1, len(issues) - 1))
+                continue
+            yield issues
+            pos = start + len(issues)
+            if not issues or (self._reported is not None and pos >= self._reported):
+                return
+
+
+def search_pages(
+    client: JiraClient, jql: str, fields: list[str], size: int
+) -> Iterator[list[Issue]]:
+    """Pages of issues for ``jql`` (which ends with ORDER), as IssueSearch reads them."""
+    return iter(IssueSearch(client, jql, fields, size))

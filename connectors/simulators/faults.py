@@ -4,8 +4,8 @@
 runs). ``FaultMiddleware`` wraps a simulator's ASGI app: it counts every request per endpoint in
 a ``RequestLog`` and applies the request-level faults (rate limiting with Retry-After, 5xx,
 slowness, truncated bodies, connections broken mid-body). The item-level switches
-(``changelog_cap``, ``malformed``, ``change_during_paging``) are read by each simulator, which
-knows what a history page, an item and a page are in its tracker.
+(``changelog_cap``, ``malformed``, ``change_during_paging``, ``search_order``, ``unserved``) are
+read by each simulator, which knows what a history page, an item and a page are in its tracker.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class Faults:
     changelog_cap: int | None = None  # histories per embedded history / history page
     malformed: set[str] = field(default_factory=set)  # item keys served malformed
     change_during_paging: str | None = None  # item changed right after the first page is served
+    search_order: str | None = None  # searches sort by this ("key", "updated DESC"), not as asked
+    unserved: set[str] = field(default_factory=set)  # counted in a search's total, never served
 
 
 @dataclass

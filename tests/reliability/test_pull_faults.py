@@ -12,24 +12,44 @@ equal to a fault-free pull and to the scenario's truth: no item lost, no change 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from art.models import SyncRun, Watermark
+from app.demo import ENV
+from art.config import TrainyardConfig
+from art.models import SyncRun, Watermark, WorkItem
+from connectors.jira.connector import JiraConnector
 from connectors.simulators.faults import Faults
+from connectors.simulators.generator import generate_art
+from connectors.simulators.jira import create_jira_simulator, sim_of
+from connectors.simulators.jira.state import JiraState
+from connectors.simulators.scenario import Scenario
+from connectors.simulators.server import serve
+from sync.runner import PullResult, PullRunner
+from sync.structure import apply_config
 from tests.reliability.support import (
+    ITEMS,
+    PAGE,
     RETRIES,
     SCENARIO,
+    SEED,
+    TEAMS,
     TIMEOUT,
+    TODAY,
     Snapshot,
     Tracker,
     assert_truth,
+    jira_config,
     running,
     snapshot,
+    tiny_retries,
 )
 
 
@@ -203,3 +223,153 @@ def test_reference_pull_is_not_trivial(reference: Snapshot) -> None:
     assert len(reference.changes) == 968
     assert len(reference.links) == 164  # dependencies and parents
     assert len(reference.iterations) == 60
+
+
+# -- Jira Data Center searches that do not keep the order asked for, or fall short ----------
+PAT = ENV["TRAINYARD_DEMO_JIRA_TOKEN"]
+ISSUES = 192  # SCENARIO's 149 live items, 31 objectives and 12 risks, each an issue
+
+
+@dataclass
+class DataCenter:
+    """A Jira Data Center simulator serving its own copy of SCENARIO (these tests change it)."""
+
+    url: str
+    scenario: Scenario
+    state: JiraState
+    sessions: sessionmaker[Session]
+
+    @property
+    def config(self) -> TrainyardConfig:
+        return jira_config(
+            self.url, self.scenario, page_size=PAGE, flavour="datacenter", email_env=None
+        )
+
+    def pull(self, full: bool = False, on_batch: Callable[[int], None] | None = None) -> PullResult:
+        config = self.config
+        source = config.source("jira")
+        conn = JiraConnector(
+            source, list(config.art(self.scenario.art).pis), retry=tiny_retries(), timeout=1.0
+        )
+        batches = 0
+
+        def count(*_: object) -> None:
+            nonlocal batches
+            batches += 1
+            if on_batch is not None:
+                on_batch(batches)
+
+        try:
+            return PullRunner(self.sessions, config, source, connector=conn).run(full, count)
+        finally:
+            conn.close()
+
+
+@contextmanager
+def data_center(sessions: sessionmaker[Session], **faults: Any) -> Iterator[DataCenter]:
+    scenario = generate_art(SEED, ITEMS, TEAMS, today=TODAY)
+    app = create_jira_simulator(scenario, "datacenter", users=PAT, faults=Faults(**faults))
+    with serve(app) as url:
+        dc = DataCenter(url, scenario, sim_of(app), sessions)
+        with sessions() as s, s.begin():
+            apply_config(s, dc.config)
+        yield dc
+
+
+def _newest(scenario: Scenario) -> str:
+    return max(i.updated for i in scenario.items if not i.deleted).isoformat()
+
+
+@pytest.mark.parametrize("order", ["key", "updated DESC"])
+def test_a_full_pull_from_a_search_in_another_order_reads_every_issue(
+    order: str, sessions: sessionmaker[Session]
+) -> None:
+    with data_center(sessions, search_order=order) as dc:
+        result = dc.pull()
+        assert (result.status, result.error, result.item_errors) == ("succeeded", None, [])
+        assert result.counts.fetched == ISSUES
+        snap = snapshot(sessions)
+        assert len(snap.items) == ISSUES
+        assert_truth(snap, dc.scenario)
+        assert _watermark(sessions) == _newest(dc.scenario)
+
+
+def test_a_full_pull_short_of_the_search_total_fails_and_deletes_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    with data_center(sessions) as dc:
+        assert dc.pull().status == "succeeded"
+        before = snapshot(sessions)
+        hidden = sorted(i.key for i in dc.scenario.items if not i.deleted)[3]
+        dc.state.faults.unserved = {hidden}  # counted in the search's total, never served
+
+        result = dc.pull(full=True)
+
+        error = (
+            "SearchShortfall: source 'jira': the Jira search reported 192 issues but only 191 "
+            "could be read (1 missing), even by key; Jira's search index may be out of date "
+            "(a Jira administrator can re-index). Search: project in ("
+            + ", ".join(f'"{t.upper()}"' for t in dc.scenario.teams)
+            + ")"
+        )
+        assert (result.status, result.error, result.counts.deleted) == ("failed", error, 0)
+        assert _runs(sessions) == [("full", "succeeded", None), ("full", "failed", error)]
+        assert snapshot(sessions) == before  # the unread issue is still there, not deleted
+        assert before.items[hidden][15] is False
+        assert _watermark(sessions) == _newest(dc.scenario)  # read in order: position kept
+
+
+def test_an_incremental_pull_out_of_order_cut_short_keeps_its_watermark(
+    sessions: sessionmaker[Session],
+) -> None:
+    with data_center(sessions) as dc:
+        assert dc.pull().status == "succeeded"
+        since = _newest(dc.scenario)
+        assert _watermark(sessions) == since
+        base = datetime.fromisoformat(since)
+        state = dc.state
+        pool = sorted(k for k, i in state.issues.items() if i.objective is None and i.risk is None)
+        changed = pool[:140]  # six pages of 25, changed a minute apart
+        with state.lock:
+            for n, key in enumerate(changed, start=1):
+                state.nudge(key, at=base + timedelta(minutes=10 + n))
+        state.faults.search_order = "updated DESC"  # newest first
+
+        def storm(n: int) -> None:  # the tracker goes away once the first page is committed
+            if n == 2:
+                state.faults.unavailable_storm = 1000
+
+        first = dc.pull(on_batch=storm)
+        assert first.status == "failed" and 25 <= first.counts.fetched < 140  # read ahead: 2-4
+        # the newest changes are stored, older ones are not read yet: the watermark stays put
+        assert _watermark(sessions) == since
+        with sessions() as s:
+            stored = {k: at for k, at in s.execute(select(WorkItem.key, WorkItem.updated_at))}
+        assert all(
+            stored[k].astimezone(UTC) == base + timedelta(minutes=10 + n)
+            for n, k in enumerate(changed, start=1)
+            if n > 140 - 25
+        )
+
+        state.faults.unavailable_storm = 0
+        second = dc.pull()
+        assert (second.status, second.error, second.item_errors) == ("succeeded", None, [])
+        assert _runs(sessions) == [
+            ("full", "succeeded", None),
+            ("incremental", "failed", first.error),
+            ("incremental", "succeeded", None),
+        ]
+        assert _watermark(sessions) == (base + timedelta(minutes=150)).isoformat()
+        assert_truth(snapshot(sessions), dc.scenario)
+
+
+def test_a_malformed_issue_is_not_deleted_by_a_full_pull(sessions: sessionmaker[Session]) -> None:
+    with data_center(sessions) as dc:
+        assert dc.pull().status == "succeeded"
+        before = snapshot(sessions)
+        bad = sorted(i.key for i in dc.scenario.items if not i.deleted)[5]
+        dc.state.faults.malformed = {bad}
+        result = dc.pull(full=True)
+        assert (result.status, result.counts.deleted) == ("succeeded", 0)
+        assert result.item_errors == [f"{bad}: field 'status' is missing or not an object"]
+        assert snapshot(sessions) == before

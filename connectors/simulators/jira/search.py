@@ -4,6 +4,11 @@ Cloud's cursor (``nextPageToken``) continues after the sort position of the last
 so an issue updated while a client pages moves to the end and is served again. Data Center's
 ``startAt`` is a live offset, as on Jira: an issue updated while a client pages shifts the
 others, which a client has to notice.
+
+Two faults make a search less trustworthy than Jira promises, on the same wire format: with
+``search_order`` the server sorts its own way, not by the ``ORDER BY`` asked for (the cursor
+and offsets follow the server's order); Data Center counts ``unserved`` issues in ``total`` but
+leaves them out of its pages, as a search whose index holds entries it cannot load.
 """
 
 from __future__ import annotations
@@ -57,16 +62,18 @@ class Searcher:
 
     def ranked(self, jql: str, query: Query) -> list[tuple[Any, SimIssue]]:
         st = self.state
-        hit = st.searches.get(jql)
+        own = st.faults.search_order  # the ``search_order`` fault: the server's own order
+        cached = f"{jql}\n{own}" if own else jql
+        hit = st.searches.get(cached)
         if hit is not None and hit[0] == st.version:
             return hit[1]
-        order = query.order or [("key", False)]
+        order = parse(f"ORDER BY {own}").order if own else query.order or [("key", False)]
         pred = query.predicate
         rows = sorted(
             ((sort_key(i, order), i) for i in st.issues.values() if pred is None or pred(i)),
             key=lambda r: r[0],
         )
-        st.searches[jql] = (st.version, rows)
+        st.searches[cached] = (st.version, rows)
         return rows
 
     def lookup(self, key_or_id: str) -> SimIssue | None:
@@ -186,7 +193,8 @@ def datacenter_routes(router: APIRouter, state: JiraState, s: Searcher) -> None:
             rows = s.ranked(jql, query)
             start = int(args.get("startAt") or 0)
             size = s.page_size(args.get("maxResults"), 50)
-            page = rows[start : start + size]
+            unserved = state.faults.unserved  # counted in total, left out of the page
+            page = [i for _, i in rows[start : start + size] if i.key not in unserved]
             wanted = wanted_fields(args.get("fields"), None)
             expand = "changelog" in (listed(args.get("expand")) or [])
             out = {
@@ -194,7 +202,7 @@ def datacenter_routes(router: APIRouter, state: JiraState, s: Searcher) -> None:
                 "startAt": start,
                 "maxResults": size,
                 "total": len(rows),
-                "issues": [issue_json(state, i, wanted, expand) for _, i in page],
+                "issues": [issue_json(state, i, wanted, expand) for i in page],
             }
             if start == 0:
                 s.changed_while_paging()

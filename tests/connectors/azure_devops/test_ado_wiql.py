@@ -135,3 +135,30 @@ def test_simulator_wiql_evaluator() -> None:
     assert descending
     with pytest.raises(WiqlError):
         compile_wiql("SELECT [System.Id] FROM WorkItemLinks WHERE [Source].[System.Id] = 1", "P")
+
+
+def test_small_windows_cover_every_objective_and_risk(golden_sim: Sim) -> None:
+    """Objective and risk ids are read in windows too, not cut at the first one."""
+    world = golden_sim.world
+    planned = {i for i, item in world.items.items() if item.type in ("Objective", "Risk")}
+    assert len(planned) == 14
+    connector = golden_sim.connector(wiql_window=7)
+    assert connector._special_ids() == planned
+    assert golden_sim.log.count("wiql") == 14 // 7 + 1  # two full windows, one empty
+    connector.close()
+
+
+def test_an_incremental_pull_with_small_windows_deletes_nothing_in_scope(golden_sim: Sim) -> None:
+    """Which changed ids are still in scope is asked in lists no longer than a window: a
+    longer list's answer would be cut at ``$top`` and the rest taken for deletions."""
+    world = golden_sim.world
+    token = golden_sim.pull(wiql_window=7)[-1].watermark
+    stories = sorted(item.key for item in world.items.values() if item.type == "User Story")
+    changed = stories[:10]
+    for key in changed:
+        world.mutate(key, at=datetime(2026, 2, 10, 13, tzinfo=UTC), flagged=True)
+    batches = golden_sim.pull(token, wiql_window=7)
+    assert [d.key for b in batches for d in b.deletions] == []
+    assert sorted(int(i.key) for b in batches for i in b.items) == sorted(
+        world.id_of(k) for k in changed
+    )

@@ -8,13 +8,14 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from jira_support import Sleeps, source_for
 
-from art.errors import ConfigError
+from art.errors import ConfigError, ConnectorError
 from connectors.jira.client import JiraClient
 from connectors.jira.connector import JiraConnector
 from connectors.jira.retry import RetryPolicy, parse_retry_after
+from connectors.jira.search import ORDER, search_pages
 from connectors.simulators.jira import create_jira_simulator
 from connectors.simulators.scenario import Scenario
 
@@ -84,3 +85,52 @@ def test_the_search_is_bounded_and_ordered_for_resuming(scenario: Scenario) -> N
     )
     with pytest.raises(ConfigError, match="set projects or jql"):
         JiraConnector(source_for("https://x", scenario, "cloud", projects=[]), [])._jql(None)
+
+
+def _cloud_with_broken_cursor(token_after_first: str | None) -> FastAPI:
+    """A Cloud search whose second page says it is not the last yet gives ``token_after_first``
+    (None: no token at all) as its next page token."""
+    app = FastAPI()
+
+    @app.get("/rest/api/2/serverInfo")
+    async def server_info() -> dict[str, str]:
+        return {"deploymentType": "Cloud"}
+
+    @app.post("/rest/api/2/search/jql")
+    async def search(request: Request) -> dict[str, object]:
+        token = (await request.json()).get("nextPageToken")
+        n = 2 if token else 1
+        issue = {
+            "id": str(n),
+            "key": f"A-{n}",
+            "fields": {"updated": f"2026-03-0{n}T10:00:00.000Z"},
+        }
+        page: dict[str, object] = {"issues": [issue], "isLast": False}
+        following = "t1" if token is None else token_after_first
+        if following is not None:
+            page["nextPageToken"] = following
+        return page
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [(None, "no nextPageToken"), ("t1", "the same nextPageToken again")],
+)
+def test_a_cloud_cursor_that_cannot_go_on_fails_instead_of_ending_the_search(
+    token: str | None, problem: str, scenario: Scenario, running: Running
+) -> None:
+    with running(_cloud_with_broken_cursor(token)) as url:
+        client = JiraClient(source_for(url, scenario, "cloud"), RetryPolicy(max_retries=0))
+        pages: list[list[str]] = []
+        with pytest.raises(ConnectorError) as caught:
+            for page in search_pages(client, 'project = "A"' + ORDER, ["updated"], 50):
+                pages.append([i["key"] for i in page])
+        client.close()
+    assert pages == [["A-1"], ["A-2"]]
+    assert str(caught.value) == (
+        "source 'jira-cloud': Jira's search/jql answered a page that is not the last "
+        f"(isLast: False) with {problem}, so the rest of the search cannot be read. "
+        'Search: project = "A" ORDER BY updated ASC, key ASC'
+    )
