@@ -83,13 +83,13 @@ def refusal(
         return f"{addr}, a link-local or reserved address"
     if addr in METADATA:
         return f"{addr}, a cloud metadata address, which is always refused"
-    for network, kind in PRIVATE_USE:
-        if addr in network:
-            return (
-                None
-                if allow_private
-                else f"{kind} address {addr}, which is refused ({ALLOW_PRIVATE})"
-            )
+    private = next((label for network, label in PRIVATE_USE if addr in network), None)
+    if private is not None:
+        return (
+            None
+            if allow_private
+            else f"{private} address {addr}, which is refused ({ALLOW_PRIVATE})"
+        )
     if not addr.is_global or any(addr in network for network in NOT_GLOBAL):
         return f"{addr}, which is not a globally routable address"
     return None
