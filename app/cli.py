@@ -1,15 +1,21 @@
-"""The ``trainyard`` command line: serve, db upgrade, sync, token create."""
+"""The ``trainyard`` command line: serve, db upgrade, sync, token create / list / revoke."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.settings import Settings
 from art.errors import ConfigError, TrainyardError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 cli = typer.Typer(
     help="Trainyard: ART reporting from Jira and Azure DevOps.",
@@ -37,24 +43,93 @@ def db_upgrade() -> None:
     typer.echo(f"database {settings.database_url} is at the current schema")
 
 
+@contextmanager
+def _token_store() -> Iterator[Session]:
+    """A transaction on the configured database; NotMigrated naming the fix when it is stale."""
+    from art.db import check_migrated, make_engine, session_factory, transaction
+
+    engine = make_engine(Settings().database_url)
+    try:
+        check_migrated(engine)
+        with transaction(session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 @token_cli.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="who the token is for, e.g. powerbi")],
     scope: Annotated[list[str], typer.Option(help="read, write or admin; repeatable")],
+    expires_in: Annotated[
+        str | None, typer.Option(help="valid for this long: 90d, 12h or 2w")
+    ] = None,
+    expires_at: Annotated[
+        str | None,
+        typer.Option(help="valid until this ISO date or time (UTC unless it has an offset)"),
+    ] = None,
 ) -> None:
     """Create an API token and print it (the only time it is shown)."""
-    from app.tokens import create_token
-    from art.db import check_migrated, make_engine, session_factory, transaction
+    from app.tokens import issue_token, parse_expiry
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
+    now = datetime.now(UTC)
     try:
-        check_migrated(engine)
-        with transaction(session_factory(engine)) as session:
-            token = create_token(session, name, scope)
-    except (TrainyardError, ValueError) as exc:
+        expiry = parse_expiry(expires_in, expires_at, now, ("--expires-in", "--expires-at"))
+        with _token_store() as session:
+            token = issue_token(session, name, scope, expiry, now).secret
+    except TrainyardError as exc:
         _fail(exc)
     typer.echo(token)
+    if expiry is not None:
+        typer.echo(f"expires at {expiry.isoformat()}", err=True)
+
+
+def _when(at: datetime | None) -> str:
+    return "-" if at is None else at.strftime("%Y-%m-%dT%H:%MZ")
+
+
+@token_cli.command("list")
+def token_list() -> None:
+    """Every token: id, name, scopes, status, created, last used, expires (UTC). Never secrets."""
+    from app.tokens import list_tokens, status
+
+    now = datetime.now(UTC)
+    try:
+        with _token_store() as session:
+            rows = [
+                [
+                    *(str(t.id), t.name, ",".join(t.scopes.split()), status(t, now)),
+                    *(_when(t.created_at), _when(t.last_used_at), _when(t.expires_at)),
+                ]
+                for t in list_tokens(session)
+            ]
+    except TrainyardError as exc:
+        _fail(exc)
+    if not rows:
+        typer.echo("no tokens; create one with `trainyard token create --name NAME --scope read`")
+        return
+    table = [["ID", "NAME", "SCOPES", "STATUS", "CREATED", "LAST USED", "EXPIRES"], *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@token_cli.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(metavar="ID|NAME", help="a token's id or name")],
+) -> None:
+    """Revoke a token: every request with it is refused from now on."""
+    from app.tokens import find_token, revoke_token
+
+    try:
+        with _token_store() as session:
+            row = find_token(session, token)
+            revoked = revoke_token(row, datetime.now(UTC))
+            label = f"token {row.id} ({row.name})"
+            when = row.revoked_at.isoformat() if row.revoked_at else ""
+    except TrainyardError as exc:
+        _fail(exc)
+    typer.echo(f"revoked {label}" if revoked else f"{label} was already revoked at {when}")
 
 
 @cli.command()
@@ -93,19 +168,20 @@ def serve(
 
 @cli.command()
 def start() -> None:
-    """What `make run` does: migrate, create an admin token, print how to call, serve."""
-    from app.tokens import create_token
+    """What `make run` does: migrate, print the demo's admin token (kept in the data
+    directory and reused while it works) and how to call, serve."""
+    from app.demo import demo_admin_token
     from art.db import make_engine, session_factory, transaction, upgrade
 
     settings = Settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with transaction(session_factory(engine)) as session:
-        token = create_token(session, "make-run admin", ["admin"])
+        token, kept = demo_admin_token(session, settings.data_dir, datetime.now(UTC))
     engine.dispose()
     url = f"http://{settings.host}:{settings.port}"
     typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
-    typer.echo(f"Admin token: {token}")
+    typer.echo(f"Admin token: {token}  (kept in {kept}; `trainyard token list` shows all)")
     typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
     serve(host=None, port=None, scheduler=True)
 

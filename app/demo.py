@@ -13,8 +13,13 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from app.tokens import TokenRefused, issue_token, lookup
 from art.config import TrainyardConfig
 from connectors.simulators.azure_devops import create_ado_simulator
 from connectors.simulators.generator import generate_art
@@ -30,6 +35,34 @@ ENV = {
     "TRAINYARD_DEMO_JIRA_TOKEN": JIRA_TOKEN,
     "TRAINYARD_DEMO_ADO_PAT": ADO_PAT,
 }
+
+
+TOKEN_FILE = "demo-admin-token"
+TOKEN_NAME = "make-run admin"
+
+
+def demo_admin_token(session: Session, data_dir: Path, now: datetime) -> tuple[str, Path]:
+    """The admin token `trainyard start` prints, and the file that keeps it.
+
+    The token kept in the data directory is reused while it still works on this database
+    (not revoked, not expired, admin); otherwise a new one is made and kept there, readable
+    by its owner only, so each start does not leave one more admin token behind."""
+    path = data_dir / TOKEN_FILE
+    if path.exists():
+        os.chmod(path, 0o600)
+        secret = path.read_text(encoding="utf-8").strip()
+        try:
+            if "admin" in lookup(session, secret, now).scopes.split():
+                return secret, path
+        except TokenRefused:
+            pass
+    secret = issue_token(session, TOKEN_NAME, ["admin"], now=now).secret
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only to a file that did not exist
+    with os.fdopen(fd, "w", encoding="utf-8") as kept:
+        kept.write(secret + "\n")
+    return secret, path
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.reports.service import ReportService
 from app.settings import Settings
 from app.state import AppState
-from app.tokens import granted_scopes
+from app.tokens import TokenRefused, authenticate
 from art.config import TrainyardConfig
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `trainyard token create`")
@@ -60,14 +61,13 @@ def require(scope: str) -> Callable[..., None]:
                 "a bearer token is required (Authorization: Bearer <token>)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        with state.sessions() as session, session.begin():
-            granted = granted_scopes(session, credentials.credentials)
-        if granted is None:
+        try:
+            with state.sessions() as session, session.begin():
+                granted = authenticate(session, credentials.credentials, datetime.now(UTC))
+        except TokenRefused as refused:
             raise HTTPException(
-                401,
-                "the bearer token is unknown or revoked",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+                401, str(refused), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            ) from None
         if scope not in granted:
             raise HTTPException(403, f"this token lacks the '{scope}' scope")
 

@@ -24,6 +24,7 @@ from app.routes import (
     structure,
     subscriptions,
     sync_admin,
+    tokens,
 )
 from app.settings import Settings
 from app.state import AppState
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     app.include_router(reports.router)
     app.include_router(sync_admin.router)
     app.include_router(subscriptions.router)
+    app.include_router(tokens.router)
     app.include_router(digests.router)
     app.include_router(hooks.router)
     return app

@@ -388,7 +388,10 @@ class Digest(Base):
 
 
 class ApiToken(Base):
-    """A bearer token, stored as a SHA-256 hash; scopes are space-separated."""
+    """A bearer token, stored as a SHA-256 hash; scopes are space-separated.
+
+    ``last_used_at`` is recorded at most once a minute; a token stops working once
+    ``revoked_at`` is set or ``expires_at`` (null: never) has passed."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -398,6 +401,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
 
 class ReportSnapshot(Base):

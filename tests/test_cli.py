@@ -1,9 +1,11 @@
-"""The command line: migrate, create tokens, refuse an un-migrated database, sync."""
+"""The command line: migrate, create / list / revoke tokens, refuse an un-migrated database,
+sync, and `trainyard start` keeping the demo's admin token across starts."""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,15 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.tokens import granted_scopes
+from app.tokens import TokenRefused, authenticate
 from art.config import load_config
 from art.db import make_engine, session_factory
-from art.models import Lease, Source, SyncRun
+from art.models import ApiToken, Lease, Source, SyncRun
 from connectors.simulators.azure_devops import create_ado_simulator, locations
 from connectors.simulators.scenario import load_scenario
 from connectors.simulators.server import serve
@@ -46,8 +49,9 @@ def test_db_upgrade_then_token_create(tmp_path: Path, monkeypatch: pytest.Monkey
     token = made.output.strip()
     assert token.startswith("ty_")
     with session_factory(make_engine(url))() as session:
-        assert granted_scopes(session, token) == {"read"}
-        assert granted_scopes(session, token + "x") is None
+        assert authenticate(session, token, datetime.now(UTC)) == {"read"}
+        with pytest.raises(TokenRefused):
+            authenticate(session, token + "x", datetime.now(UTC))
 
 
 def test_token_create_on_unmigrated_database_says_what_to_run(
@@ -222,3 +226,156 @@ token_env = "TRAINYARD_TEST_CLI_ADO_PAT"
         f"ValueError: API resource location {NO_REVISIONS} is not registered on "
         f"{url}/phoenix.\n"
     )
+
+
+def _rows(store_url: str) -> list[ApiToken]:
+    engine = make_engine(store_url)
+    try:
+        with session_factory(engine)() as session:
+            return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+    finally:
+        engine.dispose()
+
+
+def _minute(at: datetime | None) -> str:
+    return "-" if at is None else f"{at:%Y-%m-%dT%H:%M}Z"
+
+
+def test_token_create_list_revoke(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINYARD_DATABASE_URL", store_url)
+    assert runner.invoke(cli, ["token", "list"]).output == (
+        "no tokens; create one with `trainyard token create --name NAME --scope read`\n"
+    )
+    made = runner.invoke(
+        cli, ["token", "create", "--name", "powerbi", "--scope", "read", "--expires-in", "90d"]
+    )
+    assert made.exit_code == 0, made.output
+    more = [
+        ["--name", "ops", "--scope", "admin", "--scope", "read"],
+        ["--name", "dup", "--scope", "read"],
+        ["--name", "dup", "--scope", "read"],
+    ]
+    for args in more:
+        assert runner.invoke(cli, ["token", "create", *args]).exit_code == 0
+    powerbi, ops, dup1, dup2 = _rows(store_url)
+    assert made.stdout.startswith("ty_")
+    assert made.stderr == f"expires at {(powerbi.created_at + timedelta(days=90)).isoformat()}\n"
+    assert powerbi.expires_at == powerbi.created_at + timedelta(days=90)
+    assert (ops.scopes, ops.expires_at) == ("admin read", None)
+
+    listed = runner.invoke(cli, ["token", "list"])
+    assert listed.exit_code == 0, listed.output
+    c = [_minute(r.created_at) for r in (powerbi, ops, dup1, dup2)]
+    expires = _minute(powerbi.expires_at)
+    assert listed.output.splitlines() == [
+        "ID  NAME     SCOPES      STATUS  CREATED            LAST USED  EXPIRES",
+        f"1   powerbi  read        active  {c[0]}  -          {expires}",
+        f"2   ops      admin,read  active  {c[1]}  -          -",
+        f"3   dup      read        active  {c[2]}  -          -",
+        f"4   dup      read        active  {c[3]}  -          -",
+    ]
+    assert "ty_" not in listed.output
+
+    revoked = runner.invoke(cli, ["token", "revoke", "powerbi"])
+    assert (revoked.exit_code, revoked.output) == (0, "revoked token 1 (powerbi)\n")
+    again = runner.invoke(cli, ["token", "revoke", "1"])
+    when = _rows(store_url)[0].revoked_at
+    assert when is not None
+    assert (again.exit_code, again.output) == (
+        0,
+        f"token 1 (powerbi) was already revoked at {when.isoformat()}\n",
+    )
+    ambiguous = runner.invoke(cli, ["token", "revoke", "dup"])
+    assert (ambiguous.exit_code, ambiguous.output) == (
+        2,
+        "error: 2 tokens are named 'dup' (ids 3, 4): give the id\n",
+    )
+    missing = runner.invoke(cli, ["token", "revoke", "nobody"])
+    assert (missing.exit_code, missing.output) == (2, "error: no token named 'nobody'\n")
+    assert runner.invoke(cli, ["token", "revoke", "4"]).output == "revoked token 4 (dup)\n"
+    statuses = [
+        line.split()[3] for line in runner.invoke(cli, ["token", "list"]).output.splitlines()
+    ]
+    assert statuses == ["STATUS", "revoked", "active", "active", "revoked"]
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (
+            ["--expires-in", "5x"],
+            "error: --expires-in '5x' is not a duration such as 90d, 12h or 2w",
+        ),
+        (
+            ["--expires-at", "2020-01-01"],
+            "error: the expiry 2020-01-01T00:00:00+00:00 is not in the future",
+        ),
+        (
+            ["--expires-in", "1d", "--expires-at", "2099-01-01"],
+            "error: give --expires-in or --expires-at, not both",
+        ),
+    ],
+)
+def test_token_expiry_options_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], error: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("TRAINYARD_DATABASE_URL", url)
+    runner.invoke(cli, ["db", "upgrade"])
+    out = runner.invoke(cli, ["token", "create", "--name", "x", "--scope", "read", *args])
+    assert (out.exit_code, out.output) == (2, error + "\n")
+    assert _rows(url) == []
+
+
+def test_token_expires_at_a_date(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINYARD_DATABASE_URL", store_url)
+    made = runner.invoke(
+        cli, ["token", "create", "--name", "trial", "--scope", "read", "--expires-at", "2099-01-01"]
+    )
+    assert made.exit_code == 0, made.output
+    assert made.stderr == "expires at 2099-01-01T00:00:00+00:00\n"
+    assert [r.expires_at for r in _rows(store_url)] == [datetime(2099, 1, 1, tzinfo=UTC)]
+
+
+def _start(served: list[dict[str, Any]]) -> str:
+    out = runner.invoke(cli, ["start"])
+    assert out.exit_code == 0, out.output
+    assert len(served) == 1
+    served.clear()
+    lines = [line for line in out.output.splitlines() if line.startswith("Admin token: ")]
+    assert len(lines) == 1
+    return lines[0].split()[2]
+
+
+def test_start_twice_gives_the_same_token(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` twice prints one admin token, kept owner-only in the data directory; once
+    it is revoked, the next start makes (and keeps) a new one."""
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(kw))
+    monkeypatch.chdir(tmp_path)  # no trainyard.toml: the demo path
+    monkeypatch.setenv("TRAINYARD_DATABASE_URL", store_url)
+    monkeypatch.setenv("TRAINYARD_DATA_DIR", str(tmp_path / "data"))
+    first = _start(served)
+    assert _start(served) == first
+    kept = tmp_path / "data" / "demo-admin-token"
+    assert kept.read_text() == first + "\n"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert [(r.name, r.scopes) for r in _rows(store_url)] == [("make-run admin", "admin")]
+    engine = make_engine(store_url)
+    with session_factory(engine)() as session:
+        assert authenticate(session, first, datetime.now(UTC)) == {"read", "write", "admin"}
+    engine.dispose()
+
+    kept.chmod(0o644)
+    assert runner.invoke(cli, ["token", "revoke", "make-run admin"]).exit_code == 0
+    second = _start(served)
+    assert second != first
+    assert kept.read_text() == second + "\n"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert [(r.name, r.revoked_at is None) for r in _rows(store_url)] == [
+        ("make-run admin", False),
+        ("make-run admin", True),
+    ]
+    assert _start(served) == second

@@ -108,6 +108,8 @@ def test_redeliver_sends_again(live: TestClient, tokens_live: dict[str, str]) ->
         ("http://127.0.0.1:9/hook", "loopback address 127.0.0.1"),
         ("http://10.1.2.3/hook", "private address 10.1.2.3"),
         ("http://169.254.169.254/latest/meta-data", "169.254.169.254, a link-local"),
+        ("http://100.100.100.200/latest/meta-data", "100.100.100.200, a cloud metadata address"),
+        ("http://[2002:a00:1::]/hook", "2002:a00:1::, a 6to4 address wrapping private address"),
         ("ftp://example.com/x", "url must be an absolute http(s) URL"),
     ],
 )

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
-from app.outgoing.ssrf import check_url
+from app.outgoing.ssrf import GuardedTransport, url_origin
 from art.errors import BadRequest
 from art.models import Delivery, DeliveryAttempt, Subscription
 
@@ -52,17 +52,19 @@ def signed_headers(secret: str, msg_id: str, at: datetime, body: str) -> dict[st
 
 
 class DeliveryWorker:
-    """Sends due deliveries; one instance per process, called in a loop."""
+    """Sends due deliveries; one instance per process, called in a loop.
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        policy: SenderPolicy,
-        client: httpx.Client | None = None,
-    ) -> None:
+    Its client connects through ``GuardedTransport``: the address a delivery reaches is the
+    one checked against the SSRF rules, resolved once per connection."""
+
+    def __init__(self, sessions: sessionmaker[Session], policy: SenderPolicy) -> None:
         self.sessions = sessions
         self.policy = policy
-        self.client = client or httpx.Client(timeout=policy.timeout, follow_redirects=False)
+        self.client = httpx.Client(
+            transport=GuardedTransport(policy.allow_private, policy.allow_loopback),
+            timeout=policy.timeout,
+            follow_redirects=False,
+        )
 
     def due(self, limit: int = 100) -> list[tuple[Delivery, Subscription]]:
         now = datetime.now(UTC)
@@ -95,7 +97,7 @@ class DeliveryWorker:
         snippet: str | None = None
         error: str | None = None
         try:
-            check_url(sub.url, self.policy.allow_private, self.policy.allow_loopback)
+            url_origin(sub.url)  # the transport checks the addresses as it connects
             resp = self.client.post(
                 sub.url,
                 content=body,
