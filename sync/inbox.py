@@ -84,11 +84,11 @@ class _Pending:
 
 def _headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers worth keeping: never a credential, a signature or a cookie."""
-    keep = {k.lower(): storable_text(v) for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+    keep = {k.lower(): _storable_text(v) for k, v in headers.items() if k.lower() in KEPT_HEADERS}
     return dict(sorted(keep.items()))
 
 
-def storable_text(text: str) -> str:
+def _storable_text(text: str) -> str:
     """``text`` as both stores take it: NUL and lone surrogates written as escapes."""
     return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -100,7 +100,7 @@ def _excerpt(text: str) -> str:
 def _text_problem(what: str, text: str, limit: int | None) -> str | None:
     if "\x00" in text:
         return f"the {what} {_excerpt(text)} contains a NUL character"
-    if storable_text(text) != text:
+    if _storable_text(text) != text:
         return f"the {what} {_excerpt(text)} is not valid Unicode (a lone surrogate)"
     if limit is not None and len(text) > limit:
         return f"the {what} is {len(text)} characters long; the inbox keeps at most {limit}"
@@ -142,7 +142,7 @@ def receive(
         _check_storable(parsed)
         event = parsed
     except BadPayload as exc:
-        status, error = "failed", storable_text(str(exc))
+        status, error = "failed", _storable_text(str(exc))
     delivery = event.delivery_id if event else "sha256:" + hashlib.sha256(body).hexdigest()
     row = {
         "source_id": source_id,

@@ -610,7 +610,7 @@ def test_credentials_and_signatures_are_not_stored_with_a_delivery(
     ado: tuple[TestClient, Any],
 ) -> None:
     client, _ = ado
-    body = ado_body_for(client)
+    body = _update_of_a_story(client)
     resp = _post_ado(
         client,
         body,
@@ -630,7 +630,7 @@ def test_credentials_and_signatures_are_not_stored_with_a_delivery(
     }
 
 
-def ado_body_for(client: TestClient) -> bytes:
+def _update_of_a_story(client: TestClient) -> bytes:
     key, _ = _story(client)
     data = json.loads((MS_HOOKS / "workitem.updated.json").read_bytes())
     data["resource"]["workItemId"] = data["resource"]["revision"]["id"] = int(key)
