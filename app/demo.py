@@ -167,8 +167,18 @@ def start_demo(items: int, teams: int = 5) -> Demo:
                 }
             ],
             "sources": [
-                jira_source("demo-jira", jira_server.url, jira_art, jira_teams),
-                ado_source("demo-ado", ado_server.url, "demo", ado_art, ado_teams),
+                # webhooks can be tried on the demo without a secret (warned at start-up)
+                jira_source(
+                    "demo-jira", jira_server.url, jira_art, jira_teams, webhook_allow_unsigned=True
+                ),
+                ado_source(
+                    "demo-ado",
+                    ado_server.url,
+                    "demo",
+                    ado_art,
+                    ado_teams,
+                    webhook_allow_unsigned=True,
+                ),
             ],
         }
     )

@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings, config)
         app.state.trainyard = state
+        hooks.warn_unsigned(state.config)
         reports = ReportService(state.sessions, state.config)
         state.extras["reports"] = reports
         digest_service = DigestService(state.sessions, reports, settings)

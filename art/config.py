@@ -172,6 +172,7 @@ class SourceConfig(Strict):
     # webhooks
     webhook_secret_env: str | None = None
     webhook_username: str | None = None
+    webhook_allow_unsigned: bool = False  # accept deliveries nothing verifies (no secret)
 
     def secret(self, key: Literal["token_env", "email_env", "webhook_secret_env"]) -> str | None:
         """Value of the environment variable named by ``key``; ConfigError when unset."""

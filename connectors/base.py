@@ -56,6 +56,9 @@ class WebhookEvent:
     body itself carries; ``refetch`` names items whose state must be fetched from the tracker
     because the body is not enough (a Jira issue webhook carries only the change that fired it).
     ``tracker_ids`` are numeric ids a body carries without keys (Jira link events).
+    ``out_of_scope`` says why the item is not one the source reads (another project or area):
+    the inbox records the event as ignored, or, when the store holds the item (it left the
+    scope), applies ``batch`` (its deletion), as a full pull would drop it.
     """
 
     __slots__ = (
@@ -63,6 +66,7 @@ class WebhookEvent:
         "delivery_id",
         "event_type",
         "item_key",
+        "out_of_scope",
         "refetch",
         "revision",
         "tracker_ids",
@@ -78,6 +82,7 @@ class WebhookEvent:
         refetch: list[str] | None = None,
         revision: int | None = None,
         tracker_ids: list[str] | None = None,
+        out_of_scope: str | None = None,
     ) -> None:
         self.delivery_id = delivery_id
         self.event_type = event_type
@@ -86,6 +91,7 @@ class WebhookEvent:
         self.refetch = refetch or []
         self.revision = revision
         self.tracker_ids = tracker_ids or []
+        self.out_of_scope = out_of_scope
 
 
 class ConnectorFactory(Protocol):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, String, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from art.errors import BadPayload, RateLimited, TrackerUnavailable, TrainyardError
@@ -29,6 +29,32 @@ log = logging.getLogger(__name__)
 DRAIN_LIMIT = 500  # events per group: one fetch and one transaction each
 MAX_ATTEMPTS = 20  # tracker outages an event waits out before it is failed for good
 MAX_BACKOFF = 60.0  # seconds between retries while the tracker is down
+# Headers kept with a stored delivery (for diagnosis and the parsers); everything else,
+# credentials and signatures above all, is dropped.
+KEPT_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "user-agent",
+        "x-request-id",
+        "x-atlassian-webhook-identifier",
+        "x-atlassian-webhook-retry",
+        "x-atlassian-webhook-flow",
+    }
+)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the revision column is a BigInteger
+
+
+def _length(column: InstrumentedAttribute[Any]) -> int:
+    """The declared length of a String column of the inbox."""
+    kind = column.property.columns[0].type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+_DELIVERY_ID_LENGTH = _length(InboxEvent.delivery_id)
+_EVENT_TYPE_LENGTH = _length(InboxEvent.event_type)
+_ITEM_KEY_LENGTH = _length(InboxEvent.item_key)
 
 
 @dataclass(frozen=True)
@@ -45,19 +71,56 @@ class _Pending:
     """One inbox event being drained, detached from its session, and its outcome so far."""
 
     id: int
+    event_type: str | None
     item_key: str | None
     revision: int | None
     headers: dict[str, str]
     body: bytes
     attempts: int
     parsed: WebhookEvent | None = None
-    status: str | None = None  # None while open; then applied, duplicate or failed
+    status: str | None = None  # None while open; then applied, duplicate, ignored or failed
     error: str | None = field(default=None)
 
 
 def _headers(headers: Mapping[str, str]) -> dict[str, str]:
-    keep = {k.lower(): v for k, v in headers.items() if k.lower() != "authorization"}
+    """The headers worth keeping: never a credential, a signature or a cookie."""
+    keep = {k.lower(): _storable_text(v) for k, v in headers.items() if k.lower() in KEPT_HEADERS}
     return dict(sorted(keep.items()))
+
+
+def _storable_text(text: str) -> str:
+    """``text`` as both stores take it: NUL and lone surrogates written as escapes."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _excerpt(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "...")
+
+
+def _text_problem(what: str, text: str, limit: int | None) -> str | None:
+    if "\x00" in text:
+        return f"the {what} {_excerpt(text)} contains a NUL character"
+    if _storable_text(text) != text:
+        return f"the {what} {_excerpt(text)} is not valid Unicode (a lone surrogate)"
+    if limit is not None and len(text) > limit:
+        return f"the {what} is {len(text)} characters long; the inbox keeps at most {limit}"
+    return None
+
+
+def _check_storable(event: WebhookEvent) -> None:
+    """BadPayload unless the inbox columns can hold what ``event`` says (a hostile body
+    must be kept as failed, not break the insert)."""
+    texts = [
+        ("delivery id", event.delivery_id, None),  # cut to the column: ids are opaque
+        ("event type", event.event_type, _EVENT_TYPE_LENGTH),
+        ("item key", event.item_key, _ITEM_KEY_LENGTH),
+    ]
+    for what, text, limit in texts:
+        problem = _text_problem(what, text, limit) if text is not None else None
+        if problem:
+            raise BadPayload(problem)
+    if event.revision is not None and not INT64_MIN <= event.revision <= INT64_MAX:
+        raise BadPayload(f"the revision {event.revision} does not fit a 64-bit integer")
 
 
 def receive(
@@ -67,17 +130,23 @@ def receive(
     headers: Mapping[str, str],
     body: bytes,
 ) -> Receipt:
-    """Verify (raises WebhookRejected) and store one delivery; a repeat is not stored twice."""
+    """Verify (raises WebhookRejected) and store one delivery; a repeat is not stored twice.
+
+    A body that cannot be read, or whose values the inbox cannot hold, is stored as failed
+    with the reason (under a hash of the body), so the tracker gets its 2xx and stops."""
     connector.verify_webhook(headers, body)
+    event: WebhookEvent | None = None
     status, error = "pending", None
     try:
-        event: WebhookEvent | None = connector.parse_webhook(headers, body)
+        parsed = connector.parse_webhook(headers, body)
+        _check_storable(parsed)
+        event = parsed
     except BadPayload as exc:
-        event, status, error = None, "failed", str(exc)
+        status, error = "failed", _storable_text(str(exc))
     delivery = event.delivery_id if event else "sha256:" + hashlib.sha256(body).hexdigest()
     row = {
         "source_id": source_id,
-        "delivery_id": delivery[:200],
+        "delivery_id": delivery[:_DELIVERY_ID_LENGTH],
         "event_type": event.event_type if event else None,
         "item_key": event.item_key if event else None,
         "revision": event.revision if event else None,
@@ -142,7 +211,7 @@ class InboxWorker:
             return 0
         with self.sessions() as session:
             events = [
-                _Pending(e.id, e.item_key, e.revision, e.headers, e.body, e.attempts)
+                _Pending(e.id, e.event_type, e.item_key, e.revision, e.headers, e.body, e.attempts)
                 for e in session.scalars(
                     select(InboxEvent)
                     .where(InboxEvent.source_id == self.source_id, InboxEvent.status == "pending")
@@ -154,6 +223,7 @@ class InboxWorker:
             return 0
         self._mark_duplicates(events)
         self._parse(events)
+        self._ignore_out_of_scope(events)
         open_events = [e for e in events if e.status is None]
         try:
             self._apply(events)
@@ -217,21 +287,22 @@ class InboxWorker:
                 )
 
     def _mark_duplicates(self, events: list[_Pending]) -> None:
-        """The same item revision came before (a redelivery under another delivery id)."""
+        """The same event of the same item revision came before (a redelivery under another
+        delivery id). The event type counts: Azure DevOps gives ``workitem.deleted`` the
+        revision of the ``workitem.created`` before it."""
         keyed = [e for e in events if e.item_key is not None and e.revision is not None]
         if not keyed:
             return
         seen = set(
-            self._pairs(
-                InboxEvent.item_key,
-                InboxEvent.revision,
+            self._rows(
+                (InboxEvent.item_key, InboxEvent.event_type, InboxEvent.revision),
                 {e.item_key for e in keyed if e.item_key},
                 InboxEvent.source_id == self.source_id,
                 InboxEvent.status == "applied",
             )
         )
         for event in keyed:
-            mark = (event.item_key, event.revision)
+            mark = (event.item_key, event.event_type, event.revision)
             if mark in seen:
                 event.status = "duplicate"
             seen.add(mark)
@@ -244,6 +315,26 @@ class InboxWorker:
                 event.parsed = self.connector.parse_webhook(event.headers, event.body)
             except TrainyardError as exc:
                 event.status, event.error = "failed", _error_text(exc)
+
+    def _ignore_out_of_scope(self, events: list[_Pending]) -> None:
+        """Events about items the source does not read are ignored, with the reason; unless
+        the store holds the item: it left the scope, and the event's deletion applies."""
+        outside = [e for e in events if e.status is None and e.parsed and e.parsed.out_of_scope]
+        held = self._held({e.parsed.item_key for e in outside if e.parsed})
+        for event in outside:
+            assert event.parsed is not None
+            if event.parsed.item_key not in held:
+                event.status, event.error = "ignored", event.parsed.out_of_scope
+
+    def _held(self, keys: set[str | None]) -> set[str]:
+        """Which of ``keys`` the store holds as live items of this source."""
+        wanted = {k for k in keys if k}
+        if not wanted:
+            return set()
+        rows = self._rows(
+            (WorkItem.key, WorkItem.deleted), wanted, WorkItem.source_id == self.source_id
+        )
+        return {key for key, deleted in rows if not deleted}
 
     def _apply(self, events: list[_Pending]) -> None:
         """Apply the open events: their bodies in order, then one fetch of what they name."""
@@ -292,33 +383,28 @@ class InboxWorker:
 
     def _unknown(self, keys: set[str | None]) -> set[str]:
         wanted = {k for k in keys if k}
-        known = self._pairs(WorkItem.key, WorkItem.id, wanted, WorkItem.source_id == self.source_id)
-        return wanted - {key for key, _ in known}
+        known = self._rows((WorkItem.key,), wanted, WorkItem.source_id == self.source_id)
+        return wanted - {key for (key,) in known}
 
     def _keys_for_ids(self, tracker_ids: set[str]) -> dict[str, str]:
         """Jira link events carry numeric ids only: resolve them through the store."""
-        return dict(
-            self._pairs(
-                WorkItem.tracker_id,
-                WorkItem.key,
-                tracker_ids,
-                WorkItem.source_id == self.source_id,
-            )
+        rows = self._rows(
+            (WorkItem.tracker_id, WorkItem.key), tracker_ids, WorkItem.source_id == self.source_id
         )
+        return {tracker_id: key for tracker_id, key in rows}
 
-    def _pairs(
+    def _rows(
         self,
-        column: InstrumentedAttribute[Any],
-        other: InstrumentedAttribute[Any],
+        columns: tuple[InstrumentedAttribute[Any], ...],
         values: set[str],
         *where: ColumnElement[bool],
-    ) -> list[tuple[Any, Any]]:
-        """(column, other) of the rows whose ``column`` is in ``values``, chunked for drivers."""
-        found: list[tuple[Any, Any]] = []
+    ) -> list[tuple[Any, ...]]:
+        """``columns`` of the rows whose first column is in ``values``, chunked for drivers."""
+        found: list[tuple[Any, ...]] = []
         with self.sessions() as session:
             for chunk in chunks(sorted(values)):
-                rows = session.execute(select(column, other).where(column.in_(chunk), *where))
-                found.extend((a, b) for a, b in rows)
+                rows = session.execute(select(*columns).where(columns[0].in_(chunk), *where))
+                found.extend(tuple(row) for row in rows)
         return found
 
     def _finish(self, events: list[_Pending]) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.demo import ENV, ado_source, jira_source
+from app.demo import ENV, ado_source, jira_source, start_demo
 from app.main import create_app
 from app.settings import Settings
 from art.config import TrainyardConfig
@@ -30,6 +32,7 @@ from connectors.simulators.generator import generate_art
 from connectors.simulators.jira import create_jira_simulator, sim_of
 from connectors.simulators.server import serve
 from sync.runner import PullRunner
+from tests.conftest import SHARED
 
 SECRET = "hook-s3cret"
 TEAMS = ["Atlas", "Borealis", "Comet"]
@@ -332,3 +335,304 @@ def test_azure_devops_service_hook_is_applied(ado: tuple[TestClient, Any]) -> No
     state = client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s:
         assert s.scalar(select(func.count()).select_from(InboxEvent)) == 1
+
+
+# -- scope, identity, verification and headers ----------------------------------------------
+MS_HOOKS = SHARED / "tracker-samples" / "microsoft_azure_devops_docs_service_hooks"
+PINPT = SHARED / "tracker-samples" / "pinpt_jira_webhook_captures"
+
+
+def _inbox_rows(client: TestClient) -> list[tuple[str, str, str | None]]:
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        rows = s.execute(
+            select(InboxEvent.delivery_id, InboxEvent.status, InboxEvent.error).order_by(
+                InboxEvent.id
+            )
+        )
+        return [(d, st, e) for d, st, e in rows]
+
+
+def _items(client: TestClient) -> dict[str, bool]:
+    """Every stored item key and whether it is deleted."""
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        return {k: d for k, d in s.execute(select(WorkItem.key, WorkItem.deleted))}
+
+
+@contextmanager
+def _service(
+    store_url: str, tmp_path: Path, art: str, sources: list[dict[str, Any]]
+) -> Iterator[TestClient]:
+    config = TrainyardConfig.model_validate(
+        {"arts": [{"name": art, "teams": [{"name": t} for t in TEAMS]}], "sources": sources}
+    )
+    settings = Settings(database_url=store_url, scheduler=False, data_dir=tmp_path)
+    with TestClient(create_app(settings, config)) as client:
+        yield client
+
+
+@pytest.fixture
+def jira_two(env: None, store_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    """A Jira source reading two of the simulator's three projects (ATLAS, BOREALIS)."""
+    scenario = generate_art(3, 90, teams=3)
+    sim_app = create_jira_simulator(
+        scenario, users={ENV["TRAINYARD_DEMO_JIRA_EMAIL"]: ENV["TRAINYARD_DEMO_JIRA_TOKEN"]}
+    )
+    with serve(sim_app) as url:
+        source = jira_source("jira", url, scenario, TEAMS[:2], webhook_secret_env="HOOK_SECRET")
+        with _service(store_url, tmp_path, scenario.art, [source]) as client:
+            yield client, sim_app
+
+
+def _capture(key: str) -> bytes:
+    body = (PINPT / "jira_issue_updated.json").read_bytes()
+    return body if key == "GOLD-137" else _jira_body(key, "10007", 7)
+
+
+@pytest.mark.parametrize("key", ["COMET-1", "GOLD-137"], ids=["simulated", "pinpoint-capture"])
+def test_an_issue_of_a_project_the_source_does_not_read_is_ignored(
+    jira_two: tuple[TestClient, Any], key: str
+) -> None:
+    client, sim_app = jira_two
+    requests = sim_of(sim_app).log.total
+    resp = _post(client, _capture(key), f"d-{key}")
+    assert (resp.status_code, resp.json()["status"]) == (202, "pending")
+    project = key.split("-")[0]
+    reason = (
+        f"issue {key} is in project {project}, which source 'jira' does not read "
+        "(it reads ATLAS, BOREALIS)"
+    )
+    wait_for(lambda: _inbox_rows(client) == [(f"d-{key}", "ignored", reason)])
+    assert sim_of(sim_app).log.total == requests  # the tracker was not asked about it
+    assert _items(client) == {}
+    listed = client.get("/api/v1/inbox?status=ignored", headers=_admin(client)).json()["data"]
+    assert [(e["delivery_id"], e["status"], e["error"]) for e in listed] == [
+        (f"d-{key}", "ignored", reason)
+    ]
+
+
+@pytest.fixture
+def ado_two(env: None, store_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    """An Azure DevOps source reading two of the project's three area paths, pulled once."""
+    scenario = generate_art(4, 60, teams=3)
+    sim_app = create_ado_simulator(
+        scenario, org="acme", project=scenario.art, pat=ENV["TRAINYARD_DEMO_ADO_PAT"]
+    )
+    with serve(sim_app) as url:
+        source = ado_source(
+            "ado", url, "acme", scenario, TEAMS[:2], webhook_secret_env="HOOK_SECRET"
+        )
+        with _service(store_url, tmp_path, scenario.art, [source]) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            PullRunner(state.sessions, state.config, state.config.source("ado")).run()
+            yield client, sim_app
+
+
+def _ms_updated(item: int, rev: int, area: str, delivery: str) -> bytes:
+    """Microsoft's workitem.updated sample, about ``item`` now in ``area``."""
+    data = json.loads((MS_HOOKS / "workitem.updated.json").read_bytes())
+    data["id"] = delivery
+    resource = data["resource"]
+    resource["workItemId"] = resource["revision"]["id"] = item
+    resource["rev"] = resource["revision"]["rev"] = rev
+    resource["revision"]["fields"].update(
+        {"System.TeamProject": "Orion", "System.AreaPath": area, "System.WorkItemType": "Feature"}
+    )
+    return json.dumps(data).encode()
+
+
+def _post_ado(client: TestClient, body: bytes, **headers: str) -> Any:
+    return client.post(
+        "/hooks/azure-devops/ado",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Trainyard-Secret": SECRET, **headers},
+    )
+
+
+def test_a_work_item_outside_the_area_paths_read_is_ignored(
+    ado_two: tuple[TestClient, Any],
+) -> None:
+    client, sim_app = ado_two
+    world = ado_world(sim_app)
+    comet = world.id_of("COMET-1")
+    before = _items(client)
+    assert str(comet) not in before
+    resp = _post_ado(client, _ms_updated(comet, 2, "Orion\\Comet", "e-comet"))
+    assert resp.status_code == 202
+    reason = (
+        f"work item {comet} is in area path 'Orion\\Comet', outside the area paths source "
+        "'ado' reads (Orion\\Atlas, Orion\\Borealis)"
+    )
+    wait_for(lambda: _inbox_rows(client) == [("e-comet", "ignored", reason)])
+    assert _items(client) == before
+
+
+def test_a_work_item_moved_out_of_the_area_paths_is_deleted_as_a_pull_would(
+    ado_two: tuple[TestClient, Any],
+) -> None:
+    client, sim_app = ado_two
+    world = ado_world(sim_app)
+    atlas = world.id_of("ATLAS-2")
+    assert _items(client)[str(atlas)] is False
+    rev = world.mutate("ATLAS-2", team="Comet")
+    resp = _post_ado(client, _ms_updated(atlas, rev, "Orion\\Comet", "e-moved"))
+    assert resp.status_code == 202
+    wait_for(lambda: _inbox_rows(client) == [("e-moved", "applied", None)])
+    pushed = _items(client)
+    assert pushed[str(atlas)] is True
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    result = PullRunner(state.sessions, state.config, state.config.source("ado")).run()
+    assert result.status == "succeeded"
+    assert _items(client) == pushed  # the incremental pull agrees
+
+
+@pytest.fixture
+def fabrikam(env: None, store_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    """An Azure DevOps source on project FabrikamCloud, as in Microsoft's samples, pulled."""
+    scenario = generate_art(4, 60, teams=3)
+    sim_app = create_ado_simulator(
+        scenario, org="acme", project="FabrikamCloud", pat=ENV["TRAINYARD_DEMO_ADO_PAT"]
+    )
+    with serve(sim_app) as url:
+        source = ado_source(
+            "ado",
+            url,
+            "acme",
+            scenario,
+            TEAMS,
+            project="FabrikamCloud",
+            area_paths=[],
+            webhook_secret_env="HOOK_SECRET",
+        )
+        with _service(store_url, tmp_path, scenario.art, [source]) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            PullRunner(state.sessions, state.config, state.config.source("ado")).run()
+            yield client, sim_app
+
+
+def test_azure_devops_deletion_after_creation_of_the_same_revision_is_applied(
+    fabrikam: tuple[TestClient, Any],
+) -> None:
+    """Microsoft's samples: workitem.created and workitem.deleted of item 5, both rev 1."""
+    client, sim_app = fabrikam
+    created = (MS_HOOKS / "workitem.created.json").read_bytes()
+    deleted = (MS_HOOKS / "workitem.deleted.json").read_bytes()
+    assert _items(client)["5"] is False
+    assert _post_ado(client, created).status_code == 202
+    created_id = "d2d46fb1-dba5-403c-9373-427583f19e8c"
+    wait_for(lambda: _inbox_rows(client) == [(created_id, "applied", None)])
+    world = ado_world(sim_app)
+    world.delete(world.key_of(5))
+    assert _post_ado(client, deleted).status_code == 202
+    wait_for(lambda: len(_inbox_rows(client)) == 2 and _inbox_rows(client)[1][1] != "pending")
+    assert _inbox_rows(client) == [
+        (created_id, "applied", None),
+        ("72da0ade-0709-40ee-beb7-104287bf7e84", "applied", None),
+    ]
+    assert _items(client)["5"] is True
+
+
+def test_unsigned_jira_deliveries_are_refused_unless_the_source_allows_them(
+    env: None, store_url: str, tmp_path: Path
+) -> None:
+    scenario = generate_art(3, 90, teams=3)
+    sim_app = create_jira_simulator(
+        scenario, users={ENV["TRAINYARD_DEMO_JIRA_EMAIL"]: ENV["TRAINYARD_DEMO_JIRA_TOKEN"]}
+    )
+    with serve(sim_app) as url:
+        sources = [
+            jira_source("closed", url, scenario, TEAMS),
+            jira_source("open", url, scenario, TEAMS, webhook_allow_unsigned=True),
+        ]
+        with _service(store_url, tmp_path, scenario.art, sources) as client:
+            key = "ATLAS-2"
+            sim_of(sim_app).change(key, "status", "Done")
+            body = _jira_body(key, "10002", 8)
+            headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": "u-1"}
+            refused = client.post("/hooks/jira/closed", content=body, headers=headers)
+            assert (refused.status_code, refused.json()["detail"]) == (
+                401,
+                "source 'closed': no webhook_secret_env is configured, so deliveries cannot be "
+                "verified (set webhook_secret_env, or webhook_allow_unsigned = true to accept "
+                "unsigned deliveries)",
+            )
+            assert _inbox_rows(client) == []
+            taken = client.post("/hooks/jira/open", content=body, headers=headers)
+            assert (taken.status_code, taken.json()["duplicate"]) == (202, False)
+            wait_for(lambda: _inbox_rows(client) == [("u-1", "applied", None)])
+            assert _status(client, key) == "Done"
+
+
+def test_start_up_warns_of_each_source_that_accepts_unsigned_webhooks(
+    env: None, store_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = generate_art(3, 30, teams=3)
+    nowhere = "http://127.0.0.1:9"
+    sources = [
+        jira_source("signed", nowhere, scenario, TEAMS, webhook_secret_env="HOOK_SECRET"),
+        jira_source("open", nowhere, scenario, TEAMS, webhook_allow_unsigned=True),
+        jira_source(
+            "signed-anyway",
+            nowhere,
+            scenario,
+            TEAMS,
+            webhook_secret_env="HOOK_SECRET",
+            webhook_allow_unsigned=True,
+        ),
+        jira_source("closed", nowhere, scenario, TEAMS),
+        ado_source("ado-open", nowhere, "acme", scenario, TEAMS, webhook_allow_unsigned=True),
+    ]
+    with (
+        caplog.at_level(logging.WARNING, logger="app.routes.hooks"),
+        _service(store_url, tmp_path, scenario.art, sources),
+    ):
+        pass
+    warned = [r.getMessage() for r in caplog.records if r.name == "app.routes.hooks"]
+    assert warned == [
+        f"source '{name}' accepts unsigned webhooks (webhook_allow_unsigned = true and no "
+        "webhook_secret_env): anyone who can reach its webhook endpoint can push events into it"
+        for name in ("open", "ado-open")
+    ]
+
+
+def test_the_demo_accepts_unsigned_webhooks() -> None:
+    demo = start_demo(items=20, teams=2)
+    try:
+        assert [
+            (s.name, s.webhook_allow_unsigned, s.webhook_secret_env) for s in demo.config.sources
+        ] == [("demo-jira", True, None), ("demo-ado", True, None)]
+    finally:
+        demo.stop()
+
+
+def test_credentials_and_signatures_are_not_stored_with_a_delivery(
+    ado: tuple[TestClient, Any],
+) -> None:
+    client, _ = ado
+    body = _update_of_a_story(client)
+    resp = _post_ado(
+        client,
+        body,
+        Authorization=_basic("trainyard", SECRET),
+        Cookie="session=abc",
+        **{"User-Agent": "VSServices/16.0", "X-Request-Id": "r-42", "X-Api-Key": "k"},
+    )
+    assert resp.status_code == 202
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        stored = s.scalars(select(InboxEvent.headers)).one()
+    assert stored == {
+        "content-length": str(len(body)),
+        "content-type": "application/json",
+        "user-agent": "VSServices/16.0",
+        "x-request-id": "r-42",
+    }
+
+
+def _update_of_a_story(client: TestClient) -> bytes:
+    key, _ = _story(client)
+    data = json.loads((MS_HOOKS / "workitem.updated.json").read_bytes())
+    data["resource"]["workItemId"] = data["resource"]["revision"]["id"] = int(key)
+    data["resource"]["revision"]["fields"] = {}
+    return json.dumps(data).encode()

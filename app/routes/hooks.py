@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,21 +14,46 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import StateDep
 from app.problems import problem
 from app.state import AppState
+from art.config import TrainyardConfig
 from art.errors import NotFound, WebhookRejected
 from connectors.base import Connector, make_connector
 from sync.inbox import receive
 from sync.runner import source_row
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks in"])
 _lock = threading.Lock()
 ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"description": "stored durably; applied asynchronously"},
+    202: {
+        "description": "stored durably; applied asynchronously (a body whose values cannot "
+        "be used is kept as failed, with the reason)"
+    },
     400: {"description": "the body is not valid JSON"},
-    401: {"description": "the signature or credentials do not match the source's secret"},
+    401: {
+        "description": "the signature or credentials do not match the source's secret, or "
+        "the source has no secret and does not accept unsigned deliveries"
+    },
     404: {"description": "no source of this kind and name is configured"},
     413: {"description": "the body is larger than TRAINYARD_WEBHOOK_MAX_BODY_BYTES"},
     415: {"description": "the body is not application/json"},
 }
+
+
+def warn_unsigned(config: TrainyardConfig) -> None:
+    """At start-up: name each source whose webhooks anyone who can reach them may send."""
+    for source in config.sources:
+        if source.webhook_allow_unsigned and source.webhook_secret_env is None:
+            log.warning(
+                "source '%s' accepts unsigned webhooks (webhook_allow_unsigned = true and no "
+                "webhook_secret_env): anyone who can reach its webhook endpoint can push "
+                "events into it",
+                source.name,
+            )
+
+
+def _no_constant(name: str) -> NoReturn:
+    """``json.loads`` takes NaN and Infinity, which JSON (RFC 8259) does not have."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _connector(state: AppState, source: str, kind: str) -> tuple[int, Connector]:
@@ -64,7 +90,7 @@ async def _accept(request: Request, state: AppState, source: str, kind: str) -> 
             return problem(413, "Payload too large", f"webhook bodies are limited to {limit} bytes")
     body = bytes(received)
     try:
-        json.loads(body)
+        json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to parse
         return problem(400, "Invalid JSON", f"the webhook body is not valid JSON: {exc}")
     source_id, connector = await run_in_threadpool(_connector, state, source, kind)

@@ -116,7 +116,7 @@ def list_sync_runs(
 def list_inbox(
     request: Request,
     session: SessionDep,
-    status: Literal["pending", "applied", "failed", "duplicate"] | None = None,
+    status: Literal["pending", "applied", "failed", "duplicate", "ignored"] | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     format: Format = None,

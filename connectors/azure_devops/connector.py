@@ -275,4 +275,4 @@ class AzureDevOpsConnector:
         webhooks.verify(self.source, headers)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        return webhooks.parse(headers, body)
+        return webhooks.parse(headers, body, self.source)

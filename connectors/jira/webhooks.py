@@ -1,6 +1,8 @@
 """Jira webhooks: signature check and what a delivery means for the ART model.
 
-Admin webhooks with a secret carry ``X-Hub-Signature: sha256=<hex HMAC of the raw body>``.
+Admin webhooks with a secret carry ``X-Hub-Signature: sha256=<hex HMAC of the raw body>``;
+a source without ``webhook_secret_env`` refuses every delivery unless it says
+``webhook_allow_unsigned = true``.
 An issue event carries only the change that fired it, so it asks for the issue to be fetched
 again; a deletion is final; link events carry numeric issue ids only (no keys); sprint events
 carry the sprint. Retried deliveries keep their ``X-Atlassian-Webhook-Identifier``; without
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,12 +36,20 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(
-    headers: Mapping[str, str], body: bytes, secret: str | None, source: str
-) -> None:
-    """Raise WebhookRejected unless ``body`` is signed with ``secret`` (no secret: no check)."""
+def verify_signature(headers: Mapping[str, str], body: bytes, config: SourceConfig) -> None:
+    """Raise WebhookRejected unless ``body`` is signed with the source's webhook secret.
+
+    Without a secret nothing can be checked: refused, unless the source accepts unsigned
+    deliveries (``webhook_allow_unsigned``)."""
+    secret, source = config.secret("webhook_secret_env"), config.name
     if secret is None:
-        return
+        if config.webhook_allow_unsigned:
+            return
+        raise WebhookRejected(
+            f"source '{source}': no webhook_secret_env is configured, so deliveries cannot "
+            "be verified (set webhook_secret_env, or webhook_allow_unsigned = true to accept "
+            "unsigned deliveries)"
+        )
     sent = header(headers, "X-Hub-Signature")
     if not sent:
         raise WebhookRejected(
@@ -55,6 +66,36 @@ def verify_signature(
             f"source '{source}': the X-Hub-Signature does not match the body "
             "(wrong secret, or the body was altered)"
         )
+
+
+def _revision(stamp: Any, event: str) -> int | None:
+    """Jira's ``timestamp`` (epoch milliseconds) orders an issue's deliveries."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None
+    if not math.isfinite(stamp):  # 1e400 parses as infinity
+        raise BadPayload(f"Jira webhook {event}: the timestamp {stamp} is not a finite number")
+    return int(stamp)
+
+
+def out_of_scope(issue: Mapping[str, Any], key: str, source: SourceConfig) -> str | None:
+    """Why ``issue`` is not one the source reads (its project is not in ``projects``); None
+    when it is, or when the source's scope is a JQL filter only (not decidable here)."""
+    if not source.projects:
+        return None
+    fields = issue.get("fields")
+    project = fields.get("project") if isinstance(fields, dict) else None
+    named = project if isinstance(project, dict) else {}
+    names = {str(named[k]) for k in ("key", "name", "id") if named.get(k) is not None}
+    prefix = key.rpartition("-")[0]
+    shown = str(named.get("key") or prefix)
+    if not shown:
+        return None  # no project to judge by: the fetch will tell
+    if {n.casefold() for n in names or {prefix}} & {p.casefold() for p in source.projects}:
+        return None
+    return (
+        f"issue {key} is in project {shown}, which source '{source.name}' does not read "
+        f"(it reads {', '.join(source.projects)})"
+    )
 
 
 def _object(data: dict[str, Any], name: str, event: str) -> dict[str, Any]:
@@ -79,7 +120,7 @@ def parse_webhook(
     if not isinstance(data, dict) or not isinstance(data.get("webhookEvent"), str):
         raise BadPayload("Jira webhook: no webhookEvent")
     event, stamp = str(data["webhookEvent"]), data.get("timestamp")
-    revision = int(stamp) if isinstance(stamp, int | float) else None
+    revision = _revision(stamp, event)
     subject = data.get("issue") or data.get("issueLink") or data.get("sprint") or {}
     delivery = header(headers, "X-Atlassian-Webhook-Identifier") or ":".join(
         str(x)
@@ -96,7 +137,8 @@ def parse_webhook(
         if not isinstance(key, str):
             raise BadPayload(f"Jira webhook {event}: the issue has no key")
         ids = [str(issue["id"])] if issue.get("id") is not None else []
-        if event == "jira:issue_deleted":
+        outside = out_of_scope(issue, key, source)
+        if event == "jira:issue_deleted" or outside:
             return WebhookEvent(
                 delivery_id=delivery,
                 event_type=event,
@@ -104,6 +146,7 @@ def parse_webhook(
                 batch=RecordBatch(deletions=[Deletion(key)]),
                 revision=revision,
                 tracker_ids=ids,
+                out_of_scope=outside,
             )
         return WebhookEvent(
             delivery_id=delivery,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -466,5 +467,130 @@ def test_a_source_of_the_other_kind_is_404(hooks: Hooks, stored: Stored) -> None
         404,
         "Not found",
         "no azure-devops source named 'jira' is configured",
+    )
+    assert stored() == []
+
+
+# -- hostile values in validly signed deliveries ----------------------------------------------
+def _jira_raw(
+    stamp: str = "1767000000000", key: str = '"ATLAS-1"', event: str = '"jira:issue_updated"'
+) -> bytes:
+    """A Jira issue event written by hand, so values JSON encoders refuse can be sent."""
+    return (
+        f'{{"timestamp": {stamp}, "webhookEvent": {event}, '
+        f'"issue": {{"id": "10001", "key": {key}, "fields": {{}}}}}}'
+    ).encode()
+
+
+def _ado_raw(
+    rev: str = "2", item: str = "3", event: str = '"workitem.updated"', delivery: str = '"e-1"'
+) -> bytes:
+    return (
+        f'{{"id": {delivery}, "eventType": {event}, "resource": {{"id": 77, '
+        f'"workItemId": {item}, "rev": {rev}, "revision": {{"id": 3, "rev": 1, "fields": {{}}}}}}}}'
+    ).encode()
+
+
+BIG = str(10**30)
+HOSTILE = [
+    (
+        "jira",
+        _jira_raw(stamp="1e400"),
+        "Jira webhook jira:issue_updated: the timestamp inf is not a finite number",
+    ),
+    ("jira", _jira_raw(stamp=BIG), f"the revision {BIG} does not fit a 64-bit integer"),
+    (
+        "jira",
+        _jira_raw(key='"ATLAS-\\ud800"'),
+        "the item key 'ATLAS-\\ud800' is not valid Unicode (a lone surrogate)",
+    ),
+    (
+        "jira",
+        _jira_raw(key='"ATLAS-\\u0000"'),
+        "the item key 'ATLAS-\\x00' contains a NUL character",
+    ),
+    (
+        "jira",
+        _jira_raw(key='"ATLAS-' + "1" * 150 + '"'),
+        "the item key is 156 characters long; the inbox keeps at most 100",
+    ),
+    (
+        "jira",
+        _jira_raw(event='"jira:issue_' + "x" * 100 + '"'),
+        "the event type is 111 characters long; the inbox keeps at most 100",
+    ),
+    ("ado", _ado_raw(rev=BIG), f"the revision {BIG} does not fit a 64-bit integer"),
+    ("ado", _ado_raw(item=BIG), f"workitem.updated delivery: work item id {BIG} is out of range"),
+    (
+        "ado",
+        _ado_raw(event='"workitem.updated\\u0000"'),
+        "the event type 'workitem.updated\\x00' contains a NUL character",
+    ),
+    (
+        "ado",
+        _ado_raw(delivery='"e-\\udc00"'),
+        "the delivery id 'e-\\udc00' is not valid Unicode (a lone surrogate)",
+    ),
+]
+
+
+def _post_signed(hooks: Hooks, tracker: str, body: bytes) -> Any:
+    if tracker == "jira":
+        return post_jira(hooks, body, sign(body, SECRET))
+    return hooks.client.post(
+        "/hooks/azure-devops/ado",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Trainyard-Secret": SECRET},
+    )
+
+
+def _errors(hooks: Hooks, deliveries: list[str]) -> list[tuple[str, str, str | None]]:
+    with hooks.client.app.state.trainyard.sessions() as s:  # type: ignore[attr-defined]
+        rows = s.execute(
+            select(InboxEvent.delivery_id, InboxEvent.status, InboxEvent.error)
+            .where(InboxEvent.delivery_id.in_(deliveries))
+            .order_by(InboxEvent.id)
+        )
+        return [(d, st, e) for d, st, e in rows]
+
+
+@pytest.mark.parametrize(
+    ("tracker", "body", "error"),
+    HOSTILE,
+    ids=[
+        "jira-timestamp-1e400",
+        "jira-timestamp-10**30",
+        "jira-key-lone-surrogate",
+        "jira-key-nul",
+        "jira-key-too-long",
+        "jira-event-type-too-long",
+        "ado-rev-10**30",
+        "ado-work-item-id-10**30",
+        "ado-event-type-nul",
+        "ado-delivery-id-lone-surrogate",
+    ],
+)
+def test_hostile_values_are_kept_failed_with_the_reason_never_500(
+    hooks: Hooks, stored: Stored, tracker: str, body: bytes, error: str
+) -> None:
+    resp = _post_signed(hooks, tracker, body)
+    assert resp.status_code == 202
+    assert (resp.json()["status"], resp.json()["duplicate"]) == ("failed", False)
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+    assert stored() == [(digest, "failed")]
+    assert _errors(hooks, [digest]) == [(digest, "failed", error)]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("tracker", ["jira", "ado"])
+def test_nan_and_infinity_are_not_json_and_get_400(
+    hooks: Hooks, stored: Stored, tracker: str, constant: str
+) -> None:
+    body = _jira_raw(stamp=constant) if tracker == "jira" else _ado_raw(rev=constant)
+    resp = _post_signed(hooks, tracker, body)
+    assert problem_of(resp) == (
+        400,
+        "Invalid JSON",
+        f"the webhook body is not valid JSON: {constant} is not a JSON value",
     )
     assert stored() == []

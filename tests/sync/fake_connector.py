@@ -16,6 +16,7 @@ from art.config import PIConfig, SourceConfig
 from art.errors import BadPayload, TrackerUnavailable
 from art.records import (
     ChangeRecord,
+    Deletion,
     IterationRecord,
     LinkRecord,
     RecordBatch,
@@ -150,16 +151,24 @@ class FakeConnector:
         return None
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        """A minimal push format: {"delivery", "key", "rev"}; the item is refetched."""
+        """A minimal push format: {"delivery", "key", "rev"}; the item is refetched.
+
+        Optional: "event" (``item_deleted`` is applied from the body) and "outside" (the
+        reason the item is out of the source's scope)."""
         data = json.loads(body)
         if "key" not in data:
             raise BadPayload(f"delivery {data.get('delivery')}: no 'key' in the body")
+        key, event = data["key"], data.get("event", "item_updated")
+        gone = event == "item_deleted" or "outside" in data
+        outside = {"out_of_scope": data["outside"]} if "outside" in data else {}
         return WebhookEvent(
             delivery_id=headers.get("x-delivery") or data["delivery"],
-            event_type="item_updated",
-            item_key=data["key"],
+            event_type=event,
+            item_key=key,
             revision=data.get("rev"),
-            refetch=[data["key"]],
+            refetch=[] if gone else [key],
+            batch=RecordBatch(deletions=[Deletion(key)]) if gone else None,
+            **outside,
         )
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 
@@ -216,3 +217,182 @@ def test_an_outage_while_retrying_a_broken_group_alone_stops_the_retries(
     assert conn.fetched == [["PHX-1", "PHX-2", "PHX-3", "PHX-4"], ["PHX-1"]]
     assert [s for _, s, _ in _events(sessions)] == ["pending"] * 4
     assert worker.backoff() > 0
+
+
+def _deleted(sessions: sessionmaker[Session]) -> dict[str, bool]:
+    with sessions() as s:
+        return {key: gone for key, gone in s.execute(select(WorkItem.key, WorkItem.deleted))}
+
+
+def _event(delivery: str, key: str, rev: int, **extra: object) -> bytes:
+    return json.dumps({"delivery": delivery, "key": key, "rev": rev, **extra}).encode()
+
+
+def test_another_event_of_the_same_item_revision_is_not_a_duplicate(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    """Azure DevOps sends workitem.created and workitem.deleted with the same id and rev."""
+    sessions, source_id, art_id = setup
+    conn = FakeConnector(make_items(2))
+    PullRunner(sessions, CONFIG, CONFIG.source("fake"), connector=conn).run()
+    del conn.items[0]  # PHX-1 is deleted in the tracker
+    receive(sessions, source_id, conn, {}, _event("d-1", "PHX-1", 1))
+    receive(sessions, source_id, conn, {}, _event("d-2", "PHX-1", 1, event="item_deleted"))
+    receive(sessions, source_id, conn, {}, _event("d-3", "PHX-1", 1, event="item_deleted"))
+    worker = InboxWorker(sessions, source_id, BatchApplier(source_id, art_id, None), lambda: conn)
+    assert worker.process_pending() == 3
+    assert _events(sessions) == [
+        ("d-1", "applied", None),
+        ("d-2", "applied", None),
+        ("d-3", "duplicate", None),  # the same event type and revision again
+    ]
+    assert _deleted(sessions) == {"PHX-1": True, "PHX-2": False}
+
+
+OUTSIDE = "PHX-9 is in project OTHER, which source 'fake' does not read"
+
+
+def test_an_event_about_an_item_out_of_scope_is_ignored_with_the_reason(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions, source_id, art_id = setup
+    conn = FakeConnector(make_items(2))
+    first = receive(sessions, source_id, conn, {}, _event("d-1", "PHX-9", 3, outside=OUTSIDE))
+    assert first.status == "pending"
+    worker = InboxWorker(sessions, source_id, BatchApplier(source_id, art_id, None), lambda: conn)
+    assert worker.process_pending() == 1
+    assert _events(sessions) == [("d-1", "ignored", OUTSIDE)]
+    assert conn.fetched == []  # nothing asked of the tracker
+    assert _deleted(sessions) == {}
+
+
+def test_an_item_that_left_the_scope_is_deleted_as_a_pull_would(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions, source_id, art_id = setup
+    conn = FakeConnector(make_items(3))
+    PullRunner(sessions, CONFIG, CONFIG.source("fake"), connector=conn).run()
+    moved = "PHX-2 is in project OTHER, which source 'fake' does not read"
+    receive(sessions, source_id, conn, {}, _event("d-1", "PHX-2", 4, outside=moved))
+    worker = InboxWorker(sessions, source_id, BatchApplier(source_id, art_id, None), lambda: conn)
+    assert worker.process_pending() == 1
+    assert _events(sessions) == [("d-1", "applied", None)]
+    assert conn.fetched == []
+    assert _deleted(sessions) == {"PHX-1": False, "PHX-2": True, "PHX-3": False}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            {"key": "PHX-\u0000", "rev": 1},
+            "the item key 'PHX-\\x00' contains a NUL character",
+        ),
+        (
+            {"key": "PHX-\ud800", "rev": 1},
+            "the item key 'PHX-\\ud800' is not valid Unicode (a lone surrogate)",
+        ),
+        (
+            {"key": "PHX-" + "1" * 97, "rev": 1},
+            "the item key is 101 characters long; the inbox keeps at most 100",
+        ),
+        (
+            {"key": "PHX-1", "rev": 1, "event": "e" * 101},
+            "the event type is 101 characters long; the inbox keeps at most 100",
+        ),
+        (
+            {"key": "PHX-1", "rev": 1, "event": "item_\u0000"},
+            "the event type 'item_\\x00' contains a NUL character",
+        ),
+        (
+            {"key": "PHX-1", "rev": 2**63},
+            "the revision 9223372036854775808 does not fit a 64-bit integer",
+        ),
+        (
+            {"key": "PHX-1", "rev": -(2**63) - 1},
+            "the revision -9223372036854775809 does not fit a 64-bit integer",
+        ),
+        (
+            {"key": "PHX-1", "rev": 10**30},
+            "the revision 1000000000000000000000000000000 does not fit a 64-bit integer",
+        ),
+        (
+            {"key": "PHX-1", "rev": 1, "delivery": "d-\ud83d"},
+            "the delivery id 'd-\\ud83d' is not valid Unicode (a lone surrogate)",
+        ),
+        (
+            {"key": "PHX-1", "rev": 1, "delivery": "d-\u0000"},
+            "the delivery id 'd-\\x00' contains a NUL character",
+        ),
+    ],
+    ids=[
+        "nul-key",
+        "surrogate-key",
+        "long-key",
+        "long-event",
+        "nul-event",
+        "revision-2**63",
+        "revision-below-int64",
+        "revision-10**30",
+        "surrogate-delivery",
+        "nul-delivery",
+    ],
+)
+def test_values_the_inbox_cannot_hold_are_kept_failed_with_the_reason(
+    setup: tuple[sessionmaker[Session], int, int], body: dict[str, object], error: str
+) -> None:
+    sessions, source_id, art_id = setup
+    conn = FakeConnector(make_items(1))
+    raw = json.dumps({"delivery": "d-hostile", **body}).encode()
+    receipt = receive(sessions, source_id, conn, {}, raw)
+    assert (receipt.status, receipt.duplicate) == ("failed", False)
+    with sessions() as s:
+        row = s.execute(
+            select(
+                InboxEvent.delivery_id,
+                InboxEvent.event_type,
+                InboxEvent.item_key,
+                InboxEvent.revision,
+                InboxEvent.status,
+                InboxEvent.error,
+                InboxEvent.body,
+            )
+        ).one()
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert tuple(row) == (digest, None, None, None, "failed", error, raw)
+    worker = InboxWorker(sessions, source_id, BatchApplier(source_id, art_id, None), lambda: conn)
+    assert worker.process_pending() == 0  # nothing left to apply
+    assert conn.fetched == []
+
+
+def test_only_the_headers_worth_keeping_are_stored(
+    setup: tuple[sessionmaker[Session], int, int],
+) -> None:
+    sessions, source_id, _ = setup
+    conn = FakeConnector(make_items(1))
+    headers = {
+        "Content-Type": "application/json; charset=UTF-8",
+        "Content-Length": "64",
+        "User-Agent": "Atlassian Webhook HTTP Client \u0000",
+        "X-Atlassian-Webhook-Identifier": "7a1b",
+        "X-Atlassian-Webhook-Retry": "2",
+        "X-Request-Id": "req-1",
+        "Authorization": "Basic dHJhaW55YXJkOnMzY3JldA==",
+        "X-Trainyard-Secret": "s3cret",
+        "X-Hub-Signature": "sha256=" + "0" * 64,
+        "Cookie": "session=abc",
+        "X-Api-Key": "k",
+        "Proxy-Authorization": "Basic eDp5",
+        "X-Forwarded-For": "10.0.0.1",
+    }
+    receive(sessions, source_id, conn, headers, _body("d-1", "PHX-1"))
+    with sessions() as s:
+        stored = s.scalars(select(InboxEvent.headers)).one()
+    assert stored == {
+        "content-length": "64",
+        "content-type": "application/json; charset=UTF-8",
+        "user-agent": "Atlassian Webhook HTTP Client \\x00",
+        "x-atlassian-webhook-identifier": "7a1b",
+        "x-atlassian-webhook-retry": "2",
+        "x-request-id": "req-1",
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from jira_support import sample_bytes
@@ -57,9 +58,40 @@ def test_a_changed_body_breaks_the_signature(connector: JiraConnector) -> None:
         connector.verify_webhook({"X-Hub-Signature": sign(body, "s3cret")}, body + b" ")
 
 
-def test_without_a_secret_nothing_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+UNVERIFIABLE = (
+    "source 'jira': no webhook_secret_env is configured, so deliveries cannot be verified "
+    "(set webhook_secret_env, or webhook_allow_unsigned = true to accept unsigned deliveries)"
+)
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-Hub-Signature": sign(b"{}", "anything")}], ids=["unsigned", "signed"]
+)
+def test_without_a_secret_every_delivery_is_refused(headers: dict[str, str]) -> None:
     source = SourceConfig(name="jira", kind="jira", url="https://x", art="A")
+    with pytest.raises(WebhookRejected) as refused:
+        JiraConnector(source, []).verify_webhook(headers, b"{}")
+    assert str(refused.value) == UNVERIFIABLE
+
+
+def test_a_source_that_allows_unsigned_deliveries_takes_them() -> None:
+    source = SourceConfig(
+        name="jira", kind="jira", url="https://x", art="A", webhook_allow_unsigned=True
+    )
     JiraConnector(source, []).verify_webhook({}, b"{}")
+
+
+def test_with_a_secret_allowing_unsigned_deliveries_changes_nothing() -> None:
+    source = SourceConfig(
+        name="jira",
+        kind="jira",
+        url="https://x",
+        art="A",
+        webhook_secret_env="JIRA_HOOK_SECRET",
+        webhook_allow_unsigned=True,
+    )
+    with pytest.raises(WebhookRejected, match="has no X-Hub-Signature header"):
+        JiraConnector(source, []).verify_webhook({}, b"{}")
 
 
 @pytest.mark.parametrize(
@@ -163,3 +195,72 @@ def test_sprint_events_carry_the_sprint(connector: JiraConnector) -> None:
 def test_a_malformed_delivery_is_bad_payload(connector: JiraConnector, body: bytes) -> None:
     with pytest.raises(BadPayload):
         connector.parse_webhook({}, body)
+
+
+def _scoped(projects: list[str] | None = None, jql: str | None = None) -> JiraConnector:
+    source = SourceConfig(
+        name="jira", kind="jira", url="https://x", art="A", projects=projects or [], jql=jql
+    )
+    return JiraConnector(source, [])
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("jira_issue_updated.json", "GOLD-137"),
+        ("jira_issue_created.json", "GOLD-189"),
+        ("jira_issue_deleted.json", "TIGR-361"),
+    ],
+)
+def test_an_issue_of_a_project_the_source_does_not_read_is_out_of_scope(
+    name: str, key: str
+) -> None:
+    parsed = _scoped(projects=["BLUE", "RED"]).parse_webhook({}, sample_bytes(name))
+    project = key.split("-")[0]
+    assert (parsed.item_key, parsed.out_of_scope, parsed.refetch) == (
+        key,
+        f"issue {key} is in project {project}, which source 'jira' does not read "
+        "(it reads BLUE, RED)",
+        [],
+    )
+    assert parsed.batch.deletions == [Deletion(key)]  # applied only if the store holds it
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"projects": ["GOLD"]},
+        {"projects": ["gold"]},  # JQL matches project keys in any case
+        {"projects": ["Gold Miners"]},  # ...and by name
+        {"projects": ["10639"]},  # ...and by id
+        {"jql": "project = BLUE"},  # a JQL scope is not judged here: the fetch tells
+    ],
+    ids=["key", "lower-case", "name", "id", "jql"],
+)
+def test_an_issue_of_a_project_the_source_reads_is_in_scope(scope: dict[str, Any]) -> None:
+    parsed = _scoped(**scope).parse_webhook({}, sample_bytes("jira_issue_updated.json"))
+    assert (parsed.out_of_scope, parsed.refetch) == (None, ["GOLD-137"])
+
+
+def test_without_the_project_field_the_key_tells_the_project() -> None:
+    body = b'{"webhookEvent": "jira:issue_updated", "issue": {"id": "1", "key": "RED-4"}}'
+    assert _scoped(projects=["RED"]).parse_webhook({}, body).out_of_scope is None
+    assert _scoped(projects=["BLUE"]).parse_webhook({}, body).out_of_scope == (
+        "issue RED-4 is in project RED, which source 'jira' does not read (it reads BLUE)"
+    )
+
+
+@pytest.mark.parametrize("stamp", ["1e400", "-1e400"])
+def test_a_timestamp_that_is_not_a_finite_number_is_bad_payload(
+    connector: JiraConnector, stamp: str
+) -> None:
+    body = sample_bytes("jira_issue_updated.json").replace(
+        b'"timestamp": 1594081625284', b'"timestamp": ' + stamp.encode()
+    )
+    assert body != sample_bytes("jira_issue_updated.json")
+    with pytest.raises(BadPayload) as bad:
+        connector.parse_webhook({}, body)
+    shown = "inf" if stamp == "1e400" else "-inf"
+    assert str(bad.value) == (
+        f"Jira webhook jira:issue_updated: the timestamp {shown} is not a finite number"
+    )
