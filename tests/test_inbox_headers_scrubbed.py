@@ -41,11 +41,11 @@ INBOX = sa.table(
 
 
 @pytest.fixture(params=BACKENDS)
-def store_at_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty store migrated to 0004, the revision before 0006."""
+def store_before_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store migrated to 0005, the revision before 0006."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0004")
+        upgrade(url, "0005")
         yield url
         return
     if PG_URL is None:
@@ -56,7 +56,7 @@ def store_at_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url, "0004")
+    upgrade(url, "0005")
     yield url
     drop_pg_database(name)
 
@@ -76,8 +76,8 @@ STORED = {  # as the receiver stored them before 0006: lower-cased, Authorizatio
 }
 
 
-def test_0006_keeps_only_the_headers_worth_keeping(store_at_0004: str) -> None:
-    engine = make_engine(store_at_0004)
+def test_0006_keeps_only_the_headers_worth_keeping(store_before_0006: str) -> None:
+    engine = make_engine(store_before_0006)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
@@ -100,7 +100,7 @@ def test_0006_keeps_only_the_headers_worth_keeping(store_at_0004: str) -> None:
                 for n, headers in [(1, STORED), (2, {}), (3, {"content-type": "application/json"})]
             ],
         )
-    upgrade(store_at_0004, "0006")
+    upgrade(store_before_0006, "0006")
     with engine.connect() as conn:
         rows = conn.execute(sa.select(INBOX.c.id, INBOX.c.headers).order_by(INBOX.c.id)).all()
     engine.dispose()

@@ -6,7 +6,7 @@ cookie or API key a proxy added. The receiver now keeps an allow-list; this rewr
 headers already stored to the same list, so no secret stays in the inbox.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05 18:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import context, op
 from art.types import JSONType
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
