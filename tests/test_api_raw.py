@@ -191,6 +191,9 @@ def test_links_cross_team_and_csv(
         ("/api/v1/items?updated_since=2026-01-05T00:00:00", 400, "updated_since"),
         ("/api/v1/changes?cursor=eyJ4IjoxfQ", 400, "cursor"),
         ("/api/v1/links?limit=0", 400, "limit"),
+        ("/api/v1/items?keys=PHX-1", 400, "keys"),
+        ("/api/v1/changes?key=PHX-1", 400, "key"),
+        ("/api/v1/links?team=Red", 400, "team"),
     ],
 )
 def test_bad_parameters_are_named(
