@@ -6,9 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from app import configuration, problems
+from app import configuration, problems, query_guard
 from app.demo import start_demo
 from app.digests.service import DigestService
 from app.outgoing.service import OutgoingService
@@ -99,7 +99,13 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
                 demo.stop()
             state.engine.dispose()
 
-    app = FastAPI(title="Trainyard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Trainyard",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(query_guard.check_request)],  # every route's parameters
+    )
     problems.install(app)
     app.include_router(service.router)
     app.include_router(prometheus.router)

@@ -17,6 +17,15 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
 
+class ParameterErrors(BadRequest):
+    """A 400 naming several parameters at once; each entry of ``errors`` has ``parameter``,
+    ``in`` and ``message``, as the 422 answers have."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(message, parameter=errors[0]["parameter"] if errors else None)
+        self.errors = errors
+
+
 def problem(
     status: int,
     title: str,
@@ -133,6 +142,10 @@ def install(app: FastAPI) -> None:
     async def _bad_request(_: Request, exc: BadRequest) -> JSONResponse:
         errors = [{"parameter": exc.parameter, "message": str(exc)}] if exc.parameter else None
         return problem(exc.status_code, exc.title, str(exc), errors)
+
+    @app.exception_handler(ParameterErrors)
+    async def _parameter_errors(_: Request, exc: ParameterErrors) -> JSONResponse:
+        return problem(exc.status_code, exc.title, str(exc), exc.errors)
 
     @app.exception_handler(TrainyardError)
     async def _trainyard(_: Request, exc: TrainyardError) -> JSONResponse:

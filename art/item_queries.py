@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, and_, or_, select
+from sqlalchemy import ColumnElement, Executable, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from art.models import ART, PI, Change, Iteration, Link, Source, Team, WorkItem
@@ -24,8 +24,22 @@ class ItemFilter:
     level: str | None = None
     work_type: str | None = None
     status_category: str | None = None
+    keys: tuple[str, ...] | None = None  # item keys or display keys (API.md: `#1014`)
     updated_since: datetime | None = None
     include_deleted: bool = False
+
+
+AZURE_DEVOPS = "azure-devops"
+
+
+def _key_matches(keys: tuple[str, ...]) -> ColumnElement[bool]:
+    """An item whose key or display key is one of ``keys``: Jira keys display as they are,
+    Azure DevOps ids as ``#1014`` (API.md), so ``#1014`` names Azure DevOps item 1014."""
+    ado_ids = [k[1:] for k in keys if k.startswith("#") and len(k) > 1]
+    matches = WorkItem.key.in_(keys)
+    if not ado_ids:
+        return matches
+    return or_(matches, and_(Source.kind == AZURE_DEVOPS, WorkItem.key.in_(ado_ids)))
 
 
 def _after(stmt: S, ts: Any, id_: Any, after: Position | None) -> S:
@@ -63,6 +77,8 @@ def items(session: Session, f: ItemFilter, after: Position | None, limit: int) -
     for column, value in conditions.items():
         if value is not None:
             stmt = stmt.where(column == value)
+    if f.keys:
+        stmt = stmt.where(_key_matches(f.keys))
     if f.updated_since is not None:
         stmt = stmt.where(WorkItem.synced_at >= f.updated_since)
     if not f.include_deleted:

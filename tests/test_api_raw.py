@@ -6,7 +6,10 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from art.config import TrainyardConfig
+from art.models import ART, Source, WorkItem
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.conftest import bearer
@@ -63,6 +66,81 @@ def test_items_page_through_every_row_once(
     assert len(seen) == len(set(seen)) == 8
 
 
+def _keys(client: TestClient, tokens: dict[str, str], query: str) -> list[str]:
+    resp = client.get(f"/api/v1/items?{query}", headers=bearer(tokens["read"]))
+    assert resp.status_code == 200, resp.text
+    return sorted(r["key"] for r in resp.json()["data"])
+
+
+def test_items_filtered_by_one_key_and_by_several(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    client, items = loaded
+    assert len(items) == 8
+    assert _keys(client, tokens, "key=PHX-3") == ["PHX-3"]
+    assert _keys(client, tokens, "key=PHX-3&key=PHX-6") == ["PHX-3", "PHX-6"]
+    # the other filters still apply: PHX-1 is Red, PHX-2 Blue
+    assert [i.team for i in items[:2]] == ["Red", "Blue"]
+    assert _keys(client, tokens, "key=PHX-1&key=PHX-2&team=Red") == ["PHX-1"]
+    assert _keys(client, tokens, "key=PHX-99") == []
+    csv = client.get("/api/v1/items?key=PHX-5&format=csv", headers=bearer(tokens["read"]))
+    assert [line.split(",")[0] for line in csv.text.splitlines()] == ["key", "PHX-5"]
+
+
+BOARDS = TrainyardConfig.model_validate(
+    {
+        "arts": [{"name": "Phoenix", "teams": [{"name": "Blue"}, {"name": "Red"}]}],
+        "sources": [
+            {"name": "fake", "kind": "fake", "url": "http://fake", "art": "Phoenix"},
+            {"name": "boards", "kind": "azure-devops", "url": "http://ado", "art": "Phoenix"},
+        ],
+    }
+)
+
+
+def test_items_filtered_by_display_key_of_azure_devops_items(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """Azure DevOps ids display as ``#1014`` (API.md): ``key=#1014`` names Azure DevOps item
+    1014 and never an item of another tracker whose key happens to be ``1014``."""
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        apply_config(s, BOARDS)
+        sources = {name: id_ for name, id_ in s.execute(select(Source.name, Source.id))}
+        art_id = s.scalars(select(ART.id).where(ART.name == "Phoenix")).one()
+        stored = [("boards", "1014"), ("boards", "1015"), ("boards", "1016")]
+        stored += [("fake", "1014"), ("fake", "PHX-1")]  # another tracker's key "1014"
+        s.add_all(
+            WorkItem(
+                source_id=sources[source],
+                art_id=art_id,
+                key=key,
+                tracker_id=key,
+                title=f"Item {key}",
+                item_type="Story",
+                level="story",
+                work_type="feature",
+                status="To Do",
+                status_category="todo",
+                created_at=T0,
+                updated_at=T0,
+                synced_at=T0,
+            )
+            for source, key in stored
+        )
+
+    def rows(query: str) -> list[tuple[str, str]]:
+        resp = client.get(f"/api/v1/items?{query}", headers=bearer(tokens["read"]))
+        assert resp.status_code == 200, resp.text
+        return sorted((r["source"], r["key"]) for r in resp.json()["data"])
+
+    assert rows("key=%231014") == [("boards", "1014")]
+    assert rows("key=%231014&key=%231016") == [("boards", "1014"), ("boards", "1016")]
+    assert rows("key=1014") == [("boards", "1014"), ("fake", "1014")]
+    assert rows("key=%231014&key=PHX-1") == [("boards", "1014"), ("fake", "PHX-1")]
+    assert rows("key=%23") == []
+
+
 def test_updated_since_returns_only_what_changed_later(
     loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
 ) -> None:
@@ -113,6 +191,9 @@ def test_links_cross_team_and_csv(
         ("/api/v1/items?updated_since=2026-01-05T00:00:00", 400, "updated_since"),
         ("/api/v1/changes?cursor=eyJ4IjoxfQ", 400, "cursor"),
         ("/api/v1/links?limit=0", 400, "limit"),
+        ("/api/v1/items?keys=PHX-1", 400, "keys"),
+        ("/api/v1/changes?key=PHX-1", 400, "key"),
+        ("/api/v1/links?team=Red", 400, "team"),
     ],
 )
 def test_bad_parameters_are_named(

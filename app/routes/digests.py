@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.deps import AdminScope, RowId, SessionDep, StateDep
 from app.digests.service import DigestService, cron_trigger
 from app.render import list_response
+from app.reports.params import FormatQuery
 from app.schemas import not_null
 from art.errors import BadRequest, NotFound
 from art.models import ART, Digest
@@ -101,7 +102,9 @@ def _get(session: SessionDep, digest_id: int) -> tuple[Digest, str]:
 
 
 @router.get("")
-def list_digests(request: Request, session: SessionDep, service: DigestsDep) -> Response:
+def list_digests(
+    request: Request, session: SessionDep, service: DigestsDep, format: FormatQuery = None
+) -> Response:
     """Digest subscriptions with their schedule and next run."""
     rows = session.execute(
         select(Digest, ART.name).join(ART, ART.id == Digest.art_id).order_by(Digest.id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.deps import ReadScope, RowId, SessionDep, WriteScope
 from app.render import list_response
+from app.reports.params import FormatQuery
 from app.schemas import not_null
 from art import planning_queries as q
 from art import structure_queries as sq
@@ -154,7 +155,9 @@ def _remove(session: Session, art_id: int, row: PIObjective | Risk, what: str) -
 
 
 @router.get("/objectives", dependencies=[ReadScope])
-def list_objectives(request: Request, art: str, pi: str, session: SessionDep) -> Response:
+def list_objectives(
+    request: Request, art: str, pi: str, session: SessionDep, format: FormatQuery = None
+) -> Response:
     """The PI's objectives, from the trackers and entered here, with their business value."""
     _, pi_row = _pi(session, art, pi)
     data = [_objective_out(o, t, s, pi_row.name) for o, t, s in q.objectives(session, pi_row.id)]
@@ -227,7 +230,9 @@ def _risk(session: Session, pi_row: PI, risk_id: int) -> Risk:
 
 
 @router.get("/risks", dependencies=[ReadScope])
-def list_risks(request: Request, art: str, pi: str, session: SessionDep) -> Response:
+def list_risks(
+    request: Request, art: str, pi: str, session: SessionDep, format: FormatQuery = None
+) -> Response:
     """The PI's risks with their ROAM state."""
     _, pi_row = _pi(session, art, pi)
     data = [_risk_out(r, t, s, pi_row.name) for r, t, s in q.risks(session, pi_row.id)]

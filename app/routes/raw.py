@@ -99,6 +99,13 @@ def list_items(
     level: Level | None = None,
     work_type: WorkType | None = None,
     status_category: StatusCategory | None = None,
+    key: Annotated[
+        list[str] | None,
+        Query(
+            description="only these items, by key (`PHX-12`) or display key (`#1014`); "
+            "repeat for several: `?key=PHX-12&key=PHX-13`"
+        ),
+    ] = None,
     updated_since: Since = None,
     include_deleted: Annotated[
         bool | None, Query(description="default: true with updated_since, else false")
@@ -124,6 +131,7 @@ def list_items(
         level=level.value if level else None,
         work_type=work_type.value if work_type else None,
         status_category=status_category.value if status_category else None,
+        keys=tuple(key) if key else None,
         updated_since=since,
         include_deleted=include_deleted if include_deleted is not None else since is not None,
     )

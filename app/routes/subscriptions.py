@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.deps import AdminScope, RowId, SessionDep, SettingsDep
 from app.outgoing.ssrf import check_url
 from app.render import list_response
+from app.reports.params import FormatQuery
 from app.schemas import not_null
 from art.errors import BadRequest, NotFound
 from art.models import Delivery, DeliveryAttempt, Subscription
@@ -69,7 +70,9 @@ def _get(session: SessionDep, sub_id: int) -> Subscription:
 
 
 @router.get("/subscriptions")
-def list_subscriptions(request: Request, session: SessionDep) -> Response:
+def list_subscriptions(
+    request: Request, session: SessionDep, format: FormatQuery = None
+) -> Response:
     """Webhook endpoints and the events each receives."""
     subs = session.scalars(select(Subscription).order_by(Subscription.id)).all()
     return list_response(request, [_out(s) for s in subs], None)
@@ -128,7 +131,9 @@ def delete_subscription(sub_id: RowId, session: SessionDep) -> Response:
 
 
 @router.get("/subscriptions/{sub_id}/deliveries")
-def list_deliveries(request: Request, sub_id: RowId, session: SessionDep) -> Response:
+def list_deliveries(
+    request: Request, sub_id: RowId, session: SessionDep, format: FormatQuery = None
+) -> Response:
     """The endpoint's deliveries, newest first, each with every attempt."""
     _get(session, sub_id)
     deliveries = session.scalars(

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from app.demo import ENV, jira_source
 from app.main import create_app
+from app.query_guard import NUL_MESSAGE
 from app.settings import Settings
 from app.tokens import create_token
 from art.config import TrainyardConfig
@@ -35,6 +36,7 @@ from connectors.simulators.jira import create_jira_simulator
 from connectors.simulators.scenario import Scenario
 from connectors.simulators.server import serve
 from sync.runner import PullRunner
+from tests.app_routes import OPERATIONS, Operation
 from tests.conftest import BACKENDS, PG_URL, bearer, drop_pg_database, pg_database
 from tests.reliability.support import JIRA_USERS
 
@@ -263,3 +265,123 @@ def test_every_chart_renders_with_hostile_team_names(served: Served, chart: str)
     params = {"team": TEAM_NAMES["BOREALIS"]} if CHARTS[chart] else {}
     png = served.get(f"/api/v1/arts/{SCENARIO.art}/charts/{chart}.png", **params)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# Issue 12 item 12: a NUL character in a name gave a 500 on PostgreSQL (its text cannot hold
+# one) in every endpoint that looks an ART, PI, team or source up by name, and in JSON bodies.
+NAMED = ("art", "pi", "team", "source", "key")  # parameters the store is searched by
+WITH_NUL = "PI\x0026.1"
+CURRENT_PI = SCENARIO.pis[-2].name
+NUL_CASES = [
+    (op, where, name)
+    for op in OPERATIONS
+    for where, names in (("path", op.path_params), ("query", op.query))
+    for name in names
+    if name in NAMED
+]
+
+
+@pytest.fixture(scope="module")
+def every_scope(served: Served) -> dict[str, str]:
+    state = served.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        return bearer(create_token(s, "hostile-every", ["read", "write", "admin"]))
+
+
+def test_the_routes_were_enumerated() -> None:
+    """A guard against the enumeration silently finding nothing: the read endpoints that
+    take an ART, PI, team or source by name (32 today), and the ones the issue names."""
+    covered = {(str(op), name) for op, _, name in NUL_CASES}
+    assert len({op for op, _ in covered if op.startswith("GET ")}) >= 32
+    assert {
+        ("GET /api/v1/arts/{art}/pis/{pi}/dependencies", "team"),
+        ("GET /api/v1/items", "key"),
+        ("GET /api/v1/sync-runs", "source"),
+        ("GET /api/v1/arts/{art}/charts/burnup.{fmt}", "pi"),
+        ("POST /hooks/jira/{source}", "source"),
+    } <= covered
+
+
+@pytest.mark.parametrize(
+    ("op", "where", "name"), NUL_CASES, ids=[f"{op} {w}:{n}" for op, w, n in NUL_CASES]
+)
+def test_a_nul_in_a_name_is_a_422_naming_the_parameter(
+    served: Served, every_scope: dict[str, str], op: Operation, where: str, name: str
+) -> None:
+    values = {"art": SCENARIO.art, "pi": CURRENT_PI}
+    if where == "path":
+        url, query = op.url({**values, name: WITH_NUL}), None
+    else:
+        url, query = op.url(values), {name: WITH_NUL}
+    body = {} if op.body is not None else None
+    resp = served.client.request(op.method, url, params=query, json=body, headers=every_scope)
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["errors"] == [{"parameter": name, "in": where, "message": NUL_MESSAGE}]
+
+
+def _string_fields(schema: dict[str, Any]) -> Iterator[tuple[str, bool]]:
+    """The body's free-text fields (not enums): (name, whether it is a list of strings)."""
+    for name, prop in schema["properties"].items():
+        for option in prop.get("anyOf", [prop]):
+            listed = option.get("type") == "array"
+            element = option.get("items", {}) if listed else option
+            if element.get("type") == "string" and "enum" not in element:
+                yield name, listed
+
+
+BODIES: dict[str, dict[str, Any]] = {  # a valid body for each operation that takes one
+    "POST /api/v1/arts/{art}/pis/{pi}/objectives": {
+        "team": TEAM_NAMES["ATLAS"],
+        "text": "Ship SSO",
+        "planned_bv": 5,
+        "items": ["ATLAS-1"],
+    },
+    "PATCH /api/v1/arts/{art}/pis/{pi}/objectives/{objective_id}": {"text": "Ship SSO"},
+    "POST /api/v1/arts/{art}/pis/{pi}/risks": {"text": "Vendor late", "owner": "Ann"},
+    "PATCH /api/v1/arts/{art}/pis/{pi}/risks/{risk_id}": {"text": "Vendor late"},
+    "POST /api/v1/subscriptions": {
+        "url": "https://hooks.example.com/t",
+        "events": ["*"],
+        "description": "BI refresh",
+    },
+    "PATCH /api/v1/subscriptions/{sub_id}": {"description": "BI refresh"},
+    "POST /api/v1/digests": {
+        "name": "Weekly",
+        "art": SCENARIO.art,
+        "cron": "0 8 * * MON",
+        "recipients": ["rte@example.com"],
+    },
+    "PATCH /api/v1/digests/{digest_id}": {"name": "Weekly"},
+}
+BODY_CASES = [
+    (op, field, is_list)
+    for op in OPERATIONS
+    if op.body is not None
+    for field, is_list in _string_fields(op.body)
+]
+
+
+def test_every_operation_with_a_body_has_one_here() -> None:
+    assert {str(op) for op in OPERATIONS if op.body is not None} == set(BODIES)
+    fields = {(str(op), field) for op, field, _ in BODY_CASES}
+    assert ("POST /api/v1/arts/{art}/pis/{pi}/objectives", "text") in fields
+    assert ("POST /api/v1/subscriptions", "description") in fields
+
+
+@pytest.mark.parametrize(
+    ("op", "field", "is_list"), BODY_CASES, ids=[f"{op} {f}" for op, f, _ in BODY_CASES]
+)
+def test_a_nul_in_a_body_field_is_a_422_naming_it_and_nothing_is_stored(
+    served: Served, every_scope: dict[str, str], op: Operation, field: str, is_list: bool
+) -> None:
+    url = op.url({"art": SCENARIO.art, "pi": CURRENT_PI})
+    body = {**BODIES[str(op)], field: ["fine", "with\x00nul"] if is_list else "with\x00nul"}
+    before = served.client.get(url, headers=every_scope)
+    resp = served.client.request(op.method, url, json=body, headers=every_scope)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["errors"] == [
+        {"parameter": f"{field}.1" if is_list else field, "in": "body", "message": NUL_MESSAGE}
+    ]
+    after = served.client.get(url, headers=every_scope)
+    assert (after.status_code, after.content) == (before.status_code, before.content)
