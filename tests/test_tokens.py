@@ -302,7 +302,7 @@ def test_last_used_is_written_at_most_once_a_minute_over_the_api(
             "give expires_in or expires_at, not both",
         ),
         (
-            {"name": "bad\x00name", "scopes": ["read"]},
+            {"name": "bad\tname", "scopes": ["read"]},
             400,
             "name",
             "a token name is 1 to 200 printable characters",

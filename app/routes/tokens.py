@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import tokens
 from app.deps import AdminScope, RowId, SessionDep
 from app.render import list_response
+from app.reports.params import FormatQuery
 from art.errors import NotFound
 from art.models import ApiToken
 
@@ -46,7 +47,7 @@ class TokenIn(BaseModel):
 
 
 @router.get("/tokens")
-def list_tokens(request: Request, session: SessionDep) -> Response:
+def list_tokens(request: Request, session: SessionDep, format: FormatQuery = None) -> Response:
     """Every token, revoked and expired ones included: never its secret or hash."""
     now = datetime.now(UTC)
     rows = [tokens.token_view(t, now) for t in tokens.list_tokens(session)]

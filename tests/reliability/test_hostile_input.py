@@ -353,6 +353,7 @@ BODIES: dict[str, dict[str, Any]] = {  # a valid body for each operation that ta
         "recipients": ["rte@example.com"],
     },
     "PATCH /api/v1/digests/{digest_id}": {"name": "Weekly"},
+    "POST /api/v1/tokens": {"name": "powerbi", "scopes": ["read"]},
 }
 BODY_CASES = [
     (op, field, is_list)
