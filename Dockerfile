@@ -7,6 +7,7 @@ COPY art ./art
 COPY connectors ./connectors
 COPY sync ./sync
 COPY metrics ./metrics
+COPY simulators ./simulators
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from app.tokens import TokenRefused, issue_token, lookup
 from art.config import TrainyardConfig
-from connectors.simulators.azure_devops import create_ado_simulator
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import BackgroundServer
+from simulators.azure_devops import create_ado_simulator
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.scenario import Scenario
+from simulators.server import BackgroundServer
 
 log = logging.getLogger(__name__)
 SEED = 7

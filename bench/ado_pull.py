@@ -32,10 +32,10 @@ if "AZURE_DEVOPS_CACHE_DIR" not in os.environ:  # the SDK's OPTIONS cache: ours,
 from art.config import PIConfig, SourceConfig
 from art.records import RecordBatch
 from connectors.azure_devops.connector import AzureDevOpsConnector
-from connectors.simulators.azure_devops import ado_world, create_ado_simulator
-from connectors.simulators.generator import generate_art
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import BackgroundServer
+from simulators.azure_devops import ado_world, create_ado_simulator
+from simulators.generator import generate_art
+from simulators.scenario import Scenario
+from simulators.server import BackgroundServer
 
 PAT = "bench-pat"
 TODAY = date(2026, 3, 2)

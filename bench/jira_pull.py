@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from art.config import PIConfig, SourceConfig
 from art.records import RecordBatch
 from connectors.jira.connector import JiraConnector
-from connectors.simulators.generator import generate_art, team_names
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.server import BackgroundServer
+from simulators.generator import generate_art, team_names
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.server import BackgroundServer
 
 TODAY = date(2026, 3, 2)
 CREDENTIALS = {

@@ -33,7 +33,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from app.demo import ADO_PAT, ENV, JIRA_EMAIL, JIRA_TOKEN, ado_source, jira_source
-from connectors.simulators.scenario import Scenario
+from simulators.scenario import Scenario
 
 Tracker = Literal["jira", "ado"]
 StoreKind = Literal["sqlite", "postgres"]
@@ -166,7 +166,7 @@ class Recorder:
 
 
 def _ado_mutate(app: Any, scenario: Scenario, fraction: float, seed: int) -> list[str]:
-    from connectors.simulators.azure_devops import ado_world
+    from simulators.azure_devops import ado_world
 
     world = ado_world(app)
     rng = random.Random(seed)
@@ -183,18 +183,18 @@ def _simulator_main(
     pipe: Connection, tracker: Tracker, seed: int, items: int, teams: int, today: date
 ) -> None:
     """Child process: generate the ART, serve it, obey the parent's commands."""
-    from connectors.simulators.generator import generate_art
-    from connectors.simulators.server import BackgroundServer
+    from simulators.generator import generate_art
+    from simulators.server import BackgroundServer
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
     started = time.perf_counter()
     scenario = generate_art(seed, items, teams, today)
     if tracker == "jira":
-        from connectors.simulators.jira import create_jira_simulator, sim_of
+        from simulators.jira import create_jira_simulator, sim_of
 
         app = create_jira_simulator(scenario, users={JIRA_EMAIL: JIRA_TOKEN})
     else:
-        from connectors.simulators.azure_devops import ado_world, create_ado_simulator
+        from simulators.azure_devops import ado_world, create_ado_simulator
 
         app = create_ado_simulator(scenario, org=ADO_ORG, project=scenario.art, pat=ADO_PAT)
     recorder = Recorder(app)
@@ -412,7 +412,7 @@ class Service:
     """Trainyard on uvicorn in a child process, on a free loopback port."""
 
     def __init__(self, db_url: str, config: dict[str, Any], data_dir: Path) -> None:
-        from connectors.simulators.server import free_port
+        from simulators.server import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -27,10 +27,10 @@ from app.settings import Settings
 from art.config import TrainyardConfig
 from art.models import InboxEvent, WorkItem
 from connectors.jira.webhooks import sign
-from connectors.simulators.azure_devops import ado_world, create_ado_simulator
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.server import serve
+from simulators.azure_devops import ado_world, create_ado_simulator
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.server import serve
 from sync.runner import PullRunner
 from tests.conftest import SHARED
 

@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import Webhook
 from app.main import create_app
 from app.settings import Settings
 from art.config import TrainyardConfig
-from connectors.simulators.server import serve
+from simulators.server import serve
 from tests.conftest import bearer
 
 
@@ -142,8 +142,8 @@ def test_dependency_turning_late_is_announced(
     """A tracker change makes a dependency late: the receiver gets dependency.status_changed,
     signed, after answering 500 twice."""
     from app.demo import ENV, jira_source
-    from connectors.simulators.generator import generate_art
-    from connectors.simulators.jira import create_jira_simulator, sim_of
+    from simulators.generator import generate_art
+    from simulators.jira import create_jira_simulator, sim_of
     from sync.runner import PullRunner
 
     for name, value in ENV.items():

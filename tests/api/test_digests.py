@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app.settings import Settings
-from connectors.simulators.server import free_port
+from simulators.server import free_port
 from tests.api.conftest import ART, AS_OF, Api
 from tests.conftest import bearer
 

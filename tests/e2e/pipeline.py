@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.demo import ado_source, jira_source
 from app.reports.service import ReportService
 from art.config import TrainyardConfig
-from connectors.simulators.azure_devops import AdoWorld
-from connectors.simulators.scenario import Scenario
 from metrics.inputs import ArtData, Objective
 from metrics.loader import load_art
+from simulators.azure_devops import AdoWorld
+from simulators.scenario import Scenario
 from sync.runner import PullRunner
 from sync.structure import apply_config
 

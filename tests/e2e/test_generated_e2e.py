@@ -22,9 +22,6 @@ import pytest
 
 from app.demo import JIRA_EMAIL, JIRA_TOKEN
 from art.vocabulary import Level
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator
-from connectors.simulators.server import serve
 from metrics import (
     ArtData,
     Window,
@@ -44,6 +41,9 @@ from metrics import (
     velocity_report,
     wip_report,
 )
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator
+from simulators.server import serve
 from tests.e2e.conftest import StoreFactory
 from tests.e2e.pipeline import jira_config, pull_and_load
 from tests.metrics.golden_inputs import scenario_data

@@ -13,10 +13,10 @@ import pytest
 
 from app.demo import ADO_PAT, JIRA_EMAIL, JIRA_TOKEN
 from art.vocabulary import Level
-from connectors.simulators.azure_devops import ado_world, create_ado_simulator
-from connectors.simulators.jira import create_jira_simulator
-from connectors.simulators.server import serve
 from metrics.inputs import ArtData
+from simulators.azure_devops import ado_world, create_ado_simulator
+from simulators.jira import create_jira_simulator
+from simulators.server import serve
 from tests.e2e.conftest import StoreFactory
 from tests.e2e.pipeline import ADO_ORG, ado_config, jira_config, pull_and_load, rekey
 from tests.metrics import test_golden as golden

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
-from connectors.simulators.scenario import ChangeValue, Scenario, load_scenario
 from metrics.inputs import (
     ArtData,
     Change,
@@ -23,6 +22,7 @@ from metrics.inputs import (
     Objective,
     PISpan,
 )
+from simulators.scenario import ChangeValue, Scenario, load_scenario
 
 # tests/fixtures/golden is the repository's copy of shared/golden (CI clones main on its own).
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "reference-art.json"

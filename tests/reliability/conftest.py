@@ -8,7 +8,7 @@ import pytest
 
 from app.demo import ENV
 from art.db import make_engine, session_factory, upgrade
-from connectors.simulators.faults import Faults
+from simulators.faults import Faults
 from tests.reliability.support import SCENARIO, Snapshot, assert_truth, running, snapshot
 
 

@@ -26,11 +26,11 @@ from art.config import TrainyardConfig
 from art.models import Change, Iteration, Link, Team, WorkItem
 from connectors.jira.connector import JiraConnector
 from connectors.jira.retry import RetryPolicy
-from connectors.simulators.faults import Faults
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import serve
+from simulators.faults import Faults
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.scenario import Scenario
+from simulators.server import serve
 from sync.runner import PullResult, PullRunner
 from sync.structure import apply_config
 from tests.connectors.jira.jira_support import expected_changes, expected_links

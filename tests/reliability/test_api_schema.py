@@ -47,7 +47,7 @@ from app.tokens import create_token
 from art.db import upgrade
 from art.models import ART as ARTRow
 from art.models import PI, Delivery, PIObjective, Risk, Source, Subscription
-from connectors.simulators.server import BackgroundServer
+from simulators.server import BackgroundServer
 from tests.api.conftest import ART, AS_OF, SCENARIO, golden_config
 from tests.golden_store import store_art
 from tests.metrics.golden_inputs import scenario_data

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import SyncRun, Watermark
-from connectors.simulators.faults import Faults
+from simulators.faults import Faults
 from sync.lease import live_holder
 from tests.reliability.support import SCENARIO, Snapshot, assert_truth, running, snapshot
 

@@ -31,10 +31,10 @@ from app.tokens import create_token
 from art.config import TrainyardConfig
 from art.db import upgrade
 from art.models import WorkItem
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import serve
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator
+from simulators.scenario import Scenario
+from simulators.server import serve
 from sync.runner import PullRunner
 from tests.app_routes import OPERATIONS, Operation
 from tests.conftest import BACKENDS, PG_URL, bearer, drop_pg_database, pg_database

@@ -26,12 +26,12 @@ from app.demo import ENV
 from art.config import TrainyardConfig
 from art.models import SyncRun, Watermark, WorkItem
 from connectors.jira.connector import JiraConnector
-from connectors.simulators.faults import Faults
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.jira.state import JiraState
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import serve
+from simulators.faults import Faults
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.jira.state import JiraState
+from simulators.scenario import Scenario
+from simulators.server import serve
 from sync.runner import PullResult, PullRunner
 from sync.structure import apply_config
 from tests.reliability.support import (

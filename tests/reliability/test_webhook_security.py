@@ -25,10 +25,10 @@ from art.config import TrainyardConfig
 from art.db import upgrade
 from art.models import InboxEvent, WorkItem
 from connectors.jira.webhooks import sign
-from connectors.simulators.azure_devops import create_ado_simulator
-from connectors.simulators.generator import generate_art
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.server import serve
+from simulators.azure_devops import create_ado_simulator
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.server import serve
 from sync.runner import PullRunner
 from tests.conftest import BACKENDS, PG_URL, drop_pg_database, pg_database
 from tests.reliability.support import JIRA_USERS

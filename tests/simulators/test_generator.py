@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from connectors.simulators.generator import STATUSES, generate_art
-from connectors.simulators.scenario import Scenario, ScenarioItem
+from simulators.generator import STATUSES, generate_art
+from simulators.scenario import Scenario, ScenarioItem
 
 TODAY = date(2026, 3, 4)  # a Wednesday
 

@@ -35,10 +35,10 @@ from art.config import PIConfig, SourceConfig  # noqa: E402
 from art.records import RecordBatch  # noqa: E402
 from connectors.azure_devops.connector import AzureDevOpsConnector  # noqa: E402
 from connectors.azure_devops.transport import RetryPolicy  # noqa: E402
-from connectors.simulators.azure_devops import AdoWorld, ado_world, create_ado_simulator  # noqa: E402
-from connectors.simulators.faults import Faults, RequestLog  # noqa: E402
-from connectors.simulators.scenario import Scenario, load_scenario  # noqa: E402
-from connectors.simulators.server import serve  # noqa: E402
+from simulators.azure_devops import AdoWorld, ado_world, create_ado_simulator  # noqa: E402
+from simulators.faults import Faults, RequestLog  # noqa: E402
+from simulators.scenario import Scenario, load_scenario  # noqa: E402
+from simulators.server import serve  # noqa: E402
 
 PAT = "test-pat-0123"
 TOKEN_ENV = "TRAINYARD_TEST_ADO_PAT"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from art.records import ChangeRecord, Deletion
 from art.vocabulary import ChangeField, StatusCategory
-from connectors.simulators.scenario import ScenarioChange, ScenarioItem
+from simulators.scenario import ScenarioChange, ScenarioItem
 
 from . import truth
 from .conftest import SECRET_ENV, Sim

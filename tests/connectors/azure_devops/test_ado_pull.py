@@ -8,7 +8,7 @@ from typing import Any
 
 from art.records import ChangeRecord, IterationRecord, LinkRecord, RecordBatch, TeamRecord
 from art.vocabulary import ChangeField, LinkKind, StatusCategory
-from connectors.simulators.generator import generate_art
+from simulators.generator import generate_art
 
 from . import truth
 from .conftest import Sim, SimFactory

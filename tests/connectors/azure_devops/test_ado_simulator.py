@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-import connectors.simulators.azure_devops as simulator_package
-from connectors.simulators.azure_devops import AdoState, create_ado_simulator, state_map
-from connectors.simulators.scenario import Scenario
+import simulators.azure_devops as simulator_package
+from simulators.azure_devops import AdoState, create_ado_simulator, state_map
+from simulators.scenario import Scenario
 
 from .conftest import PAT, REST_SAMPLES
 

@@ -6,7 +6,7 @@ import pytest
 
 from art.errors import ConnectorAuthError, RateLimited, TrackerUnavailable
 from connectors.azure_devops.transport import AdoRequestError, RetryPolicy
-from connectors.simulators.server import free_port
+from simulators.server import free_port
 
 from . import truth
 from .conftest import TOKEN_ENV, Sim, SimFactory, Sleeps

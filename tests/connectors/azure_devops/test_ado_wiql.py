@@ -9,8 +9,8 @@ import pytest
 from art.config import SourceConfig
 from connectors.azure_devops import queries
 from connectors.azure_devops.transport import AdoRequestError
-from connectors.simulators.azure_devops.wiql import WiqlError, compile_wiql
-from connectors.simulators.scenario import Scenario, ScenarioItem, ScenarioIteration, ScenarioPI
+from simulators.azure_devops.wiql import WiqlError, compile_wiql
+from simulators.scenario import Scenario, ScenarioItem, ScenarioIteration, ScenarioPI
 
 from .conftest import Sim, SimFactory
 

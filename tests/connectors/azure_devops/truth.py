@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from connectors.simulators.azure_devops import AdoWorld
-from connectors.simulators.scenario import ChangeValue, Scenario, ScenarioItem
+from simulators.azure_devops import AdoWorld
+from simulators.scenario import ChangeValue, Scenario, ScenarioItem
 
 Row = tuple[Any, ...]
 FIELDS = ("status", "iteration", "pi", "team", "points", "flagged")

@@ -13,9 +13,9 @@ from jira_support import CREDENTIALS, TODAY, Sleeps, pis_of, source_for
 
 from connectors.jira.connector import JiraConnector
 from connectors.jira.retry import RetryPolicy
-from connectors.simulators.generator import generate_art
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import serve
+from simulators.generator import generate_art
+from simulators.scenario import Scenario
+from simulators.server import serve
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from art.config import PIConfig, SourceConfig
 from art.records import ChangeRecord, RecordBatch, WorkItemRecord
-from connectors.simulators.scenario import Scenario, ScenarioItem
+from simulators.scenario import Scenario, ScenarioItem
 
 Row = tuple[str, Any, str | None]  # field, at, to_value
 FIXTURES = Path(__file__).parents[2] / "fixtures"  # copies of shared/ (see tests/conftest.py)

@@ -16,8 +16,8 @@ from connectors.jira.client import JiraClient
 from connectors.jira.connector import JiraConnector
 from connectors.jira.retry import RetryPolicy, parse_retry_after
 from connectors.jira.search import ORDER, search_pages
-from connectors.simulators.jira import create_jira_simulator
-from connectors.simulators.scenario import Scenario
+from simulators.jira import create_jira_simulator
+from simulators.scenario import Scenario
 
 Running = Callable[[FastAPI], AbstractContextManager[str]]
 

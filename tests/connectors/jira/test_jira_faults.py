@@ -15,10 +15,10 @@ from art.errors import ConnectorAuthError, RateLimited, TrackerUnavailable
 from connectors.jira.connector import JiraConnector
 from connectors.jira.retry import RetryPolicy
 from connectors.jira.search import SearchShortfall
-from connectors.simulators.faults import Faults
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.scenario import Scenario
-from connectors.simulators.server import free_port
+from simulators.faults import Faults
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.scenario import Scenario
+from simulators.server import free_port
 
 Running = Callable[[FastAPI], AbstractContextManager[str]]
 Connect = Callable[..., JiraConnector]

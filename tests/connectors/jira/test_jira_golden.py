@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from jira_support import GOLDEN, Pulled, assert_matches, expected_links
 
 from connectors.jira.connector import JiraConnector
-from connectors.simulators.jira import create_jira_simulator
-from connectors.simulators.scenario import load_scenario
+from simulators.jira import create_jira_simulator
+from simulators.scenario import load_scenario
 
 Running = Callable[[FastAPI], AbstractContextManager[str]]
 

@@ -13,8 +13,8 @@ from jira_support import Pulled, assert_matches, expected_links, pis_of, source_
 
 from connectors.base import Connector
 from connectors.jira.connector import JiraConnector
-from connectors.simulators.jira import create_jira_simulator, sim_of
-from connectors.simulators.scenario import Scenario
+from simulators.jira import create_jira_simulator, sim_of
+from simulators.scenario import Scenario
 
 Running = Callable[[FastAPI], AbstractContextManager[str]]
 FLAVOURS = ["cloud", "datacenter"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from connectors.simulators.scenario import ScenarioItem, ScenarioIteration
+from simulators.scenario import ScenarioItem, ScenarioIteration
 
 STATUSES = {
     "To Do": "todo",

@@ -6,7 +6,7 @@ import random
 from bisect import bisect_left
 from datetime import date, datetime, timedelta
 
-from connectors.simulators.generator.common import (
+from simulators.generator.common import (
     DONE,
     PER_PI,
     POINTS,
@@ -16,8 +16,8 @@ from connectors.simulators.generator.common import (
     close,
     day,
 )
-from connectors.simulators.generator.story import StoryLife
-from connectors.simulators.scenario import (
+from simulators.generator.story import StoryLife
+from simulators.scenario import (
     ScenarioChange,
     ScenarioItem,
     ScenarioLink,

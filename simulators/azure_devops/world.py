@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.simulators.azure_devops.naming import (
+from simulators.azure_devops.naming import (
     WORK_TYPE_TAGS,
     AdoState,
     state_map,
     work_item_type,
 )
-from connectors.simulators.scenario import ChangeValue, Scenario, ScenarioItem
+from simulators.scenario import ChangeValue, Scenario, ScenarioItem
 
 __all__ = ["AdoItem", "AdoState", "AdoWorld", "Revision", "state_map"]
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from connectors.simulators.generator.builder import Builder, roll_up_epic
-from connectors.simulators.generator.common import (
+from simulators.generator.builder import Builder, roll_up_epic
+from simulators.generator.common import (
     ITERATION_DAYS,
     PER_PI,
     STATUSES,
     TEAM_NAMES,
     day,
 )
-from connectors.simulators.generator.dependencies import dependency_links
-from connectors.simulators.generator.planning import objectives, risks
-from connectors.simulators.scenario import Scenario, ScenarioIteration, ScenarioPI
+from simulators.generator.dependencies import dependency_links
+from simulators.generator.planning import objectives, risks
+from simulators.scenario import Scenario, ScenarioIteration, ScenarioPI
 
 __all__ = ["STATUSES", "generate_art", "team_names"]
 PI_PATTERN = (0, 1, 2, 3, 2, 1, 0, 2)  # features per PI, oldest first: 2 : 2 : 3 : 1

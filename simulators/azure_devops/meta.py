@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.simulators.azure_devops import render
-from connectors.simulators.azure_devops.render import guid
-from connectors.simulators.azure_devops.routes import (
+from simulators.azure_devops import render
+from simulators.azure_devops.render import guid
+from simulators.azure_devops.routes import (
     Answer,
     Call,
     error,

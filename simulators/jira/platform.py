@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from connectors.simulators.jira.catalog import LINK_TYPES
-from connectors.simulators.jira.render import issue_json, render
-from connectors.simulators.jira.state import JiraState, SimIssue
-from connectors.simulators.jira.wire import (
+from simulators.jira.catalog import LINK_TYPES
+from simulators.jira.render import issue_json, render
+from simulators.jira.state import JiraState, SimIssue
+from simulators.jira.wire import (
     JiraHTTPError,
     jira_json,
     listed,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from connectors.simulators.generator.builder import Builder
-from connectors.simulators.generator.common import STATUSES, Feature, day
-from connectors.simulators.scenario import ScenarioLink
+from simulators.generator.builder import Builder
+from simulators.generator.common import STATUSES, Feature, day
+from simulators.scenario import ScenarioLink
 
 
 def dependency_links(b: Builder) -> list[ScenarioLink]:

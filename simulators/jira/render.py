@@ -11,9 +11,9 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from connectors.simulators.jira.catalog import FLAG_OPTION, RESOLUTIONS
-from connectors.simulators.jira.history import HistoryWriter, jira_time
-from connectors.simulators.jira.state import JiraState, SimIssue, Sprint
+from simulators.jira.catalog import FLAG_OPTION, RESOLUTIONS
+from simulators.jira.history import HistoryWriter, jira_time
+from simulators.jira.state import JiraState, SimIssue, Sprint
 
 PRIORITY = {"id": "3", "name": "Medium"}
 

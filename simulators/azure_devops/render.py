@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from connectors.simulators.azure_devops.world import AdoItem, AdoWorld, Revision
+from simulators.azure_devops.world import AdoItem, AdoWorld, Revision
 
 RELATION_NAMES = {
     "System.LinkTypes.Hierarchy-Forward": "Child",

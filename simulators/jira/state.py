@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from connectors.simulators.faults import Faults, RequestLog
-from connectors.simulators.jira.catalog import Catalog
-from connectors.simulators.scenario import (
+from simulators.faults import Faults, RequestLog
+from simulators.jira.catalog import Catalog
+from simulators.scenario import (
     Scenario,
     ScenarioChange,
     ScenarioItem,

@@ -19,11 +19,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from connectors.simulators.jira.jql import JqlError, Query, parse, sort_key
-from connectors.simulators.jira.platform import platform_routes
-from connectors.simulators.jira.render import issue_json, render
-from connectors.simulators.jira.state import JiraState, SimIssue
-from connectors.simulators.jira.wire import (
+from simulators.jira.jql import JqlError, Query, parse, sort_key
+from simulators.jira.platform import platform_routes
+from simulators.jira.render import issue_json, render
+from simulators.jira.state import JiraState, SimIssue
+from simulators.jira.wire import (
     JiraHTTPError,
     decode_token,
     encode_token,

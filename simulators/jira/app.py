@@ -18,13 +18,13 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from connectors.simulators.faults import FaultMiddleware, Faults
-from connectors.simulators.jira.agile import agile_routes
-from connectors.simulators.jira.catalog import CLOUD, DATACENTER
-from connectors.simulators.jira.search import search_routes
-from connectors.simulators.jira.state import JiraState
-from connectors.simulators.jira.wire import JiraHTTPError, error_body, jira_json
-from connectors.simulators.scenario import Scenario
+from simulators.faults import FaultMiddleware, Faults
+from simulators.jira.agile import agile_routes
+from simulators.jira.catalog import CLOUD, DATACENTER
+from simulators.jira.search import search_routes
+from simulators.jira.state import JiraState
+from simulators.jira.wire import JiraHTTPError, error_body, jira_json
+from simulators.scenario import Scenario
 
 
 def create_jira_simulator(

@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request, Response
 
-from connectors.simulators.azure_devops import meta, revisions, routes
-from connectors.simulators.azure_devops.locations import options_body
-from connectors.simulators.azure_devops.routes import Answer, Call
-from connectors.simulators.azure_devops.world import AdoWorld
-from connectors.simulators.faults import FaultMiddleware, Faults, RequestLog
-from connectors.simulators.scenario import Scenario
+from simulators.azure_devops import meta, revisions, routes
+from simulators.azure_devops.locations import options_body
+from simulators.azure_devops.routes import Answer, Call
+from simulators.azure_devops.world import AdoWorld
+from simulators.faults import FaultMiddleware, Faults, RequestLog
+from simulators.scenario import Scenario
 
 Handler = Callable[[Call], Answer]
 _SEG = r"(?P<{}>[^/]+)"

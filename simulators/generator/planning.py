@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.simulators.generator.builder import Builder
-from connectors.simulators.generator.common import PEOPLE, VERBS, WORDS
-from connectors.simulators.scenario import ScenarioObjective, ScenarioRisk
+from simulators.generator.builder import Builder
+from simulators.generator.common import PEOPLE, VERBS, WORDS
+from simulators.scenario import ScenarioObjective, ScenarioRisk
 
 
 def objectives(b: Builder) -> list[ScenarioObjective]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.simulators.azure_devops import render
-from connectors.simulators.azure_devops.routes import (
+from simulators.azure_devops import render
+from simulators.azure_devops.routes import (
     BATCH_CAP,
     Answer,
     Call,

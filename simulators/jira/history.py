@@ -14,8 +14,8 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.simulators.jira.catalog import FLAG_OPTION, RESOLUTIONS
-from connectors.simulators.jira.state import JiraState, SimIssue, Sprint
+from simulators.jira.catalog import FLAG_OPTION, RESOLUTIONS
+from simulators.jira.state import JiraState, SimIssue, Sprint
 
 
 def jira_time(at: datetime, tz: str) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.simulators.azure_devops import render
-from connectors.simulators.azure_devops.wiql import WiqlError, compile_wiql
-from connectors.simulators.azure_devops.world import AdoItem, AdoWorld
-from connectors.simulators.faults import Faults
+from simulators.azure_devops import render
+from simulators.azure_devops.wiql import WiqlError, compile_wiql
+from simulators.azure_devops.world import AdoItem, AdoWorld
+from simulators.faults import Faults
 
 WIQL_CAP = 20_000
 BATCH_CAP = 200

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connectors.simulators.generator.common import DONE, POINTS, close, day
-from connectors.simulators.scenario import ScenarioChange, ScenarioItem
+from simulators.generator.common import DONE, POINTS, close, day
+from simulators.scenario import ScenarioChange, ScenarioItem
 
 if TYPE_CHECKING:
-    from connectors.simulators.generator.builder import Builder
+    from simulators.generator.builder import Builder
 
 
 class StoryLife:

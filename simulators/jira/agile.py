@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from connectors.simulators.jira.render import agile_sprint
-from connectors.simulators.jira.state import JiraState, Project
-from connectors.simulators.jira.wire import JiraHTTPError, jira_json, listed
+from simulators.jira.render import agile_sprint
+from simulators.jira.state import JiraState, Project
+from simulators.jira.wire import JiraHTTPError, jira_json, listed
 
 AGILE = "/rest/agile/1.0"
 

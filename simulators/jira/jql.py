@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.simulators.jira.state import SimIssue
+from simulators.jira.state import SimIssue
 
 Predicate = Callable[[SimIssue], bool]
 TOKEN = re.compile(

@@ -5,7 +5,7 @@ cannot agree on an invented format. ``create_jira_simulator(...)`` builds the Fa
 ``sim_of(app)`` is its state (mutate it, read its request log, flip its faults).
 """
 
-from connectors.simulators.jira.app import create_jira_simulator, sim_of
-from connectors.simulators.jira.state import JiraState
+from simulators.jira.app import create_jira_simulator, sim_of
+from simulators.jira.state import JiraState
 
 __all__ = ["JiraState", "create_jira_simulator", "sim_of"]
