@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from app.main import create_app
+from app.outgoing.sender import DeliveryWorker, SenderPolicy
 from app.settings import Settings
 from art.config import TrainyardConfig
+from art.models import Delivery, Subscription
 from simulators.server import serve
 from tests.conftest import bearer
 
@@ -237,3 +243,66 @@ def _admin_token(client: TestClient) -> dict[str, str]:
     state = client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():
         return bearer(create_token(s, "admin", ["admin"]))
+
+
+def test_a_redelivery_asked_for_during_an_attempt_is_sent_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The receiver answers only after a redelivery was asked for (as the route does it):
+    the attempt in flight counts, but must not mark the delivery delivered over the request."""
+    receiver = Receiver(failures=0)
+    now = datetime.now(UTC)
+    with sessions() as session, session.begin():
+        sub = Subscription(
+            url="http://placeholder/hook",
+            events=["*"],
+            secret="whsec_" + "A" * 32,
+            active=True,
+            consecutive_failures=0,
+            created_at=now,
+        )
+        session.add(sub)
+        session.flush()
+        session.add(
+            Delivery(
+                subscription_id=sub.id,
+                event_id="msg_race",
+                event_type="ping",
+                payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    @receiver.app.middleware("http")
+    async def redeliver_mid_flight(request: Request, call_next: Any) -> Response:
+        if receiver.requests:  # only the first attempt sees a redelivery in flight
+            return await call_next(request)  # type: ignore[no-any-return]
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Delivery).values(status="pending", next_attempt_at=datetime.now(UTC))
+            )
+        return await call_next(request)  # type: ignore[no-any-return]
+
+    with serve(receiver.app) as base:
+        with sessions() as session, session.begin():
+            session.execute(update(Subscription).values(url=f"{base}/hook"))
+        worker = DeliveryWorker(sessions, SenderPolicy(allow_loopback=True))
+        try:
+            assert worker.run_due() == 1
+            with sessions() as session:
+                assert session.execute(select(Delivery.status, Delivery.attempts)).one() == (
+                    "pending",
+                    1,
+                )
+            assert worker.run_due() == 1
+        finally:
+            worker.close()
+    with sessions() as session:
+        assert session.execute(select(Delivery.status, Delivery.attempts)).one() == (
+            "delivered",
+            2,
+        )
+    assert len(receiver.requests) == 2

@@ -147,7 +147,18 @@ class DeliveryWorker:
                     error=error,
                 )
             )
-            session.execute(update(Delivery).where(Delivery.id == delivery.id).values(**values))
+            # A redelivery asked for while this attempt was in flight moved next_attempt_at:
+            # the attempt still counts, but the delivery stays pending to be sent again.
+            claimed = (Delivery.id == delivery.id) & (
+                Delivery.next_attempt_at == delivery.next_attempt_at
+            )
+            result = session.execute(update(Delivery).where(claimed).values(**values))
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == delivery.id)
+                    .values(attempts=Delivery.attempts + 1)
+                )
             sub_values: dict[str, object] = {"consecutive_failures": failures}
             if failures >= DISABLE_AFTER:
                 sub_values.update(active=False, disabled_at=now)
