@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.cache import LRUCache
+from app.reports.definition import art_definition, team_aliases
 from art.config import TrainyardConfig
 from art.models import ART
 from art.structure_queries import art_by_name
-from art.vocabulary import StatusCategory
 from metrics.inputs import ArtData, Definition
 from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
 
@@ -61,23 +61,7 @@ class ReportService:
 
     def definition(self, art: str) -> Definition:
         """The ART's rules from the config, with every source's status mapping merged."""
-        art_cfg = next((a for a in self.config.arts if a.name == art), None)
-        statuses: dict[str, StatusCategory] = {}
-        for source in self.config.sources:
-            if source.art == art:
-                statuses.update(source.statuses)
-        if art_cfg is None:
-            return Definition(statuses=statuses)
-        return Definition.from_config(art_cfg, statuses)
-
-    def _aliases(self, art: str) -> dict[str, str]:
-        art_cfg = next((a for a in self.config.arts if a.name == art), None)
-        aliases: dict[str, str] = {}
-        if art_cfg is not None:
-            for team in art_cfg.teams:
-                for alias in team.aliases:
-                    aliases[alias] = team.name
-        return aliases
+        return art_definition(self.config, art)
 
     def version(self, art: str) -> tuple[int, int]:
         """(art id, data version); NotFound naming the known ARTs when unknown."""
@@ -101,7 +85,7 @@ class ReportService:
         now = datetime.now(UTC)
         with self._latest_lock:
             base = self._latest.get(art_id)
-        definition, aliases = self.definition(art), self._aliases(art)
+        definition, aliases = self.definition(art), team_aliases(self.config, art)
         with self.sessions() as session:
             if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
                 snapshot = refresh_art(
