@@ -17,16 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.cache import LRUCache
 from app.reports.definition import art_definition, team_aliases
+from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from art.config import TrainyardConfig
-from art.models import ART
 from art.structure_queries import art_by_name
 from metrics.inputs import ArtData, Definition
-from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
 
 FULL_LOAD_EVERY = timedelta(hours=1)  # a periodic full load bounds any drift of refreshes
 
@@ -66,11 +64,8 @@ class ReportService:
     def version(self, art: str) -> tuple[int, int]:
         """(art id, data version); NotFound naming the known ARTs when unknown."""
         with self.sessions() as session:
-            row = session.execute(select(ART.id, ART.data_version).where(ART.name == art)).first()
-            if row is None:
-                art_by_name(session, art)  # raises NotFound with the known names
-                raise AssertionError("unreachable")
-            return row[0], row[1]
+            row = art_by_name(session, art)
+            return row.id, row.data_version
 
     def data(self, art: str, known: tuple[int, int] | None = None) -> ArtData:
         """The whole ART as of its data version (loaded once per version); ``known`` is the
