@@ -10,7 +10,7 @@ story scope one row per story (a paged list of its own).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -19,6 +19,16 @@ from sqlalchemy.orm import Session
 
 from app.deps import ReadScope, SessionDep
 from app.render import page_link, report_response
+from app.reports.bodies_pi import (
+    BurnupUnit,
+    DependencyStatus,
+    burnup_body,
+    dependencies_body,
+    predictability_body,
+    predictability_history_body,
+    program_board_body,
+    velocity_body,
+)
 from app.reports.params import (
     Ctx,
     FormatQuery,
@@ -29,16 +39,7 @@ from app.reports.params import (
     report_responses,
 )
 from art.models import PI, PlanBaseline
-from metrics import (
-    baseline_report,
-    burnup_report,
-    dependencies_report,
-    plan_at,
-    predictability_history,
-    predictability_report,
-    program_board,
-    velocity_report,
-)
+from metrics import baseline_report, plan_at
 from metrics.baseline import PlanSnapshot
 from metrics.inputs import ArtData
 from metrics.output import iso
@@ -46,9 +47,6 @@ from metrics.timeline import day_start
 from sync.upsert import insert_ignore
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
-
-BurnupUnit = Literal["points", "count"]
-DependencyStatus = Literal["resolved", "on_track", "at_risk", "conflict", "late", "removed"]
 
 PREDICTABILITY_COLUMNS = csv_columns(
     "pi scope team planned_bv actual_bv predictability_pct band complete scored objectives"
@@ -89,20 +87,6 @@ def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def predictability_history_body(ctx: ReportContext) -> dict[str, Any]:
-    return ctx.report(
-        "predictability-history", (), lambda d: predictability_history(d, ctx.as_of).to_dict()
-    )
-
-
-def burnup_body(ctx: ReportContext, pi: str, team: str | None, unit: BurnupUnit) -> dict[str, Any]:
-    return ctx.report(
-        "burnup",
-        (pi, team, unit),
-        lambda d: burnup_report(d, pi, ctx.as_of, team, unit).to_dict(),
-    )
-
-
 @router.get(
     "/pis/{pi}/predictability",
     responses=report_responses("one row per team, then the ART", PREDICTABILITY_COLUMNS),
@@ -111,10 +95,7 @@ def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = No
     """SAFe's PI predictability per team and for the ART (ratio of the sums): planned and
     actual business value, `predictability_pct`, its band (80-100 is within), the objectives,
     and `projected_pct` while the PI runs. Unscored objectives make it `complete: false`."""
-    name = ctx.pi(pi)
-    body = ctx.report(
-        "predictability", name, lambda d: predictability_report(d, name, ctx.as_of).to_dict()
-    )
+    body = predictability_body(ctx, ctx.pi(pi))
     return report_response(request, body, predictability_rows([body]), PREDICTABILITY_COLUMNS)
 
 
@@ -149,11 +130,7 @@ def dependencies(
     `reason` in words, and the dependency `cycles`. Paged (`limit`, default 100; `cursor`);
     `team` keeps those where either end is the team's."""
     name, who = ctx.pi(pi), ctx.team(team)
-    body = ctx.report(
-        "dependencies",
-        (name, status, who, cross_team),
-        lambda d: dependencies_report(d, name, ctx.as_of, status, who, cross_team).to_dict(),
-    )
+    body = dependencies_body(ctx, name, status, who, cross_team)
     rows, nxt = page.slice(body["data"])
     response = report_response(
         request, {**body, "data": rows, "next_cursor": nxt}, rows, DEPENDENCY_COLUMNS
@@ -170,8 +147,7 @@ def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Re
     """The program board at as_of: teams x iterations with the features planned in each cell
     (an `unplanned` column for features in the PI without an iteration), the PI's milestones,
     and the dependency edges between cells with their status."""
-    name = ctx.pi(pi)
-    body = ctx.report("program-board", name, lambda d: program_board(d, name, ctx.as_of).to_dict())
+    body = program_board_body(ctx, ctx.pi(pi))
     rows = [
         {"team": t["team"], "iteration": cell["iteration"], **card}
         for t in body["teams"]
@@ -329,7 +305,5 @@ def velocity(
     iteration at its start), completed, added, carried over, and `say_do_pct`."""
     who = ctx.team(team)
     name = ctx.pi(pi, parameter="pi") if pi is not None else None
-    body = ctx.report(
-        "velocity", (who, name), lambda d: velocity_report(d, ctx.as_of, who, name).to_dict()
-    )
+    body = velocity_body(ctx, who, name)
     return report_response(request, body, body["data"], VELOCITY_COLUMNS)
