@@ -19,12 +19,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.baselines import FrozenPlan, store_plan, stored_plan
 from app.reports.cache import LRUCache
 from app.reports.definition import art_definition, team_aliases
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from art.config import TrainyardConfig
-from art.structure_queries import art_by_name
+from art.errors import Conflict, NotFound
+from art.structure_queries import art_by_name, pi_by_name
+from metrics import plan_at
 from metrics.inputs import ArtData, Definition
+from metrics.timeline import day_start
 
 FULL_LOAD_EVERY = timedelta(hours=1)  # a periodic full load bounds any drift of refreshes
 
@@ -110,3 +114,39 @@ class ReportService:
         return self.bodies.get_or_compute(
             (art, known[1], name, params), lambda: compute(self.data(art, known))
         )
+
+    def stored_baseline(self, art: str, pi: str) -> FrozenPlan | None:
+        """The PI's frozen plan baseline; None while none is stored (reads never store)."""
+        with self.sessions() as session:
+            return stored_plan(session, art_by_name(session, art).id, pi)
+
+    def freeze_baseline(self, art: str, pi: str) -> bool:
+        """Store the plan of ``pi`` as it stood at the PI's start, once: True when this call
+        stored it, False when it was stored already (so repeating it is harmless).
+
+        Conflict when the PI has not started (its plan may still change) or when nothing is
+        planned in it (the ART is not synced yet): a stored empty plan would stand for good.
+        """
+        now = datetime.now(UTC)
+        data = self.data(art)
+        span = data.pi_by_name.get(pi)
+        if span is None:
+            known = ", ".join(p.name for p in data.pis) or "none"
+            raise NotFound(f"no PI named '{pi}' in {art} (known: {known})")
+        with self.sessions() as session, session.begin():
+            art_id = art_by_name(session, art).id
+            if stored_plan(session, art_id, pi) is not None:
+                return False
+            definition = data.definition
+            if now < day_start(span.start, definition.tz):
+                raise Conflict(
+                    f"{pi} of {art} has not started: it starts on {span.start} "
+                    f"({definition.timezone}); its baseline can be frozen from then on"
+                )
+            plan = plan_at(data, pi)
+            if not plan.features and not plan.scope_items:
+                raise Conflict(
+                    f"nothing is planned in {pi} of {art} yet (is the ART synced?); "
+                    "an empty baseline is not frozen"
+                )
+            return store_plan(session, pi_by_name(session, art_id, pi).id, plan, now)

@@ -9,19 +9,18 @@ story scope one row per story (a paged list of its own).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from fastapi.responses import JSONResponse, Response
 
-from app.deps import ReadScope, SessionDep
+from app.deps import AdminScope, ReadScope
 from app.render import page_link, report_response
 from app.reports.bodies_pi import (
     BurnupUnit,
     DependencyStatus,
+    baseline_body,
+    baseline_scope_body,
     burnup_body,
     dependencies_body,
     predictability_body,
@@ -33,20 +32,15 @@ from app.reports.params import (
     Ctx,
     FormatQuery,
     PageQ,
-    ReportContext,
     TeamQuery,
     csv_columns,
     report_responses,
 )
-from art.models import PI, PlanBaseline
-from metrics import baseline_report, plan_at
-from metrics.baseline import PlanSnapshot
-from metrics.inputs import ArtData
-from metrics.output import iso
-from metrics.timeline import day_start
-from sync.upsert import insert_ignore
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
+admin_router = APIRouter(
+    prefix="/api/v1/arts/{art}", tags=["reports: PI (admin)"], dependencies=[AdminScope]
+)
 
 PREDICTABILITY_COLUMNS = csv_columns(
     "pi scope team planned_bv actual_bv predictability_pct band complete scored objectives"
@@ -157,32 +151,6 @@ def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Re
     return report_response(request, body, rows, BOARD_COLUMNS)
 
 
-def frozen_baseline(
-    session: Session, ctx: ReportContext, pi: str
-) -> tuple[PlanSnapshot | None, datetime | None]:
-    """The PI's stored baseline, storing it now when the PI has started and none is stored.
-
-    The plan at the PI's start is reconstructed from history once and then kept, so a later
-    history rewrite (an item deleted or moved in the tracker) cannot change what was planned.
-    An empty plan is not frozen: it means the ART has not been synced yet.
-    """
-    art_id, _ = ctx.service.version(ctx.art)
-    pi_row = session.scalars(select(PI).where(PI.art_id == art_id, PI.name == pi)).one()
-    query = select(PlanBaseline).where(PlanBaseline.pi_id == pi_row.id)
-    row = session.scalars(query).first()
-    if row is None:
-        now = datetime.now(UTC)
-        if now < day_start(pi_row.start_date, ctx.data.definition.tz):
-            return None, None
-        plan = plan_at(ctx.data, pi)
-        if not plan.features and not plan.scope_items:
-            return None, None
-        values = {"pi_id": pi_row.id, "frozen_at": now, "plan": plan.to_dict()}
-        insert_ignore(session, PlanBaseline, [values], ["pi_id"])  # a racing request may win
-        row = session.scalars(query).one()
-    return PlanSnapshot.from_dict(row.plan), row.frozen_at
-
-
 def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per feature of the baseline or of the plan now, with what happened to it."""
     base = {f["key"]: f for f in body["baseline"]["features"]}
@@ -213,27 +181,44 @@ def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     "/pis/{pi}/baseline",
     responses=report_responses("one row per feature planned or added", BASELINE_COLUMNS),
 )
-def baseline(
-    request: Request, ctx: Ctx, session: SessionDep, pi: str, format: FormatQuery = None
-) -> Response:
+def baseline(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
     """The plan as it stood at the PI's start (features per team iteration, committed
     objectives, story scope figures) and what changed by as_of: features added, removed and
     moved, feature completion, scope points added and removed. Iterations are shown by name
     (`iteration`), the tracker's sprint id or path beside (`iteration_key`); the stories of the
     scope are listed by `/pis/{pi}/baseline/scope`.
 
-    The first request after the PI starts freezes the baseline in the store (`frozen_at`);
-    before that, or while nothing is synced, it is reconstructed from history on every request.
+    The baseline is the stored one once the PI's plan has been frozen (`frozen: true` and
+    `frozen_at`; `POST /pis/{pi}/baseline`, or the worker when the PI starts); until then it is
+    reconstructed from history on every request (`frozen: false`). Reading never stores it.
     """
-    name = ctx.pi(pi)
-    frozen, frozen_at = frozen_baseline(session, ctx, name)
-
-    def compute(d: ArtData) -> dict[str, Any]:
-        rep = baseline_report(d, name, ctx.as_of, frozen)
-        return {**rep.to_dict(), "frozen_at": iso(frozen_at)}
-
-    body = ctx.report("baseline", (name, iso(frozen_at)), compute)
+    body = baseline_body(ctx, ctx.pi(pi))
     return report_response(request, body, baseline_rows(body), BASELINE_COLUMNS)
+
+
+_FROZEN = {
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
+
+
+@admin_router.post(
+    "/pis/{pi}/baseline",
+    status_code=201,
+    responses={
+        201: {"description": "The baseline was frozen now; the body is the baseline report"},
+        200: {"description": "The baseline was frozen already; the same report", **_FROZEN},
+        409: {"description": "The PI has not started, or nothing is planned in it yet"},
+    },
+)
+def freeze_baseline(ctx: Ctx, pi: str) -> JSONResponse:
+    """Freeze the PI's plan baseline now: the plan as it stood at the PI's start is stored, so
+    a later change of history in the tracker cannot rewrite what was planned. Answers the
+    baseline report (as `GET /pis/{pi}/baseline`, at as_of) with `frozen: true`: 201 when this
+    call stored it, 200 when it was stored already (nothing changes). 409 before the PI has
+    started, or while nothing is planned in it (an empty plan is never frozen)."""
+    name = ctx.pi(pi)
+    stored = ctx.service.freeze_baseline(ctx.art, name)
+    return JSONResponse(baseline_body(ctx, name), status_code=201 if stored else 200)
 
 
 @router.get(
@@ -243,7 +228,6 @@ def baseline(
 def baseline_scope(
     request: Request,
     ctx: Ctx,
-    session: SessionDep,
     pi: str,
     page: PageQ,
     format: FormatQuery = None,
@@ -252,19 +236,7 @@ def baseline_scope(
     (unchanged / re-estimated / added / removed), `baseline_points` and `now_points`. The
     baseline's stories come first, then those added, each in the ART's item order. Paged
     (`limit`, default 100; `cursor`), against the same frozen baseline as `/pis/{pi}/baseline`."""
-    name = ctx.pi(pi)
-    frozen, frozen_at = frozen_baseline(session, ctx, name)
-
-    def compute(d: ArtData) -> dict[str, Any]:
-        rep = baseline_report(d, name, ctx.as_of, frozen)
-        return {
-            "pi": name,
-            "as_of": iso(ctx.as_of),
-            "frozen_at": iso(frozen_at),
-            "data": rep.scope_rows(),
-        }
-
-    body = ctx.report("baseline-scope", (name, iso(frozen_at)), compute)
+    body = baseline_scope_body(ctx, ctx.pi(pi))
     rows, nxt = page.slice(body["data"])
     response = report_response(
         request, {**body, "data": rows, "next_cursor": nxt}, rows, BASELINE_SCOPE_COLUMNS
