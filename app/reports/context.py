@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from app.reports.service import ReportService
+from app.reports.service import ReportService, unknown_pi
 from art.errors import BadRequest, NotFound
 from art.vocabulary import Level
 from metrics.inputs import ArtData, Window
@@ -91,8 +91,7 @@ class ReportContext:
         """``name`` when the ART has such a PI; else 404 for a path segment, or a 400 naming
         ``parameter`` when the PI came from the query string."""
         if name not in self.data.pi_by_name:
-            known = ", ".join(p.name for p in self.data.pis) or "none"
-            message = f"no PI named '{name}' in {self.art} (known: {known})"
+            message = unknown_pi(self.art, self.data, name)
             if parameter is not None:
                 raise BadRequest(message, parameter=parameter)
             raise NotFound(message)

@@ -50,6 +50,12 @@ def now_minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
+def unknown_pi(art: str, data: ArtData, pi: str) -> str:
+    """What a request naming a PI the ART does not have is told."""
+    known = ", ".join(p.name for p in data.pis) or "none"
+    return f"no PI named '{pi}' in {art} (known: {known})"
+
+
 class ReportService:
     """Loads ARTs and computes report bodies, caching both."""
 
@@ -131,8 +137,7 @@ class ReportService:
         data = self.data(art)
         span = data.pi_by_name.get(pi)
         if span is None:
-            known = ", ".join(p.name for p in data.pis) or "none"
-            raise NotFound(f"no PI named '{pi}' in {art} (known: {known})")
+            raise NotFound(unknown_pi(art, data, pi))
         with self.sessions() as session, session.begin():
             art_id = art_by_name(session, art).id
             if stored_plan(session, art_id, pi) is not None:

@@ -1,10 +1,12 @@
 """PI reports (API.md "Reports"): predictability, dependencies, the program board, the plan
-baseline, burn-up and velocity.
+baseline, burn-up and velocity, over HTTP; and the admin route that freezes a baseline.
 
-CSV rows are the natural list of each report: predictability one row per team plus one for
-the ART; dependencies their rows with both ends flattened (``provider.key``); the program
-board one row per feature card; the baseline one row per feature planned or added, its
-story scope one row per story (a paged list of its own).
+A thin adapter, as reports_flow: parse (app.reports.params), ask the report service for the
+body (app.reports.bodies_pi), render JSON or CSV with an ETag. CSV rows are the natural list
+of each report: predictability one row per team plus one for the ART; dependencies their
+rows with both ends flattened (``provider.key``); the program board one row per feature card;
+the baseline one row per feature planned or added, its story scope one row per story (a
+paged list of its own).
 """
 
 from __future__ import annotations
