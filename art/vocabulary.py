@@ -1,4 +1,5 @@
-"""The ART model's shared vocabulary: levels, categories, link kinds, work types.
+"""The ART model's shared vocabulary: levels, categories, link kinds, work types, and how an
+iteration is named.
 
 Kept as ``StrEnum`` so that values stored in the database and served by the API are plain
 strings, and so that every layer spells them the same way.
@@ -69,3 +70,10 @@ class Roam(StrEnum):
     ACCEPTED = "accepted"
     MITIGATED = "mitigated"
     UNROAMED = "unroamed"
+
+
+def iteration_label(name: str | None, key: str) -> str:
+    """How every report, list, CSV and chart shows an iteration: its name as the tracker shows
+    it (a Jira sprint's name, the last segment of an Azure DevOps path), else its key (a
+    sprint id, a full path) when no name is known. The key stays a field of its own."""
+    return name or key

@@ -22,23 +22,16 @@ REPORTS = ("predictability", "dependencies", "flow", "cfd", "cycle-time")
 
 
 def _bodies(pi: str, start: date, end: date) -> dict[str, Callable[[Any], dict[str, Any]]]:
-    """Each report as its route computes it, given a ReportContext."""
-    from app.reports.params import FlowQuery
-    from app.routes.reports_flow import cfd_body, cycle_time_body, flow_body
+    """Each report as the report service computes it for its route, given a ReportContext."""
+    from app.reports.bodies_flow import cfd_body, cycle_time_body, flow_body
+    from app.reports.bodies_pi import dependencies_body, predictability_body
+    from app.reports.context import FlowQuery, Window
     from art.vocabulary import Level
-    from metrics import dependencies_report, predictability_report
-    from metrics.inputs import Window
 
     q = FlowQuery(Window(start, end + timedelta(days=1)), None, Level.STORY)
     return {
-        "predictability": lambda ctx: ctx.report(
-            "predictability", pi, lambda d: predictability_report(d, pi, ctx.as_of).to_dict()
-        ),
-        "dependencies": lambda ctx: ctx.report(
-            "dependencies",
-            (pi, None, None, False),
-            lambda d: dependencies_report(d, pi, ctx.as_of, None, None, False).to_dict(),
-        ),
+        "predictability": lambda ctx: predictability_body(ctx, pi),
+        "dependencies": lambda ctx: dependencies_body(ctx, pi, None, None, False),
         "flow": lambda ctx: flow_body(ctx, q, "days", "week"),
         "cfd": lambda ctx: cfd_body(ctx, q, "category"),
         "cycle-time": lambda ctx: cycle_time_body(ctx, q, "days"),
@@ -53,7 +46,7 @@ def metrics_job(
     repeat: int,
 ) -> dict[str, Any]:
     """In a worker process: ``repeat`` cold and cached timings of every report."""
-    from app.reports.params import ReportContext
+    from app.reports.context import ReportContext
     from app.reports.service import ReportService
     from art.config import TrainyardConfig
     from art.db import make_engine, session_factory

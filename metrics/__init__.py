@@ -1,8 +1,10 @@
 """Trainyard metrics: pure functions from plain inputs (metrics.inputs) to figures.
 
-Every figure is defined in METRICS.md. A report function takes an :class:`ArtData` (built by
-``metrics.loader.load_art`` from the store, or directly by a test) and an as-of time, and
-returns a dataclass whose ``to_dict()`` is the API shape, with ``definition`` and ``as_of``.
+Every figure is defined in docs/metrics.md. A report function takes an :class:`ArtData` (built
+by the report service's loader, app.reports.loader, from the store, or directly by a test) and
+an as-of time, and returns a dataclass whose ``to_dict()`` is the API shape, with
+``definition`` and ``as_of``. Nothing here reads the store, the configuration or the network:
+import-linter contracts in pyproject.toml keep it so.
 
 Reports: flow_report; cycle_time_report; wip_report; throughput_report;
 cfd_report; aging_report; forecast_report; predictability_report, predictability_history;

@@ -19,8 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
+from metrics.facts import ItemFacts
 from metrics.history import guess_category, parse_flag, parse_points
-from metrics.inputs import ArtData, ItemFacts
+from metrics.inputs import ArtData
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -350,8 +351,5 @@ def _guess(status: str | None, item: ItemFacts) -> StatusCategory:
 
 
 def columns(data: ArtData) -> Columns:
-    """The columns of ``data``, built on first use and cached on it."""
-    got = data._columns
-    if not got:
-        got.append(Columns(data))
-    return got[0]
+    """The columns of ``data``, built on first use and kept with it."""
+    return data.derived(Columns)

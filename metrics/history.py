@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from art.vocabulary import ChangeField, StatusCategory
-from metrics.inputs import Change, Definition, ItemFacts
+from metrics.facts import Change, Definition, ItemFacts
 
 _FALSE = frozenset({"", "false", "0", "no", "none", "null"})
 

@@ -1,206 +1,51 @@
-"""The plain inputs every formula takes: frozen dataclasses with no database or HTTP in them.
+"""The loaded ART every formula reads: :class:`ArtData`, the plain facts of metrics.facts.
 
 A loader (or a test) builds an :class:`ArtData` once; the report functions read it and never
-write to it, except for its private caches of per-item histories, so several reports over the
-same data replay each item's changes once.
+write to it, except for its private caches of per-item histories and derived structures, so
+several reports over the same data replay each item's changes once. The facts are re-exported
+here: ``from metrics.inputs import ArtData, Window`` is how reports and tests import them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
+from typing import TypeVar, cast
 
-from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+from art.vocabulary import Level, iteration_label
+from metrics.facts import (
+    Change,
+    Definition,
+    ItemFacts,
+    IterationSpan,
+    Link,
+    Milestone,
+    Objective,
+    PISpan,
+    Window,
+    change_order,
+    default_level,
+)
+from metrics.history import ItemHistory
 
-if TYPE_CHECKING:
-    from art.config import ArtConfig
-    from metrics.columns import Columns
-    from metrics.history import ItemHistory
-    from metrics.timeline import ItemFlow
+__all__ = [
+    "ArtData",
+    "Change",
+    "Definition",
+    "ItemFacts",
+    "IterationSpan",
+    "Link",
+    "Milestone",
+    "Objective",
+    "PISpan",
+    "Window",
+    "change_order",
+    "default_level",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class Definition:
-    """The rules and configuration a figure is computed with (METRICS.md), echoed by reports."""
-
-    timezone: str = "UTC"
-    start_status: str | None = None  # None: first entry into an active or wait status
-    done_rule: Literal["last", "first"] = "last"
-    count_start_day: bool = True
-    restart_on_backlog: bool = False  # back to todo and started again: the last start counts
-    statuses: Mapping[str, StatusCategory] = field(default_factory=dict)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @classmethod
-    def from_config(
-        cls, art: ArtConfig, statuses: Mapping[str, StatusCategory] | None = None
-    ) -> Definition:
-        """The definition an ART's configuration asks for; ``statuses`` is the mapping in force."""
-        return cls(
-            timezone=art.timezone,
-            start_status=art.start_status,
-            done_rule=art.done_rule,
-            count_start_day=art.count_start_day,
-            restart_on_backlog=art.restart_on_backlog,
-            statuses=dict(statuses or {}),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        start = (
-            f"first entry into status '{self.start_status}' "
-            "(else first entry into an active or wait status)"
-            if self.start_status
-            else "first entry into an active or wait status"
-        )
-        if self.restart_on_backlog:
-            start += "; an item moved back to a todo status and started again takes its last start"
-        done = (
-            "first entry into a done status, while still done"
-            if self.done_rule == "first"
-            else "last entry into a done status, while still done"
-        )
-        if self.restart_on_backlog and self.done_rule == "first":
-            done = "first entry into a done status since the start, while still done"
-        return {
-            "start_rule": start,
-            "done_rule": done,
-            "timezone": self.timezone,
-            "count_start_day": self.count_start_day,
-            "restart_on_backlog": self.restart_on_backlog,
-            "flagged": "flagged time in an active status counts as wait",
-            "percentiles": "linear interpolation between closest ranks",
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ItemFacts:
-    """A work item as it stands now; its past is in its :class:`Change` rows."""
-
-    key: str
-    level: Level
-    work_type: WorkType
-    status: str
-    status_category: StatusCategory
-    created_at: datetime
-    team: str | None = None
-    title: str = ""
-    art: str | None = None
-    iteration: str | None = None  # IterationSpan.key
-    pi: str | None = None  # PISpan.name, when set on the item itself
-    parent: str | None = None
-    story_points: float | None = None
-    business_value: float | None = None
-    target_date: date | None = None
-    flagged: bool = False
-    deleted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A change of one field; values are strings as stored (points "5.0", flagged "true").
-
-    For status changes the categories are the mapped ones; when missing, the definition's
-    mapping is used. ``seq`` orders changes that share a timestamp.
-    """
-
-    item_key: str
-    field: ChangeField
-    at: datetime
-    from_value: str | None
-    to_value: str | None
-    from_category: StatusCategory | None = None
-    to_category: StatusCategory | None = None
-    seq: int = 0
-
-
-def iteration_label(name: str | None, key: str) -> str:
-    """How every report, list, CSV and chart shows an iteration: its name as the tracker shows
-    it (a Jira sprint's name, the last segment of an Azure DevOps path), else its key (a
-    sprint id, a full path) when no name is known. The key stays a field of its own."""
-    return name or key
-
-
-@dataclass(frozen=True, slots=True)
-class IterationSpan:
-    """An iteration from the start of ``start`` to the end of ``end`` (dates inclusive).
-
-    ``team`` None: ART-wide (every team plans into it). Items and changes refer to it by
-    ``key``, the tracker's id or path; reports show it by :attr:`label`.
-    """
-
-    key: str
-    start: date
-    end: date
-    pi: str | None = None
-    team: str | None = None
-    name: str | None = None
-
-    @property
-    def label(self) -> str:
-        return iteration_label(self.name, self.key)
-
-
-@dataclass(frozen=True, slots=True)
-class PISpan:
-    """A Program Increment, dates inclusive."""
-
-    name: str
-    start: date
-    end: date
-
-
-@dataclass(frozen=True, slots=True)
-class Objective:
-    """A team's PI objective; ``actual_bv`` None means not scored yet."""
-
-    id: int | str
-    team: str | None
-    pi: str
-    text: str
-    committed: bool
-    planned_bv: float | None
-    actual_bv: float | None
-    items: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """``from_key kind to_key``: "A blocks B", "A depends-on B"."""
-
-    from_key: str
-    to_key: str
-    kind: LinkKind
-
-
-@dataclass(frozen=True, slots=True)
-class Milestone:
-    """A dated event shown on the program board (a release, a demo, a customer date)."""
-
-    name: str
-    date: date
-    team: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """Calendar days [start, end) in the ART's time zone (API: ``from`` and ``to``)."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end <= self.start:
-            raise ValueError(f"window end {self.end} must be after its start {self.start}")
-
-    def to_dict(self) -> dict[str, str]:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,8 +53,9 @@ class ArtData:
     """Everything a report of one ART reads. Build once, query many times.
 
     ``changes`` may come in any order; they are grouped per item and sorted once. The
-    per-item histories and the columnar engine (metrics.columns) are built on first use and
-    cached here, so the API should keep one ArtData per ART and data version.
+    per-item histories and what :meth:`derived` builds (the columnar engine of metrics.columns,
+    the flow facts of metrics.timeline) are made on first use and kept here, so the API should
+    keep one ArtData per ART and data version.
     """
 
     definition: Definition
@@ -225,10 +71,9 @@ class ArtData:
     _histories: dict[str, ItemHistory] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _flows: dict[tuple[str, datetime], ItemFlow] = field(
+    _derived: dict[Callable[[ArtData], object], object] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _columns: list[Columns] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @cached_property
     def by_key(self) -> dict[str, ItemFacts]:
@@ -292,11 +137,21 @@ class ArtData:
         """The replayable history of one item (built on first use, then cached)."""
         h = self._histories.get(key)
         if h is None:
-            from metrics.history import ItemHistory
-
             h = ItemHistory(self.by_key[key], self.changes_by_item.get(key, ()), self.definition)
             self._histories[key] = h
         return h
+
+    def derived(self, build: Callable[[ArtData], T]) -> T:
+        """What ``build`` makes of this data, made on first use and kept with it.
+
+        The modules built on this one (the columnar engine, the per-item flow facts) keep
+        their structures here without this module importing them: ``build`` is the key.
+        Two threads racing on a first use may both build; the first one stored is used.
+        """
+        got = self._derived.get(build)
+        if got is None:
+            got = self._derived.setdefault(build, build(self))
+        return cast(T, got)
 
     def select(
         self, level: Level | None = None, team: str | None = None, *, keep_deleted: bool = False
@@ -333,13 +188,3 @@ class ArtData:
             if p.start <= day <= p.end:
                 return p
         return None
-
-
-def change_order(c: Change) -> tuple[datetime, int]:
-    """The order of one item's changes: by time, then by sequence within a time."""
-    return (c.at, c.seq)
-
-
-def default_level(team: str | None) -> Level:
-    """ART-level flow reports default to features, team-level ones to stories (METRICS.md)."""
-    return Level.STORY if team is not None else Level.FEATURE

@@ -21,8 +21,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from art.vocabulary import StatusCategory
+from metrics.facts import Definition, ItemFacts
 from metrics.history import ItemHistory
-from metrics.inputs import ArtData, Definition, ItemFacts
+from metrics.inputs import ArtData
 
 UTC = ZoneInfo("UTC")
 DAY = timedelta(days=1)
@@ -112,9 +113,13 @@ def compute_flow(h: ItemHistory, definition: Definition, as_of: datetime) -> Ite
     )
 
 
+def _flow_cache(_: ArtData) -> dict[tuple[str, datetime], ItemFlow]:
+    return {}
+
+
 def flows_of(data: ArtData, items: Iterable[ItemFacts], as_of: datetime) -> list[ItemFlow]:
     """Flow facts of several items, cached in ``data`` per (key, as_of)."""
-    cache = data._flows
+    cache = data.derived(_flow_cache)
     out: list[ItemFlow] = []
     for it in items:
         ck = (it.key, as_of)

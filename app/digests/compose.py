@@ -1,7 +1,9 @@
 """What a digest says: the sections, computed from the same reports the API serves.
 
-The content is a plain dict (rendered by templates for HTML and text), plus a snapshot of the
-dependency statuses so the next digest can say what changed since this one.
+Every figure is a report body of the report service (the same call, and cache, as the API),
+and its days are the ART's: the period, "today" and the current PI are taken in the ART's
+time zone. The content is a plain dict (rendered by templates for HTML and text), plus a
+snapshot of the dependency statuses so the next digest can say what changed since this one.
 """
 
 from __future__ import annotations
@@ -14,17 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.charts.draw import draw_chart
 from app.digests.mailer import InlineImage
+from app.reports.bodies_flow import aging_body, flow_body
+from app.reports.bodies_pi import burnup_body, dependencies_body, predictability_body
+from app.reports.context import FlowQuery, ReportContext, Window, context_at
 from app.reports.service import ReportService
 from art import health_queries as hq
 from art.vocabulary import Level
-from metrics import (
-    aging_report,
-    burnup_report,
-    dependencies_report,
-    flow_report,
-    predictability_report,
-)
-from metrics.inputs import ArtData, Window
 
 SECTIONS = ("predictability", "dependencies", "flow", "aging", "sync")
 ATTENTION = ("late", "conflict", "at_risk")
@@ -36,20 +33,11 @@ class DigestContent:
 
     art: str
     as_of: datetime
-    period: tuple[date, date]
+    today: date  # as_of's day in the ART's time zone
+    period: tuple[date, date]  # [first day, day after the last), ART time zone
     sections: dict[str, Any] = field(default_factory=dict)
     images: list[InlineImage] = field(default_factory=list)
     snapshot: dict[str, Any] = field(default_factory=dict)
-
-
-def current_pi(data: ArtData, as_of: datetime) -> str | None:
-    """The PI running at ``as_of``, else the last one that started before it."""
-    day = as_of.date()
-    running = data.pi_containing(day)
-    if running is not None:
-        return running.name
-    started = [p for p in data.pis if p.start <= day]
-    return max(started, key=lambda p: p.start).name if started else None
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -58,12 +46,12 @@ def _change(now: float | None, before: float | None) -> float | None:
     return round(now - before, 2)
 
 
-def _flow(data: ArtData, period: tuple[date, date], as_of: datetime) -> dict[str, Any]:
+def _flow(ctx: ReportContext, period: tuple[date, date]) -> dict[str, Any]:
     """Flow for the period against the period of the same length just before it."""
     length = period[1] - period[0]
-    now = flow_report(data, Window(*period), as_of, level=Level.STORY).to_dict()
-    prev_window = Window(period[0] - length, period[0])
-    before = flow_report(data, prev_window, as_of, level=Level.STORY).to_dict()
+    now = flow_body(ctx, FlowQuery(Window(*period), None, Level.STORY), "days", "week")
+    before_window = Window(period[0] - length, period[0])
+    before = flow_body(ctx, FlowQuery(before_window, None, Level.STORY), "days", "week")
     rows = []
     for label, path in (
         ("Items done", ("velocity", "items")),
@@ -83,9 +71,9 @@ def _flow(data: ArtData, period: tuple[date, date], as_of: datetime) -> dict[str
 
 
 def _dependencies(
-    data: ArtData, pi: str, as_of: datetime, previous: dict[str, str]
+    ctx: ReportContext, pi: str, previous: dict[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    report = dependencies_report(data, pi, as_of).to_dict()
+    report = dependencies_body(ctx, pi)
     statuses = {
         f"{d['provider']['key']}->{d['consumer']['key']}": d["status"] for d in report["data"]
     }
@@ -134,29 +122,30 @@ def compose(
     since: datetime | None,
     previous: dict[str, Any] | None,
 ) -> DigestContent:
-    """Compute the digest for ``art`` at ``as_of``; the period starts at the last digest."""
-    data = reports.data(art)
-    start = (since or as_of - timedelta(days=7)).date()
-    end = as_of.date() + timedelta(days=1)
+    """Compute the digest for ``art`` at ``as_of``; the period starts at the last digest's
+    day (else a week before) and ends with as_of's day, days in the ART's time zone."""
+    ctx = context_at(reports, art, as_of)
+    start = ctx.day_of(since or as_of - timedelta(days=7))
+    end = ctx.today + timedelta(days=1)
     if end - start < timedelta(days=1):
         start = end - timedelta(days=1)
-    content = DigestContent(art=art, as_of=as_of, period=(start, end))
+    content = DigestContent(art=art, as_of=as_of, today=ctx.today, period=(start, end))
     content.sections = dict.fromkeys(SECTIONS)
-    pi = current_pi(data, as_of)
+    pi = ctx.current_pi()
     if "predictability" in sections and pi is not None:
-        content.sections["predictability"] = predictability_report(data, pi, as_of).to_dict()
-        burn = burnup_report(data, pi, as_of).to_dict()
+        content.sections["predictability"] = predictability_body(ctx, pi)
+        burn = burnup_body(ctx, pi)
         png = draw_chart("burnup", burn, f"{art}: {pi} burn-up", "png")
         content.images.append(InlineImage("burnup@trainyard", png, "burnup.png"))
     if "dependencies" in sections and pi is not None:
         old = (previous or {}).get("dependencies", {})
         content.sections["dependencies"], content.snapshot["dependencies"] = _dependencies(
-            data, pi, as_of, old
+            ctx, pi, old
         )
     if "flow" in sections:
-        content.sections["flow"] = _flow(data, content.period, as_of)
+        content.sections["flow"] = _flow(ctx, content.period)
     if "aging" in sections:
-        aging = aging_report(data, as_of, level=Level.STORY).to_dict()
+        aging = aging_body(ctx, None, Level.STORY, 90, "days")
         content.sections["aging"] = {
             "reference": aging["reference"],
             "items": [r for r in aging["data"] if r.get("over_p85")],

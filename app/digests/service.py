@@ -67,7 +67,7 @@ class DigestService:
             digest.last_sent_at,
             digest.last_snapshot,
         )
-        subject = f"{digest.name}: {art} digest for {at.date().isoformat()}"
+        subject = f"{digest.name}: {art} digest for {content.today.isoformat()}"
         return Rendered(
             subject, render_html(subject, content), render_text(subject, content), content
         )

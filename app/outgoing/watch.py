@@ -4,6 +4,8 @@ Such changes happen when a tracker change lands and also when time passes (a pro
 iteration ends and the dependency turns late), so the watcher re-evaluates each ART whenever
 its data version or the as-of minute changes, compares with the snapshot it keeps in the
 store, and writes the differences to the outbox in the same transaction as the new snapshot.
+The figures are the report service's dependency and predictability bodies of the ART's
+current PI, "today" taken in the ART's time zone as the API takes it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.digests.compose import current_pi
+from app.reports.bodies_pi import dependencies_body, predictability_body
+from app.reports.context import context_at
 from app.reports.service import ReportService
 from art.models import ART, ReportSnapshot
 from art.outbox import emit
-from metrics import dependencies_report, predictability_report
+from art.structure_queries import art_by_name
 from sync.upsert import upsert
 
 SNAPSHOT = "events"
@@ -50,12 +53,12 @@ class ReportWatcher:
 
     def figures(self, art: str, as_of: datetime) -> dict[str, Any]:
         """What the events are decided on: dependency statuses and PI predictability."""
-        data = self.reports.data(art)
-        pi = current_pi(data, as_of)
+        ctx = context_at(self.reports, art, as_of)
+        pi = ctx.current_pi()
         if pi is None:
             return {"pi": None, "dependencies": {}, "predictability": None}
-        deps = dependencies_report(data, pi, as_of).to_dict()["data"]
-        pred = predictability_report(data, pi, as_of).to_dict()["art"]
+        deps = dependencies_body(ctx, pi)["data"]
+        pred = predictability_body(ctx, pi)["art"]
         return {
             "pi": pi,
             "dependencies": {_edge(d): d for d in deps},
@@ -67,7 +70,7 @@ class ReportWatcher:
     def check(self, art: str, as_of: datetime) -> int:
         now = self.figures(art, as_of)
         with self.sessions() as session, session.begin():
-            art_id = session.scalars(select(ART.id).where(ART.name == art)).one()
+            art_id = art_by_name(session, art).id
             row = session.scalars(
                 select(ReportSnapshot).where(
                     ReportSnapshot.art_id == art_id, ReportSnapshot.name == SNAPSHOT

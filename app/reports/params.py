@@ -1,4 +1,5 @@
-"""Query parameters shared by every report and chart, parsed and checked in one place.
+"""Query parameters shared by every report and chart, parsed and checked in one place: the
+HTTP side of a report request (app.reports.context holds what it is parsed into).
 
 Each report endpoint answers for one ART at one as-of time; the windowed flow reports also
 take ``from``/``to``, ``team`` and ``level``. The rules are the same everywhere (API.md): an
@@ -10,28 +11,20 @@ cache key a report is stored under is built from the parsed values, not the raw 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
 from app.deps import ReportsDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
-from app.reports.service import ReportService, now_minute
-from art.errors import BadRequest, NotFound
+from app.reports.bodies_flow import Unit
+from app.reports.context import EARLIEST, LATEST, FlowQuery, ReportContext
+from app.reports.service import now_minute
+from art.errors import BadRequest
 from art.vocabulary import Level
-from metrics.flow import Unit
-from metrics.inputs import ArtData, Window
-from metrics.timeline import local_date
-
-WINDOW_DAYS = 90
-MAX_WINDOW_DAYS = 3660  # ten years: a longer window is a typo, and CFD rows are per day
-# Dates a report can be asked about: wide enough for any tracker's history, and far from the
-# calendar's ends, where "90 days before" or a chart's date axis would overflow.
-EARLIEST, LATEST = date(1900, 1, 1), date(9000, 1, 1)
 
 AsOfQuery = Annotated[
     datetime | None,
@@ -95,77 +88,6 @@ def parse_as_of(as_of: datetime | None) -> datetime:
     return utc
 
 
-@dataclass(frozen=True)
-class ReportContext:
-    """One request's ART and as-of time, with the report service that computes for it."""
-
-    art: str
-    as_of: datetime
-    service: ReportService
-    cache_as_of: str = ""  # the minute a defaulted as_of is cached under; else as_of itself
-    known: tuple[int, int] | None = None  # (art id, data version) read once for the request
-
-    @cached_property
-    def data(self) -> ArtData:
-        """The ART's loaded data: the service loads it once per data version, and a request
-        looks it up once, so its checks and its report see the same version."""
-        return self.service.data(self.art, self.known)
-
-    @property
-    def today(self) -> date:
-        """as_of's calendar date in the ART's time zone."""
-        return local_date(self.as_of, self.data.definition.tz)
-
-    def team(self, name: str | None) -> str | None:
-        """``name`` when the ART has such a team; BadRequest naming ``team`` otherwise."""
-        if name is None:
-            return None
-        known = self.data.team_names
-        if name not in known:
-            raise BadRequest(
-                f"no team named '{name}' in {self.art} (known: {', '.join(known) or 'none'})",
-                parameter="team",
-            )
-        return name
-
-    def pi(self, name: str, parameter: str | None = None) -> str:
-        """``name`` when the ART has such a PI; else 404 for a path segment, or a 400 naming
-        ``parameter`` when the PI came from the query string."""
-        if name not in self.data.pi_by_name:
-            known = ", ".join(p.name for p in self.data.pis) or "none"
-            message = f"no PI named '{name}' in {self.art} (known: {known})"
-            if parameter is not None:
-                raise BadRequest(message, parameter=parameter)
-            raise NotFound(message)
-        return name
-
-    def window(self, start: date | None, end: date | None) -> Window:
-        """[from, to): defaults to the 90 days ending with as_of's day (to exclusive)."""
-        for value, parameter in ((start, "from"), (end, "to")):
-            if value is not None and not EARLIEST <= value < LATEST:
-                raise BadRequest(
-                    f"{parameter} must fall between {EARLIEST} and {LATEST}", parameter=parameter
-                )
-        end = end or self.today + timedelta(days=1)
-        start = start or end - timedelta(days=WINDOW_DAYS)
-        if start >= end:
-            raise BadRequest(
-                f"from ({start}) must be before to ({end}); to is exclusive", parameter="from"
-            )
-        if (end - start).days > MAX_WINDOW_DAYS:
-            raise BadRequest(
-                f"the window may span at most {MAX_WINDOW_DAYS} days", parameter="from"
-            )
-        return Window(start, end)
-
-    def report(
-        self, name: str, params: Hashable, compute: Callable[[ArtData], dict[str, Any]]
-    ) -> dict[str, Any]:
-        """A report body from the service's cache, keyed by name, as_of and ``params``."""
-        key = self.cache_as_of or self.as_of.isoformat()
-        return self.service.report(self.art, name, (key, params), compute, self.known)
-
-
 def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> ReportContext:
     """The ART of the path and the as-of time; an unknown ART answers 404 before any work."""
     # A defaulted as_of is "now", so a change committed a second ago counts; its cache key is
@@ -177,24 +99,6 @@ def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> Re
 
 
 Ctx = Annotated[ReportContext, Depends(report_context)]
-
-
-@dataclass(frozen=True)
-class FlowQuery:
-    """The window, team and level of a flow report, checked against the ART."""
-
-    window: Window
-    team: str | None
-    level: Level | None
-
-    @property
-    def key(self) -> tuple[Hashable, ...]:
-        return (self.window, self.team, self.level)
-
-    def title(self, ctx: ReportContext, what: str) -> str:
-        """A chart title naming the report, the ART, the team and the window's days."""
-        last = self.window.end - timedelta(days=1)
-        return f"{what}: {ctx.art}, {self.team or 'all teams'}, {self.window.start} to {last}"
 
 
 def flow_query(

@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.baselines import FrozenPlan, store_plan, stored_plan
 from app.reports.cache import LRUCache
+from app.reports.definition import art_definition, team_aliases
+from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from art.config import TrainyardConfig
-from art.models import ART
-from art.structure_queries import art_by_name
-from art.vocabulary import StatusCategory
+from art.errors import Conflict, NotFound
+from art.structure_queries import art_by_name, pi_by_name
+from metrics import plan_at
 from metrics.inputs import ArtData, Definition
-from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
+from metrics.timeline import day_start
 
 FULL_LOAD_EVERY = timedelta(hours=1)  # a periodic full load bounds any drift of refreshes
 
@@ -48,6 +50,12 @@ def now_minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
+def unknown_pi(art: str, data: ArtData, pi: str) -> str:
+    """What a request naming a PI the ART does not have is told."""
+    known = ", ".join(p.name for p in data.pis) or "none"
+    return f"no PI named '{pi}' in {art} (known: {known})"
+
+
 class ReportService:
     """Loads ARTs and computes report bodies, caching both."""
 
@@ -61,32 +69,13 @@ class ReportService:
 
     def definition(self, art: str) -> Definition:
         """The ART's rules from the config, with every source's status mapping merged."""
-        art_cfg = next((a for a in self.config.arts if a.name == art), None)
-        statuses: dict[str, StatusCategory] = {}
-        for source in self.config.sources:
-            if source.art == art:
-                statuses.update(source.statuses)
-        if art_cfg is None:
-            return Definition(statuses=statuses)
-        return Definition.from_config(art_cfg, statuses)
-
-    def _aliases(self, art: str) -> dict[str, str]:
-        art_cfg = next((a for a in self.config.arts if a.name == art), None)
-        aliases: dict[str, str] = {}
-        if art_cfg is not None:
-            for team in art_cfg.teams:
-                for alias in team.aliases:
-                    aliases[alias] = team.name
-        return aliases
+        return art_definition(self.config, art)
 
     def version(self, art: str) -> tuple[int, int]:
         """(art id, data version); NotFound naming the known ARTs when unknown."""
         with self.sessions() as session:
-            row = session.execute(select(ART.id, ART.data_version).where(ART.name == art)).first()
-            if row is None:
-                art_by_name(session, art)  # raises NotFound with the known names
-                raise AssertionError("unreachable")
-            return row[0], row[1]
+            row = art_by_name(session, art)
+            return row.id, row.data_version
 
     def data(self, art: str, known: tuple[int, int] | None = None) -> ArtData:
         """The whole ART as of its data version (loaded once per version); ``known`` is the
@@ -101,7 +90,7 @@ class ReportService:
         now = datetime.now(UTC)
         with self._latest_lock:
             base = self._latest.get(art_id)
-        definition, aliases = self.definition(art), self._aliases(art)
+        definition, aliases = self.definition(art), team_aliases(self.config, art)
         with self.sessions() as session:
             if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
                 snapshot = refresh_art(
@@ -131,3 +120,38 @@ class ReportService:
         return self.bodies.get_or_compute(
             (art, known[1], name, params), lambda: compute(self.data(art, known))
         )
+
+    def stored_baseline(self, art: str, pi: str) -> FrozenPlan | None:
+        """The PI's frozen plan baseline; None while none is stored (reads never store)."""
+        with self.sessions() as session:
+            return stored_plan(session, art_by_name(session, art).id, pi)
+
+    def freeze_baseline(self, art: str, pi: str) -> bool:
+        """Store the plan of ``pi`` as it stood at the PI's start, once: True when this call
+        stored it, False when it was stored already (so repeating it is harmless).
+
+        Conflict when the PI has not started (its plan may still change) or when nothing is
+        planned in it (the ART is not synced yet): a stored empty plan would stand for good.
+        """
+        now = datetime.now(UTC)
+        data = self.data(art)
+        span = data.pi_by_name.get(pi)
+        if span is None:
+            raise NotFound(unknown_pi(art, data, pi))
+        with self.sessions() as session, session.begin():
+            art_id = art_by_name(session, art).id
+            if stored_plan(session, art_id, pi) is not None:
+                return False
+            definition = data.definition
+            if now < day_start(span.start, definition.tz):
+                raise Conflict(
+                    f"{pi} of {art} has not started: it starts on {span.start} "
+                    f"({definition.timezone}); its baseline can be frozen from then on"
+                )
+            plan = plan_at(data, pi)
+            if not plan.features and not plan.scope_items:
+                raise Conflict(
+                    f"nothing is planned in {pi} of {art} yet (is the ART synced?); "
+                    "an empty baseline is not frozen"
+                )
+            return store_plan(session, pi_by_name(session, art_id, pi).id, plan, now)

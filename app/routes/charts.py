@@ -2,8 +2,9 @@
 throughput, cycle-time and aging.
 
 Each chart takes the same query as its report and draws the very body the JSON endpoint
-serves (the same ``*_body`` function, hence the same cache entry), so a chart can never show a
-figure the report does not. Titles name the ART, the team and the window.
+serves (the same ``*_body`` call of the report service, hence the same cache entry), so a
+chart can never show a figure the report does not. Titles name the ART, the team and the
+window.
 """
 
 from __future__ import annotations
@@ -17,16 +18,11 @@ from fastapi.responses import Response
 from app.charts.draw import CHARTS, draw_chart
 from app.deps import ReadScope
 from app.render import etag_for
+from app.reports.bodies_flow import aging_body, cfd_body, cycle_time_body, throughput_body
+from app.reports.bodies_pi import BurnupUnit, burnup_body, predictability_history_body
 from app.reports.cache import LRUCache
-from app.reports.params import Ctx, FlowQ, LevelQuery, ReportContext, TeamQuery, UnitQuery
-from app.routes.reports_flow import (
-    IntervalQuery,
-    aging_body,
-    cfd_body,
-    cycle_time_body,
-    throughput_body,
-)
-from app.routes.reports_pi import BurnupUnit, burnup_body, predictability_history_body
+from app.reports.params import Ctx, FlowQ, LevelQuery, TeamQuery, UnitQuery
+from app.routes.reports_flow import IntervalQuery
 from art.errors import BadRequest, NotFound
 
 router = APIRouter(prefix="/api/v1/arts/{art}/charts", tags=["charts"], dependencies=[ReadScope])
@@ -111,18 +107,6 @@ def aging_chart(
     return _chart(request, "aging", fmt, body, title)
 
 
-def _default_pi(ctx: ReportContext) -> str:
-    """The PI running on as_of's day, else the last one started before it."""
-    data, today = ctx.data, ctx.today
-    running = data.pi_containing(today)
-    started = [p for p in sorted(data.pis, key=lambda p: p.start) if p.start <= today]
-    if running is not None:
-        return running.name
-    if started:
-        return started[-1].name
-    raise BadRequest("no PI has started by as_of; name one with pi=", parameter="pi")
-
-
 @router.get("/burnup.{fmt}", responses=RESPONSES)
 def burnup_chart(
     request: Request,
@@ -135,7 +119,9 @@ def burnup_chart(
     unit: Annotated[BurnupUnit, Query()] = "points",
 ) -> Response:
     """Burn-up of `/pis/{pi}/burnup`: scope and done per day of the PI up to as_of."""
-    name = ctx.pi(pi, parameter="pi") if pi is not None else _default_pi(ctx)
+    name = ctx.pi(pi, parameter="pi") if pi is not None else ctx.current_pi()
+    if name is None:
+        raise BadRequest("no PI has started by as_of; name one with pi=", parameter="pi")
     who = ctx.team(team)
     span = ctx.data.pi_by_name[name]
     last = min(span.end, ctx.today - timedelta(days=1))

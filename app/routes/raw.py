@@ -14,8 +14,7 @@ from app.render import list_response
 from art import item_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, NotFound
-from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
-from metrics.inputs import iteration_label
+from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType, iteration_label
 
 router = APIRouter(prefix="/api/v1", tags=["raw data (BI)"], dependencies=[ReadScope])
 Limit = Annotated[int, Query(description="page size, 1-1000")]

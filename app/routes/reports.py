@@ -12,5 +12,6 @@ from app.routes import charts, reports_flow, reports_pi
 
 router = APIRouter()
 router.include_router(reports_pi.router)
+router.include_router(reports_pi.admin_router)
 router.include_router(reports_flow.router)
 router.include_router(charts.router)

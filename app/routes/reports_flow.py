@@ -1,50 +1,46 @@
 """Flow reports (API.md "Reports"): the six flow metrics, cycle time, throughput, CFD, WIP,
-aging, the Monte Carlo forecast and data quality.
+aging, the Monte Carlo forecast and data quality, over HTTP.
 
-Each report body is built by one ``*_body`` function that the chart routes call too, so a
-chart always draws the very body (same cache entry) the JSON endpoint serves. CSV rows are
-the report's ``data`` list; the flow report, which has none, answers one row of its headline
-figures and the forecast one row of its answer.
+A thin adapter: the query is parsed (app.reports.params), the body comes from the report
+service (app.reports.bodies_flow, the same call the charts make, hence the same cache entry),
+and it is rendered as JSON or CSV with an ETag. CSV rows are the report's ``data`` list; the
+flow report, which has none, answers one row of its headline figures and the forecast one row
+of its answer.
 """
 
 from __future__ import annotations
 
-import zlib
-from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.deps import ReadScope
 from app.render import report_response
+from app.reports.bodies_flow import (
+    CfdBands,
+    Interval,
+    aging_body,
+    cfd_body,
+    cycle_time_body,
+    data_quality_body,
+    flow_body,
+    forecast_body,
+    throughput_body,
+    wip_body,
+)
 from app.reports.params import (
     Ctx,
     FlowQ,
-    FlowQuery,
     FormatQuery,
     LevelQuery,
-    ReportContext,
     TeamQuery,
     UnitQuery,
     csv_columns,
     report_responses,
 )
-from art.errors import BadRequest
-from art.vocabulary import Level, WorkType
-from metrics import (
-    aging_report,
-    cfd_report,
-    cycle_time_report,
-    data_quality_report,
-    flow_report,
-    forecast_report,
-    throughput_report,
-    wip_report,
-)
-from metrics.flow import Unit
-from metrics.forecast import MAX_DAYS
-from metrics.throughput import Interval
+from art.vocabulary import WorkType
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: flow"], dependencies=[ReadScope])
 
@@ -52,7 +48,7 @@ IntervalQuery = Annotated[
     Interval, Query(description="`day`, `week` (ISO, labelled by Monday) or `iteration`")
 ]
 ByQuery = Annotated[
-    Literal["category", "status"],
+    CfdBands,
     Query(description="one band per status category, or per status in workflow order"),
 ]
 
@@ -83,48 +79,6 @@ FORECAST_COLUMNS = csv_columns(
 )
 THROUGHPUT_COLUMNS = ["period", "items", "points"]
 QUALITY_COLUMNS = ["kind", "subject", "detail", "at"]
-
-
-def flow_body(ctx: ReportContext, q: FlowQuery, unit: Unit, interval: Interval) -> dict[str, Any]:
-    return ctx.report(
-        "flow",
-        (*q.key, unit, interval),
-        lambda d: flow_report(d, q.window, ctx.as_of, q.level, q.team, unit, interval).to_dict(),
-    )
-
-
-def cycle_time_body(ctx: ReportContext, q: FlowQuery, unit: Unit) -> dict[str, Any]:
-    return ctx.report(
-        "cycle-time",
-        (*q.key, unit),
-        lambda d: cycle_time_report(d, q.window, ctx.as_of, q.level, q.team, unit).to_dict(),
-    )
-
-
-def throughput_body(ctx: ReportContext, q: FlowQuery, interval: Interval) -> dict[str, Any]:
-    return ctx.report(
-        "throughput",
-        (*q.key, interval),
-        lambda d: throughput_report(d, q.window, ctx.as_of, interval, q.level, q.team).to_dict(),
-    )
-
-
-def cfd_body(ctx: ReportContext, q: FlowQuery, by: Literal["category", "status"]) -> dict[str, Any]:
-    return ctx.report(
-        "cfd",
-        (*q.key, by),
-        lambda d: cfd_report(d, q.window, ctx.as_of, q.level, q.team, by).to_dict(),
-    )
-
-
-def aging_body(
-    ctx: ReportContext, team: str | None, level: Level | None, window_days: int, unit: Unit
-) -> dict[str, Any]:
-    return ctx.report(
-        "aging",
-        (team, level, window_days, unit),
-        lambda d: aging_report(d, ctx.as_of, level, team, window_days, unit).to_dict(),
-    )
 
 
 def _with_zeros(values: dict[str, Any]) -> dict[str, Any]:
@@ -223,11 +177,7 @@ def cfd(
 def wip(request: Request, ctx: Ctx, q: FlowQ, format: FormatQuery = None) -> Response:
     """Work in progress: the flow load at the end of each day of the window and now, with
     the items in progress at as_of and their age. Defaults as for `/flow`."""
-    body = ctx.report(
-        "wip",
-        q.key,
-        lambda d: wip_report(d, q.window, ctx.as_of, q.level, q.team).to_dict(),
-    )
+    body = wip_body(ctx, q)
     return report_response(request, body, body["data"], WIP_COLUMNS)
 
 
@@ -278,23 +228,7 @@ def forecast(
     Without `seed`, the seed is derived from the request (ART, as_of, items, date, team, level)
     and returned, so the same request on the same data always gives the same answer.
     """
-    if (items is None) == (target_date is None):
-        raise BadRequest("give exactly one of items= and date=", parameter="items")
-    who = ctx.team(team)
-    if target_date is not None and not (
-        ctx.today <= target_date < ctx.today + timedelta(days=MAX_DAYS)
-    ):
-        raise BadRequest(
-            f"date must be between as_of's day ({ctx.today}) and {MAX_DAYS} days after it",
-            parameter="date",
-        )
-    if seed is None:
-        seed = zlib.crc32(repr((ctx.art, ctx.as_of, items, target_date, who, level)).encode())
-    body = ctx.report(
-        "forecast",
-        (items, target_date, seed, who, level),
-        lambda d: forecast_report(d, ctx.as_of, items, target_date, level, who, seed).to_dict(),
-    )
+    body = forecast_body(ctx, items, target_date, seed, team, level)
     return report_response(request, body, [body], FORECAST_COLUMNS)
 
 
@@ -306,5 +240,5 @@ def data_quality(request: Request, ctx: Ctx, format: FormatQuery = None) -> Resp
     """What makes the figures untrustworthy at as_of (METRICS.md "Data quality"): one finding
     per row, each naming the item, objective, status or link and why it matters, with a
     `summary` count per kind."""
-    body = ctx.report("data-quality", (), lambda d: data_quality_report(d, ctx.as_of).to_dict())
+    body = data_quality_body(ctx)
     return report_response(request, body, body["data"], QUALITY_COLUMNS)

@@ -1,54 +1,48 @@
 """PI reports (API.md "Reports"): predictability, dependencies, the program board, the plan
-baseline, burn-up and velocity.
+baseline, burn-up and velocity, over HTTP; and the admin route that freezes a baseline.
 
-CSV rows are the natural list of each report: predictability one row per team plus one for
-the ART; dependencies their rows with both ends flattened (``provider.key``); the program
-board one row per feature card; the baseline one row per feature planned or added, its
-story scope one row per story (a paged list of its own).
+A thin adapter, as reports_flow: parse (app.reports.params), ask the report service for the
+body (app.reports.bodies_pi), render JSON or CSV with an ETag. CSV rows are the natural list
+of each report: predictability one row per team plus one for the ART; dependencies their
+rows with both ends flattened (``provider.key``); the program board one row per feature card;
+the baseline one row per feature planned or added, its story scope one row per story (a
+paged list of its own).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from fastapi.responses import JSONResponse, Response
 
-from app.deps import ReadScope, SessionDep
+from app.deps import AdminScope, ReadScope
 from app.render import page_link, report_response
+from app.reports.bodies_pi import (
+    BurnupUnit,
+    DependencyStatus,
+    baseline_body,
+    baseline_scope_body,
+    burnup_body,
+    dependencies_body,
+    predictability_body,
+    predictability_history_body,
+    program_board_body,
+    velocity_body,
+)
 from app.reports.params import (
     Ctx,
     FormatQuery,
     PageQ,
-    ReportContext,
     TeamQuery,
     csv_columns,
     report_responses,
 )
-from art.models import PI, PlanBaseline
-from metrics import (
-    baseline_report,
-    burnup_report,
-    dependencies_report,
-    plan_at,
-    predictability_history,
-    predictability_report,
-    program_board,
-    velocity_report,
-)
-from metrics.baseline import PlanSnapshot
-from metrics.inputs import ArtData
-from metrics.output import iso
-from metrics.timeline import day_start
-from sync.upsert import insert_ignore
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
-
-BurnupUnit = Literal["points", "count"]
-DependencyStatus = Literal["resolved", "on_track", "at_risk", "conflict", "late", "removed"]
+admin_router = APIRouter(
+    prefix="/api/v1/arts/{art}", tags=["reports: PI (admin)"], dependencies=[AdminScope]
+)
 
 PREDICTABILITY_COLUMNS = csv_columns(
     "pi scope team planned_bv actual_bv predictability_pct band complete scored objectives"
@@ -89,20 +83,6 @@ def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def predictability_history_body(ctx: ReportContext) -> dict[str, Any]:
-    return ctx.report(
-        "predictability-history", (), lambda d: predictability_history(d, ctx.as_of).to_dict()
-    )
-
-
-def burnup_body(ctx: ReportContext, pi: str, team: str | None, unit: BurnupUnit) -> dict[str, Any]:
-    return ctx.report(
-        "burnup",
-        (pi, team, unit),
-        lambda d: burnup_report(d, pi, ctx.as_of, team, unit).to_dict(),
-    )
-
-
 @router.get(
     "/pis/{pi}/predictability",
     responses=report_responses("one row per team, then the ART", PREDICTABILITY_COLUMNS),
@@ -111,10 +91,7 @@ def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = No
     """SAFe's PI predictability per team and for the ART (ratio of the sums): planned and
     actual business value, `predictability_pct`, its band (80-100 is within), the objectives,
     and `projected_pct` while the PI runs. Unscored objectives make it `complete: false`."""
-    name = ctx.pi(pi)
-    body = ctx.report(
-        "predictability", name, lambda d: predictability_report(d, name, ctx.as_of).to_dict()
-    )
+    body = predictability_body(ctx, ctx.pi(pi))
     return report_response(request, body, predictability_rows([body]), PREDICTABILITY_COLUMNS)
 
 
@@ -149,11 +126,7 @@ def dependencies(
     `reason` in words, and the dependency `cycles`. Paged (`limit`, default 100; `cursor`);
     `team` keeps those where either end is the team's."""
     name, who = ctx.pi(pi), ctx.team(team)
-    body = ctx.report(
-        "dependencies",
-        (name, status, who, cross_team),
-        lambda d: dependencies_report(d, name, ctx.as_of, status, who, cross_team).to_dict(),
-    )
+    body = dependencies_body(ctx, name, status, who, cross_team)
     rows, nxt = page.slice(body["data"])
     response = report_response(
         request, {**body, "data": rows, "next_cursor": nxt}, rows, DEPENDENCY_COLUMNS
@@ -170,8 +143,7 @@ def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Re
     """The program board at as_of: teams x iterations with the features planned in each cell
     (an `unplanned` column for features in the PI without an iteration), the PI's milestones,
     and the dependency edges between cells with their status."""
-    name = ctx.pi(pi)
-    body = ctx.report("program-board", name, lambda d: program_board(d, name, ctx.as_of).to_dict())
+    body = program_board_body(ctx, ctx.pi(pi))
     rows = [
         {"team": t["team"], "iteration": cell["iteration"], **card}
         for t in body["teams"]
@@ -179,32 +151,6 @@ def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Re
         for card in cell["features"]
     ]
     return report_response(request, body, rows, BOARD_COLUMNS)
-
-
-def frozen_baseline(
-    session: Session, ctx: ReportContext, pi: str
-) -> tuple[PlanSnapshot | None, datetime | None]:
-    """The PI's stored baseline, storing it now when the PI has started and none is stored.
-
-    The plan at the PI's start is reconstructed from history once and then kept, so a later
-    history rewrite (an item deleted or moved in the tracker) cannot change what was planned.
-    An empty plan is not frozen: it means the ART has not been synced yet.
-    """
-    art_id, _ = ctx.service.version(ctx.art)
-    pi_row = session.scalars(select(PI).where(PI.art_id == art_id, PI.name == pi)).one()
-    query = select(PlanBaseline).where(PlanBaseline.pi_id == pi_row.id)
-    row = session.scalars(query).first()
-    if row is None:
-        now = datetime.now(UTC)
-        if now < day_start(pi_row.start_date, ctx.data.definition.tz):
-            return None, None
-        plan = plan_at(ctx.data, pi)
-        if not plan.features and not plan.scope_items:
-            return None, None
-        values = {"pi_id": pi_row.id, "frozen_at": now, "plan": plan.to_dict()}
-        insert_ignore(session, PlanBaseline, [values], ["pi_id"])  # a racing request may win
-        row = session.scalars(query).one()
-    return PlanSnapshot.from_dict(row.plan), row.frozen_at
 
 
 def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -237,27 +183,44 @@ def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     "/pis/{pi}/baseline",
     responses=report_responses("one row per feature planned or added", BASELINE_COLUMNS),
 )
-def baseline(
-    request: Request, ctx: Ctx, session: SessionDep, pi: str, format: FormatQuery = None
-) -> Response:
+def baseline(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
     """The plan as it stood at the PI's start (features per team iteration, committed
     objectives, story scope figures) and what changed by as_of: features added, removed and
     moved, feature completion, scope points added and removed. Iterations are shown by name
     (`iteration`), the tracker's sprint id or path beside (`iteration_key`); the stories of the
     scope are listed by `/pis/{pi}/baseline/scope`.
 
-    The first request after the PI starts freezes the baseline in the store (`frozen_at`);
-    before that, or while nothing is synced, it is reconstructed from history on every request.
+    The baseline is the stored one once the PI's plan has been frozen (`frozen: true` and
+    `frozen_at`; `POST /pis/{pi}/baseline`, or the worker when the PI starts); until then it is
+    reconstructed from history on every request (`frozen: false`). Reading never stores it.
     """
-    name = ctx.pi(pi)
-    frozen, frozen_at = frozen_baseline(session, ctx, name)
-
-    def compute(d: ArtData) -> dict[str, Any]:
-        rep = baseline_report(d, name, ctx.as_of, frozen)
-        return {**rep.to_dict(), "frozen_at": iso(frozen_at)}
-
-    body = ctx.report("baseline", (name, iso(frozen_at)), compute)
+    body = baseline_body(ctx, ctx.pi(pi))
     return report_response(request, body, baseline_rows(body), BASELINE_COLUMNS)
+
+
+_FROZEN = {
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
+
+
+@admin_router.post(
+    "/pis/{pi}/baseline",
+    status_code=201,
+    responses={
+        201: {"description": "The baseline was frozen now; the body is the baseline report"},
+        200: {"description": "The baseline was frozen already; the same report", **_FROZEN},
+        409: {"description": "The PI has not started, or nothing is planned in it yet"},
+    },
+)
+def freeze_baseline(ctx: Ctx, pi: str) -> JSONResponse:
+    """Freeze the PI's plan baseline now: the plan as it stood at the PI's start is stored, so
+    a later change of history in the tracker cannot rewrite what was planned. Answers the
+    baseline report (as `GET /pis/{pi}/baseline`, at as_of) with `frozen: true`: 201 when this
+    call stored it, 200 when it was stored already (nothing changes). 409 before the PI has
+    started, or while nothing is planned in it (an empty plan is never frozen)."""
+    name = ctx.pi(pi)
+    stored = ctx.service.freeze_baseline(ctx.art, name)
+    return JSONResponse(baseline_body(ctx, name), status_code=201 if stored else 200)
 
 
 @router.get(
@@ -267,7 +230,6 @@ def baseline(
 def baseline_scope(
     request: Request,
     ctx: Ctx,
-    session: SessionDep,
     pi: str,
     page: PageQ,
     format: FormatQuery = None,
@@ -276,19 +238,7 @@ def baseline_scope(
     (unchanged / re-estimated / added / removed), `baseline_points` and `now_points`. The
     baseline's stories come first, then those added, each in the ART's item order. Paged
     (`limit`, default 100; `cursor`), against the same frozen baseline as `/pis/{pi}/baseline`."""
-    name = ctx.pi(pi)
-    frozen, frozen_at = frozen_baseline(session, ctx, name)
-
-    def compute(d: ArtData) -> dict[str, Any]:
-        rep = baseline_report(d, name, ctx.as_of, frozen)
-        return {
-            "pi": name,
-            "as_of": iso(ctx.as_of),
-            "frozen_at": iso(frozen_at),
-            "data": rep.scope_rows(),
-        }
-
-    body = ctx.report("baseline-scope", (name, iso(frozen_at)), compute)
+    body = baseline_scope_body(ctx, ctx.pi(pi))
     rows, nxt = page.slice(body["data"])
     response = report_response(
         request, {**body, "data": rows, "next_cursor": nxt}, rows, BASELINE_SCOPE_COLUMNS
@@ -329,7 +279,5 @@ def velocity(
     iteration at its start), completed, added, carried over, and `say_do_pct`."""
     who = ctx.team(team)
     name = ctx.pi(pi, parameter="pi") if pi is not None else None
-    body = ctx.report(
-        "velocity", (who, name), lambda d: velocity_report(d, ctx.as_of, who, name).to_dict()
-    )
+    body = velocity_body(ctx, who, name)
     return report_response(request, body, body["data"], VELOCITY_COLUMNS)

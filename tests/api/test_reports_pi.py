@@ -8,7 +8,9 @@ from datetime import date
 from sqlalchemy import func, select, update
 
 from art.models import ART, PI, PlanBaseline, WorkItem
-from tests.api.conftest import EXPECTED, REPORT_PI, Api
+from tests.api.conftest import ART as ART_NAME
+from tests.api.conftest import AS_OF, EXPECTED, REPORT_PI, Api
+from tests.conftest import bearer
 
 
 def test_predictability_of_each_pi_is_the_golden_one(api: Api) -> None:
@@ -150,42 +152,129 @@ def test_program_board_places_features_by_team_and_iteration(api: Api) -> None:
     assert (edge["provider_cell"], edge["status"]) == ({"team": "Green", "iteration": "I2"}, "late")
 
 
-def test_baseline_is_frozen_on_the_first_request_after_the_pi_start(api: Api) -> None:
+def _planned_count(api: Api) -> int:
     state = api.client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(PlanBaseline)) == 0
-    first = api.get(f"/pis/{REPORT_PI}/baseline").json()
-    assert first["frozen_at"] is not None
-    assert first["features"] == {
-        "planned": 9,
-        "done": 1,
-        "feature_completion_pct": 11.1111,
-        "done_keys": ["BLUE-F1"],
-        "added": [],
-        "removed": ["RED-F4"],
-        "moved": [],
-    }
-    assert first["scope"]["baseline"] == {"items": 6, "points": 24}
-    assert first["scope"]["now"] == {"items": 14, "points": 60}
-    assert first["scope"]["change_points"] == 36
+        return int(s.scalar(select(func.count()).select_from(PlanBaseline)) or 0)
+
+
+def _tracker_deletes(api: Api, key: str) -> None:
+    """The tracker loses ``key``, as sync writes it: the item soft-deleted and stamped with
+    the data version that changed it."""
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():
-        assert s.scalar(select(func.count()).select_from(PlanBaseline)) == 1
-        # the tracker loses BLUE-F2: history alone would now forget it was ever planned
         version = s.execute(
             update(ART).values(data_version=ART.data_version + 1).returning(ART.data_version)
         ).scalar_one()
-        s.execute(  # as sync writes it: stamped with the version that changed it
-            update(WorkItem)
-            .where(WorkItem.key == "BLUE-F2")
-            .values(deleted=True, art_version=version)
+        s.execute(
+            update(WorkItem).where(WorkItem.key == key).values(deleted=True, art_version=version)
         )
+
+
+BASELINE_FEATURES = {
+    "planned": 9,
+    "done": 1,
+    "feature_completion_pct": 11.1111,
+    "done_keys": ["BLUE-F1"],
+    "added": [],
+    "removed": ["RED-F4"],
+    "moved": [],
+}
+
+
+def test_a_get_reconstructs_the_baseline_and_never_stores_it(api: Api) -> None:
+    first = api.get(f"/pis/{REPORT_PI}/baseline").json()
+    scope = api.get(f"/pis/{REPORT_PI}/baseline/scope").json()
+    assert _planned_count(api) == 0
+    assert (first["frozen_at"], first["frozen"]) == (None, False)
+    assert (scope["frozen_at"], scope["frozen"]) == (None, False)
+    assert first["features"] == BASELINE_FEATURES
+    assert first["scope"]["baseline"] == {"items": 6, "points": 24}
+    assert first["scope"]["now"] == {"items": 14, "points": 60}
+    assert first["scope"]["change_points"] == 36
+    # with nothing frozen, history alone decides: the deleted BLUE-F2 was never planned
+    _tracker_deletes(api, "BLUE-F2")
     later = api.get(f"/pis/{REPORT_PI}/baseline").json()
-    assert later["frozen_at"] == first["frozen_at"]
+    assert "BLUE-F2" not in [f["key"] for f in later["baseline"]["features"]]
+    assert (later["features"]["planned"], later["features"]["removed"]) == (8, ["RED-F4"])
+    assert _planned_count(api) == 0
+
+
+def test_baseline_frozen_by_the_admin_post_outlives_a_history_rewrite(api: Api) -> None:
+    admin = bearer(api.tokens["admin"])
+    url = f"/api/v1/arts/{ART_NAME}/pis/{REPORT_PI}/baseline"
+    frozen = api.client.post(url, params={"as_of": AS_OF}, headers=admin)
+    assert frozen.status_code == 201, frozen.text
+    first = frozen.json()
+    assert first["frozen"] is True and first["frozen_at"] is not None
+    assert first["features"] == BASELINE_FEATURES
+    assert first["scope"]["baseline"] == {"items": 6, "points": 24}
+    assert _planned_count(api) == 1
+    again = api.client.post(url, params={"as_of": AS_OF}, headers=admin)
+    assert again.status_code == 200
+    assert again.json() == first  # stored once: the same plan, the same frozen_at
+    assert api.get(f"/pis/{REPORT_PI}/baseline").json() == first
+    assert api.get(f"/pis/{REPORT_PI}/baseline/scope").json()["frozen_at"] == first["frozen_at"]
+
+    _tracker_deletes(api, "BLUE-F2")  # history alone would now forget it was ever planned
+    later = api.get(f"/pis/{REPORT_PI}/baseline").json()
+    assert (later["frozen"], later["frozen_at"]) == (True, first["frozen_at"])
     assert "BLUE-F2" in [f["key"] for f in later["baseline"]["features"]]
     assert later["features"]["planned"] == 9
     assert later["features"]["removed"] == ["BLUE-F2", "RED-F4"]
     csv = api.get(f"/pis/{REPORT_PI}/baseline", format="csv").text.splitlines()
     assert "BLUE-F2,removed,false,Blue,I4,,,I4," in csv
+    assert _planned_count(api) == 1
+
+
+def test_freezing_is_for_admins_and_started_pis(api: Api) -> None:
+    url = f"/api/v1/arts/{ART_NAME}/pis/{REPORT_PI}/baseline"
+    refused = api.client.post(url, headers=bearer(api.tokens["read"]))
+    assert refused.status_code == 403
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        art_id = s.scalars(select(ART.id)).one()
+        s.add(
+            PI(
+                art_id=art_id,
+                name="PI 99.1",
+                start_date=date(2099, 1, 5),
+                end_date=date(2099, 3, 1),
+            )
+        )
+        s.add(
+            PI(
+                art_id=art_id,
+                name="PI 20.1",
+                start_date=date(2020, 1, 6),
+                end_date=date(2020, 3, 1),
+            )
+        )
+        s.execute(update(ART).values(data_version=ART.data_version + 1))
+    admin = bearer(api.tokens["admin"])
+    early = api.client.post(f"/api/v1/arts/{ART_NAME}/pis/PI 99.1/baseline", headers=admin)
+    assert early.status_code == 409
+    assert early.headers["content-type"] == "application/problem+json"
+    assert early.json()["detail"] == (
+        "PI 99.1 of Phoenix has not started: it starts on 2099-01-05 (UTC); its baseline can "
+        "be frozen from then on"
+    )
+    empty = api.client.post(f"/api/v1/arts/{ART_NAME}/pis/PI 20.1/baseline", headers=admin)
+    assert empty.status_code == 409
+    assert empty.json()["detail"] == (
+        "nothing is planned in PI 20.1 of Phoenix yet (is the ART synced?); "
+        "an empty baseline is not frozen"
+    )
+    unknown = api.client.post(f"/api/v1/arts/{ART_NAME}/pis/PI 0.0/baseline", headers=admin)
+    assert unknown.status_code == 404
+    assert _planned_count(api) == 0
+
+
+def test_freeze_baseline_stores_once(api: Api) -> None:
+    assert api.reports.freeze_baseline(ART_NAME, REPORT_PI) is True
+    assert api.reports.freeze_baseline(ART_NAME, REPORT_PI) is False
+    assert _planned_count(api) == 1
+    assert api.get(f"/pis/{REPORT_PI}/baseline").json()["frozen"] is True
 
 
 def test_baseline_of_a_pi_not_started_is_not_stored(api: Api) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.demo import ado_source, jira_source
+from app.reports.loader import load_art
 from app.reports.service import ReportService
 from art.config import TrainyardConfig
 from metrics.inputs import ArtData, Objective
-from metrics.loader import load_art
 from simulators.azure_devops import AdoWorld
 from simulators.scenario import Scenario
 from sync.runner import PullRunner

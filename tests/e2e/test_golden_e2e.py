@@ -1,6 +1,6 @@
 """The golden ART (shared/golden) end to end: served by the Jira (Cloud) and by the Azure DevOps
 simulator, configured as an RTE would, pulled through PullRunner into SQLite and PostgreSQL,
-loaded with metrics.loader.load_art, and every golden figure asserted exactly with the checks
+loaded with app.reports.loader.load_art, and every golden figure asserted exactly with the checks
 of tests/metrics/test_golden.py.
 
 Azure DevOps numbers its work items: the loaded ART is re-keyed with the simulator's id -> key

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from app.reports.service import ReportService
-from metrics.loader import ArtSnapshot, refresh_art, snapshot_art
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items

@@ -2,7 +2,8 @@
 
 One query per table (items, changes, links, iterations, PIs, teams, objectives), each a
 set-based SELECT joined on the ART and the optional filters, never one query per item. The
-formulas stay free of SQL; this module is the only place in metrics that knows the tables.
+formulas (metrics) stay free of SQL; this module, part of the report service, is where the
+tables become their plain inputs.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
-from art.errors import NotFound
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
+from art.structure_queries import art_by_name
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
 from metrics.inputs import (
     ArtData,
@@ -92,7 +93,7 @@ def load_art(
     ``definition`` defaults to the ART's time zone with no status mapping;
     ``team_aliases`` maps tracker team values found in team changes to team names.
     """
-    art_row = _art_row(session, art)
+    art_row = art_by_name(session, art)
     wanted = _item_filter(art_row.id, team, pi, window)
     items = _items(session, art, wanted)
     changes = _changes(session, wanted, team_aliases or {})
@@ -110,7 +111,7 @@ def snapshot_art(
     team_aliases: Mapping[str, str] | None = None,
 ) -> ArtSnapshot:
     """The whole ART, kept so that :func:`refresh_art` can bring it up to date cheaply."""
-    art_row = _art_row(session, art)  # read first: the rows read after include its version
+    art_row = art_by_name(session, art)  # read first: the rows read after include its version
     wanted = WorkItem.art_id == art_row.id
     items = _items(session, art, wanted)
     histories = _grouped(_changes(session, wanted, team_aliases or {}))
@@ -129,7 +130,7 @@ def refresh_art(
     own (changed, or their history or links changed, since) are read again with their
     histories and links; structure and objectives are read whole (they are small). Equal
     to a fresh :func:`snapshot_art` of the store: sync stamps every item a commit changes."""
-    art_row = _art_row(session, previous.data.art or "")
+    art_row = art_by_name(session, previous.data.art or "")
     wanted = and_(WorkItem.art_id == art_row.id, WorkItem.art_version > previous.version)
     facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
     fresh = _items(session, art_row.name, wanted)
@@ -180,13 +181,6 @@ def _grouped(rows: list[tuple[int, Change]]) -> dict[int, list[Change]]:
     for lst in grouped.values():
         lst.sort(key=change_order)
     return grouped
-
-
-def _art_row(session: Session, art: str) -> ART:
-    art_row = session.execute(select(ART).where(ART.name == art)).scalar_one_or_none()
-    if art_row is None:
-        raise NotFound(f"ART '{art}' does not exist")
-    return art_row
 
 
 def _assemble(

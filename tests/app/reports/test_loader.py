@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from golden_inputs import golden, scenario_data
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.loader import load_art
 from art.errors import NotFound
 from art.models import Change as ChangeRow
 from art.models import WorkItem
@@ -21,11 +21,11 @@ from metrics.cycle_time import cycle_time_report
 from metrics.dependencies import dependencies_report
 from metrics.flow import flow_report
 from metrics.inputs import ArtData, Window
-from metrics.loader import load_art
 from metrics.predictability import predictability_history
 from metrics.velocity import velocity_report
 from tests.golden_store import NOW
 from tests.golden_store import store_art as _store
+from tests.metrics.golden_inputs import golden, scenario_data
 
 SCENARIO, _ = golden()
 assert SCENARIO.as_of is not None and SCENARIO.window is not None

@@ -1,0 +1,186 @@
+"""The plain facts every formula reads: frozen dataclasses with no database or HTTP in them.
+
+Items as they stand now, their changes, iterations, PIs, objectives and links, the window of a
+flow report and the definition a figure is computed with. This module imports nothing else of
+metrics, so the replay (history), the rules (timeline), the columnar engine (columns) and the
+ART's loaded data (inputs.ArtData) all build on it without an import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType, iteration_label
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """The rules and configuration a figure is computed with (METRICS.md), echoed by reports."""
+
+    timezone: str = "UTC"
+    start_status: str | None = None  # None: first entry into an active or wait status
+    done_rule: Literal["last", "first"] = "last"
+    count_start_day: bool = True
+    restart_on_backlog: bool = False  # back to todo and started again: the last start counts
+    statuses: Mapping[str, StatusCategory] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def to_dict(self) -> dict[str, Any]:
+        start = (
+            f"first entry into status '{self.start_status}' "
+            "(else first entry into an active or wait status)"
+            if self.start_status
+            else "first entry into an active or wait status"
+        )
+        if self.restart_on_backlog:
+            start += "; an item moved back to a todo status and started again takes its last start"
+        done = (
+            "first entry into a done status, while still done"
+            if self.done_rule == "first"
+            else "last entry into a done status, while still done"
+        )
+        if self.restart_on_backlog and self.done_rule == "first":
+            done = "first entry into a done status since the start, while still done"
+        return {
+            "start_rule": start,
+            "done_rule": done,
+            "timezone": self.timezone,
+            "count_start_day": self.count_start_day,
+            "restart_on_backlog": self.restart_on_backlog,
+            "flagged": "flagged time in an active status counts as wait",
+            "percentiles": "linear interpolation between closest ranks",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """A work item as it stands now; its past is in its :class:`Change` rows."""
+
+    key: str
+    level: Level
+    work_type: WorkType
+    status: str
+    status_category: StatusCategory
+    created_at: datetime
+    team: str | None = None
+    title: str = ""
+    art: str | None = None
+    iteration: str | None = None  # IterationSpan.key
+    pi: str | None = None  # PISpan.name, when set on the item itself
+    parent: str | None = None
+    story_points: float | None = None
+    business_value: float | None = None
+    target_date: date | None = None
+    flagged: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change of one field; values are strings as stored (points "5.0", flagged "true").
+
+    For status changes the categories are the mapped ones; when missing, the definition's
+    mapping is used. ``seq`` orders changes that share a timestamp.
+    """
+
+    item_key: str
+    field: ChangeField
+    at: datetime
+    from_value: str | None
+    to_value: str | None
+    from_category: StatusCategory | None = None
+    to_category: StatusCategory | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IterationSpan:
+    """An iteration from the start of ``start`` to the end of ``end`` (dates inclusive).
+
+    ``team`` None: ART-wide (every team plans into it). Items and changes refer to it by
+    ``key``, the tracker's id or path; reports show it by :attr:`label`.
+    """
+
+    key: str
+    start: date
+    end: date
+    pi: str | None = None
+    team: str | None = None
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return iteration_label(self.name, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class PISpan:
+    """A Program Increment, dates inclusive."""
+
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """A team's PI objective; ``actual_bv`` None means not scored yet."""
+
+    id: int | str
+    team: str | None
+    pi: str
+    text: str
+    committed: bool
+    planned_bv: float | None
+    actual_bv: float | None
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """``from_key kind to_key``: "A blocks B", "A depends-on B"."""
+
+    from_key: str
+    to_key: str
+    kind: LinkKind
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A dated event shown on the program board (a release, a demo, a customer date)."""
+
+    name: str
+    date: date
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Calendar days [start, end) in the ART's time zone (API: ``from`` and ``to``)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"window end {self.end} must be after its start {self.start}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def change_order(c: Change) -> tuple[datetime, int]:
+    """The order of one item's changes: by time, then by sequence within a time."""
+    return (c.at, c.seq)
+
+
+def default_level(team: str | None) -> Level:
+    """ART-level flow reports default to features, team-level ones to stories (METRICS.md)."""
+    return Level.STORY if team is not None else Level.FEATURE
