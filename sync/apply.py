@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from art.config import ArtConfig
 from art.models import Change, Link, PIObjective, RawRecord, Risk, WorkItem
-from art.outbox import emit
 from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
+from art.store.outbox import emit
+from art.store.upsert import insert_ignore, upsert
 from art.structure_queries import next_data_version
 from art.vocabulary import LinkKind
 from sync.resolve import Resolver
-from sync.upsert import insert_ignore, upsert
 
 ITEM_FIELDS = (
     "tracker_id",

@@ -21,9 +21,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from art.errors import BadPayload, RateLimited, TrackerUnavailable, TrainyardError
 from art.models import InboxEvent, WorkItem
+from art.store.upsert import insert_ignore
 from connectors.base import Connector, WebhookEvent
 from sync.apply import BatchApplier, chunks
-from sync.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 DRAIN_LIMIT = 500  # events per group: one fetch and one transaction each

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from art.config import ArtConfig
 from art.models import PI, Iteration, Team
 from art.records import IterationRecord
-from sync.upsert import insert_ignore, upsert
+from art.store.upsert import insert_ignore, upsert
 
 
 class Resolver:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.digests.compose import current_pi
 from app.reports.service import ReportService
 from art.models import ART, ReportSnapshot
-from art.outbox import emit
+from art.store.outbox import emit
+from art.store.upsert import upsert
 from metrics import dependencies_report, predictability_report
-from sync.upsert import upsert
 
 SNAPSHOT = "events"
 

@@ -29,6 +29,7 @@ from app.reports.params import (
     report_responses,
 )
 from art.models import PI, PlanBaseline
+from art.store.upsert import insert_ignore
 from metrics import (
     baseline_report,
     burnup_report,
@@ -43,7 +44,6 @@ from metrics.baseline import PlanSnapshot
 from metrics.inputs import ArtData
 from metrics.output import iso
 from metrics.timeline import day_start
-from sync.upsert import insert_ignore
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
 
