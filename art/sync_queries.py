@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from art.models import InboxEvent, Source, SyncRun, Watermark
@@ -56,8 +56,3 @@ def inbox_events(
     if before_id is not None:
         stmt = stmt.where(InboxEvent.id < before_id)
     return [(e, n) for e, n in session.execute(stmt.order_by(InboxEvent.id.desc()).limit(limit))]
-
-
-def inbox_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))
-    return {status: n for status, n in rows}

@@ -6,7 +6,7 @@ file), so that sums and ratios are never computed from rounded parts.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 _UTC = ZoneInfo("UTC")
@@ -25,10 +25,6 @@ def num(x: float) -> int | float:
 def iso(t: datetime | None) -> str | None:
     """ISO 8601 in UTC with its offset (API.md)."""
     return None if t is None else t.astimezone(_UTC).isoformat()
-
-
-def iso_date(d: date | None) -> str | None:
-    return None if d is None else d.isoformat()
 
 
 def pct(part: float, whole: float) -> float | None:

@@ -9,7 +9,6 @@ really changed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,14 +16,15 @@ from typing import Any
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
+from art.chunks import IN_LIST, chunks
 from art.config import ArtConfig
 from art.models import Change, Link, PIObjective, RawRecord, Risk, WorkItem
-from art.outbox import emit
 from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
+from art.store.outbox import emit
+from art.store.upsert import insert_ignore, upsert
 from art.structure_queries import next_data_version
 from art.vocabulary import LinkKind
 from sync.resolve import Resolver
-from sync.upsert import insert_ignore, upsert
 
 ITEM_FIELDS = (
     "tracker_id",
@@ -81,11 +81,6 @@ def change_key(c: ChangeRecord) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def chunks(seq: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(seq), size):
-        yield seq[start : start + size]
-
-
 class BatchApplier:
     """Applies batches of one source into one ART."""
 
@@ -139,7 +134,7 @@ class BatchApplier:
         """Mark the items this commit changed with its data version. The ART row is updated
         first, so its lock orders the stamps as the commits: a reader that saw version V
         has seen every item stamped V or lower (incremental report loads rely on it)."""
-        for chunk in chunks(sorted(item_ids)):
+        for chunk in chunks(sorted(item_ids), IN_LIST):
             session.execute(
                 update(WorkItem).where(WorkItem.id.in_(chunk)).values(art_version=version)
             )
@@ -189,7 +184,7 @@ class BatchApplier:
         wanted = {k: self._row(r, resolver, iterations, teams, pis) for k, r in latest.items()}
         existing: dict[str, tuple[int, dict[str, Any]]] = {}
         cols = [getattr(WorkItem, f) for f in ITEM_FIELDS]
-        for chunk in chunks(sorted(wanted)):
+        for chunk in chunks(sorted(wanted), IN_LIST):
             rows = session.execute(
                 select(WorkItem.key, WorkItem.id, *cols).where(
                     WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
@@ -239,7 +234,7 @@ class BatchApplier:
 
     def _item_ids(self, session: Session, keys: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in chunks(sorted(keys)):
+        for chunk in chunks(sorted(keys), IN_LIST):
             rows = session.execute(
                 select(WorkItem.key, WorkItem.id).where(
                     WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
@@ -283,7 +278,7 @@ class BatchApplier:
         if complete_ids:  # a pull carries the whole history: drop rows the tracker no longer has
             keep = {(r["work_item_id"], r["dedupe_key"]) for r in rows}
             stale: dict[int, int] = {}  # change id -> item id
-            for chunk in chunks(complete_ids):
+            for chunk in chunks(complete_ids, IN_LIST):
                 for id_, item_id, key in session.execute(
                     select(Change.id, Change.work_item_id, Change.dedupe_key).where(
                         Change.work_item_id.in_(chunk)
@@ -293,7 +288,7 @@ class BatchApplier:
                         stored.add((item_id, key))
                     else:
                         stale[id_] = item_id
-            for chunk in chunks(sorted(stale)):
+            for chunk in chunks(sorted(stale), IN_LIST):
                 session.execute(delete(Change).where(Change.id.in_(chunk)))
             histories.update(stale.values())
             removed = len(stale)
@@ -331,7 +326,7 @@ class BatchApplier:
                 Link.from_key.in_,
                 lambda chunk: and_(Link.to_key.in_(chunk), Link.kind != LinkKind.PARENT.value),
             )
-            for chunk in chunks(sorted(complete)):
+            for chunk in chunks(sorted(complete), IN_LIST):
                 for end in ends:
                     for id_, f, t, k in session.execute(
                         select(Link.id, Link.from_key, Link.to_key, Link.kind).where(
@@ -343,8 +338,8 @@ class BatchApplier:
                         else:
                             stale.add(id_)
                             linked.update((f, t))
-            for chunk in chunks(sorted(stale)):
-                session.execute(delete(Link).where(Link.id.in_(chunk)))
+            for ids in chunks(sorted(stale), IN_LIST):
+                session.execute(delete(Link).where(Link.id.in_(ids)))
             removed = len(stale)
         new: list[dict[str, Any]] = [
             {
@@ -430,7 +425,7 @@ class BatchApplier:
     def _deletions(self, session: Session, keys: list[str], now: datetime) -> int:
         """Soft delete: the item leaves every report, its history stays."""
         total = 0
-        for chunk in chunks(sorted(set(keys))):
+        for chunk in chunks(sorted(set(keys)), IN_LIST):
             result = session.execute(
                 update(WorkItem)
                 .where(

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from art.chunks import IN_LIST, chunks
 from art.errors import BadPayload, RateLimited, TrackerUnavailable, TrainyardError
 from art.models import InboxEvent, WorkItem
+from art.store.upsert import insert_ignore
 from connectors.base import Connector, WebhookEvent
-from sync.apply import BatchApplier, chunks
-from sync.upsert import insert_ignore
+from sync.apply import BatchApplier
 
 log = logging.getLogger(__name__)
 DRAIN_LIMIT = 500  # events per group: one fetch and one transaction each
@@ -402,7 +403,7 @@ class InboxWorker:
         """``columns`` of the rows whose first column is in ``values``, chunked for drivers."""
         found: list[tuple[Any, ...]] = []
         with self.sessions() as session:
-            for chunk in chunks(sorted(values)):
+            for chunk in chunks(sorted(values), IN_LIST):
                 rows = session.execute(select(*columns).where(columns[0].in_(chunk), *where))
                 found.extend(tuple(row) for row in rows)
         return found

@@ -19,9 +19,9 @@ from art import sync_queries as q
 from art.config import SourceConfig, TrainyardConfig
 from art.errors import Conflict, TrainyardError
 from art.records import RecordBatch
+from art.store.lease import Heartbeat, holder_id, live_holder, release, try_acquire
 from connectors.base import Connector
 from sync.apply import ApplyCounts
-from sync.lease import Heartbeat, holder_id, live_holder, release, try_acquire
 from sync.runner import ProgressHook, PullResult, PullRunner
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,11 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from art.chunks import IN_LIST, chunks
 from art.config import ArtConfig
 from art.models import PI, Iteration, Team
 from art.records import IterationRecord
-from sync.upsert import insert_ignore, upsert
+from art.store.upsert import insert_ignore, upsert
 
 
 class Resolver:
@@ -135,8 +136,7 @@ class Resolver:
         """Iteration id and its PI id by key, for the keys given."""
         wanted = sorted({k for k in keys if k})
         found: dict[str, tuple[int, int | None]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in chunks(wanted, IN_LIST):
             rows = self.session.execute(
                 select(Iteration.key, Iteration.id, Iteration.pi_id).where(
                     Iteration.source_id == self.source_id, Iteration.key.in_(chunk)

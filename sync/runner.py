@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from art.config import SourceConfig, TrainyardConfig
 from art.errors import ConnectorError, TrainyardError
 from art.models import Source, SyncRun, Watermark, WorkItem
-from art.outbox import emit
 from art.records import RecordBatch
+from art.store.outbox import emit
+from art.store.upsert import refresh_statistics, upsert
 from connectors.base import Connector, make_connector
 from sync.apply import ApplyCounts, BatchApplier
-from sync.upsert import refresh_statistics, upsert
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[RecordBatch, ApplyCounts], None]

@@ -24,10 +24,10 @@ from app.tokens import TokenRefused, authenticate
 from art.config import load_config
 from art.db import make_engine, session_factory
 from art.models import ApiToken, Lease, Source, SyncRun
+from art.store.lease import try_acquire
 from simulators.azure_devops import create_ado_simulator, locations
 from simulators.scenario import load_scenario
 from simulators.server import serve
-from sync.lease import try_acquire
 from sync.pull_lease import LEASE_TTL
 from sync.structure import apply_config
 from tests.sync import fake_connector

@@ -21,7 +21,7 @@ from app.digests.render import render_html, render_text
 from app.reports.service import ReportService
 from app.settings import Settings
 from art.models import ART, Digest
-from sync.lease import holder_id, try_acquire
+from art.store.lease import holder_id, try_acquire
 
 log = logging.getLogger(__name__)
 

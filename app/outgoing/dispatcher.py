@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from art.models import Delivery, OutboxEvent, Subscription
-from sync.upsert import insert_ignore
+from art.store.upsert import insert_ignore
 
 
 def wants(subscription_events: list[str], event_type: str) -> bool:

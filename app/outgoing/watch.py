@@ -20,9 +20,9 @@ from app.reports.bodies_pi import dependencies_body, predictability_body
 from app.reports.context import context_at
 from app.reports.service import ReportService
 from art.models import ART, ReportSnapshot
-from art.outbox import emit
+from art.store.outbox import emit
+from art.store.upsert import upsert
 from art.structure_queries import art_by_name
-from sync.upsert import upsert
 
 SNAPSHOT = "events"
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from art.models import PI, PlanBaseline
+from art.store.upsert import insert_ignore
 from metrics.baseline import PlanSnapshot
-from sync.upsert import insert_ignore
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from art import planning_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, Conflict, NotFound
 from art.models import ART, PI, PIObjective, Risk
-from art.outbox import emit
+from art.store.outbox import emit
 from art.vocabulary import Roam
 
 router = APIRouter(prefix="/api/v1/arts/{art}/pis/{pi}", tags=["planning data"])

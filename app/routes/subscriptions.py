@@ -19,7 +19,7 @@ from app.reports.params import FormatQuery
 from app.schemas import not_null
 from art.errors import BadRequest, NotFound
 from art.models import Delivery, DeliveryAttempt, Subscription
-from art.outbox import EVENT_TYPES
+from art.store.outbox import EVENT_TYPES
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks out (admin)"], dependencies=[AdminScope])
 

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from art.chunks import chunks
 from art.config import PIConfig, SourceConfig
 from art.errors import BadPayload, ConfigError
 from art.records import Deletion, ObjectiveRecord, RecordBatch, RiskRecord, TeamRecord
@@ -148,7 +149,7 @@ class AzureDevOpsConnector:
         """Which of ``ids`` are in scope, asked in lists no longer than a window (an answer
         cut at ``$top`` would turn the rest into deletions)."""
         scope, found = queries.scope(self.source), set()
-        for part in queries.chunks(sorted(ids), min(queries.IN_LIST_MAX, self.wiql_window)):
+        for part in chunks(sorted(ids), min(queries.IN_LIST_MAX, self.wiql_window)):
             found.update(self.client.wiql(queries.among(scope, part), self.wiql_window))
         return found
 
@@ -179,7 +180,7 @@ class AzureDevOpsConnector:
             ids = sorted(in_scope)
             gone = set(history) - in_scope
         ordered = sorted(special.intersection(ids)) + [i for i in ids if i not in special]
-        parts = queries.chunks(ordered, BATCH_MAX) or [[]]
+        parts = list(chunks(ordered, BATCH_MAX)) or [[]]
         for n, part in enumerate(parts):
             batch = RecordBatch()
             if n == 0:
@@ -202,7 +203,7 @@ class AzureDevOpsConnector:
                 batch.skipped_keys.add(key)
         if self._special is None and ids:
             self._special = self._special_ids()
-        for part in queries.chunks(ids, BATCH_MAX):
+        for part in chunks(ids, BATCH_MAX):
             self._fill(batch, ctx, part, {}, self._special or set())
         return self._counted_batch(batch)
 

@@ -66,7 +66,3 @@ def window(scope_condition: str, after: int, upto: int | None = None) -> str:
 def among(scope_condition: str, ids: list[int]) -> str:
     """Which of ``ids`` are (still) in scope."""
     return select(f"{scope_condition} AND [System.Id] IN ({', '.join(map(str, ids))})")
-
-
-def chunks(ids: list[int], size: int) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]

@@ -16,13 +16,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from msrest.exceptions import ClientRequestError
 
 from art.errors import ConnectorAuthError, ConnectorError, RateLimited, TrackerUnavailable
+from connectors.retry_after import parse_retry_after
 
 log = logging.getLogger(__name__)
 TRANSIENT = {408, 500, 502, 503, 504}
@@ -81,21 +81,6 @@ class Guard:
         )
 
 
-def retry_after(response: requests.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (a number or an HTTP date); None when absent."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
 def _error_of(guard: Guard, response: requests.Response) -> AdoRequestError:
     try:
         body = json.loads(response.content)
@@ -132,7 +117,8 @@ def guarded_send(guard: Guard, send: Callable[[], requests.Response]) -> request
                 ) from None
             guard.wait(policy.backoff(attempt))
             continue
-        status, wait = response.status_code, retry_after(response)
+        status = response.status_code
+        wait = parse_retry_after(response.headers.get("Retry-After"))
         if status in (401, 403):
             raise guard.auth_error(status, response.url)
         if status == 429 or status in TRANSIENT:

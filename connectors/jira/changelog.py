@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from art.chunks import chunks
 from connectors.jira.client import JiraClient, JiraRequestError
 from connectors.jira.fields import FieldIds
-from connectors.jira.values import chunks
 
 
 def _store(issue: dict[str, Any], histories: list[dict[str, Any]]) -> None:

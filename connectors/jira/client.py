@@ -24,7 +24,8 @@ from art.errors import (
     RateLimited,
     TrackerUnavailable,
 )
-from connectors.jira.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from connectors.jira.retry import RETRY_STATUSES, RetryPolicy
+from connectors.retry_after import parse_retry_after
 
 Flavour = Literal["cloud", "datacenter"]
 NETWORK_ERRORS = (

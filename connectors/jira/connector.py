@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from art.chunks import chunks
 from art.config import PIConfig, SourceConfig
 from art.errors import BadPayload, ConfigError, ConnectorError
 from art.records import Deletion, LinkRecord, RecordBatch, TeamRecord
@@ -33,7 +34,6 @@ from connectors.jira.prefetch import read_ahead
 from connectors.jira.retry import RetryPolicy
 from connectors.jira.search import ORDER, IssueSearch, search_pages
 from connectors.jira.sprints import SprintIndex, load_sprints
-from connectors.jira.values import chunks
 from connectors.jira.webhooks import parse_webhook, verify_signature
 
 _ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.I | re.S)

@@ -28,9 +28,10 @@ from collections.abc import Container, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from art.chunks import chunks
 from art.errors import ConnectorError
 from connectors.jira.client import JiraClient
-from connectors.jira.values import chunks, parse_time
+from connectors.jira.values import parse_time
 
 ORDER = " ORDER BY updated ASC, key ASC"
 LISTING_PAGE = 1000  # issues per listing page (keys and ``updated`` only); Jira may serve fewer

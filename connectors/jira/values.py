@@ -10,26 +10,12 @@ Every parser raises ``ValueError`` on a shape it cannot read; the mapping names 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
 _LEGACY_SPRINT = re.compile(r"Sprint@[0-9a-fA-F]*\[(?P<body>.*)\]\s*$", re.S)
 _LEGACY_PAIR = re.compile(r"(?:^|,)(\w+)=(.*?)(?=,\w+=|$)", re.S)
-
-
-def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of at most ``size`` (itertools.batched is Python 3.12+)."""
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def parse_time(value: Any) -> datetime:

@@ -28,8 +28,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import SyncRun, Watermark
+from art.store.lease import live_holder
 from simulators.faults import Faults
-from sync.lease import live_holder
 from tests.reliability.support import SCENARIO, Snapshot, assert_truth, running, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]

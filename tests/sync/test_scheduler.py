@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import Lease, SyncRun, Watermark
 from art.records import RecordBatch
-from sync.lease import try_acquire
+from art.store.lease import try_acquire
 from sync.runner import PullRunner
 from sync.scheduler import SyncService, run_leased_pull
 from sync.structure import apply_config

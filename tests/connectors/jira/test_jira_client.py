@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI, Request
@@ -14,7 +13,7 @@ from jira_support import Sleeps, source_for
 from art.errors import ConfigError, ConnectorError
 from connectors.jira.client import JiraClient
 from connectors.jira.connector import JiraConnector
-from connectors.jira.retry import RetryPolicy, parse_retry_after
+from connectors.jira.retry import RetryPolicy
 from connectors.jira.search import ORDER, search_pages
 from simulators.jira import create_jira_simulator
 from simulators.scenario import Scenario
@@ -31,13 +30,6 @@ def test_delays_grow_with_jitter_and_respect_retry_after() -> None:
     assert policy.delay(0, 7.0) == 7.0  # never sooner than asked
     assert policy.delay(3, 1.0) is None  # bounded
     assert policy.delay(0, 11.0) is None  # longer than we hold a worker: give up
-
-
-def test_retry_after_is_seconds_or_an_http_date() -> None:
-    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-    assert parse_retry_after("3") == 3.0
-    assert parse_retry_after("Wed, 04 Mar 2026 12:00:30 GMT", now) == 30.0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from art.models import Base
 
 
-def _insert(session: Session, table: type[Base]) -> Any:
+def dialect_insert(session: Session, table: type[Base]) -> Any:
+    """An INSERT of ``table`` in the session's dialect, so it takes ``ON CONFLICT`` clauses."""
     core: Table = table.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
     return postgresql.insert(core) if dialect == "postgresql" else sqlite.insert(core)
@@ -31,7 +32,7 @@ def insert_ignore(
     if not rows:
         return 0
     pk = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=list(conflict))
+    stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(conflict))
     # RETURNING counts what was inserted on both backends (psycopg's rowcount is -1)
     result = session.connection().execute(stmt.returning(pk), list(rows))
     return len(result.all())
@@ -47,7 +48,7 @@ def upsert(
     """Insert rows or, on a ``conflict`` collision, overwrite the ``update`` columns."""
     if not rows:
         return
-    stmt = _insert(session, table)
+    stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
     )

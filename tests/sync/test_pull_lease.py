@@ -1,6 +1,4 @@
-"""Leases: one holder at a time, renewable by its holder, free once expired.
-
-The pull's lease (issue 12): held by the pull, not its process, so a second pull of a source
+"""The pull's lease (issue 12): held by the pull, not its process, so a second pull of a source
 is refused while one runs (409 in the API); short, renewed by a heartbeat while the pull runs,
 so a dead holder frees its source within a minute and the next pull closes its run with the
 counts it had committed. On SQLite and PostgreSQL.
@@ -26,39 +24,15 @@ from app.tokens import create_token
 from art.config import PIConfig, SourceConfig, TrainyardConfig
 from art.models import Lease, SyncRun
 from art.records import RecordBatch
+from art.store.lease import LeaseHolder, live_holder, try_acquire
 from connectors.base import register
 from sync.apply import ApplyCounts
-from sync.lease import LeaseHolder, live_holder, release, try_acquire
 from sync.pull_lease import LEASE_TTL, run_leased_pull
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.conftest import bearer
 from tests.sync.fake_connector import FakeConnector, make_items
 from tests.sync.test_pull import CONFIG, Killed, KilledAfter
-
-MINUTE = timedelta(minutes=1)
-
-
-def test_one_holder_at_a_time(sessions: sessionmaker[Session]) -> None:
-    assert try_acquire(sessions, "pull:jira", "replica-a", MINUTE) is True
-    assert try_acquire(sessions, "pull:jira", "replica-b", MINUTE) is False
-    assert try_acquire(sessions, "pull:jira", "replica-a", MINUTE) is True  # renewal
-    assert try_acquire(sessions, "pull:ado", "replica-b", MINUTE) is True  # other lease
-
-
-def test_expired_lease_is_taken_over(sessions: sessionmaker[Session]) -> None:
-    assert try_acquire(sessions, "pull:jira", "dead-replica", -MINUTE) is True
-    assert try_acquire(sessions, "pull:jira", "replica-b", MINUTE) is True
-    assert try_acquire(sessions, "pull:jira", "dead-replica", MINUTE) is False
-
-
-def test_release_frees_only_our_lease(sessions: sessionmaker[Session]) -> None:
-    try_acquire(sessions, "pull:jira", "replica-a", MINUTE)
-    release(sessions, "pull:jira", "replica-b")
-    assert try_acquire(sessions, "pull:jira", "replica-b", MINUTE) is False
-    release(sessions, "pull:jira", "replica-a")
-    assert try_acquire(sessions, "pull:jira", "replica-b", MINUTE) is True
-
 
 # -- the pull's lease: short, renewed by a heartbeat, one per pull (issue 12, items 8 and 9) --
 

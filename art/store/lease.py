@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import Lease
+from art.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,7 @@ def try_acquire(
     """
     now = now or datetime.now(UTC)
     with sessions() as session, session.begin():
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(Lease).values(name=name, holder=holder, expires_at=now + ttl)
+        stmt = dialect_insert(session, Lease).values(name=name, holder=holder, expires_at=now + ttl)
         stmt = stmt.on_conflict_do_update(
             index_elements=["name"],
             set_={"holder": holder, "expires_at": now + ttl},
