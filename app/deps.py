@@ -14,7 +14,6 @@ from app.reports.service import ReportService
 from app.settings import Settings
 from app.state import AppState
 from app.tokens import TokenRefused, authenticate
-from art.config import TrainyardConfig
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `trainyard token create`")
 
@@ -40,12 +39,7 @@ def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
-def get_config(state: StateDep) -> TrainyardConfig:
-    return state.config
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ConfigDep = Annotated[TrainyardConfig, Depends(get_config)]
 
 
 def require(scope: str) -> Callable[..., None]:
@@ -84,8 +78,7 @@ AdminScope = Depends(require("admin"))
 
 
 def get_reports(state: StateDep) -> ReportService:
-    reports: ReportService = state.extras["reports"]
-    return reports
+    return state.reports
 
 
 ReportsDep = Annotated[ReportService, Depends(get_reports)]
