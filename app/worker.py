@@ -58,12 +58,9 @@ class Worker:
         if scheduled:
             state.digests.schedule(scheduler)
             self.schedule_baselines()
+        jobs = ", ".join(sorted(job.id for job in scheduler.get_jobs()))
         scheduler.start()
-        log.info(
-            "Trainyard worker started on %s with jobs %s",
-            database_shown(state),
-            ", ".join(sorted(job.id for job in scheduler.get_jobs())),
-        )
+        log.info("Trainyard worker started on %s with jobs %s", database_shown(state), jobs)
 
     def schedule_baselines(self) -> None:
         """INTEGRATION POINT: the job "freeze baselines of started PIs" is added here.
