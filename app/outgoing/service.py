@@ -51,6 +51,7 @@ class OutgoingService:
         self.stopping = threading.Event()
         self._delivering = threading.Lock()
         self._watching = threading.Lock()
+        self._watched = False  # this process has held the lease ``watch``
 
     def deliver(self) -> int:
         """The delivery job: dispatch new outbox events, then (holding the lease
@@ -77,6 +78,7 @@ class OutgoingService:
             with holding(self.sessions, "watch", self.holder, LEASE_TTL, keep=True) as beat:
                 if beat is None:
                     return 0
+                self._watched = True
                 try:
                     return self.watcher.check_all()
                 except Exception:  # a report failing must not stop the job
@@ -108,5 +110,6 @@ class OutgoingService:
     def close(self) -> None:
         """Stop; hand the watcher's lease on at once; close the HTTP client."""
         self.stop()
-        release(self.sessions, "watch", self.holder)
+        if self._watched:
+            release(self.sessions, "watch", self.holder)
         self.sender.close()
