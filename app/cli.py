@@ -1,4 +1,5 @@
-"""The ``trainyard`` command line: serve, db upgrade, sync, token create / list / revoke."""
+"""The ``trainyard`` command line: start, serve, worker, db upgrade, sync, token create / list /
+revoke."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from art.errors import ConfigError, TrainyardError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from art.config import TrainyardConfig
 
 cli = typer.Typer(
     help="Trainyard: ART reporting from Jira and Azure DevOps.",
@@ -132,34 +135,57 @@ def token_revoke(
     typer.echo(f"revoked {label}" if revoked else f"{label} was already revoked at {when}")
 
 
-@cli.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="bind address")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
-    scheduler: Annotated[bool, typer.Option(help="run scheduled pulls in this process")] = True,
-) -> None:
-    """Start the HTTP service."""
-    import os
+def _log_to_stderr() -> None:
+    """INFO lines on stderr for the long-running commands; not one per scheduler run or
+    tracker request."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("apscheduler.executors", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    import uvicorn
 
-    from app.main import create_app
-
-    if not scheduler:
-        os.environ["TRAINYARD_SCHEDULER"] = "false"
+def _checked(command: str) -> tuple[Settings, TrainyardConfig]:
+    """Settings and configuration, failing fast (before anything starts) on a bad
+    configuration file, a missing one or an un-migrated database."""
     from app import configuration
     from art.db import check_migrated, make_engine
 
     settings = Settings()
-    try:  # fail fast, before the server starts: a bad config file, an un-migrated database
-        configuration.load(settings)
+    try:
+        config = configuration.load(settings)
         engine = make_engine(settings.database_url)
         check_migrated(engine)
         engine.dispose()
     except TrainyardError as exc:
         _fail(exc)
+    if config is None:
+        _fail(
+            ConfigError(
+                f"no configuration file (TRAINYARD_CONFIG or ./trainyard.toml): `trainyard "
+                f"{command}` runs configured sources; the demo runs in one process with "
+                "`trainyard start`"
+            )
+        )
+    assert config is not None
+    return settings, config
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+) -> None:
+    """Serve the HTTP API only. Webhooks are stored and answered; pulls, applying webhooks,
+    deliveries, the event watcher and digests run in `trainyard worker`."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings, config = _checked("serve")
+    _log_to_stderr()
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, config, with_worker=False),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
@@ -167,13 +193,40 @@ def serve(
 
 
 @cli.command()
+def worker(
+    scheduler: Annotated[
+        bool, typer.Option(help="run scheduled pulls and digests (webhooks and events always)")
+    ] = True,
+) -> None:
+    """Run the background jobs until SIGTERM or SIGINT: scheduled pulls, applying stored
+    webhooks, outgoing deliveries, the event watcher and digests. Any number of workers may
+    run on one PostgreSQL database; leases make each piece of work happen once."""
+    from app.worker import run_worker
+
+    settings, config = _checked("worker")
+    if not scheduler:
+        settings = settings.model_copy(update={"scheduler": False})
+    _log_to_stderr()
+    run_worker(settings, config)
+
+
+@cli.command()
 def start() -> None:
     """What `make run` does: migrate, print the demo's admin token (kept in the data
-    directory and reused while it works) and how to call, serve."""
+    directory and reused while it works) and how to call, then serve HTTP with the worker
+    in this one process (the demo trackers when there is no configuration file)."""
+    import uvicorn
+
+    from app import configuration
     from app.demo import demo_admin_token
+    from app.main import create_app
     from art.db import make_engine, session_factory, transaction, upgrade
 
     settings = Settings()
+    try:  # fail fast, before the server starts: a bad config file
+        config = configuration.load(settings)
+    except TrainyardError as exc:
+        _fail(exc)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with transaction(session_factory(engine)) as session:
@@ -183,7 +236,10 @@ def start() -> None:
     typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
     typer.echo(f"Admin token: {token}  (kept in {kept}; `trainyard token list` shows all)")
     typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
-    serve(host=None, port=None, scheduler=True)
+    _log_to_stderr()
+    uvicorn.run(
+        create_app(settings, config), host=settings.host, port=settings.port, log_level="info"
+    )
 
 
 @cli.command()

@@ -78,8 +78,7 @@ AdminScope = Depends(require("admin"))
 
 
 def get_reports(state: StateDep) -> ReportService:
-    reports: ReportService = state.extras["reports"]
-    return reports
+    return state.reports
 
 
 ReportsDep = Annotated[ReportService, Depends(get_reports)]

@@ -8,11 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from app import configuration, problems, query_guard
-from app.demo import start_demo
-from app.digests.service import DigestService
-from app.outgoing.service import OutgoingService
-from app.reports.service import ReportService
+from app import problems, query_guard
 from app.routes import (
     digests,
     hooks,
@@ -27,11 +23,9 @@ from app.routes import (
     tokens,
 )
 from app.settings import Settings
-from app.state import AppState
+from app.state import build_state, close_state, database_shown
+from app.worker import Worker
 from art.config import TrainyardConfig
-from art.db import check_migrated, make_engine, session_factory, transaction
-from sync.scheduler import SyncService
-from sync.structure import apply_config
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +34,17 @@ predictability, cross-team dependencies, flow) from Jira and Azure DevOps, conti
 Authenticate with `Authorization: Bearer <token>` (create one with `trainyard token create`)."""
 
 
-def build_state(settings: Settings, config: TrainyardConfig | None = None) -> AppState:
-    """Engine, sessions and configuration; refuses an un-migrated database.
+def create_app(
+    settings: Settings | None = None,
+    config: TrainyardConfig | None = None,
+    *,
+    with_worker: bool = True,
+) -> FastAPI:
+    """Build the app; the database and configuration are checked when it starts.
 
-    With no configuration (neither given nor on disk) the demo trackers are started."""
-    config = config if config is not None else configuration.load(settings)
-    engine = make_engine(settings.database_url)
-    check_migrated(engine)
-    demo = None
-    if config is None:
-        demo = start_demo(settings.demo_items)
-        config = demo.config
-    sessions = session_factory(engine)
-    with transaction(sessions) as session:
-        apply_config(session, config)
-    state = AppState(settings=settings, config=config, engine=engine, sessions=sessions)
-    if demo is not None:
-        state.extras["demo"] = demo
-    return state
-
-
-def create_app(settings: Settings | None = None, config: TrainyardConfig | None = None) -> FastAPI:
-    """Build the app; the database and configuration are checked when it starts."""
+    ``with_worker`` (``trainyard start``, the tests) runs the worker (app/worker.py) in this
+    process too; without it (``trainyard serve``) the process serves HTTP only: webhooks are
+    stored and answered, and a ``trainyard worker`` elsewhere applies them."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -69,35 +52,27 @@ def create_app(settings: Settings | None = None, config: TrainyardConfig | None 
         state = build_state(settings, config)
         app.state.trainyard = state
         hooks.warn_unsigned(state.config)
-        reports = ReportService(state.sessions, state.config)
-        state.extras["reports"] = reports
-        digest_service = DigestService(state.sessions, reports, settings)
-        state.extras["digests"] = digest_service
-        if settings.scheduler:
-            digest_service.start()
-        sync = SyncService(state.sessions, state.config)
-        state.extras["sync"] = sync
-        sync.start(schedule=settings.scheduler)
-        demo = state.extras.get("demo")
-        if demo is not None:  # the demo ART is pulled at once, then kept moving
-            for source in state.config.sources:
-                sync.trigger(source, full=True)
-            demo.keep_changing()
-        outgoing = OutgoingService(state.sessions, settings, reports)
-        state.extras["outgoing"] = outgoing
-        outgoing.start()
-        log.info("Trainyard ready on %s", settings.database_url)
+        worker = Worker(state) if with_worker else None
+        if worker is not None:
+            worker.start()
+        if state.demo is not None:  # the demo's tracker keeps moving
+            state.demo.keep_changing()
+        if worker is not None:
+            log.info(
+                "Trainyard ready on %s, with the worker in this process", database_shown(state)
+            )
+        else:
+            log.info(
+                "Trainyard web ready on %s: HTTP only; pulls, the webhook inbox, deliveries, "
+                "the event watcher and digests run in `trainyard worker`",
+                database_shown(state),
+            )
         try:
             yield
         finally:
-            outgoing.stop()
-            digest_service.stop()
-            sync.stop()
-            for _, connector in state.extras.get("hook_connectors", {}).values():
-                connector.close()
-            if demo is not None:
-                demo.stop()
-            state.engine.dispose()
+            if worker is not None:
+                worker.stop()
+            close_state(state)
 
     app = FastAPI(
         title="Trainyard",

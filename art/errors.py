@@ -75,6 +75,13 @@ class BadPayload(ConnectorError):
     title = "Malformed tracker payload"
 
 
+class NotJson(BadPayload):
+    """A webhook body that is not JSON at all (RFC 8259): refused, nothing is kept."""
+
+    status_code = 400
+    title = "Invalid JSON"
+
+
 class WebhookRejected(TrainyardError):
     """A webhook failed verification (bad signature or credentials)."""
 

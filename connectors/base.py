@@ -7,10 +7,11 @@ yields normalized record batches; it never touches the database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
 
 from art.config import PIConfig, SourceConfig
 from art.records import RecordBatch
@@ -40,12 +41,32 @@ class Connector(Protocol):
         ...
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        """Turn one delivery into what changed; raise BadPayload when it is malformed."""
+        """Turn one delivery into what changed; raise BadPayload when it is malformed.
+
+        Decode the body with :func:`webhook_json`: it is the one place a body is read as
+        JSON, and its NotJson is answered 400 (nothing kept) where other BadPayloads are
+        kept as failed events."""
         ...
 
     def close(self) -> None:
         """Release HTTP sessions."""
         ...
+
+
+def _no_constant(name: str) -> NoReturn:
+    """``json.loads`` takes NaN and Infinity, which JSON (RFC 8259) does not have."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def webhook_json(body: bytes) -> Any:
+    """The JSON document of a webhook body, read strictly; NotJson (a BadPayload) naming
+    why when it is not JSON: a syntax error, NaN or Infinity, nesting too deep to parse."""
+    from art.errors import NotJson
+
+    try:
+        return json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to parse
+        raise NotJson(f"the webhook body is not valid JSON: {exc}") from None
 
 
 class WebhookEvent:

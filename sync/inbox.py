@@ -1,8 +1,12 @@
 """The webhook inbox: store first, apply after, in order per item, each delivery once.
 
-A receiver only verifies and stores the raw body (so the tracker gets its 2xx fast and
-nothing is lost if the process dies); the worker applies stored events in arrival order per
-item. A failing event is kept with its error and does not block the events behind it.
+A receiver only verifies, parses and stores the raw body (so the tracker gets its 2xx fast
+and nothing is lost if the process dies); the worker applies stored events in arrival order
+per item. A failing event is kept with its error and does not block the events behind it.
+
+A body is parsed once where it is received. When the worker drains in the same process, the
+receiver hands it the parsed event (:meth:`InboxWorker.hand_over`); a worker in another
+process has only the stored bytes and parses them once itself.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +25,7 @@ from sqlalchemy import ColumnElement, String, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from art.chunks import IN_LIST, chunks
-from art.errors import BadPayload, RateLimited, TrackerUnavailable, TrainyardError
+from art.errors import BadPayload, NotJson, RateLimited, TrackerUnavailable, TrainyardError
 from art.models import InboxEvent, WorkItem
 from art.store.upsert import insert_ignore
 from connectors.base import Connector, WebhookEvent
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 DRAIN_LIMIT = 500  # events per group: one fetch and one transaction each
 MAX_ATTEMPTS = 20  # tracker outages an event waits out before it is failed for good
 MAX_BACKOFF = 60.0  # seconds between retries while the tracker is down
+HANDED_OVER = 2 * DRAIN_LIMIT  # parsed events a receiver may hand over before the oldest go
 # Headers kept with a stored delivery (for diagnosis and the parsers); everything else,
 # credentials and signatures above all, is dropped.
 KEPT_HEADERS = frozenset(
@@ -60,11 +66,13 @@ _ITEM_KEY_LENGTH = _length(InboxEvent.item_key)
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the receiver answers: the inbox row and whether it was a repeat delivery."""
+    """What the receiver answers: the inbox row and whether it was a repeat delivery; and
+    the parsed event (None when the body could not be read), for a worker of this process."""
 
     event_id: int | None
     duplicate: bool
     status: str
+    event: WebhookEvent | None = None
 
 
 @dataclass
@@ -131,7 +139,8 @@ def receive(
     headers: Mapping[str, str],
     body: bytes,
 ) -> Receipt:
-    """Verify (raises WebhookRejected) and store one delivery; a repeat is not stored twice.
+    """Verify (raises WebhookRejected), parse and store one delivery; a repeat is not stored
+    twice. A body that is not JSON raises NotJson and is not stored.
 
     A body that cannot be read, or whose values the inbox cannot hold, is stored as failed
     with the reason (under a hash of the body), so the tracker gets its 2xx and stops."""
@@ -142,6 +151,8 @@ def receive(
         parsed = connector.parse_webhook(headers, body)
         _check_storable(parsed)
         event = parsed
+    except NotJson:
+        raise
     except BadPayload as exc:
         status, error = "failed", _storable_text(str(exc))
     delivery = event.delivery_id if event else "sha256:" + hashlib.sha256(body).hexdigest()
@@ -166,11 +177,11 @@ def receive(
                 InboxEvent.source_id == source_id, InboxEvent.delivery_id == row["delivery_id"]
             )
         ).first()
-    return Receipt(event_id=event_id, duplicate=inserted == 0, status=status)
+    return Receipt(event_id=event_id, duplicate=inserted == 0, status=status, event=event)
 
 
 class InboxWorker:
-    """Applies pending inbox events of one source; run by the scheduler's worker thread.
+    """Applies pending inbox events of one source; run by the worker's inbox job.
 
     Events are drained in groups: every refetch the group needs goes to the tracker as one
     ``fetch`` (a few searches, not one request per event) and the group lands in one
@@ -192,15 +203,32 @@ class InboxWorker:
         self.applier = applier
         self._factory = connector_factory
         self._connector: Connector | None = None
-        self.wake = threading.Event()
+        self._lock = threading.Lock()  # the receiver's threads and the drain share the two below
+        self._handed: OrderedDict[int, WebhookEvent] = OrderedDict()
         self.retry_at = 0.0  # monotonic time before which a throttled tracker is left alone
         self._failures = 0
 
     @property
     def connector(self) -> Connector:
-        if self._connector is None:
-            self._connector = self._factory()
-        return self._connector
+        """The source's connector, built on first use; the receiver verifies and parses with
+        it too, so one source has one connector in a process."""
+        with self._lock:
+            if self._connector is None:
+                self._connector = self._factory()
+            return self._connector
+
+    def hand_over(self, event_id: int, event: WebhookEvent) -> None:
+        """The receiver of this process stored ``event`` as inbox row ``event_id``: keep its
+        parse for the drain, which then does not parse the body again. Bounded: events
+        drained elsewhere (another worker) are forgotten oldest first."""
+        with self._lock:
+            self._handed[event_id] = event
+            while len(self._handed) > HANDED_OVER:
+                self._handed.popitem(last=False)
+
+    def _handed_over(self, event_id: int) -> WebhookEvent | None:
+        with self._lock:
+            return self._handed.pop(event_id, None)
 
     def backoff(self) -> float:
         """Seconds until the tracker may be asked again (0: now)."""
@@ -309,11 +337,17 @@ class InboxWorker:
             seen.add(mark)
 
     def _parse(self, events: list[_Pending]) -> None:
+        """Each open event's parse: the one the receiver handed over, else the stored body's."""
         for event in events:
+            handed = self._handed_over(event.id)
             if event.status is not None:
                 continue
             try:
-                event.parsed = self.connector.parse_webhook(event.headers, event.body)
+                event.parsed = (
+                    handed
+                    if handed is not None
+                    else self.connector.parse_webhook(event.headers, event.body)
+                )
             except TrainyardError as exc:
                 event.status, event.error = "failed", _error_text(exc)
 

@@ -63,9 +63,8 @@ def served(
     else:
         url, pg_name = pg_database()
     settings = Settings(database_url=url, data_dir=tmp / "data", scheduler=False)
-    with TestClient(create_app(settings, CONFIG)) as client:
+    with TestClient(create_app(settings, CONFIG, with_worker=False)) as client:
         state = client.app.state.trainyard  # type: ignore[attr-defined]
-        state.extras["outgoing"].stop()
         now = datetime.now(UTC)
         with state.sessions() as s, s.begin():
             headers = bearer(create_token(s, "guard", ["read", "write", "admin"]))

@@ -636,3 +636,40 @@ def _update_of_a_story(client: TestClient) -> bytes:
     data["resource"]["workItemId"] = data["resource"]["revision"]["id"] = int(key)
     data["resource"]["revision"]["fields"] = {}
     return json.dumps(data).encode()
+
+
+def test_the_web_reads_a_webhook_body_as_json_once(
+    env: None, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source's connector decodes the body, strictly; the route has no JSON check of its
+    own (issue 13: the route, the receiver and the worker each parsed it)."""
+    scenario = generate_art(3, 30, teams=2)
+    config = TrainyardConfig.model_validate(
+        {
+            "arts": [{"name": scenario.art, "teams": [{"name": t} for t in scenario.teams]}],
+            "sources": [
+                jira_source(  # no tracker behind it: receiving calls none
+                    "jira",
+                    "http://127.0.0.1:9",
+                    scenario,
+                    list(scenario.teams),
+                    webhook_secret_env="HOOK_SECRET",
+                )
+            ],
+        }
+    )
+    body = _jira_body("PHX-1", "10001", 1)
+    decoded: list[object] = []
+    loads = json.loads
+
+    def counted(text: str | bytes, **kwargs: Any) -> Any:
+        if text == body:
+            decoded.append(text)
+        return loads(text, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counted)
+    settings = Settings(database_url=store_url, data_dir=tmp_path)
+    with TestClient(create_app(settings, config, with_worker=False)) as client:
+        resp = _post(client, body, "delivery-1")
+    assert (resp.status_code, resp.json()["status"]) == (202, "pending")
+    assert decoded == [body]

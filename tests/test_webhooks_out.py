@@ -177,7 +177,7 @@ def test_dependency_turning_late_is_announced(
             state = client.app.state.trainyard  # type: ignore[attr-defined]
             pull = PullRunner(state.sessions, config, config.source("jira"))
             pull.run()
-            state.extras["outgoing"].watcher.check_all()  # the snapshot changes are judged on
+            state.outgoing.watcher.check_all()  # the snapshot changes are judged on
             admin = _admin_token(client)
             sub = client.post(
                 "/api/v1/subscriptions",
@@ -306,3 +306,44 @@ def test_a_redelivery_asked_for_during_an_attempt_is_sent_again(
             2,
         )
     assert len(receiver.requests) == 2
+
+
+def test_a_worker_sends_only_while_it_holds_the_delivery_lease(
+    store_url: str, app_config: TrainyardConfig, tmp_path: Path
+) -> None:
+    """Two workers on one store: the one holding the lease ``outgoing`` sends, the other
+    leaves the delivery to it; the lease is given back after the round."""
+    from datetime import timedelta
+
+    from app.outgoing.service import OutgoingService
+    from app.tokens import create_token
+    from art.models import Lease
+    from art.store.lease import release, try_acquire
+
+    settings = Settings(
+        database_url=store_url, scheduler=False, webhook_allow_loopback=True, data_dir=tmp_path
+    )
+    receiver = Receiver(failures=0)
+    with (
+        serve(receiver.app) as base,
+        TestClient(create_app(settings, app_config, with_worker=False)) as web,
+    ):
+        state = web.app.state.trainyard  # type: ignore[attr-defined]
+        with state.sessions() as s, s.begin():
+            admin = bearer(create_token(s, "outgoing-admin", ["admin"]))
+        sub = web.post(
+            "/api/v1/subscriptions", headers=admin, json={"url": f"{base}/hook", "events": ["*"]}
+        ).json()
+        web.post(f"/api/v1/subscriptions/{sub['id']}/test", headers=admin)
+        worker = OutgoingService(state.sessions, settings, state.reports)
+        assert try_acquire(state.sessions, "outgoing", "other-worker", timedelta(seconds=60))
+        assert worker.deliver() == 0
+        assert receiver.requests == []
+        release(state.sessions, "outgoing", "other-worker")
+        assert worker.deliver() == 1
+        assert [Webhook(sub["secret"]).verify(b, h)["type"] for h, b in receiver.requests] == [
+            "ping"
+        ]
+        with state.sessions() as s:
+            assert s.get(Lease, "outgoing") is None
+        worker.close()

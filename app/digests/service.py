@@ -1,17 +1,23 @@
-"""Digests: compose, preview, send, and the cron schedule that sends them.
+"""Digests: compose, preview, send, and the cron jobs that send them.
 
-Each digest has a cron schedule in its own time zone. Every replica may schedule it; a
-database lease per digest and fire time makes exactly one of them send it.
+Each digest has a cron schedule in its own time zone, run as a job of the worker's scheduler.
+Every worker may schedule it; a database lease per digest and fire time makes exactly one of
+them send it. Digests are created and changed through the web, maybe in another process, so
+the worker reloads them every half minute (and at once when the web runs in its process).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +30,7 @@ from art.models import ART, Digest
 from art.store.lease import holder_id, try_acquire
 
 log = logging.getLogger(__name__)
+RELOAD_EVERY = 30.0  # seconds before a digest changed through another process is scheduled
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,10 @@ class DigestService:
         self.sessions = sessions
         self.reports = reports
         self.settings = settings
-        self.scheduler = BackgroundScheduler(timezone="UTC")
         self.holder = holder_id()
+        self._scheduler: BaseScheduler | None = None  # the worker's, when this process runs it
+        self._scheduled: dict[str, tuple[str, str]] = {}  # job id -> (cron, time zone)
+        self._lock = threading.Lock()  # the reload job and the routes both reschedule
 
     def render(self, digest_id: int, as_of: datetime | None = None) -> Rendered:
         with self.sessions() as session:
@@ -113,32 +122,45 @@ class DigestService:
         except Exception:
             log.exception("digest %s could not be sent", digest_id)
 
+    def schedule(self, scheduler: BaseScheduler) -> None:
+        """Add each active digest's cron job to the worker's ``scheduler``, and the job that
+        reloads them every ``RELOAD_EVERY`` seconds."""
+        self._scheduler = scheduler
+        self.reschedule()
+        scheduler.add_job(
+            self.reschedule,
+            IntervalTrigger(seconds=RELOAD_EVERY),
+            id="digests:reload",
+            replace_existing=True,
+        )
+
     def reschedule(self) -> None:
-        """(Re)load every active digest's cron job."""
+        """Bring the digest jobs in line with the active digests: new and changed ones
+        (re)scheduled, stopped ones removed. Nothing to do in a process that runs no worker:
+        the worker reloads them itself."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
         with self.sessions() as session:
             digests = session.scalars(select(Digest).where(Digest.active.is_(True))).all()
-        wanted = {f"digest:{d.id}": d for d in digests}
-        for job in self.scheduler.get_jobs():
-            if job.id not in wanted:
-                job.remove()
-        for job_id, d in wanted.items():
-            self.scheduler.add_job(
-                self._fire,
-                cron_trigger(d.cron, d.timezone),
-                args=[d.id],
-                id=job_id,
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-            )
-
-    def start(self) -> None:
-        self.reschedule()
-        self.scheduler.start()
-
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        wanted = {f"digest:{d.id}": (d.id, d.cron, d.timezone) for d in digests}
+        with self._lock:
+            for job_id in set(self._scheduled) - set(wanted):
+                with suppress(JobLookupError):
+                    scheduler.remove_job(job_id)
+                del self._scheduled[job_id]
+            for job_id, (digest_id, cron, timezone) in wanted.items():
+                if self._scheduled.get(job_id) == (cron, timezone):
+                    continue
+                try:
+                    trigger = cron_trigger(cron, timezone)
+                except (ValueError, LookupError) as exc:  # checked by the API; not by hand
+                    log.error("digest %s is not scheduled: cron '%s': %s", digest_id, cron, exc)
+                    continue
+                scheduler.add_job(
+                    self._fire, trigger, args=[digest_id], id=job_id, replace_existing=True
+                )
+                self._scheduled[job_id] = (cron, timezone)
 
     @staticmethod
     def next_run(cron: str, timezone: str, active: bool = True) -> datetime | None:

@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -82,12 +83,16 @@ class DeliveryWorker:
             )
             return [(d, s) for d, s in rows]
 
-    def run_due(self) -> int:
-        """Attempt every due delivery once; returns how many were attempted."""
-        batch = self.due()
-        for delivery, sub in batch:
+    def run_due(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Attempt every due delivery once, or until ``stop()`` says so; returns how many
+        were attempted."""
+        attempted = 0
+        for delivery, sub in self.due():
+            if stop():
+                break
             self.attempt(delivery, sub)
-        return len(batch)
+            attempted += 1
+        return attempted
 
     def attempt(self, delivery: Delivery, sub: Subscription) -> bool:
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)

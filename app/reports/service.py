@@ -126,6 +126,24 @@ class ReportService:
         with self.sessions() as session:
             return stored_plan(session, art_by_name(session, art).id, pi)
 
+    def freeze_started_baselines(self) -> list[tuple[str, str]]:
+        """The worker's job: freeze the baseline of every PI whose start has come (ART time
+        zone) and that has none yet; returns the (ART, PI) pairs it stored. A PI with nothing
+        planned is left for a later run (its ART may not be synced yet)."""
+        frozen: list[tuple[str, str]] = []
+        now = datetime.now(UTC)
+        for art_config in self.config.arts:
+            data = self.data(art_config.name)
+            for pi, span in data.pi_by_name.items():
+                if now < day_start(span.start, data.definition.tz):
+                    continue
+                try:
+                    if self.freeze_baseline(art_config.name, pi):
+                        frozen.append((art_config.name, pi))
+                except Conflict:
+                    continue
+        return frozen
+
     def freeze_baseline(self, art: str, pi: str) -> bool:
         """Store the plan of ``pi`` as it stood at the PI's start, once: True when this call
         stored it, False when it was stored already (so repeating it is harmless).

@@ -54,8 +54,7 @@ class DigestPatch(BaseModel):
 
 
 def get_digests(state: StateDep) -> DigestService:
-    service: DigestService = state.extras["digests"]
-    return service
+    return state.digests
 
 
 DigestsDep = Annotated[DigestService, Depends(get_digests)]

@@ -1,11 +1,13 @@
-"""Webhooks in: verify, store durably, answer 202; the inbox worker applies them."""
+"""Webhooks in: verify, parse, store durably, answer 202; the worker's inbox job applies them.
+
+The body is read here (bounded) and handed as bytes to the sync service, where the source's
+connector (the one the inbox drain uses too) verifies it and parses it, once.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from typing import Any, NoReturn
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -15,14 +17,9 @@ from app.deps import StateDep
 from app.problems import problem
 from app.state import AppState
 from art.config import TrainyardConfig
-from art.errors import NotFound, WebhookRejected
-from connectors.base import Connector, make_connector
-from sync.inbox import receive
-from sync.runner import source_row
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks in"])
-_lock = threading.Lock()
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {
         "description": "stored durably; applied asynchronously (a body whose values cannot "
@@ -51,26 +48,6 @@ def warn_unsigned(config: TrainyardConfig) -> None:
             )
 
 
-def _no_constant(name: str) -> NoReturn:
-    """``json.loads`` takes NaN and Infinity, which JSON (RFC 8259) does not have."""
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _connector(state: AppState, source: str, kind: str) -> tuple[int, Connector]:
-    """The source's connector (cached per process), checking the source has this kind."""
-    cfg = next((s for s in state.config.sources if s.name == source), None)
-    if cfg is None or cfg.kind != kind:
-        raise NotFound(f"no {kind} source named '{source}' is configured")
-    cache: dict[str, tuple[int, Connector]] = state.extras.setdefault("hook_connectors", {})
-    with _lock:
-        if source not in cache:
-            with state.sessions() as session:
-                source_id = source_row(session, source).id
-            pis = list(state.config.art(cfg.art).pis)
-            cache[source] = (source_id, make_connector(cfg, pis))
-        return cache[source]
-
-
 async def _accept(request: Request, state: AppState, source: str, kind: str) -> JSONResponse:
     limit = state.settings.webhook_max_body_bytes
     declared = request.headers.get("content-length")
@@ -88,21 +65,10 @@ async def _accept(request: Request, state: AppState, source: str, kind: str) -> 
         received += chunk
         if len(received) > limit:
             return problem(413, "Payload too large", f"webhook bodies are limited to {limit} bytes")
-    body = bytes(received)
-    try:
-        json.loads(body, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to parse
-        return problem(400, "Invalid JSON", f"the webhook body is not valid JSON: {exc}")
-    source_id, connector = await run_in_threadpool(_connector, state, source, kind)
-    try:
-        receipt = await run_in_threadpool(
-            receive, state.sessions, source_id, connector, dict(request.headers), body
-        )
-    except WebhookRejected as exc:
-        return problem(401, "Webhook rejected", str(exc))
-    sync = state.extras.get("sync")
-    if sync is not None:
-        sync.notify(source)
+    # NotFound (404), WebhookRejected (401) and NotJson (400) are answered as problems
+    receipt = await run_in_threadpool(
+        state.sync.receive, source, kind, dict(request.headers), bytes(received)
+    )
     return JSONResponse(
         {"status": receipt.status, "event_id": receipt.event_id, "duplicate": receipt.duplicate},
         status_code=202,

@@ -12,7 +12,6 @@ from app.deps import AdminScope, SessionDep, StateDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response
 from art import sync_queries as q
-from art.errors import NotFound, TrainyardError
 from art.models import SyncRun
 
 router = APIRouter(prefix="/api/v1", tags=["sync (admin)"], dependencies=[AdminScope])
@@ -62,15 +61,10 @@ def list_sources(request: Request, session: SessionDep, format: Format = None) -
 def sync_source(source: str, state: StateDep, full: bool = False) -> JSONResponse:
     """Start a pull of the source now (incremental, or full reconciliation with full=true).
 
-    409 when a pull of the source is already running (its sync run is named): one pull of a
+    The pull runs in this process, holding the source's lease as scheduled pulls do. 409
+    when a pull of the source is already running (its sync run is named): one pull of a
     source at a time, the running one is left alone."""
-    cfg = next((s for s in state.config.sources if s.name == source), None)
-    if cfg is None:
-        raise NotFound(f"no source named '{source}' is configured")
-    sync = state.extras.get("sync")
-    if sync is None:
-        raise TrainyardError("the sync service is not running in this process")
-    sync.start_pull(cfg, full)
+    state.sync.start_pull(state.sync.source(source), full)
     return JSONResponse(
         {"source": source, "mode": "full" if full else "incremental", "status": "started"},
         status_code=202,

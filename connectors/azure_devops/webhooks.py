@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +25,7 @@ from art.config import SourceConfig
 from art.errors import BadPayload, WebhookRejected
 from art.records import Deletion, RecordBatch
 from connectors.azure_devops.queries import item_types, user_condition
-from connectors.base import WebhookEvent
+from connectors.base import WebhookEvent, webhook_json
 
 SECRET_HEADER = "x-trainyard-secret"
 REFETCH = {"workitem.created", "workitem.updated", "workitem.restored"}
@@ -131,10 +130,7 @@ def _fields(resource: Mapping[str, Any], event_type: str) -> Mapping[str, Any]:
 
 def parse(headers: Mapping[str, str], body: bytes, source: SourceConfig) -> WebhookEvent:
     """One delivery -> what changed (deletions applied, other events re-fetched)."""
-    try:
-        envelope = json.loads(body)
-    except ValueError:
-        raise BadPayload("service hook body is not JSON") from None
+    envelope = webhook_json(body)
     if not isinstance(envelope, dict):
         raise BadPayload("service hook body is not a JSON object")
     event_type = str(envelope.get("eventType") or "")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 from art.config import PIConfig, SourceConfig
 from art.errors import BadPayload, WebhookRejected
 from art.records import Deletion, RecordBatch
-from connectors.base import WebhookEvent
+from connectors.base import WebhookEvent, webhook_json
 from connectors.jira.sprints import SprintIndex, sprint_record
 
 
@@ -113,10 +112,7 @@ def parse_webhook(
     sprints: SprintIndex | None = None,
 ) -> WebhookEvent:
     """What one delivery says; BadPayload when the body is not a Jira webhook."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise BadPayload("Jira webhook: the body is not JSON") from None
+    data = webhook_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("webhookEvent"), str):
         raise BadPayload("Jira webhook: no webhookEvent")
     event, stamp = str(data["webhookEvent"]), data.get("timestamp")

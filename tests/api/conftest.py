@@ -84,7 +84,7 @@ class Api:
 
     @property
     def reports(self) -> ReportService:
-        service: ReportService = self.client.app.state.trainyard.extras["reports"]  # type: ignore[attr-defined]
+        service: ReportService = self.client.app.state.trainyard.reports  # type: ignore[attr-defined]
         return service
 
 

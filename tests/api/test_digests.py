@@ -48,7 +48,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 def _digest(api: Api, port: int, **overrides: Any) -> dict[str, Any]:
     state = api.client.app.state.trainyard  # type: ignore[attr-defined]
-    state.extras["digests"].settings = Settings(
+    state.digests.settings = Settings(
         database_url=state.settings.database_url,
         smtp_host="127.0.0.1",
         smtp_port=port,

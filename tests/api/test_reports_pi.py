@@ -322,3 +322,12 @@ def test_velocity_per_team_and_iteration(api: Api) -> None:
         ("Blue", "I1", 125.0),
         ("Blue", "I2", 0.0),
     ]
+
+
+def test_the_worker_job_freezes_every_started_pi_once(api: Api) -> None:
+    """What the worker's ``baselines`` job runs: both PIs of the golden ART have started; PI
+    26.1 has a plan and is frozen on the first run, PI 25.4 has nothing planned and is left."""
+    assert api.reports.freeze_started_baselines() == [(ART_NAME, REPORT_PI)]
+    assert api.reports.freeze_started_baselines() == []
+    assert _planned_count(api) == 1
+    assert api.get(f"/pis/{REPORT_PI}/baseline").json()["frozen"] is True

@@ -136,18 +136,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     tmp = tmp_path_factory.mktemp("schema")
     url = f"sqlite:///{tmp / 'store.db'}"
     upgrade(url)
-    app = create_app(
-        Settings(database_url=url, data_dir=tmp / "data", scheduler=False), golden_config()
+    app = create_app(  # the web alone: no worker sends the subscription below anything
+        Settings(database_url=url, data_dir=tmp / "data", scheduler=False),
+        golden_config(),
+        with_worker=False,
     )
     server = BackgroundServer(app).start()
     try:
         state = app.state.trainyard
-        state.extras["outgoing"].stop()
         now = datetime.now(UTC)
         with state.sessions() as session, session.begin():
             store_art(session, scenario_data(SCENARIO))
             tokens = {s: create_token(session, f"schema-{s}", [s]) for s in ("read", "admin")}
-            # A subscription (its URL is never called: the worker is stopped) with a delivery
+            # A subscription (its URL is never called: no worker runs) with a delivery
             hook = Subscription(
                 url="https://hooks.example.com/trainyard",
                 events=["*"],

@@ -140,14 +140,13 @@ def served(
             }
         )
         settings = Settings(database_url=store_url, scheduler=False, data_dir=tmp / "data")
-        with TestClient(create_app(settings, config)) as client:
+        with TestClient(create_app(settings, config, with_worker=False)) as client:
             state = client.app.state.trainyard  # type: ignore[attr-defined]
             result = PullRunner(state.sessions, config, config.source("jira")).run()
             assert (result.status, result.item_errors) == ("succeeded", [])
             with state.sessions() as s, s.begin():
                 read = create_token(s, "hostile-read", ["read"])
                 admin = create_token(s, "hostile-admin", ["admin"])
-            state.extras["outgoing"].stop()
             yield Served(client, bearer(read), bearer(admin))
     if pg_name is not None:
         drop_pg_database(pg_name)
