@@ -109,7 +109,8 @@ def test_start_runs_every_job_under_one_scheduler_and_pulls_at_once(
     began, stopped = _messages(caplog, "app.worker")
     assert began.startswith("Trainyard worker started on ")
     assert began.endswith(
-        " with jobs baselines, digests:reload, full:fake, inbox:fake, incremental:fake, outgoing, watch"
+        " with jobs baselines, digests:reload, full:fake, inbox:fake, incremental:fake,"
+        " outgoing, watch"
     )
     assert stopped == "Trainyard worker stopped"
 
