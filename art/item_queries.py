@@ -24,7 +24,7 @@ class ItemFilter:
     level: str | None = None
     work_type: str | None = None
     status_category: str | None = None
-    keys: tuple[str, ...] | None = None  # item keys or display keys (API.md: `#1014`)
+    keys: tuple[str, ...] | None = None  # item keys or display keys (docs/api.md: `#1014`)
     updated_since: datetime | None = None
     include_deleted: bool = False
 
@@ -34,7 +34,7 @@ AZURE_DEVOPS = "azure-devops"
 
 def _key_matches(keys: tuple[str, ...]) -> ColumnElement[bool]:
     """An item whose key or display key is one of ``keys``: Jira keys display as they are,
-    Azure DevOps ids as ``#1014`` (API.md), so ``#1014`` names Azure DevOps item 1014."""
+    Azure DevOps ids as ``#1014`` (docs/api.md), so ``#1014`` names Azure DevOps item 1014."""
     ado_ids = [k[1:] for k in keys if k.startswith("#") and len(k) > 1]
     matches = WorkItem.key.in_(keys)
     if not ado_ids:

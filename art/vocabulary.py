@@ -23,7 +23,8 @@ class Level(StrEnum):
 
 
 class StatusCategory(StrEnum):
-    """Normalized status category every tracker status maps to (METRICS.md)."""
+    """Normalized status category every tracker status maps to (docs/metrics.md "Status
+    categories")."""
 
     TODO = "todo"
     ACTIVE = "active"

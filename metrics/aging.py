@@ -1,12 +1,12 @@
 """Aging WIP: how long each item in progress has been going, against recent flow times.
 
-An item's age is ranked against the flow times of the items done in the 90 days before the
-as-of time, [as_of - 90 days, as_of) like every period (METRICS.md "Boundaries"):
-``percentile_rank`` is the share strictly shorter than its age, ``over_p85`` says its age
-already exceeds what 85% of recent items took; with no reference both are null.
-``unit=calendar_days`` gives ages, and ranks them against flow times, in whole calendar days of
-the ART's time zone by the rule of flow time's calendar days (``count_start_day``), so the
-figures compare with the tool a team used before.
+An item's age is ranked against the flow times of the items done in the 90 days before the as-of
+time, [as_of - 90 days, as_of) like every period (docs/metrics.md "Periods and boundaries"):
+``percentile_rank`` is the share strictly shorter than its age, ``over_p85`` says its age already
+exceeds what 85% of recent items took; with no reference both are null. ``unit=calendar_days`` gives
+ages, and ranks them against flow times, in whole calendar days of the ART's time zone by the rule
+of flow time's calendar days (``count_start_day``), so the figures compare with the tool a team used
+before.
 """
 
 from __future__ import annotations

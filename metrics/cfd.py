@@ -1,8 +1,8 @@
 """Cumulative flow: items per status category (or per status) at the end of each day.
 
-Items not yet created and removed items are left out (METRICS.md); done stays a band, so an
-item reopened leaves it again. Each item contributes one span per status it held, summed
-with a difference array per band: O(changes + days), not O(items x days).
+Items not yet created and removed items are left out (docs/metrics.md "Cumulative flow"); done stays
+a band, so an item reopened leaves it again. Each item contributes one span per status it held,
+summed with a difference array per band: O(changes + days), not O(items x days).
 """
 
 from __future__ import annotations

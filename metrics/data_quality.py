@@ -1,4 +1,4 @@
-"""What makes the figures untrustworthy (METRICS.md), one finding per row.
+"""What makes the figures untrustworthy (docs/metrics.md "Data quality"), one finding per row.
 
 Each finding names the item (or objective, link, status) and says in words why it matters,
 so that it can be fixed in the tracker.

@@ -66,6 +66,6 @@ def ordinals(tz: ZoneInfo, t: I64) -> I64:
 
 def calendar_days(tz: ZoneInfo, start: I64, end: I64, count_start_day: bool) -> I64:
     """Whole calendar days from each ``start`` to its ``end`` (local dates), plus 1 when the
-    start day counts (METRICS.md ``flow.count_start_day``: done the day it started = 1 day)."""
+    start day counts (docs/metrics.md, ``count_start_day``: done the day it started = 1 day)."""
     out: I64 = ordinals(tz, end) - ordinals(tz, start) + (1 if count_start_day else 0)
     return out

@@ -1,9 +1,9 @@
 """Dependencies between items: direction, dates, status with a reason an RTE can act on.
 
-A dependency is a ``blocks`` or ``depends-on`` link; the provider is the item that must be
-done first. Status at the as-of time follows METRICS.md's rules in order; then an on_track
-dependency whose provider is itself the consumer of a late or conflict dependency becomes
-at_risk (``upstream``). Cycles are reported (metrics.cycles).
+A dependency is a ``blocks`` or ``depends-on`` link; the provider is the item that must be done
+first. Status at the as-of time follows the rules of docs/metrics.md "Dependencies" in order; then
+an on_track dependency whose provider is itself the consumer of a late or conflict dependency
+becomes at_risk (``upstream``). Cycles are reported (metrics.cycles).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkTyp
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """The rules and configuration a figure is computed with (METRICS.md), echoed by reports."""
+    """The rules and configuration a figure is computed with (docs/metrics.md "Start and done"),
+    echoed by reports in their ``definition`` block."""
 
     timezone: str = "UTC"
     start_status: str | None = None  # None: first entry into an active or wait status
@@ -182,5 +183,6 @@ def change_order(c: Change) -> tuple[datetime, int]:
 
 
 def default_level(team: str | None) -> Level:
-    """ART-level flow reports default to features, team-level ones to stories (METRICS.md)."""
+    """ART-level flow reports default to features, team-level ones to stories (docs/metrics.md
+    "Levels and work types")."""
     return Level.STORY if team is not None else Level.FEATURE

@@ -1,4 +1,4 @@
-"""Monte Carlo forecast from daily throughput (METRICS.md).
+"""Monte Carlo forecast from daily throughput (docs/metrics.md "Monte Carlo forecast").
 
 The last ``sample_days`` complete days of throughput (zero days included) are sampled with
 replacement. Trials are simulated as NumPy arrays in blocks of days, so 10,000 trials take

@@ -1,9 +1,9 @@
 """Replay of one item's changes: its status, iteration, points, team or flag at any time.
 
-Every flow figure is computed from history, never from the current status alone (DESIGN.md).
-The value of a field before its first change is that change's ``from`` value; with no change
-it is the item's current value. Lookups are binary searches over per-field timelines that
-start at creation.
+Every flow figure is computed from history, never from the current status alone (docs/metrics.md
+"Reading history at a point in time"). The value of a field before its first change is that change's
+``from`` value; with no change it is the item's current value. Lookups are binary searches over
+per-field timelines that start at creation.
 
 Time convention: ``value_at(t)`` sees the changes made at or before ``t``;
 ``value_before(t)`` those made strictly before ``t`` (the state at the end of the day that

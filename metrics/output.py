@@ -23,7 +23,7 @@ def num(x: float) -> int | float:
 
 
 def iso(t: datetime | None) -> str | None:
-    """ISO 8601 in UTC with its offset (API.md)."""
+    """ISO 8601 in UTC with its offset (docs/api.md "JSON")."""
     return None if t is None else t.astimezone(_UTC).isoformat()
 
 

@@ -117,7 +117,8 @@ class Scope:
 
 
 def scope(data: ArtData, as_of: datetime, level: Level | None, team: str | None) -> Scope:
-    """The items of a level (default by team, METRICS.md) and team at ``as_of``."""
+    """The items of a level (default by team, docs/metrics.md "Levels and work types") and team
+    at ``as_of``."""
     lvl = level or default_level(team)
     c = columns(data)
     fa = c.flows(data, as_of)

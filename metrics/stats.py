@@ -1,4 +1,5 @@
-"""Summary statistics used by every flow report (METRICS.md: linear interpolation).
+"""Summary statistics used by every flow report (docs/metrics.md "Conventions": linear
+interpolation).
 
 NumPy's default percentile method is the linear interpolation between closest ranks that
 ActionableAgile, pandas and most spreadsheets use, so figures agree with the tools a team knows.

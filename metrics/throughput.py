@@ -1,7 +1,7 @@
 """Throughput: items done per day, ISO week (labelled by its Monday) or iteration.
 
-Buckets with nothing done are included (METRICS.md): a zero day is information, and the
-forecast samples it. Buckets run from the window's start to its end or to the as-of day,
+Buckets with nothing done are included (docs/metrics.md "Throughput"): a zero day is information,
+and the forecast samples it. Buckets run from the window's start to its end or to the as-of day,
 whichever comes first; today's bucket counts what is done so far.
 """
 

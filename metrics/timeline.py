@@ -1,12 +1,12 @@
 """Start and done rules, the active/wait split, and calendar days in the ART's time zone.
 
-METRICS.md: started_at is the first entry into an active or wait status (or into a named
-status); done_at the last entry into done while the item is still done (or the first entry).
-With ``restart_on_backlog`` an item moved back to a todo status and started again takes its
-last start: the start rule reads its history from that move back (as jira-agile-metrics
-wipes an item's dates when it returns to the backlog), and so does a first-entry done rule.
-Between the two, time in an active status that is not flagged is active; all the rest is wait,
-so that active + wait = flow time exactly (durations are summed as exact timedeltas).
+docs/metrics.md "Start and done": started_at is the first entry into an active or wait status (or
+into a named status); done_at the last entry into done while the item is still done (or the first
+entry). With ``restart_on_backlog`` an item moved back to a todo status and started again takes its
+last start: the start rule reads its history from that move back (as jira-agile-metrics wipes an
+item's dates when it returns to the backlog), and so does a first-entry done rule. Between the two,
+time in an active status that is not flagged is active; all the rest is wait, so that active + wait
+= flow time exactly (durations are summed as exact timedeltas).
 
 ``compute_flow`` replays one item and is the readable reference of these rules; the reports
 run the same rules as array operations (metrics.columns), and the tests check that the two

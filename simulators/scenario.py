@@ -1,10 +1,10 @@
 """The tracker-neutral truth a simulator renders: one ART with its full history.
 
-The format is the one of ``shared/golden/reference-art.json`` (``scenario``), extended with
-optional fields a generated ART needs (titles, parents, business value, objectives' items,
-risks, deleted items). The generator builds one; the golden file is read as one; the Jira and
-Azure DevOps simulators render the same instance, so a pull through either connector can be
-compared with the same truth.
+The format is the one of the golden ART, ``tests/fixtures/golden/reference-art.json``
+(``scenario``), extended with optional fields a generated ART needs (titles, parents, business
+value, objectives' items, risks, deleted items). The generator builds one; the golden file is read
+as one; the Jira and Azure DevOps simulators render the same instance, so a pull through either
+connector can be compared with the same truth.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from art.db import make_engine, session_factory, upgrade
 
 PG_URL = os.environ.get("TRAINYARD_TEST_POSTGRES_URL") or None
 BACKENDS = ["sqlite", "postgres"]
-# Copies of ../shared/golden and ../shared/tracker-samples: CI clones main on its own.
+# The repository's own test fixtures: the golden ART (golden/) and tracker payloads captured from
+# public sources (tracker-samples/, each file's origin in its README).
 SHARED = Path(__file__).parent / "fixtures"
 
 os.environ.setdefault("AZURE_DEVOPS_CACHE_DIR", str(Path(__file__).parent / ".ado-cache"))

@@ -101,7 +101,7 @@ BOARDS = TrainyardConfig.model_validate(
 def test_items_filtered_by_display_key_of_azure_devops_items(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
-    """Azure DevOps ids display as ``#1014`` (API.md): ``key=#1014`` names Azure DevOps item
+    """Azure DevOps ids display as ``#1014`` (docs/api.md): ``key=#1014`` names Azure DevOps item
     1014 and never an item of another tracker whose key happens to be ``1014``."""
     state = client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():

@@ -142,7 +142,7 @@ REQUIRED = {"GET /api/v1/arts/{art}/forecast": {"items": "5"}}  # one of items= 
 
 @pytest.mark.parametrize("op", LISTS_AND_REPORTS, ids=str)
 def test_an_endpoint_that_answers_csv_takes_format(served: Served, op: Operation) -> None:
-    """API.md: every list and report answers CSV on ``Accept: text/csv`` or ``?format=csv``;
+    """docs/api.md: every list and report answers CSV on ``Accept: text/csv`` or ``?format=csv``;
     an endpoint that answers CSV must therefore declare ``format`` or it would refuse it."""
     query = REQUIRED.get(str(op), {})
     by_accept = served.call(op, query, Accept="text/csv")

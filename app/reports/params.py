@@ -1,12 +1,13 @@
 """Query parameters shared by every report and chart, parsed and checked in one place: the
 HTTP side of a report request (app.reports.context holds what it is parsed into).
 
-Each report endpoint answers for one ART at one as-of time; the windowed flow reports also
-take ``from``/``to``, ``team`` and ``level``. The rules are the same everywhere (API.md): an
-unknown team is a 400 naming ``team``, an empty window a 400 naming ``from``, an unknown PI a
-404; enum values (``level``, ``interval``) are checked by FastAPI and answer 422. Keeping the
-parsing here means a report and its chart can never read the same query differently, and the
-cache key a report is stored under is built from the parsed values, not the raw strings.
+Each report endpoint answers for one ART at one as-of time; the windowed flow reports also take
+``from``/``to``, ``team`` and ``level``. The rules are the same everywhere (docs/api.md "Parameters
+shared by the reports"): an unknown team is a 400 naming ``team``, an empty window a 400 naming
+``from``, an unknown PI a 404; enum values (``level``, ``interval``) are checked by FastAPI and
+answer 422. Keeping the parsing here means a report and its chart can never read the same query
+differently, and the cache key a report is stored under is built from the parsed values, not the raw
+strings.
 """
 
 from __future__ import annotations

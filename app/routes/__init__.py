@@ -1,1 +1,1 @@
-"""HTTP routes, one module per area of API.md."""
+"""HTTP routes, one module per area of docs/api.md."""

@@ -1,4 +1,4 @@
-"""Charts of the reports (API.md "Reports"): SVG and PNG of cfd, burnup, predictability,
+"""Charts of the reports (docs/api.md "Charts"): SVG and PNG of cfd, burnup, predictability,
 throughput, cycle-time and aging.
 
 Each chart takes the same query as its report and draws the very body the JSON endpoint

@@ -1,4 +1,4 @@
-"""Scheduled digest e-mails (API.md "Digests"), admin scope."""
+"""Scheduled digest e-mails (docs/api.md "Digests"), admin scope."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PI objectives and risks kept by Trainyard (API.md "Planning data"); writes need `write`.
+"""PI objectives and risks kept by Trainyard (docs/api.md "Planning data"); writes need `write`.
 
 Objectives and risks that come from a tracker are owned by it: they are listed here but
 edited in the tracker, since the next pull would overwrite an edit made here.

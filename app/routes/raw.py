@@ -1,4 +1,5 @@
-"""Raw data for BI tools (API.md "Raw data"): items, changes, links; paged, incremental."""
+"""Raw data for BI tools (docs/api.md "Raw data for BI"): items, changes, links; paged,
+incremental."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every report and chart endpoint of API.md "Reports", as one router for the app factory.
+"""Every report and chart endpoint of docs/api.md "Reports" and "Charts", as one router for the
+app factory.
 
 The endpoints live in reports_pi (PI-scoped reports), reports_flow (flow reports) and charts;
 query parsing shared by all of them is in app.reports.params.

@@ -1,4 +1,4 @@
-"""Flow reports (API.md "Reports"): the six flow metrics, cycle time, throughput, CFD, WIP,
+"""Flow reports (docs/api.md "Reports"): the six flow metrics, cycle time, throughput, CFD, WIP,
 aging, the Monte Carlo forecast and data quality, over HTTP.
 
 A thin adapter: the query is parsed (app.reports.params), the body comes from the report
@@ -237,7 +237,7 @@ def forecast(
     responses=report_responses("one row per finding", QUALITY_COLUMNS),
 )
 def data_quality(request: Request, ctx: Ctx, format: FormatQuery = None) -> Response:
-    """What makes the figures untrustworthy at as_of (METRICS.md "Data quality"): one finding
+    """What makes the figures untrustworthy at as_of (docs/metrics.md "Data quality"): one finding
     per row, each naming the item, objective, status or link and why it matters, with a
     `summary` count per kind."""
     body = data_quality_body(ctx)

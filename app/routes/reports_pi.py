@@ -1,4 +1,4 @@
-"""PI reports (API.md "Reports"): predictability, dependencies, the program board, the plan
+"""PI reports (docs/api.md "Reports"): predictability, dependencies, the program board, the plan
 baseline, burn-up and velocity, over HTTP; and the admin route that freezes a baseline.
 
 A thin adapter, as reports_flow: parse (app.reports.params), ask the report service for the

@@ -1,4 +1,4 @@
-"""Service endpoints: liveness and readiness (API.md "Service")."""
+"""Service endpoints: liveness and readiness (docs/api.md "Service")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ART structure: ARTs, their teams and PIs (API.md "ART structure")."""
+"""ART structure: ARTs, their teams and PIs (docs/api.md "ART structure")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outgoing webhook subscriptions and their deliveries (API.md "Webhooks out"), admin."""
+"""Outgoing webhook subscriptions and their deliveries (docs/api.md "Webhooks out"), admin."""
 
 from __future__ import annotations
 

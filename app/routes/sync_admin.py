@@ -1,4 +1,4 @@
-"""Sources, sync runs and the webhook inbox (admin), per API.md "Sync and sources"."""
+"""Sources, sync runs and the webhook inbox (admin), per docs/api.md "Sync and sources"."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ lookup), keeps the SDK's OPTIONS negotiation, auth and routing, and hands back t
 own JSON: the mapping works on the wire shapes Microsoft documents, the same ones the samples
 and the service hooks carry, and skips msrest's slow model building. Calls go through ``_send``
 with the SDK's location ids and versions; ``read_reporting_revisions_get`` in particular is
-unusable as is (its model is empty, TRACKERS.md §5), so its page is read here.
+unusable as is (its model is empty; docs/trackers.md "Client-library pitfalls Trainyard
+handles"), so its page is read here.
 
 ``AZURE_DEVOPS_CACHE_DIR`` is set before the SDK is imported: importing it creates its cache
 folder (and caches OPTIONS answers on disk) under ``~/.azure-devops`` otherwise.

@@ -1,11 +1,11 @@
 """What the azure-devops SDK does not do: 429 / Retry-After, bounded retries, error translation.
 
-The SDK (msrest underneath) retries 5xx itself with long back-offs, ignores 429 and
-Retry-After (TRACKERS.md §5) and turns an HTML sign-in page into a deserialization error. A
-:class:`Guard` replaces its ``_send_request`` so every call, the OPTIONS negotiation included,
-goes through one loop that honours Retry-After (also on a throttled 200), backs off with
-jitter, reads the body eagerly (so a reset or a truncated body is retried too) and raises
-Trainyard's own errors.
+The SDK (msrest underneath) retries 5xx itself with long back-offs, ignores 429 and Retry-After
+(docs/trackers.md "Client-library pitfalls Trainyard handles") and turns an HTML sign-in page into a
+deserialization error. A :class:`Guard` replaces its ``_send_request`` so every call, the OPTIONS
+negotiation included, goes through one loop that honours Retry-After (also on a throttled 200),
+backs off with jitter, reads the body eagerly (so a reset or a truncated body is retried too) and
+raises Trainyard's own errors.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The HTTP side of the connector: a ``jira.JIRA`` session, raw JSON, retries, error translation.
 
-The library's ``JIRA`` object gives us the authenticated session (``basic_auth`` for Cloud's
-email + API token, ``token_auth`` for a Data Center personal access token) and its URL
-scheme; we read raw JSON through ``jira._session`` and page ourselves (TRACKERS.md §5:
-Resource objects halve throughput and ``maxResults=None`` silently stops after one page).
-Every tracker or network error leaves this module as one of art.errors' connector errors.
+The library's ``JIRA`` object gives us the authenticated session (``basic_auth`` for Cloud's email +
+API token, ``token_auth`` for a Data Center personal access token) and its URL scheme; we read raw
+JSON through ``jira._session`` and page ourselves (docs/trackers.md "Client-library pitfalls
+Trainyard handles": Resource objects halve throughput and ``maxResults=None`` silently stops after
+one page). Every tracker or network error leaves this module as one of art.errors' connector errors.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Azure DevOps JSON for the simulated world, in the shapes of Microsoft's REST samples.
 
-Shapes follow MicrosoftDocs/vsts-rest-api-specs (7.1 httpExamples) as copied into
-``shared/tracker-samples/microsoft_vsts_rest_api_specs``: work items with ``fields`` keyed by
-reference name, relations with a target ``url``, reporting revisions as full snapshots,
+Shapes follow MicrosoftDocs/vsts-rest-api-specs (7.1 httpExamples), captured in the repository's
+``tests/fixtures/tracker-samples/microsoft_vsts_rest_api_specs``: work items with ``fields`` keyed
+by reference name, relations with a target ``url``, reporting revisions as full snapshots,
 classification nodes with ``attributes.startDate/finishDate``.
 """
 

@@ -5,7 +5,7 @@ pull through the Jira or the Azure DevOps simulator can be compared with one tru
 relative to ``today``: two finished PIs, the current one in its third iteration, the next one
 planned. The history is written to give every report something true to show: backward moves,
 blocked and flagged time, reopenings, carry-over between iterations, scope added and removed
-mid-PI, re-estimates, and cross-team dependencies in every status METRICS.md defines.
+mid-PI, re-estimates, and cross-team dependencies in every status docs/metrics.md defines.
 """
 
 from __future__ import annotations

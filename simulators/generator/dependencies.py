@@ -11,7 +11,7 @@ from simulators.scenario import ScenarioLink
 
 
 def dependency_links(b: Builder) -> list[ScenarioLink]:
-    """Random dependencies plus a few built to land in each status METRICS.md defines."""
+    """Random dependencies plus a few built to land in each status docs/metrics.md defines."""
     rng, links = b.rng, b.showcased
     seen = {(k.from_key, k.to_key) for k in links}
     feats = [f for f in b.features if f.pi >= 1]

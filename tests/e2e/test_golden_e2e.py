@@ -1,7 +1,7 @@
-"""The golden ART (shared/golden) end to end: served by the Jira (Cloud) and by the Azure DevOps
-simulator, configured as an RTE would, pulled through PullRunner into SQLite and PostgreSQL,
-loaded with app.reports.loader.load_art, and every golden figure asserted exactly with the checks
-of tests/metrics/test_golden.py.
+"""The golden ART (tests/fixtures/golden) end to end: served by the Jira (Cloud) and by the Azure
+DevOps simulator, configured as an RTE would, pulled through PullRunner into SQLite and PostgreSQL,
+loaded with app.reports.loader.load_art, and every golden figure asserted exactly with the checks of
+tests/metrics/test_golden.py.
 
 Azure DevOps numbers its work items: the loaded ART is re-keyed with the simulator's id -> key
 mapping before the checks, so that figures are compared item by item.

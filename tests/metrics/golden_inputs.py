@@ -24,7 +24,7 @@ from metrics.inputs import (
 )
 from simulators.scenario import ChangeValue, Scenario, load_scenario
 
-# tests/fixtures/golden is the repository's copy of shared/golden (CI clones main on its own).
+# The repository's own golden ART: a small hand-built ART and every figure it must produce.
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "reference-art.json"
 
 

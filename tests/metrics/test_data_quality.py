@@ -1,4 +1,4 @@
-"""The data-quality report: one finding per problem, of each kind METRICS.md lists."""
+"""The data-quality report: one finding per problem, of each kind docs/metrics.md lists."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The golden ART (shared/golden): every figure of ``expected``, asserted exactly.
+"""The golden ART (tests/fixtures/golden): every figure of ``expected``, asserted exactly.
 
 Inputs are built straight from the Scenario (golden_inputs.py); numbers are compared after
 the reports' own 4-decimal rounding, as the golden file holds them. The checks are functions

@@ -1,4 +1,4 @@
-"""PI-membership ties (METRICS.md "Boundaries"), each worked out by hand.
+"""PI-membership ties (docs/metrics.md "Periods and boundaries"), each worked out by hand.
 
 A period is [start, end): a change stamped exactly at a period's start belongs to it ("as it
 stood at the start" of an iteration or PI includes changes and items created at that

@@ -1,4 +1,5 @@
-"""Start and done rules, the active/wait split and calendar days, case by case (METRICS.md).
+"""Start and done rules, the active/wait split and calendar days, case by case (docs/metrics.md
+"Start and done", "Flow time, active and wait time, lead time").
 
 Each case: one item's history (days and hours after Monday 2026-03-02 00:00 UTC) and the
 figures worked out by hand.
@@ -306,8 +307,8 @@ def test_day_bounds_in_berlin() -> None:
     assert local_date(at(0, 23), tz).isoformat() == "2026-03-03"
 
 
-# restart_on_backlog (METRICS.md "Restart"): name -> (history, definition, as_of, started,
-# done, flow, active, wait, calendar days incl.); both engines must give these figures.
+# restart_on_backlog (docs/metrics.md "Start and done"): name -> (history, definition, as_of,
+# started, done, flow, active, wait, calendar days incl.); both engines must give these figures.
 RESTARTS: dict[str, tuple[list[Any], dict[str, Any], Any, Any, Any, Any, Any, Any, Any]] = {
     "back to todo and started again: the last start": (
         [(at(1), S, IP), (at(2), S, TODO), (at(4), S, IP), (at(5), S, DONE)],

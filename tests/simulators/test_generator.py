@@ -76,7 +76,7 @@ def test_exact_size_and_a_well_formed_history(items: int, teams: int) -> None:
 
 
 def dependency_statuses(s: Scenario) -> Counter[str]:
-    """METRICS.md's dependency status rules, at as_of, upstream rule included."""
+    """The dependency status rules of docs/metrics.md, at as_of, upstream rule included."""
     items = {i.key: i for i in s.items}
     assert s.as_of is not None
     as_of = s.as_of

@@ -14,7 +14,8 @@ from art.records import ChangeRecord, RecordBatch, WorkItemRecord
 from simulators.scenario import Scenario, ScenarioItem
 
 Row = tuple[str, Any, str | None]  # field, at, to_value
-FIXTURES = Path(__file__).parents[2] / "fixtures"  # copies of shared/ (see tests/conftest.py)
+# the golden ART and captured tracker payloads (see tests/conftest.py)
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 SAMPLES = FIXTURES / "tracker-samples"
 GOLDEN = FIXTURES / "golden" / "reference-art.json"
 TODAY = date(2026, 3, 4)

@@ -1,5 +1,5 @@
-"""The golden ART (shared/golden/reference-art.json) served by the simulator and pulled back:
-team = project (``BLUE-1`` lives in ``BLUE``), iterations = one sprint per team board."""
+"""The golden ART (tests/fixtures/golden/reference-art.json) served by the simulator and pulled
+back: team = project (``BLUE-1`` lives in ``BLUE``), iterations = one sprint per team board."""
 
 from __future__ import annotations
 
