@@ -565,7 +565,11 @@ def test_unsigned_jira_deliveries_are_refused_unless_the_source_allows_them(
 
 
 def test_start_up_warns_of_each_source_that_accepts_unsigned_webhooks(
-    env: None, store_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    env: None,
+    store_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     scenario = generate_art(3, 30, teams=3)
     nowhere = "http://127.0.0.1:9"
@@ -582,17 +586,35 @@ def test_start_up_warns_of_each_source_that_accepts_unsigned_webhooks(
         ),
         jira_source("closed", nowhere, scenario, TEAMS),
         ado_source("ado-open", nowhere, "acme", scenario, TEAMS, webhook_allow_unsigned=True),
+        jira_source("unset", nowhere, scenario, TEAMS, webhook_secret_env="NO_SUCH_SECRET"),
+        jira_source("blank", nowhere, scenario, TEAMS, webhook_secret_env="BLANK_SECRET"),
     ]
+    monkeypatch.delenv("NO_SUCH_SECRET", raising=False)
+    monkeypatch.setenv("BLANK_SECRET", "")
     with (
         caplog.at_level(logging.WARNING, logger="app.routes.hooks"),
         _service(store_url, tmp_path, scenario.art, sources),
     ):
         pass
-    warned = [r.getMessage() for r in caplog.records if r.name == "app.routes.hooks"]
+    warned = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "app.routes.hooks"]
     assert warned == [
-        f"source '{name}' accepts unsigned webhooks (webhook_allow_unsigned = true and no "
-        "webhook_secret_env): anyone who can reach its webhook endpoint can push events into it"
+        (
+            "WARNING",
+            f"source '{name}' accepts unsigned webhooks (webhook_allow_unsigned = true and no "
+            "webhook_secret_env): anyone who can reach its webhook endpoint can push events "
+            "into it",
+        )
         for name in ("open", "ado-open")
+    ] + [
+        (
+            "ERROR",
+            f"source '{name}': webhook_secret_env names environment variable {var}, which is "
+            f"{state}: its webhook deliveries will be refused until it is set",
+        )
+        for name, var, state in (
+            ("unset", "NO_SUCH_SECRET", "not set"),
+            ("blank", "BLANK_SECRET", "empty"),
+        )
     ]
 
 

@@ -11,6 +11,7 @@ still made every ``FULL_LOAD_EVERY``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from art.structure_queries import art_by_name, pi_by_name
 from metrics import plan_at
 from metrics.inputs import ArtData, Definition
 from metrics.timeline import day_start
+
+log = logging.getLogger(__name__)
 
 FULL_LOAD_EVERY = timedelta(hours=1)  # a periodic full load bounds any drift of refreshes
 
@@ -133,15 +136,18 @@ class ReportService:
         frozen: list[tuple[str, str]] = []
         now = datetime.now(UTC)
         for art_config in self.config.arts:
-            data = self.data(art_config.name)
-            for pi, span in data.pi_by_name.items():
-                if now < day_start(span.start, data.definition.tz):
-                    continue
-                try:
-                    if self.freeze_baseline(art_config.name, pi):
-                        frozen.append((art_config.name, pi))
-                except Conflict:
-                    continue
+            try:  # one ART's trouble (its store, its data) leaves the others frozen
+                data = self.data(art_config.name)
+                for pi, span in data.pi_by_name.items():
+                    if now < day_start(span.start, data.definition.tz):
+                        continue
+                    try:
+                        if self.freeze_baseline(art_config.name, pi):
+                            frozen.append((art_config.name, pi))
+                    except Conflict:
+                        continue
+            except Exception:
+                log.exception("could not freeze the plan baselines of ART %s", art_config.name)
         return frozen
 
     def freeze_baseline(self, art: str, pi: str) -> bool:

@@ -7,6 +7,7 @@ connector (the one the inbox drain uses too) verifies it and parses it, once.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -37,9 +38,19 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 
 
 def warn_unsigned(config: TrainyardConfig) -> None:
-    """At start-up: name each source whose webhooks anyone who can reach them may send."""
+    """At start-up: name each source whose webhooks anyone who can reach them may send, and
+    each whose webhook secret variable is unset or empty (its deliveries will be refused)."""
     for source in config.sources:
-        if source.webhook_allow_unsigned and source.webhook_secret_env is None:
+        var = source.webhook_secret_env
+        if var is not None and not os.environ.get(var):
+            log.error(
+                "source '%s': webhook_secret_env names environment variable %s, which is %s: "
+                "its webhook deliveries will be refused until it is set",
+                source.name,
+                var,
+                "empty" if var in os.environ else "not set",
+            )
+        elif source.webhook_allow_unsigned and var is None:
             log.warning(
                 "source '%s' accepts unsigned webhooks (webhook_allow_unsigned = true and no "
                 "webhook_secret_env): anyone who can reach its webhook endpoint can push "

@@ -41,7 +41,7 @@ def verify_signature(headers: Mapping[str, str], body: bytes, config: SourceConf
     Without a secret nothing can be checked: refused, unless the source accepts unsigned
     deliveries (``webhook_allow_unsigned``)."""
     secret, source = config.secret("webhook_secret_env"), config.name
-    if secret is None:
+    if not secret:  # an empty secret is no secret: anyone can compute its HMAC
         if config.webhook_allow_unsigned:
             return
         raise WebhookRejected(

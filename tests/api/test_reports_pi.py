@@ -3,10 +3,13 @@ baseline, burn-up and velocity, with the golden figures exactly."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select, update
 
+from app.reports.service import ReportService
 from art.models import ART, PI, PlanBaseline, WorkItem
 from tests.api.conftest import ART as ART_NAME
 from tests.api.conftest import AS_OF, EXPECTED, REPORT_PI, Api
@@ -331,3 +334,19 @@ def test_the_worker_job_freezes_every_started_pi_once(api: Api) -> None:
     assert api.reports.freeze_started_baselines() == []
     assert _planned_count(api) == 1
     assert api.get(f"/pis/{REPORT_PI}/baseline").json()["frozen"] is True
+
+
+def test_one_art_in_trouble_leaves_the_others_baselines_frozen(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ART the store does not hold (configured, never applied) fails on its own."""
+    config = api.reports.config
+    ghost = config.arts[0].model_copy(update={"name": "Ghost"})
+    service = ReportService(
+        api.reports.sessions, config.model_copy(update={"arts": [ghost, *config.arts]})
+    )
+    with caplog.at_level(logging.ERROR, logger="app.reports.service"):
+        assert service.freeze_started_baselines() == [(ART_NAME, REPORT_PI)]
+    assert [r.getMessage() for r in caplog.records] == [
+        "could not freeze the plan baselines of ART Ghost"
+    ]

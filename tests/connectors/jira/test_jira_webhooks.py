@@ -74,6 +74,17 @@ def test_without_a_secret_every_delivery_is_refused(headers: dict[str, str]) -> 
     assert str(refused.value) == UNVERIFIABLE
 
 
+def test_an_empty_secret_is_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An HMAC keyed with "" is one anyone can compute: the delivery is refused as unsigned."""
+    monkeypatch.setenv("JIRA_HOOK_SECRET", "")
+    source = SourceConfig(
+        name="jira", kind="jira", url="https://x", art="A", webhook_secret_env="JIRA_HOOK_SECRET"
+    )
+    with pytest.raises(WebhookRejected) as refused:
+        JiraConnector(source, []).verify_webhook({"X-Hub-Signature": sign(b"{}", "")}, b"{}")
+    assert str(refused.value) == UNVERIFIABLE
+
+
 def test_a_source_that_allows_unsigned_deliveries_takes_them() -> None:
     source = SourceConfig(
         name="jira", kind="jira", url="https://x", art="A", webhook_allow_unsigned=True
