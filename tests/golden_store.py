@@ -1,6 +1,6 @@
 """Write an ArtData (the golden ART) into the store as the sync layer would hold it.
 
-Shared by the loader tests (tests/metrics) and the API tests (tests/api): both need the golden
+Shared by the loader tests (tests/metrics) and the API tests (tests/app/api): both need the golden
 ART in a real SQLite or PostgreSQL store. ARTs, teams, PIs and the source are reused when the
 app's configuration already created them, so the same writer works under a running app; the
 ART's ``data_version`` is bumped, as a sync would, so cached reports see the new rows.

@@ -18,7 +18,7 @@ which this run has not.
 Excluded operations: ``POST /api/v1/digests/{digest_id}/send`` (sends e-mail),
 ``POST /api/v1/sources/{source}/sync`` (starts a network pull) and
 ``DELETE /api/v1/tokens/{token_id}`` (it revokes this run's own admin token, and every later
-admin call is then a 401; tests/test_tokens.py covers it). The outgoing webhook worker
+admin call is then a 401; tests/app/test_tokens.py covers it). The outgoing webhook worker
 is stopped, so subscriptions made here are never called.
 
 The schema is loaded from ``create_app().openapi()`` and parametrized at import time because
@@ -48,7 +48,7 @@ from art.db import upgrade
 from art.models import ART as ARTRow
 from art.models import PI, Delivery, PIObjective, Risk, Source, Subscription
 from simulators.server import BackgroundServer
-from tests.api.conftest import ART, AS_OF, SCENARIO, golden_config
+from tests.app.api.conftest import ART, AS_OF, SCENARIO, golden_config
 from tests.golden_store import store_art
 from tests.metrics.golden_inputs import scenario_data
 

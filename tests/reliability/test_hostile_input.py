@@ -36,7 +36,7 @@ from simulators.jira import create_jira_simulator
 from simulators.scenario import Scenario
 from simulators.server import serve
 from sync.runner import PullRunner
-from tests.app_routes import OPERATIONS, Operation
+from tests.app.app_routes import OPERATIONS, Operation
 from tests.conftest import BACKENDS, PG_URL, bearer, drop_pg_database, pg_database
 from tests.reliability.support import JIRA_USERS
 

@@ -1,4 +1,4 @@
-"""Webhooks in under attack, beyond tests/test_webhooks_in.py: replays, oversized bodies with
+"""Webhooks in under attack, beyond tests/app/test_webhooks_in.py: replays, oversized bodies with
 and without Content-Length, content types, broken JSON, missing or malformed signatures, and
 Azure DevOps Basic credentials. Each gets the right 4xx and nothing is stored that should not
 be; a replayed delivery is stored and applied once."""

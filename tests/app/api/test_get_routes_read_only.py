@@ -36,8 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.routes.digests import ALL_SECTIONS
 from art.models import Digest, Subscription
 from art.structure_queries import art_by_name
-from tests.api.conftest import ART, AS_OF, REPORT_PI, WINDOW, Api
-from tests.app_routes import OPERATIONS, Operation
+from tests.app.api.conftest import ART, AS_OF, REPORT_PI, WINDOW, Api
+from tests.app.app_routes import OPERATIONS, Operation
 from tests.conftest import bearer
 
 GET_OPERATIONS = [op for op in OPERATIONS if op.method == "GET"]

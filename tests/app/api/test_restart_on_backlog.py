@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from art.config import TrainyardConfig
-from tests.api.conftest import Api, golden_config
+from tests.app.api.conftest import Api, golden_config
 
 WINDOW = {"from": "2026-01-05", "to": "2026-02-10"}  # BLUE-5 is done on 02-09
 

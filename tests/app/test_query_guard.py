@@ -20,7 +20,7 @@ from app.tokens import create_token
 from art.config import TrainyardConfig
 from art.db import upgrade
 from art.models import Delivery, Subscription
-from tests.app_routes import API_OPERATIONS, PATH_VALUES, Operation
+from tests.app.app_routes import API_OPERATIONS, PATH_VALUES, Operation
 from tests.conftest import BACKENDS, PG_URL, bearer, drop_pg_database, pg_database
 
 CONFIG = TrainyardConfig.model_validate(

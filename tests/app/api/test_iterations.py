@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from art.config import TrainyardConfig
-from tests.api.mixed_art import (
+from tests.app.api.mixed_art import (
     ART,
     AS_OF,
     BLUE_1,

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 
 from app.reports.service import ReportService
 from art.models import ART, PI, PlanBaseline, WorkItem
-from tests.api.conftest import ART as ART_NAME
-from tests.api.conftest import AS_OF, EXPECTED, REPORT_PI, Api
+from tests.app.api.conftest import ART as ART_NAME
+from tests.app.api.conftest import AS_OF, EXPECTED, REPORT_PI, Api
 from tests.conftest import bearer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.api.conftest import WINDOW, Api
+from tests.app.api.conftest import WINDOW, Api
 
 STORIES_IN_WINDOW = {"level": "story", **WINDOW}
 CHARTS = {  # each chart with the query it takes (a parameter it does not take is a 400)

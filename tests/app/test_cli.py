@@ -34,7 +34,7 @@ from tests.sync import fake_connector
 from tests.sync.fake_connector import make_items
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "fixtures" / "golden" / "reference-art.json"
 
 

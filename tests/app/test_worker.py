@@ -26,10 +26,10 @@ from art.models import ART, Digest, InboxEvent, SyncRun
 from connectors.jira.webhooks import sign
 from simulators.generator import generate_art
 from sync.structure import apply_config
+from tests.app.test_webhooks_in import _jira_body
 from tests.sync import fake_connector
 from tests.sync.fake_connector import make_items
 from tests.sync.test_pull import CONFIG
-from tests.test_webhooks_in import _jira_body
 
 SECRET = "worker-hook-secret"
 SCENARIO = generate_art(3, 30, teams=2)

@@ -2,7 +2,7 @@
 
 The rules with a clock the test holds (expiry to the microsecond, use recorded at most once a
 minute, counted in UPDATE statements), then the admin API over the app, on SQLite and
-PostgreSQL. The command line is in tests/test_cli.py.
+PostgreSQL. The command line is in tests/app/test_cli.py.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import update
 
 from art.models import ART
-from tests.api.conftest import ART as ART_NAME
-from tests.api.conftest import WINDOW, Api
+from tests.app.api.conftest import ART as ART_NAME
+from tests.app.api.conftest import WINDOW, Api
 from tests.conftest import bearer
 
 PI = "/pis/PI 26.1"

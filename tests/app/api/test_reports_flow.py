@@ -10,7 +10,7 @@ from typing import Any
 
 from art.vocabulary import Level
 from metrics import data_quality_report, forecast_report
-from tests.api.conftest import EXPECTED, SCENARIO, WINDOW, Api
+from tests.app.api.conftest import EXPECTED, SCENARIO, WINDOW, Api
 from tests.metrics.golden_inputs import scenario_data
 
 LEVELS = ["story", "feature"]

@@ -9,7 +9,7 @@ import pytest
 from art.config import load_config
 from art.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """
 [[arts]]

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from app.settings import Settings
 from simulators.server import free_port
-from tests.api.conftest import ART, AS_OF, Api
+from tests.app.api.conftest import ART, AS_OF, Api
 from tests.conftest import bearer
 
 
