@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 T = TypeVar("T")
 
@@ -34,6 +34,7 @@ class PIOut(BaseModel):
     name: str
     start: date
     end: date
+    current: bool = Field(description="the PI contains today in the ART's time zone")
 
 
 class PIDetailOut(PIOut):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -66,15 +68,95 @@ def pi_by_name(session: Session, art_id: int, name: str) -> PI:
     return pi
 
 
-def pi_iterations(session: Session, pi_id: int) -> list[tuple[Iteration, str | None]]:
-    """The PI's iterations with their team names, in date order."""
+CURRENT_PI = "current"
+"""The PI name that means "the PI containing today" wherever a PI name is accepted."""
+
+PISpanRow = tuple[str, date, date]  # name, first day, last day (inclusive)
+
+
+def art_today(art: ART, now: datetime | None = None) -> date:
+    """Today's date in the ART's time zone: which PI is current depends on where the ART is."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(art.timezone)).date()
+
+
+def pi_containing(spans: Iterable[PISpanRow], day: date) -> str | None:
+    """The name of the PI whose inclusive dates contain ``day``; None between PIs."""
+    return next((name for name, start, end in spans if start <= day <= end), None)
+
+
+def resolve_pi_name(name: str, spans: Iterable[PISpanRow], art: str, today: date) -> str:
+    """The PI a name given in a path or query means: ``current`` is the PI containing
+    ``today`` (unless a PI is really named so), any other name is itself (checked by the
+    caller). The one resolver every route and report uses, so ``current`` means the same
+    everywhere; NotFound naming the ART and the date when no PI contains today."""
+    spans = list(spans)
+    if name != CURRENT_PI or any(s[0] == name for s in spans):
+        return name
+    found = pi_containing(spans, today)
+    if found is None:
+        known = ", ".join(f"{n} ({s} to {e})" for n, s, e in spans) or "none"
+        raise NotFound(f"no PI of {art} contains today, {today} (PIs: {known})")
+    return found
+
+
+def pi_spans(session: Session, art_id: int) -> list[PISpanRow]:
     rows = session.execute(
-        select(Iteration, Team.name)
-        .outerjoin(Team, Team.id == Iteration.team_id)
-        .where(Iteration.pi_id == pi_id)
-        .order_by(Iteration.start_date, Iteration.name)
+        select(PI.name, PI.start_date, PI.end_date)
+        .where(PI.art_id == art_id)
+        .order_by(PI.start_date, PI.id)
     )
-    return [(it, team) for it, team in rows]
+    return [(n, s, e) for n, s, e in rows]
+
+
+def resolve_pi(session: Session, art: ART, name: str, now: datetime | None = None) -> PI:
+    """The ART's PI named ``name`` (``current``: the one containing today in the ART's time
+    zone); NotFound naming the known PIs otherwise."""
+    spans = pi_spans(session, art.id) if name == CURRENT_PI else []
+    return pi_by_name(session, art.id, resolve_pi_name(name, spans, art.name, art_today(art, now)))
+
+
+def pi_iterations(session: Session, pi_id: int) -> list[tuple[Iteration, str | None]]:
+    """The PI's iterations for every team of the ART, in date order.
+
+    A Jira sprint belongs to its board's team. An Azure DevOps iteration path is ART-wide
+    (no team): the team comes from an item's area path, so it is listed once for each team
+    with items in that iteration's source, and stays team-less only when the source has no
+    item of any team. Iterations of one team with the same name and dates (a team's two
+    boards' sprints) are one row."""
+    its = list(
+        session.scalars(
+            select(Iteration)
+            .where(Iteration.pi_id == pi_id)
+            .order_by(Iteration.start_date, Iteration.name, Iteration.id)
+        )
+    )
+    art_id = session.scalar(select(PI.art_id).where(PI.id == pi_id))
+    team_names = {t.id: t.name for t in session.scalars(select(Team).where(Team.art_id == art_id))}
+    source_teams: dict[int, set[int]] = {}
+    for source_id, team_id in session.execute(
+        select(WorkItem.source_id, WorkItem.team_id)
+        .where(
+            WorkItem.art_id == art_id,
+            WorkItem.team_id.is_not(None),
+            WorkItem.deleted.is_(False),
+        )
+        .distinct()
+    ):
+        if team_id is not None:
+            source_teams.setdefault(source_id, set()).add(team_id)
+    rows: dict[tuple[object, ...], tuple[Iteration, str | None]] = {}
+    for it in its:
+        if it.team_id is not None:
+            teams: list[str | None] = [team_names.get(it.team_id)]
+        else:
+            found = {team_names[t] for t in source_teams.get(it.source_id, ()) if t in team_names}
+            teams = [*sorted(found)] or [None]
+        for team in teams:
+            rows.setdefault((team, it.name, it.start_date, it.end_date, it.state), (it, team))
+    return sorted(
+        rows.values(),
+        key=lambda r: (r[0].start_date or date.min, r[0].name, r[1] or ""),
+    )
 
 
 def next_data_version(session: Session, art_id: int) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.reports.service import ReportService, unknown_pi
 from art.errors import BadRequest, NotFound
+from art.structure_queries import resolve_pi_name
 from art.vocabulary import Level
 from metrics.inputs import ArtData, Window
 from metrics.timeline import local_date
@@ -88,8 +89,11 @@ class ReportContext:
         return name
 
     def pi(self, name: str, parameter: str | None = None) -> str:
-        """``name`` when the ART has such a PI; else 404 for a path segment, or a 400 naming
-        ``parameter`` when the PI came from the query string."""
+        """``name`` when the ART has such a PI (``current``: the PI containing as_of's day in
+        the ART's time zone, else a 404 naming the ART and the day); else 404 for a path
+        segment, or a 400 naming ``parameter`` when the PI came from the query string."""
+        spans = [(p.name, p.start, p.end) for p in self.data.pis]
+        name = resolve_pi_name(name, spans, self.art, self.today)
         if name not in self.data.pi_by_name:
             message = unknown_pi(self.art, self.data, name)
             if parameter is not None:

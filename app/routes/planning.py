@@ -73,7 +73,7 @@ class RiskPatch(BaseModel):
 
 def _pi(session: Session, art: str, pi: str) -> tuple[ART, PI]:
     art_row = sq.art_by_name(session, art)
-    return art_row, sq.pi_by_name(session, art_row.id, pi)
+    return art_row, sq.resolve_pi(session, art_row, pi)
 
 
 def _team_id(session: Session, art_id: int, name: str | None) -> int | None:

@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.deps import ReadScope, SessionDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response, report_response
 from app.schemas import ArtOut, Page, PIDetailOut, PIOut, TeamOut
 from art import structure_queries as q
+from art.models import ART, PI
 
 router = APIRouter(prefix="/api/v1", tags=["ART structure"], dependencies=[ReadScope])
 Limit = Annotated[int, Query(description="page size, 1-1000")]
@@ -23,6 +25,15 @@ Format = Annotated[str | None, Query(pattern="^(json|csv)$", description="json o
 def _after(cursor: str | None) -> int:
     pos = read_cursor(cursor, id=int)
     return int(pos["id"]) if pos else 0
+
+
+def _current(session: Session, art: ART) -> str | None:
+    """The name of the ART's PI containing today in the ART's time zone."""
+    return q.pi_containing(q.pi_spans(session, art.id), q.art_today(art))
+
+
+def _pi_out(pi: PI, current: str | None) -> PIOut:
+    return PIOut(name=pi.name, start=pi.start_date, end=pi.end_date, current=pi.name == current)
 
 
 @router.get("/arts", response_model=Page[ArtOut])
@@ -84,9 +95,8 @@ def list_pis(
     pos = read_cursor(cursor, start=date, id=int)
     after = (pos["start"], pos["id"]) if pos else None
     rows, last = split_page(q.pis(session, art_row.id, after, check_limit(limit) + 1), limit)
-    data = [
-        PIOut(name=p.name, start=p.start_date, end=p.end_date).model_dump(mode="json") for p in rows
-    ]
+    current = _current(session, art_row)
+    data = [_pi_out(p, current).model_dump(mode="json") for p in rows]
     nxt = encode_cursor({"start": last.start_date, "id": last.id}) if last else None
     return list_response(request, data, nxt, list(PIOut.model_fields))
 
@@ -95,9 +105,9 @@ def list_pis(
 def get_pi(
     request: Request, art: str, pi: str, session: SessionDep, format: Format = None
 ) -> Response:
-    """One PI with its dates and iterations."""
+    """One PI with its dates and iterations; `current` names the PI containing today."""
     art_row = q.art_by_name(session, art)
-    pi_row = q.pi_by_name(session, art_row.id, pi)
+    pi_row = q.resolve_pi(session, art_row, pi)
     iterations = [
         {
             "name": it.name,
@@ -109,11 +119,6 @@ def get_pi(
         for it, team in q.pi_iterations(session, pi_row.id)
     ]
     body = PIDetailOut.model_validate(
-        {
-            "name": pi_row.name,
-            "start": pi_row.start_date,
-            "end": pi_row.end_date,
-            "iterations": iterations,
-        }
+        {**_pi_out(pi_row, _current(session, art_row)).model_dump(), "iterations": iterations}
     ).model_dump(mode="json")
     return report_response(request, body, body["iterations"])

@@ -51,11 +51,17 @@ def test_teams_and_pis_of_an_art(client: TestClient, tokens: dict[str, str]) -> 
     }
     pis = client.get("/api/v1/arts/Phoenix/pis", headers=h).json()
     assert pis["data"] == [
-        {"name": "PI 25.4", "start": "2025-10-20", "end": "2026-01-04"},
-        {"name": "PI 26.1", "start": "2026-01-05", "end": "2026-03-15"},
+        {"name": "PI 25.4", "start": "2025-10-20", "end": "2026-01-04", "current": False},
+        {"name": "PI 26.1", "start": "2026-01-05", "end": "2026-03-15", "current": False},
     ]
     one = client.get("/api/v1/arts/Phoenix/pis/PI 26.1", headers=h).json()
-    assert one == {"name": "PI 26.1", "start": "2026-01-05", "end": "2026-03-15", "iterations": []}
+    assert one == {
+        "name": "PI 26.1",
+        "start": "2026-01-05",
+        "end": "2026-03-15",
+        "current": False,
+        "iterations": [],
+    }
 
 
 def test_paging_walks_every_row_with_cursor_and_link(
@@ -77,8 +83,8 @@ def test_csv_by_accept_header_and_by_format(client: TestClient, tokens: dict[str
     by_accept = client.get("/api/v1/arts/Phoenix/pis", headers={**h, "Accept": "text/csv"})
     assert by_accept.headers["content-type"] == "text/csv; charset=utf-8"
     assert (
-        by_accept.text == "name,start,end\r\nPI 25.4,2025-10-20,2026-01-04\r\n"
-        "PI 26.1,2026-01-05,2026-03-15\r\n"
+        by_accept.text == "name,start,end,current\r\nPI 25.4,2025-10-20,2026-01-04,false\r\n"
+        "PI 26.1,2026-01-05,2026-03-15,false\r\n"
     )
     by_format = client.get("/api/v1/arts/Phoenix/teams?format=csv", headers=h)
     assert by_format.text == "name,items\r\nBlue,0\r\nRed,0\r\n"

@@ -180,3 +180,25 @@ def test_changes_name_iterations_and_keep_their_keys(api: TestClient) -> None:
     assert csv.splitlines()[0].endswith(",from_iteration_key,to_iteration_key")
     assert csv.splitlines()[1].startswith(f"BLU-2,jira,iteration,{BLUE_1},{BLUE_2},")
     assert csv.splitlines()[1].endswith(",71,72")
+
+
+def _iteration(name: str, team: str | None, start: str, end: str) -> dict[str, Any]:
+    return {"name": name, "team": team, "start": start, "end": end, "state": None}
+
+
+I3_DATES = ("2026-03-30", "2026-04-05")
+B3_DATES = ("2026-03-30", "2026-04-12")
+
+
+def test_pi_detail_lists_every_team_of_both_trackers(api: TestClient) -> None:
+    """Green's Azure DevOps iteration paths are ART-wide: listed for Green (its items' area
+    path), not as `team: null`; Blue's two boards' same-named sprints are one row each."""
+    body = api.get(f"/api/v1/arts/{ART}/pis/{PI}").json()
+    assert body["iterations"] == [
+        _iteration(BLUE_1, "Blue", *I1_DATES),
+        _iteration("PI 26.5 I1", "Green", *I1_DATES),
+        _iteration(BLUE_2, "Blue", *I2_DATES),
+        _iteration("PI 26.5 I2", "Green", *I2_DATES),
+        _iteration(BLUE_3, "Blue", *B3_DATES),
+        _iteration("PI 26.5 I3", "Green", *I3_DATES),
+    ]
