@@ -99,3 +99,44 @@ def test_risk_roam_lifecycle(client: TestClient, tokens: dict[str, str]) -> None
     csv = client.get(f"{BASE}/risks?format=csv", headers=bearer(tokens["read"])).text
     assert csv.splitlines()[0] == "id,pi,team,text,owner,roam,origin,source,key,updated_at"
     assert csv.splitlines()[1].startswith(f"{risk['id']},PI 26.1,,Vendor API late,Ann,owned,api")
+
+
+def test_business_values_keep_their_integer_type(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """A business value posted as 5 comes back as 5, not 5.0: in the objectives list (JSON
+    and CSV), in the predictability report (JSON and CSV) and in the event."""
+    w, r = bearer(tokens["write"]), bearer(tokens["read"])
+    made = client.post(
+        f"{BASE}/objectives", headers=w, json={"team": "Blue", "text": "SSO", "planned_bv": 5}
+    ).json()
+    client.patch(f"{BASE}/objectives/{made['id']}", headers=w, json={"actual_bv": 4})
+    listed = client.get(f"{BASE}/objectives", headers=r)
+    row = listed.json()["data"][0]
+    assert (row["planned_bv"], row["actual_bv"]) == (5, 4)
+    assert (type(row["planned_bv"]), type(row["actual_bv"])) == (int, int)
+    csv = client.get(f"{BASE}/objectives", headers=r, params={"format": "csv"}).text
+    assert ",5,4," in csv.splitlines()[1]
+    report = client.get(
+        f"{BASE}/predictability", headers=r, params={"as_of": "2026-03-20T00:00:00Z"}
+    )
+    assert report.status_code == 200, report.text
+    body = report.json()
+    figures = [(t["team"], t["planned_bv"], t["actual_bv"]) for t in body["teams"]]
+    figures.append(("ART", body["art"]["planned_bv"], body["art"]["actual_bv"]))
+    assert figures == [("Blue", 5, 4), ("Red", 0, 0), ("ART", 5, 4)]
+    assert {type(v) for _, *vs in figures for v in vs} == {int}
+    rows = client.get(
+        f"{BASE}/predictability",
+        headers=r,
+        params={"as_of": "2026-03-20T00:00:00Z", "format": "csv"},
+    ).text.splitlines()
+    assert rows[1].startswith("PI 26.1,team,Blue,5,4,")
+    objective = body["objectives"][0]
+    assert (type(objective["planned_bv"]), type(objective["actual_bv"])) == (int, int)
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s:
+        last = s.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+        assert last is not None
+        data = last.payload["data"]["objective"]
+        assert (type(data["planned_bv"]), type(data["actual_bv"])) == (int, int)
