@@ -27,7 +27,9 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+config_cli = typer.Typer(help="The configuration file.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(config_cli, name="config")
 cli.add_typer(token_cli, name="token")
 
 
@@ -273,6 +275,56 @@ def sync(
     except TrainyardError as exc:
         _fail(exc)
     if any(r is None or r.status != "succeeded" for r in results):
+        raise typer.Exit(1)
+
+
+@config_cli.command("check")
+def config_check(
+    source: Annotated[str | None, typer.Option(help="only this source")] = None,
+    demo: Annotated[
+        bool, typer.Option(help="check the built-in demo (as when there is no file)")
+    ] = False,
+) -> None:
+    """Validate trainyard.toml and probe each source's tracker read-only: authentication,
+    projects or area paths, configured fields, statuses and their categories, sprints or
+    iterations, and how many items a pull would read. Writes nothing.
+
+    Exits 0 when all is well, 1 when a source has a problem (one line each), 2 on a
+    configuration error.
+    """
+    from app import configuration
+    from app.config_check import check
+
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    running = None
+    try:
+        config = None if demo else configuration.load(settings)
+        if config is None:
+            from app.demo import start_demo
+
+            running = start_demo(settings.demo_items)
+            config = running.config
+            typer.echo("configuration: the built-in demo (no configuration file)")
+        else:
+            typer.echo(f"configuration: {settings.config_path()} is valid")
+        reports = check(config, source)
+    except TrainyardError as exc:
+        _fail(exc)
+        return
+    finally:
+        if running is not None:
+            running.stop()
+    problems = [p for r in reports for p in r.problems]
+    for report in reports:
+        for line in report.lines:
+            typer.echo(line)
+    for line in problems:
+        typer.echo(line)
+    typer.echo(
+        f"{len(problems)} problem(s) in {len(reports)} source(s)" if problems else "all sources ok"
+    )
+    if problems:
         raise typer.Exit(1)
 
 
