@@ -137,14 +137,11 @@ def token_revoke(
     typer.echo(f"revoked {label}" if revoked else f"{label} was already revoked at {when}")
 
 
-def _log_to_stderr() -> None:
-    """INFO lines on stderr for the long-running commands; not one per scheduler run or
-    tracker request."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("apscheduler.executors", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _log_to_stderr(settings: Settings, level: int = logging.INFO) -> None:
+    """Log lines on stderr, in TRAINYARD_LOG_FORMAT (text or json): app/logging_setup.py."""
+    from app.logging_setup import configure_logging
+
+    configure_logging(settings.log_format, level)
 
 
 def _checked(command: str) -> tuple[Settings, TrainyardConfig]:
@@ -185,12 +182,16 @@ def serve(
     from app.main import create_app
 
     settings, config = _checked("serve")
-    _log_to_stderr()
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    _log_to_stderr(settings)
     uvicorn.run(
         create_app(settings, config, with_worker=False),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level="info",
+        log_config=None,  # uvicorn's lines (the access log) go through our handler
     )
 
 
@@ -208,7 +209,7 @@ def worker(
     settings, config = _checked("worker")
     if not scheduler:
         settings = settings.model_copy(update={"scheduler": False})
-    _log_to_stderr()
+    _log_to_stderr(settings)
     run_worker(settings, config)
 
 
@@ -238,9 +239,13 @@ def start() -> None:
     typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
     typer.echo(f"Admin token: {token}  (kept in {kept}; `trainyard token list` shows all)")
     typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
-    _log_to_stderr()
+    _log_to_stderr(settings)
     uvicorn.run(
-        create_app(settings, config), host=settings.host, port=settings.port, log_level="info"
+        create_app(settings, config),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,  # uvicorn's lines (the access log) go through our handler
     )
 
 
@@ -258,9 +263,8 @@ def sync(
     from sync.cli import run_sync
 
     # each source's line says how its pull ended; log warnings would only repeat it
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-
     settings = Settings()
+    _log_to_stderr(settings, logging.ERROR)
     config = configuration.load(settings)
     if config is None:
         _fail(
@@ -295,8 +299,8 @@ def config_check(
     from app import configuration
     from app.config_check import check
 
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    _log_to_stderr(settings, logging.ERROR)
     running = None
     try:
         config = None if demo else configuration.load(settings)

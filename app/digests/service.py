@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -105,7 +106,17 @@ class DigestService:
             rendered.mail_html,
             rendered.content.images,
         )
+        started = time.monotonic()
         send(self.settings, msg)
+        log.info(
+            "digest %s sent to %d recipient(s): %s (%d chart(s), %.2f s)",
+            digest_id,
+            len(recipients),
+            rendered.subject,
+            len(rendered.content.images),
+            time.monotonic() - started,
+            extra={"digest": digest_id, "recipients": len(recipients)},
+        )
         with self.sessions() as session, session.begin():
             session.execute(
                 update(Digest)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import email
+import logging
+import re
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
@@ -141,8 +143,9 @@ def test_bad_digest_fields_are_named(api: Api, field: str, value: Any, status: i
 
 
 def test_preview_shows_the_charts_inline_and_the_mail_keeps_cid_attachments(
-    api: Api, smtp: tuple[Inbox, int]
+    api: Api, smtp: tuple[Inbox, int], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, "app.digests.service")
     inbox, port = smtp
     digest = _digest(api, port)
     admin = bearer(api.tokens["admin"])
@@ -157,3 +160,9 @@ def test_preview_shows_the_charts_inline_and_the_mail_keeps_cid_attachments(
         assert f'src="{uri}"' in preview  # the very chart the e-mail attaches
     html = msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert 'src="cid:burnup@trainyard"' in html and "data:image" not in html
+    (sent,) = [r.getMessage() for r in caplog.records if r.name == "app.digests.service"]
+    assert re.fullmatch(  # one line per digest sent
+        rf"digest {digest['id']} sent to 2 recipient\(s\): Weekly: {ART} digest for "
+        r"2026-02-10 \(2 chart\(s\), \d+\.\d\d s\)",
+        sent,
+    ), sent
