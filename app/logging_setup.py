@@ -14,12 +14,22 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from simulators.server import THREAD_NAME
+
 LogFormat = Literal["text", "json"]
 TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER = "trainyard-stderr"
 NOISY = ("apscheduler.executors", "httpx", "httpcore")
 # attributes every LogRecord has: anything else on a record came in through ``extra``
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class NotSimulators(logging.Filter):
+    """Drops uvicorn's lines from the demo's simulated trackers (their threads): their
+    requests are not this service's traffic, and the demo logs where they listen."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("uvicorn") and record.threadName == THREAD_NAME)
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,6 +57,7 @@ def configure_logging(fmt: LogFormat = "text", level: int = logging.INFO) -> Non
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT))
     handler.setLevel(level)
+    handler.addFilter(NotSimulators())
     handler.set_name(HANDLER)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == HANDLER]:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -19,6 +20,9 @@ from app.logging_setup import HANDLER, configure_logging
 from app.main import create_app
 from app.settings import Settings
 from art.models import SyncRun
+from simulators.generator import generate_art
+from simulators.jira import create_jira_simulator
+from simulators.server import serve
 from sync.apply import BatchApplier
 from sync.inbox import InboxWorker, receive
 from sync.runner import PullRunner, source_row
@@ -156,3 +160,16 @@ def test_text_format_is_the_default(
     logging.getLogger("app.main").info("hello %s", "there")
     (line,) = capsys.readouterr().err.splitlines()
     assert re.fullmatch(r"\S+ \S+ INFO app\.main: hello there", line), line
+
+
+def test_the_access_log_survives_the_demo_simulators_and_leaves_theirs_out(
+    restored_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("text")
+    access = logging.getLogger("uvicorn.access")
+    with serve(create_jira_simulator(generate_art(1, 5, 1))) as url:  # as the demo does
+        assert httpx.get(f"{url}/rest/api/2/serverInfo").status_code in (200, 401)
+        assert (access.propagate, access.handlers) == (True, [])  # left alone
+    access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/api/v1/arts", "1.1", 401)
+    (line,) = capsys.readouterr().err.splitlines()  # the simulator's request is not logged
+    assert line.endswith(' INFO uvicorn.access: 127.0.0.1:5000 - "GET /api/v1/arts HTTP/1.1" 401')
