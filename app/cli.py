@@ -27,7 +27,9 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+config_cli = typer.Typer(help="The configuration file.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(config_cli, name="config")
 cli.add_typer(token_cli, name="token")
 
 
@@ -135,14 +137,11 @@ def token_revoke(
     typer.echo(f"revoked {label}" if revoked else f"{label} was already revoked at {when}")
 
 
-def _log_to_stderr() -> None:
-    """INFO lines on stderr for the long-running commands; not one per scheduler run or
-    tracker request."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("apscheduler.executors", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _log_to_stderr(settings: Settings, level: int = logging.INFO) -> None:
+    """Log lines on stderr, in TRAINYARD_LOG_FORMAT (text or json): app/logging_setup.py."""
+    from app.logging_setup import configure_logging
+
+    configure_logging(settings.log_format, level)
 
 
 def _checked(command: str) -> tuple[Settings, TrainyardConfig]:
@@ -183,12 +182,16 @@ def serve(
     from app.main import create_app
 
     settings, config = _checked("serve")
-    _log_to_stderr()
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    _log_to_stderr(settings)
     uvicorn.run(
         create_app(settings, config, with_worker=False),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level="info",
+        log_config=None,  # uvicorn's lines (the access log) go through our handler
     )
 
 
@@ -206,7 +209,7 @@ def worker(
     settings, config = _checked("worker")
     if not scheduler:
         settings = settings.model_copy(update={"scheduler": False})
-    _log_to_stderr()
+    _log_to_stderr(settings)
     run_worker(settings, config)
 
 
@@ -236,9 +239,13 @@ def start() -> None:
     typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
     typer.echo(f"Admin token: {token}  (kept in {kept}; `trainyard token list` shows all)")
     typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
-    _log_to_stderr()
+    _log_to_stderr(settings)
     uvicorn.run(
-        create_app(settings, config), host=settings.host, port=settings.port, log_level="info"
+        create_app(settings, config),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,  # uvicorn's lines (the access log) go through our handler
     )
 
 
@@ -256,9 +263,8 @@ def sync(
     from sync.cli import run_sync
 
     # each source's line says how its pull ended; log warnings would only repeat it
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-
     settings = Settings()
+    _log_to_stderr(settings, logging.ERROR)
     config = configuration.load(settings)
     if config is None:
         _fail(
@@ -273,6 +279,56 @@ def sync(
     except TrainyardError as exc:
         _fail(exc)
     if any(r is None or r.status != "succeeded" for r in results):
+        raise typer.Exit(1)
+
+
+@config_cli.command("check")
+def config_check(
+    source: Annotated[str | None, typer.Option(help="only this source")] = None,
+    demo: Annotated[
+        bool, typer.Option(help="check the built-in demo (as when there is no file)")
+    ] = False,
+) -> None:
+    """Validate trainyard.toml and probe each source's tracker read-only: authentication,
+    projects or area paths, configured fields, statuses and their categories, sprints or
+    iterations, and how many items a pull would read. Writes nothing.
+
+    Exits 0 when all is well, 1 when a source has a problem (one line each), 2 on a
+    configuration error.
+    """
+    from app import configuration
+    from app.config_check import check
+
+    settings = Settings()
+    _log_to_stderr(settings, logging.ERROR)
+    running = None
+    try:
+        config = None if demo else configuration.load(settings)
+        if config is None:
+            from app.demo import start_demo
+
+            running = start_demo(settings.demo_items)
+            config = running.config
+            typer.echo("configuration: the built-in demo (no configuration file)")
+        else:
+            typer.echo(f"configuration: {settings.config_path()} is valid")
+        reports = check(config, source)
+    except TrainyardError as exc:
+        _fail(exc)
+        return
+    finally:
+        if running is not None:
+            running.stop()
+    problems = [p for r in reports for p in r.problems]
+    for report in reports:
+        for line in report.lines:
+            typer.echo(line)
+    for line in problems:
+        typer.echo(line)
+    typer.echo(
+        f"{len(problems)} problem(s) in {len(reports)} source(s)" if problems else "all sources ok"
+    )
+    if problems:
         raise typer.Exit(1)
 
 

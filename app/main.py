@@ -57,15 +57,19 @@ def create_app(
             worker.start()
         if state.demo is not None:  # the demo's tracker keeps moving
             state.demo.keep_changing()
+        sources = ", ".join(f"{s.name} ({s.kind})" for s in state.config.sources) or "none"
+        arts = ", ".join(a.name for a in state.config.arts) or "none"
+        url, database = f"http://{settings.host}:{settings.port}", database_shown(state)
+        ready = {"url": url, "database": database, "sources": sources, "arts": arts}
+        shown = f"{url} (database {database}; sources {sources}; ARTs {arts})"
         if worker is not None:
-            log.info(
-                "Trainyard ready on %s, with the worker in this process", database_shown(state)
-            )
+            log.info("Trainyard ready on %s, with the worker in this process", shown, extra=ready)
         else:
             log.info(
                 "Trainyard web ready on %s: HTTP only; pulls, the webhook inbox, deliveries, "
                 "the event watcher and digests run in `trainyard worker`",
-                database_shown(state),
+                shown,
+                extra=ready,
             )
         try:
             yield

@@ -7,6 +7,7 @@ described by the configuration file (art/config.py).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
     smtp_from: str = "trainyard@localhost"
     public_url: str = "http://127.0.0.1:8000"
     demo_items: int = 1500
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, for log shippers
 
     def config_path(self) -> Path | None:
         """The configuration file: TRAINYARD_CONFIG, else ./trainyard.toml when it exists."""

@@ -23,17 +23,27 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+THREAD_NAME = "simulator"  # the thread serving a simulator (log filters recognise it)
+
+
+class _OwnLogging(uvicorn.Config):
+    """A config that leaves the process's logging alone: uvicorn's default would replace the
+    handlers of its loggers, and ``access_log=False`` would stop ``uvicorn.access`` from
+    propagating, silencing the access log of the service the demo's simulators run in."""
+
+    def configure_logging(self) -> None:
+        return None
+
+
 class BackgroundServer:
     """uvicorn serving ``app`` on ``host:port`` from a daemon thread."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="on"
-        )
+        config = _OwnLogging(app, host=host, port=self.port, access_log=False, lifespan="on")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True, name="simulator")
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name=THREAD_NAME)
 
     @property
     def url(self) -> str:

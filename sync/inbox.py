@@ -26,12 +26,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from art.chunks import IN_LIST, chunks
 from art.errors import BadPayload, NotJson, RateLimited, TrackerUnavailable, TrainyardError
-from art.models import InboxEvent, WorkItem
+from art.models import InboxEvent, Source, WorkItem
 from art.store.upsert import insert_ignore
 from connectors.base import Connector, WebhookEvent
 from sync.apply import BatchApplier
 
 log = logging.getLogger(__name__)
+OUTCOMES = ("applied", "failed", "ignored", "duplicate")
 DRAIN_LIMIT = 500  # events per group: one fetch and one transaction each
 MAX_ATTEMPTS = 20  # tracker outages an event waits out before it is failed for good
 MAX_BACKOFF = 60.0  # seconds between retries while the tracker is down
@@ -207,6 +208,8 @@ class InboxWorker:
         self._handed: OrderedDict[int, WebhookEvent] = OrderedDict()
         self.retry_at = 0.0  # monotonic time before which a throttled tracker is left alone
         self._failures = 0
+        self._group: list[_Pending] = []  # the group being drained, for its log line
+        self._name: str | None = None  # the source's name, read once for the log line
 
     @property
     def connector(self) -> Connector:
@@ -235,7 +238,32 @@ class InboxWorker:
         return max(0.0, self.retry_at - time.monotonic())
 
     def process_pending(self, limit: int = DRAIN_LIMIT) -> int:
-        """Apply up to ``limit`` pending events in arrival order; returns how many were done."""
+        """Apply up to ``limit`` pending events in arrival order; returns how many were done.
+
+        Each group drained is one INFO line: source, events, applied / failed / ignored /
+        duplicate, seconds (a group deferred because the tracker is away is not drained)."""
+        started, self._group = time.monotonic(), []
+        done = self._drain(limit)
+        if done and self._group:
+            self._log_group(self._group, time.monotonic() - started)
+        return done
+
+    def _log_group(self, events: list[_Pending], seconds: float) -> None:
+        if self._name is None:
+            with self.sessions() as session:
+                row = session.get(Source, self.source_id)
+                self._name = row.name if row is not None else str(self.source_id)
+        tally = {k: sum(e.status == k for e in events) for k in OUTCOMES}
+        log.info(
+            "webhooks of %s: %d events, %s in %.2f s",
+            self._name,
+            len(events),
+            ", ".join(f"{n} {k}" for k, n in tally.items()),
+            seconds,
+            extra={"source": self._name, "events": len(events), **tally, "seconds": seconds},
+        )
+
+    def _drain(self, limit: int) -> int:
         if self.backoff() > 0:
             return 0
         with self.sessions() as session:
@@ -250,6 +278,7 @@ class InboxWorker:
             ]
         if not events:
             return 0
+        self._group = events
         self._mark_duplicates(events)
         self._parse(events)
         self._ignore_out_of_scope(events)

@@ -8,6 +8,7 @@ soft-deleting the items the tracker no longer returns (reconciliation).
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,8 @@ class PullResult:
     requests: int = 0
     error: str | None = None
     item_errors: list[str] = field(default_factory=list)
+    mode: str = "full"  # full when there is no watermark yet, whatever was asked
+    started: float = field(default_factory=time.monotonic)
 
 
 def _tally(counts: ApplyCounts, requests: int, skipped: int) -> dict[str, int]:
@@ -133,7 +136,7 @@ class PullRunner:
             )
             session.add(run)
             session.flush()
-            result = PullResult(run_id=run.id, status="running")
+            result = PullResult(run_id=run.id, status="running", mode=mode)
         seen: set[str] = set()
         try:
             for number, batch in enumerate(self.connector.pull(since), start=1):
@@ -157,7 +160,6 @@ class PullRunner:
             result.status = "succeeded"
         except (ConnectorError, TrainyardError) as exc:
             result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
-            log.warning("pull of source %s failed: %s", self.source.name, exc)
         except Exception as exc:  # recorded on the run, then re-raised for the caller to see
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
@@ -200,6 +202,7 @@ class PullRunner:
 
     def _finish(self, result: PullResult) -> None:
         c = result.counts
+        self._log_run(result)
         with self.sessions() as session, session.begin():
             emit(
                 session,
@@ -228,6 +231,27 @@ class PullRunner:
                     item_errors=result.item_errors[:1000],
                 )
             )
+
+    def _log_run(self, result: PullResult) -> None:
+        """One line per sync run: source, mode, counts, requests, seconds, outcome."""
+        c, seconds = result.counts, time.monotonic() - result.started
+        fields = {
+            "source": self.source.name,
+            "mode": result.mode,
+            "counts": _tally(c, result.requests, len(result.item_errors)),
+            "seconds": round(seconds, 2),
+            "outcome": result.status,
+        }
+        error = f": {result.error.splitlines()[0]}" if result.error else ""
+        log.log(
+            logging.INFO if result.status == "succeeded" else logging.WARNING,
+            "sync of %s (%s) %s%s; fetched %d, created %d, updated %d, deleted %d, "
+            "skipped %d, requests %d, %.2f s",
+            *(self.source.name, result.mode, result.status, error),
+            *(c.fetched, c.created, c.updated, c.deleted, len(result.item_errors)),
+            *(result.requests, seconds),
+            extra=fields,
+        )
 
     def close(self) -> None:
         self.connector.close()

@@ -6,12 +6,15 @@ write access to the tracker controls.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.digests.compose import DigestContent
+from app.digests.mailer import InlineImage
 
 STATUS_COLOURS = {"late": "#de350b", "conflict": "#de350b", "at_risk": "#ff8b00"}
 BAND_COLOURS = {"below": "#de350b", "within": "#00875a", "above": "#0052cc"}
@@ -59,6 +62,15 @@ _TEXT = _env(autoescape=False)
 
 def render_html(title: str, content: DigestContent) -> str:
     return _HTML.get_template("digest.html.j2").render(title=title, c=content, s=content.sections)
+
+
+def inline_images(html: str, images: Iterable[InlineImage]) -> str:
+    """``html`` with each ``cid:`` image as a ``data:`` URI, so a browser shows the charts
+    the e-mail carries as attachments (the preview); the sent e-mail keeps the cids."""
+    for image in images:
+        uri = "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
+        html = html.replace(f'src="cid:{image.cid}"', f'src="{uri}"')
+    return html
 
 
 def render_text(title: str, content: DigestContent) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.digests.compose import DigestContent, compose
 from app.digests.mailer import build_message, send
-from app.digests.render import render_html, render_text
+from app.digests.render import inline_images, render_html, render_text
 from app.reports.service import ReportService
 from app.settings import Settings
 from art.models import ART, Digest
@@ -35,10 +36,14 @@ RELOAD_EVERY = 30.0  # seconds before a digest changed through another process i
 
 @dataclass(frozen=True)
 class Rendered:
+    """A composed digest. ``html`` shows in a browser (charts as data: URIs, the preview);
+    ``mail_html`` is what is e-mailed (charts by Content-ID, attached)."""
+
     subject: str
     html: str
     text: str
     content: DigestContent
+    mail_html: str
 
 
 def cron_trigger(cron: str, timezone: str) -> CronTrigger:
@@ -77,8 +82,13 @@ class DigestService:
             digest.last_snapshot,
         )
         subject = f"{digest.name}: {art} digest for {content.today.isoformat()}"
+        mail_html = render_html(subject, content)
         return Rendered(
-            subject, render_html(subject, content), render_text(subject, content), content
+            subject,
+            inline_images(mail_html, content.images),
+            render_text(subject, content),
+            content,
+            mail_html,
         )
 
     def send_now(self, digest_id: int, as_of: datetime | None = None) -> Rendered:
@@ -93,10 +103,20 @@ class DigestService:
             recipients,
             rendered.subject,
             rendered.text,
-            rendered.html,
+            rendered.mail_html,
             rendered.content.images,
         )
+        started = time.monotonic()
         send(self.settings, msg)
+        log.info(
+            "digest %s sent to %d recipient(s): %s (%d chart(s), %.2f s)",
+            digest_id,
+            len(recipients),
+            rendered.subject,
+            len(rendered.content.images),
+            time.monotonic() - started,
+            extra={"digest": digest_id, "recipients": len(recipients)},
+        )
         with self.sessions() as session, session.begin():
             session.execute(
                 update(Digest)

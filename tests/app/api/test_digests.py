@@ -6,7 +6,10 @@ by Content-ID; hostile tracker text is escaped in the HTML.
 
 from __future__ import annotations
 
+import base64
 import email
+import logging
+import re
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
@@ -137,3 +140,29 @@ def test_bad_digest_fields_are_named(api: Api, field: str, value: Any, status: i
     resp = api.client.post("/api/v1/digests", json=body, headers=bearer(api.tokens["admin"]))
     assert resp.status_code == status
     assert resp.json()["errors"][0]["parameter"].split(".")[0] == field
+
+
+def test_preview_shows_the_charts_inline_and_the_mail_keeps_cid_attachments(
+    api: Api, smtp: tuple[Inbox, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "app.digests.service")
+    inbox, port = smtp
+    digest = _digest(api, port)
+    admin = bearer(api.tokens["admin"])
+    path = f"/api/v1/digests/{digest['id']}"
+    preview = api.client.get(f"{path}/preview", params={"as_of": AS_OF}, headers=admin).text
+    assert api.client.post(f"{path}/send", params={"as_of": AS_OF}, headers=admin).is_success
+    msg = inbox.messages[0]
+    parts = {p["Content-ID"]: p.get_content() for p in msg.walk() if p["Content-ID"]}
+    assert "cid:" not in preview
+    for cid in ("burnup@trainyard", "aging@trainyard"):
+        uri = "data:image/png;base64," + base64.b64encode(parts[f"<{cid}>"]).decode()
+        assert f'src="{uri}"' in preview  # the very chart the e-mail attaches
+    html = msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert 'src="cid:burnup@trainyard"' in html and "data:image" not in html
+    (sent,) = [r.getMessage() for r in caplog.records if r.name == "app.digests.service"]
+    assert re.fullmatch(  # one line per digest sent
+        rf"digest {digest['id']} sent to 2 recipient\(s\): Weekly: {ART} digest for "
+        r"2026-02-10 \(2 chart\(s\), \d+\.\d\d s\)",
+        sent,
+    ), sent
