@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -224,8 +223,7 @@ def test_objectives_and_risks(art: Scenario) -> None:
 
 
 @pytest.mark.slow
-def test_two_hundred_thousand_items_in_well_under_a_minute() -> None:
-    start = time.perf_counter()
+def test_two_hundred_thousand_items_for_the_benchmark() -> None:
+    """The size `make bench` uses (how long it takes is the benchmark's to measure, not a test's)."""
     s = generate_art(seed=1, items=200_000, teams=20, today=TODAY)
-    assert time.perf_counter() - start < 30
     assert len(s.items) == 200_000
