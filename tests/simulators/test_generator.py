@@ -224,6 +224,6 @@ def test_objectives_and_risks(art: Scenario) -> None:
 
 @pytest.mark.slow
 def test_two_hundred_thousand_items_for_the_benchmark() -> None:
-    """The size `make bench` uses (how long it takes is the benchmark's to measure, not a test's)."""
+    """The size `make bench` uses (its speed is the benchmark's to measure, not a test's)."""
     s = generate_art(seed=1, items=200_000, teams=20, today=TODAY)
     assert len(s.items) == 200_000
