@@ -1,0 +1,96 @@
+"""The demo tells the truth: the ART `trainyard serve` starts without a configuration file,
+pulled for real from both tracker simulators on loopback, maps every status, uses its wait
+status, finishes stories in days, and has late and conflicting dependencies in its current PI.
+
+The demo is pinned to one day (``start_demo(today=...)``) so every figure below is exact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.demo import start_demo
+from app.main import create_app
+from app.settings import Settings
+from app.tokens import issue_token
+from sync.runner import PullRunner
+from tests.conftest import bearer
+
+TODAY = date(2026, 12, 2)  # a Wednesday: the demo's current PI is in its third iteration
+AS_OF = datetime(2026, 12, 2, tzinfo=UTC).isoformat()
+
+Get = Callable[..., httpx.Response]
+
+
+@pytest.fixture
+def demo_api(store_url: str, tmp_path: Path) -> Iterator[Get]:
+    """The demo ART as `trainyard serve` configures it (the default item count), both
+    sources pulled once, and a GET helper at the pinned as_of."""
+    settings = Settings(database_url=store_url, scheduler=False, data_dir=tmp_path)
+    demo = start_demo(settings.demo_items, today=TODAY)
+    try:
+        config = demo.config
+        with TestClient(create_app(settings, config)) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            for source in config.sources:
+                PullRunner(state.sessions, config, source).run()
+            with state.sessions() as session, session.begin():
+                token = issue_token(session, "demo-test", ["read"], now=datetime.now(UTC)).secret
+
+            def get(path: str, **params: Any) -> httpx.Response:
+                resp = client.get(
+                    f"/api/v1/arts/Orion{path}",
+                    params={"as_of": AS_OF, **params},
+                    headers=bearer(token),
+                )
+                assert resp.status_code == 200, (path, resp.text)
+                return resp
+
+            yield get
+    finally:
+        demo.stop()
+
+
+def test_the_demo_maps_every_status_and_uses_its_wait_status(demo_api: Get) -> None:
+    quality = demo_api("/data-quality").json()
+    assert quality["summary"]["unmapped_status"] == 0
+    assert [r for r in quality["data"] if r["kind"] == "unmapped_status"] == []
+    stories = demo_api("/cycle-time", level="story").json()["data"]
+    waited = [r for r in stories if (r["wait_days"] or 0) > 0]
+    assert (len(stories), len(waited)) == (490, 136)
+    cfd = demo_api("/cfd", level="story").json()
+    assert "wait" in cfd["categories"]
+    assert max(row["wait"] for row in cfd["data"]) == 16
+
+
+def test_demo_stories_finish_in_days_not_hours_or_months(demo_api: Get) -> None:
+    stats = demo_api("/cycle-time", level="story").json()["stats"]
+    assert stats == {
+        "count": 470,
+        "mean": 6.9963,
+        "p50": 5.5038,
+        "p85": 11.1549,
+        "p95": 17.1449,
+        "max": 46.2826,
+    }
+    assert 2 <= stats["p50"] <= 21  # a story takes days to a few weeks
+
+
+def test_the_demo_current_pi_has_late_and_conflicting_dependencies(demo_api: Get) -> None:
+    deps = demo_api("/pis/PI 26.5/dependencies").json()["data"]
+    assert Counter(d["status"] for d in deps) == {
+        "removed": 4,
+        "resolved": 3,
+        "late": 3,
+        "conflict": 3,
+        "at_risk": 3,
+        "on_track": 1,
+    }
