@@ -22,6 +22,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.tokens import issue_token
 from sync.runner import PullRunner
+from tests.app.chart_checks import check_chart
 from tests.conftest import bearer
 
 TODAY = date(2026, 12, 2)  # a Wednesday: the demo's current PI is in its third iteration
@@ -94,3 +95,23 @@ def test_the_demo_current_pi_has_late_and_conflicting_dependencies(demo_api: Get
         "at_risk": 3,
         "on_track": 1,
     }
+
+
+DEMO_CHARTS = {  # chart: (query, title)
+    "cfd": ({"level": "story"}, "Cumulative flow: Orion, all teams, 2026-09-04 to 2026-12-02"),
+    "burnup": ({}, "Burn-up: Orion, all teams, PI 26.5 (2026-10-26 to 2027-01-03)"),
+    "predictability": ({}, "PI predictability: Orion, all teams, every PI"),
+    "throughput": (
+        {"level": "story"},
+        "Throughput per week: Orion, all teams, 2026-09-04 to 2026-12-02",
+    ),
+    "cycle-time": ({"level": "story"}, "Cycle time: Orion, all teams, 2026-09-04 to 2026-12-02"),
+    "aging": ({"level": "story"}, "Aging WIP: Orion, all teams, as of 2026-12-02 00:00 UTC"),
+}
+
+
+def test_every_chart_of_the_demo_is_a_valid_image_with_its_title(demo_api: Get) -> None:
+    for name, (query, title) in DEMO_CHARTS.items():
+        svg = demo_api(f"/charts/{name}.svg", **query).content
+        png = demo_api(f"/charts/{name}.png", **query).content
+        check_chart(svg, png, title)
