@@ -115,3 +115,15 @@ def test_every_chart_of_the_demo_is_a_valid_image_with_its_title(demo_api: Get) 
         svg = demo_api(f"/charts/{name}.svg", **query).content
         png = demo_api(f"/charts/{name}.png", **query).content
         check_chart(svg, png, title)
+
+
+def test_demo_teams_deliver_near_their_plan(demo_api: Get) -> None:
+    """Stretch (uncommitted) objectives carry less value than committed ones, so the ART's
+    predictability sits near 100%, not at two or three times its plan."""
+    data = demo_api("/predictability").json()["data"]
+    assert [(p["pi"], p["art"]["predictability_pct"]) for p in data] == [
+        ("PI 26.3", 114.7541),
+        ("PI 26.4", 94.1176),
+        ("PI 26.5", 92.8571),
+        ("PI 27.1", None),
+    ]
