@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.tokens import TokenRefused, issue_token, lookup
 from art.config import TrainyardConfig
-from simulators.azure_devops import create_ado_simulator
+from simulators.azure_devops import create_ado_simulator, state_map
 from simulators.generator import generate_art
 from simulators.jira import create_jira_simulator, sim_of
 from simulators.scenario import Scenario
@@ -95,8 +95,16 @@ class Demo:
 
 
 def _statuses(scenario: Scenario) -> dict[str, str]:
-    """Statuses whose category a tracker cannot say itself (Jira and ADO have no "wait")."""
-    return {name: cat for name, cat in scenario.statuses.items() if cat in ("wait", "removed")}
+    """Every Jira status of the scenario with its category: a demo whose data-quality report
+    lists unmapped statuses would teach a new user to ignore that report (and Jira has no
+    "wait" category of its own)."""
+    return dict(scenario.statuses)
+
+
+def _ado_states(scenario: Scenario) -> dict[str, str]:
+    """Every Azure DevOps state the simulator shows for the scenario, with its category."""
+    states = state_map(scenario.statuses)
+    return {state.name: scenario.statuses[status] for status, state in states.items()}
 
 
 def jira_source(
@@ -137,18 +145,20 @@ def ado_source(
         "project": scenario.art,
         "token_env": "TRAINYARD_DEMO_ADO_PAT",
         "area_paths": [f"{scenario.art}\\{t}" for t in teams],
-        "statuses": _statuses(scenario),
+        "statuses": _ado_states(scenario),
         "team_rule": {"by": "area_path"},
         "pi_rule": {"by": "iteration_parent"},
         **extra,
     }
 
 
-def start_demo(items: int, teams: int = 5) -> Demo:
-    """Start both simulators and return the configuration of the demo ART."""
+def start_demo(items: int, teams: int = 5, today: date | None = None) -> Demo:
+    """Start both simulators and return the configuration of the demo ART.
+
+    ``today`` (default: the UTC date) fixes the generated history, so tests can pin it."""
     os.environ.update(ENV)
-    jira_art = generate_art(SEED, items, teams)
-    ado_art = generate_art(SEED, items, teams)
+    jira_art = generate_art(SEED, items, teams, today)
+    ado_art = generate_art(SEED, items, teams, today)
     names = list(jira_art.teams)
     split = max(1, (len(names) + 1) // 2)
     jira_teams, ado_teams = names[:split], names[split:]

@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from app.charts.palette import CATEGORY_COLOURS, team_colours
 
@@ -63,33 +64,52 @@ def _finish(
     return fig
 
 
-def _team_legend(ax: Any, teams: int) -> None:
-    """Team legends go under the axes: scatter dots fill the whole plot area."""
+def _counts(ax: Any) -> None:
+    """A count axis ticks whole numbers only (no "2.5 items")."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _legends(ax: Any, teams: list[Any], marks: list[Any]) -> None:
+    """Teams under the axes (scatter dots fill the plot area) and the reference marks
+    (percentile lines, outlines) beside it: each labelled in a legend, never on the plot,
+    where close percentiles wrote their labels over each other."""
     ax.legend(
+        teams,
+        [h.get_label() for h in teams],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.16),
         frameon=False,
-        ncol=min(teams, 6),
+        ncol=min(len(teams), 6),
         title="Team",
     )
+    if marks:  # a figure legend: the saved image's bounds take it in, as they do the axes'
+        ax.figure.legend(
+            marks,
+            [h.get_label() for h in marks],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            bbox_transform=ax.transAxes,
+            frameon=False,
+        )
 
 
-def _percentile_lines(ax: Any, stats: dict[str, Any], label: str) -> None:
-    """Horizontal 50th/85th/95th percentile lines, labelled at the right edge."""
-    for name, style in (("p50", ":"), ("p85", "--"), ("p95", "-.")):
+def _percentile_lines(ax: Any, stats: dict[str, Any], label: str) -> list[Any]:
+    """Horizontal 50th/85th/95th percentile lines (drawn top-down in the legend)."""
+    lines = []
+    for name, style in (("p95", "-."), ("p85", "--"), ("p50", ":")):
         value = stats.get(name)
         if value is None:
             continue
-        ax.axhline(value, color="#444444", linestyle=style, linewidth=1)
-        ax.annotate(
-            label.format(n=name[1:], v=value),
-            xy=(1.0, value),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=9,
+        lines.append(
+            ax.axhline(
+                value,
+                color="#444444",
+                linestyle=style,
+                linewidth=1,
+                label=label.format(n=name[1:], v=value),
+            )
         )
+    return lines
 
 
 def _empty(fig: Figure, ax: Any, title: str, message: str) -> Figure:
@@ -117,10 +137,14 @@ def cfd(report: dict[str, Any], title: str) -> Figure:
     )
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", frameon=False)
+    _counts(ax)
     return _finish(fig, ax, title, "Date", "Items")
 
 
 def burnup(report: dict[str, Any], title: str) -> Figure:
+    """Scope and done so far, on an axis running to the PI's last day (``pi_start`` and
+    ``pi_end`` beside the body, when the caller knows them), with the ideal line: from
+    nothing done at the PI start to today's scope done at its end."""
     fig, ax = plt.subplots()
     rows = report.get("data", [])
     if not rows:
@@ -132,8 +156,22 @@ def burnup(report: dict[str, Any], title: str) -> Figure:
         days, [r["done"] for r in rows], color=CATEGORY_COLOURS["done"], linewidth=2.5, label="Done"
     )
     ax.fill_between(days, [r["done"] for r in rows], color=CATEGORY_COLOURS["done"], alpha=0.15)
-    ax.legend(loc="upper left", frameon=False)
+    start = _day(report.get("pi_start") or rows[0]["date"])
+    end = _day(report.get("pi_end") or rows[-1]["date"])
+    ends = _nums([start, end])
+    ax.plot(
+        ends,
+        [0, rows[-1]["scope"]],
+        color="#555555",
+        linestyle="--",
+        linewidth=1,
+        label="Ideal (current scope by the PI end)",
+    )
+    ax.set_xlim(ends[0] - 0.5, ends[1] + 0.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, ncol=3)
     ax.set_ylim(bottom=0)
+    if unit == "count":
+        _counts(ax)
     return _finish(fig, ax, title, "Date", unit.capitalize())
 
 
@@ -183,6 +221,7 @@ def throughput(report: dict[str, Any], title: str) -> Figure:
     ax.bar(range(len(rows)), [r["items"] for r in rows], color=CATEGORY_COLOURS["done"])
     step = max(1, len(rows) // 12)
     ax.set_xticks(range(0, len(rows), step), labels[::step], rotation=30, ha="right")
+    _counts(ax)
     interval = report.get("interval", "week")
     return _finish(fig, ax, title, f"{interval.capitalize()} (start)", "Items done", dates=False)
 
@@ -194,18 +233,21 @@ def cycle_time(report: dict[str, Any], title: str) -> Figure:
     if not rows:
         return _empty(fig, ax, title, "No finished items with a start")
     colours = team_colours([r.get("team") or "No team" for r in rows])
+    teams = []
     for team, colour in colours.items():
         mine = [r for r in rows if (r.get("team") or "No team") == team]
-        ax.scatter(
-            _nums([datetime.fromisoformat(r["done_at"]) for r in mine]),
-            [r["flow_time_days"] for r in mine],
-            s=22,
-            color=colour,
-            alpha=0.8,
-            label=team,
+        teams.append(
+            ax.scatter(
+                _nums([datetime.fromisoformat(r["done_at"]) for r in mine]),
+                [r["flow_time_days"] for r in mine],
+                s=22,
+                color=colour,
+                alpha=0.8,
+                label=team,
+            )
         )
-    _percentile_lines(ax, report.get("stats", {}), "{n}th: {v:.1f} d")
-    _team_legend(ax, len(colours))
+    lines = _percentile_lines(ax, report.get("stats", {}), "{n}th percentile: {v:.1f} d")
+    _legends(ax, teams, lines)
     ax.set_ylim(bottom=0)
     return _finish(fig, ax, title, "Done on", "Flow time (days)")
 
@@ -216,28 +258,60 @@ def aging(report: dict[str, Any], title: str) -> Figure:
     rows = report.get("data", [])
     if not rows:
         return _empty(fig, ax, title, "Nothing in progress")
-    statuses = list(dict.fromkeys(r["status"] for r in rows))
+    statuses = _workflow_order(rows)
     colours = team_colours([r.get("team") or "No team" for r in rows])
+
+    def spread(r: dict[str, Any]) -> float:
+        """A small, stable horizontal spread so dots of one column do not hide each other."""
+        return statuses.index(r["status"]) + (zlib.crc32(r["key"].encode()) % 100 - 50) / 250
+
+    teams = []
     for team, colour in colours.items():
         mine = [r for r in rows if (r.get("team") or "No team") == team]
-        # a small, stable horizontal spread so dots of one column do not hide each other
-        xs = [
-            statuses.index(r["status"]) + (zlib.crc32(r["key"].encode()) % 100 - 50) / 250
-            for r in mine
-        ]
-        ax.scatter(
-            xs,
-            [r["age_days"] for r in mine],
-            s=30,
-            color=colour,
-            label=team,
-            edgecolors=["#D55E00" if r.get("over_p85") else "none" for r in mine],
+        teams.append(
+            ax.scatter(
+                [spread(r) for r in mine],
+                [r["age_days"] for r in mine],
+                s=30,
+                color=colour,
+                label=team,
+            )
         )
-    _percentile_lines(ax, report.get("reference", {}), "{n}th of flow time: {v:.1f} d")
+    marks = _percentile_lines(ax, report.get("reference", {}), "{n}th of flow time: {v:.1f} d")
+    over = [r for r in rows if r.get("over_p85")]
+    if over:
+        marks.append(
+            ax.scatter(
+                [spread(r) for r in over],
+                [r["age_days"] for r in over],
+                s=70,
+                facecolors="none",
+                edgecolors="#D55E00",
+                linewidths=1.5,
+                label="Older than the 85th percentile",
+            )
+        )
     ax.set_xticks(range(len(statuses)), statuses)
-    _team_legend(ax, len(colours))
+    _legends(ax, teams, marks)
     ax.set_ylim(bottom=0)
     return _finish(fig, ax, title, "Status", "Age (days)", dates=False)
+
+
+_FLOW_ORDER = ("todo", "active", "wait", "done", "removed")
+
+
+def _workflow_order(rows: list[dict[str, Any]]) -> list[str]:
+    """Status columns left to right as work flows (to do, active, wait), not in the order
+    the rows happen to list them; statuses of one category keep their first-seen order."""
+    first = list(dict.fromkeys(r["status"] for r in rows))
+    category = {r["status"]: r.get("status_category") for r in rows}
+
+    def rank(status: str) -> tuple[int, int]:
+        cat = category[status]
+        place = _FLOW_ORDER.index(cat) if cat in _FLOW_ORDER else len(_FLOW_ORDER)
+        return place, first.index(status)
+
+    return sorted(first, key=rank)
 
 
 CHARTS = {

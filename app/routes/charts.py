@@ -9,7 +9,6 @@ window.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -118,15 +117,19 @@ def burnup_chart(
     team: TeamQuery = None,
     unit: Annotated[BurnupUnit, Query()] = "points",
 ) -> Response:
-    """Burn-up of `/pis/{pi}/burnup`: scope and done per day of the PI up to as_of."""
+    """Burn-up of `/pis/{pi}/burnup`: scope and done per day of the PI up to as_of, on an axis
+    to the PI's end, with the ideal line (nothing done at the start, today's scope at the end)."""
     name = ctx.pi(pi, parameter="pi") if pi is not None else ctx.current_pi()
     if name is None:
         raise BadRequest("no PI has started by as_of; name one with pi=", parameter="pi")
     who = ctx.team(team)
     span = ctx.data.pi_by_name[name]
-    last = min(span.end, ctx.today - timedelta(days=1))
-    title = f"Burn-up: {ctx.art}, {who or 'all teams'}, {name} ({span.start} to {last})"
-    return _chart(request, "burnup", fmt, burnup_body(ctx, name, who, unit), title)
+    # the PI's own dates: the axis runs to its end (the ideal line too), and a title built
+    # from "yesterday" ended before the start of a PI that had not begun
+    title = f"Burn-up: {ctx.art}, {who or 'all teams'}, {name} ({span.start} to {span.end})"
+    body = burnup_body(ctx, name, who, unit)
+    drawn = {**body, "pi_start": span.start.isoformat(), "pi_end": span.end.isoformat()}
+    return _chart(request, "burnup", fmt, drawn, title)
 
 
 @router.get("/predictability.{fmt}", responses=RESPONSES)

@@ -20,6 +20,8 @@ def objectives(b: Builder) -> list[ScenarioObjective]:
             for n in range(count):  # the last one (sometimes two) uncommitted
                 committed = n < count - 1 and (n < 2 or rng.random() < 0.5)
                 planned = rng.randint(1, 10)
+                if not committed:  # stretch goals carry less value: predictability near 100%
+                    planned = max(1, planned // 3)
                 actual: int | None
                 if pi < 2:
                     miss = rng.choice((0, 0, 0, 1, 2, 3, -1))
