@@ -185,7 +185,11 @@ def _predictability(
         return None
     return {
         "pi": span.name,
+        "state": sc.state,
         "predictability_pct": r4(sc.predictability_pct),
         "complete": sc.complete,
+        "scored": sc.scored,
+        "objectives": sc.objectives,
+        "earned_pct": r4(sc.earned_pct),
         "projected_pct": r4(sc.projected_pct),
     }

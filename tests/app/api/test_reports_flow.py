@@ -30,8 +30,12 @@ def test_flow_metrics_of_the_golden_window(api: Api) -> None:
         assert body["load"]["now"] == exp["load_now"], level
         assert body["predictability"] == {
             "pi": "PI 26.1",
+            "state": "in_progress",
             "predictability_pct": 116.6667,
             "complete": False,
+            "scored": 2,
+            "objectives": 6,
+            "earned_pct": None,
             "projected_pct": None,
         }
 
