@@ -63,7 +63,7 @@ FLOW_COLUMNS = [
     *[f"distribution_pct.{w}" for w in _TYPES],
     *[f"wip_distribution_pct.{w}" for w in _TYPES],
     *[f"predictability.{k}" for k in ("pi", "predictability_pct", "complete", "projected_pct")],
-    *csv_columns("predictability.state predictability.earned_pct"),
+    *csv_columns("predictability.state predictability.earned_pct efficiency_note"),
 ]
 CYCLE_TIME_COLUMNS = csv_columns(
     "key team level work_type started_at done_at flow_time_days flow_time_calendar_days"

@@ -324,6 +324,19 @@ def test_flow_velocity_time_efficiency_distribution(data: ArtData, level: Level)
     check_flow(data, EXPECTED, level)
 
 
+def test_flow_efficiency_note_where_no_wait_status_is_mapped(data: ArtData) -> None:
+    """Features never enter Blocked, the golden ART's one wait status: their 100% says so."""
+    feature = flow_report(data, WINDOW, AS_OF, Level.FEATURE).to_dict()
+    assert feature["efficiency_pct"] == 100.0
+    assert feature["efficiency_note"] == (
+        "no wait status is mapped at feature level: no item has been in one, so only flagged "
+        "time and time back in a todo status count as wait (100% when there is none); "
+        "statuses mapped to wait in the configuration: Blocked"
+    )
+    story = flow_report(data, WINDOW, AS_OF, Level.STORY).to_dict()
+    assert (story["efficiency_pct"], story["efficiency_note"]) == (91.7582, None)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_flow_load(data: ArtData, level: Level) -> None:
     check_flow_load(data, EXPECTED, level)

@@ -28,6 +28,9 @@ def test_flow_metrics_of_the_golden_window(api: Api) -> None:
         assert body["velocity"]["points"] == exp["velocity_points"], level
         assert body["time"] == exp["flow_time"], level
         assert body["efficiency_pct"] == exp["efficiency_pct"], level
+        noted = body["efficiency_note"] is not None
+        assert noted == (level == "feature"), level  # features never enter Blocked
+        assert not noted or body["efficiency_note"].endswith("configuration: Blocked")
         assert body["distribution_pct"] == exp["distribution_pct"], level
         assert {r["date"]: r["wip"] for r in body["load"]["by_day"]} == exp["load_by_day"], level
         assert body["load"]["now"] == exp["load_now"], level
