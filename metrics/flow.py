@@ -14,8 +14,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from art.vocabulary import Level
-from metrics.columns import DAY_US, DONE, I64, NEVER, REMOVED, WORK_TYPES
+from art.vocabulary import Level, StatusCategory
+from metrics.columns import DAY_US, DONE, I64, NEVER, REMOVED, WAIT, WORK_TYPES
 from metrics.days import DayBounds
 from metrics.inputs import ArtData, Window
 from metrics.output import iso, num, pct, r4, shares
@@ -71,6 +71,7 @@ class FlowReport:
     lead_time: Summary
     load: Load
     efficiency_pct: float | None
+    efficiency_note: str | None
     distribution_pct: dict[str, float]
     wip_distribution_pct: dict[str, float]
     predictability: dict[str, Any] | None
@@ -88,6 +89,7 @@ class FlowReport:
             "lead_time": self.lead_time.to_dict(),
             "load": self.load.to_dict(),
             "efficiency_pct": r4(self.efficiency_pct),
+            "efficiency_note": self.efficiency_note,
             "distribution_pct": {k: r4(v) for k, v in self.distribution_pct.items()},
             "wip_distribution_pct": {k: r4(v) for k, v in self.wip_distribution_pct.items()},
             "predictability": self.predictability,
@@ -137,10 +139,33 @@ def flow_report(
         time=summarize(flow_times(sc, timed, unit)),
         lead_time=summarize(lead),
         load=load(sc, window),
-        efficiency_pct=pct(active, total),
+        efficiency_pct=(efficiency := pct(active, total)),
+        efficiency_note=None if efficiency is None else efficiency_note(sc),
         distribution_pct=shares(by_type),
         wip_distribution_pct=shares(wip_types),
         predictability=_predictability(data, window, as_of, team),
+    )
+
+
+def efficiency_note(sc: Scope) -> str | None:
+    """Why the efficiency may read high: none of the scope's items has ever been in a wait
+    status, so only flagged time (and time back in todo) counts as wait; at 100% it is so by
+    construction. None when some item of the level (and team) has waited in a wait status."""
+    c, fa = sc.cols, sc.fa
+    upto = np.arange(c.e) <= fa.last[c.item]  # events in force by as_of
+    if bool((sc.sel[c.item] & upto & (c.cat == WAIT)).any()):
+        return None
+    statuses = sc.data.definition.statuses
+    mapped = sorted(s for s, cat in statuses.items() if cat == StatusCategory.WAIT)
+    where = f"{sc.level.value} level" + (f", team {sc.team}" if sc.team else "")
+    config = (
+        f"statuses mapped to wait in the configuration: {', '.join(mapped)}"
+        if mapped
+        else "the configuration maps no status to wait"
+    )
+    return (
+        f"no wait status is mapped at {where}: no item has been in one, so only flagged time "
+        f"and time back in a todo status count as wait (100% when there is none); {config}"
     )
 
 
@@ -185,7 +210,11 @@ def _predictability(
         return None
     return {
         "pi": span.name,
+        "state": sc.state,
         "predictability_pct": r4(sc.predictability_pct),
         "complete": sc.complete,
+        "scored": sc.scored,
+        "objectives": sc.objectives,
+        "earned_pct": r4(sc.earned_pct),
         "projected_pct": r4(sc.projected_pct),
     }

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from art.vocabulary import Level
 from metrics.days import ordinals
-from metrics.inputs import ArtData
+from metrics.inputs import ArtData, default_level
 from metrics.output import iso
 from metrics.scope import scope
 from metrics.timeline import local_date
@@ -132,7 +132,7 @@ def forecast_report(
     """ "When will N items be done" (``items``) and/or "how many by date D" (``target_date``)."""
     if items is None and target_date is None:
         raise ValueError("give items= or target_date=")
-    lvl = level or (Level.STORY if team is not None else Level.FEATURE)
+    lvl = level or default_level(team)
     if seed is None:
         seed = secrets.randbits(32)
     counts = throughput_sample(data, as_of, lvl, team, sample_days)

@@ -4,19 +4,37 @@ planned_bv counts committed objectives only, actual_bv every objective, so uncom
 delivered can lift a team above 100%. While some objectives are unscored the figure covers
 the scored ones and says so (complete, scored, objectives); with no committed objective scored
 it is null, never 0. The ART figure is the ratio of sums, not a mean of team percentages.
+
+Mid-PI the headline says how much is known: ``state`` (not_started, in_progress, finished, from
+the PI's dates and as_of's day in the ART's time zone), scored of objectives, and beside the
+actual-so-far figure the earned-so-far one (``earned_pct``). A PI that has not started, or a
+set with no objectives, is never ``complete``. ``projected_pct`` is reserved for the Monte Carlo
+outlook's median; until that exists it repeats ``earned_pct`` for compatibility.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from art.vocabulary import StatusCategory
 from metrics.inputs import ArtData, Objective, PISpan
 from metrics.output import iso, num, r4
 from metrics.timeline import local_date
+
+PIState = Literal["not_started", "in_progress", "finished"]
+
+
+def pi_state(span: PISpan | None, today: date) -> PIState | None:
+    """Where ``today`` (a day in the ART's time zone) stands against the PI's dates, both
+    inclusive; None for a PI known only by its objectives (no dates)."""
+    if span is None:
+        return None
+    if today < span.start:
+        return "not_started"
+    return "in_progress" if today <= span.end else "finished"
 
 
 def band(pct: float | None) -> str | None:
@@ -39,7 +57,8 @@ class Score:
     complete: bool
     scored: int
     objectives: int
-    projected_pct: float | None = None
+    earned_pct: float | None = None
+    state: PIState | None = None
 
     @property
     def band(self) -> str | None:
@@ -55,38 +74,49 @@ class Score:
             complete=self.complete,
             scored=self.scored,
             objectives=self.objectives,
+            state=self.state,
+            earned_pct=r4(self.earned_pct),
             projected_pct=r4(self.projected_pct),
         )
         return out
+
+    @property
+    def projected_pct(self) -> float | None:
+        """Kept for compatibility: the earned figure until the PI outlook provides its median."""
+        return self.earned_pct
 
 
 def score(
     objectives: Sequence[Objective],
     team: str | None = None,
-    projected: dict[int | str, float] | None = None,
+    earned: dict[int | str, float] | None = None,
+    state: PIState | None = None,
 ) -> Score:
-    """Predictability of ``objectives``; ``projected`` maps objective id -> projected BV."""
+    """Predictability of ``objectives``; ``earned`` maps objective id -> BV earned so far.
+    Complete: every objective scored, at least one, and the PI started (``state``)."""
     scored = [o for o in objectives if o.actual_bv is not None]
     planned = sum(o.planned_bv or 0.0 for o in scored if o.committed)
     actual = sum(o.actual_bv or 0.0 for o in scored)
     has_committed = any(o.committed for o in scored)
     pct = 100.0 * actual / planned if has_committed and planned > 0 else None
-    proj_pct = None
-    if projected is not None:
-        included = [o for o in objectives if o.id in projected]
-        p_planned = sum(o.planned_bv or 0.0 for o in included if o.committed)
-        p_actual = sum(projected[o.id] for o in included)
-        if any(o.committed for o in included) and p_planned > 0:
-            proj_pct = 100.0 * p_actual / p_planned
+    earned_pct = None
+    if earned is not None:
+        included = [o for o in objectives if o.id in earned]
+        e_planned = sum(o.planned_bv or 0.0 for o in included if o.committed)
+        e_actual = sum(earned[o.id] for o in included)
+        if any(o.committed for o in included) and e_planned > 0:
+            earned_pct = 100.0 * e_actual / e_planned
+    complete = bool(objectives) and len(scored) == len(objectives) and state != "not_started"
     return Score(
         team,
         planned,
         actual,
         pct,
-        len(scored) == len(objectives),
+        complete,
         len(scored),
         len(objectives),
-        proj_pct,
+        earned_pct,
+        state,
     )
 
 
@@ -130,12 +160,14 @@ class PredictabilityReport:
     art: Score
     teams: list[Score]
     objectives: list[Objective]
-    projected_bv: dict[int | str, float] = field(default_factory=dict)
+    earned_bv: dict[int | str, float] = field(default_factory=dict)
+    state: PIState | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "pi": self.pi,
             "as_of": iso(self.as_of),
+            "state": self.state,
             "definition": self.definition,
             "art": self.art.to_dict(),
             "teams": [t.to_dict() for t in self.teams],
@@ -147,7 +179,8 @@ class PredictabilityReport:
                     "committed": o.committed,
                     "planned_bv": None if o.planned_bv is None else num(o.planned_bv),
                     "actual_bv": None if o.actual_bv is None else num(o.actual_bv),
-                    "projected_bv": r4(self.projected_bv.get(o.id)),
+                    "earned_bv": r4(self.earned_bv.get(o.id)),
+                    "projected_bv": r4(self.earned_bv.get(o.id)),
                     "items": list(o.items),
                 }
                 for o in self.objectives
@@ -156,12 +189,12 @@ class PredictabilityReport:
 
 
 def predictability_report(data: ArtData, pi: str, as_of: datetime) -> PredictabilityReport:
-    """Per team and for the ART for one PI; ``projected_pct`` only while the PI runs."""
+    """Per team and for the ART for one PI; ``earned_pct`` only while the PI runs."""
     objs = [o for o in data.objectives if o.pi == pi]
     order = {t: k for k, t in enumerate(data.team_names)}
     objs.sort(key=lambda o: (order.get(o.team or "", len(order)), str(o.id)))
-    span = data.pi_by_name.get(pi)
-    projected = _projected(data, objs, span, as_of)
+    state = pi_state(data.pi_by_name.get(pi), local_date(as_of, data.definition.tz))
+    earned = _earned(data, objs, as_of) if state == "in_progress" else None
     teams = [t for t in data.team_names if any(o.team == t for o in objs) or t in data.teams]
     definition = {
         **data.definition.to_dict(),
@@ -169,24 +202,26 @@ def predictability_report(data: ArtData, pi: str, as_of: datetime) -> Predictabi
         "actual_bv": "sum of actual BV of all scored objectives, committed and uncommitted",
         "art": "ratio of the sums over all teams",
         "band": "below < 80 <= within <= 100 < above",
-        "projected": "planned BV x done share of linked items (points if all have them)",
+        "state": "not_started / in_progress / finished: the PI's dates against as_of's day",
+        "complete": "every objective scored, at least one, and the PI started",
+        "earned": "planned BV x done share of linked items (points if all have them), "
+        "while the PI runs",
+        "projected": "equals earned for now; to become the PI outlook's median",
     }
     return PredictabilityReport(
         pi,
         as_of,
         definition,
-        score(objs, None, projected),
-        [score([o for o in objs if o.team == t], t, projected) for t in teams],
+        score(objs, None, earned, state),
+        [score([o for o in objs if o.team == t], t, earned, state) for t in teams],
         objs,
-        projected or {},
+        earned or {},
+        state,
     )
 
 
-def _projected(
-    data: ArtData, objs: list[Objective], span: PISpan | None, as_of: datetime
-) -> dict[int | str, float] | None:
-    if span is None or not span.start <= local_date(as_of, data.definition.tz) <= span.end:
-        return None
+def _earned(data: ArtData, objs: list[Objective], as_of: datetime) -> dict[int | str, float]:
+    """BV earned so far per objective with linked items left: planned BV x done share."""
     out: dict[int | str, float] = {}
     for o in objs:
         share = done_share(data, o.items, as_of) if o.items else None
@@ -206,7 +241,12 @@ class PredictabilityHistory:
             "as_of": iso(self.as_of),
             "definition": self.definition,
             "data": [
-                {"pi": p.pi, "art": p.art.to_dict(), "teams": [t.to_dict() for t in p.teams]}
+                {
+                    "pi": p.pi,
+                    "state": p.state,
+                    "art": p.art.to_dict(),
+                    "teams": [t.to_dict() for t in p.teams],
+                }
                 for p in self.pis
             ],
         }

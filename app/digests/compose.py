@@ -18,10 +18,9 @@ from app.charts.draw import draw_chart
 from app.digests.mailer import InlineImage
 from app.reports.bodies_flow import aging_body, flow_body
 from app.reports.bodies_pi import burnup_body, dependencies_body, predictability_body
-from app.reports.context import FlowQuery, ReportContext, Window, context_at
+from app.reports.context import WINDOW_DAYS, FlowQuery, ReportContext, Window, context_at
 from app.reports.service import ReportService
 from art import health_queries as hq
-from art.vocabulary import Level
 
 SECTIONS = ("predictability", "dependencies", "flow", "aging", "sync")
 ATTENTION = ("late", "conflict", "at_risk")
@@ -47,11 +46,12 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def _flow(ctx: ReportContext, period: tuple[date, date]) -> dict[str, Any]:
-    """Flow for the period against the period of the same length just before it."""
+    """Flow for the period against the period of the same length just before it, at the
+    reports' default level (level=None: features for the ART), as GET /flow answers."""
     length = period[1] - period[0]
-    now = flow_body(ctx, FlowQuery(Window(*period), None, Level.STORY), "days", "week")
+    now = flow_body(ctx, FlowQuery(Window(*period), None, None), "days", "week")
     before_window = Window(period[0] - length, period[0])
-    before = flow_body(ctx, FlowQuery(before_window, None, Level.STORY), "days", "week")
+    before = flow_body(ctx, FlowQuery(before_window, None, None), "days", "week")
     rows = []
     for label, path in (
         ("Items done", ("velocity", "items")),
@@ -66,8 +66,16 @@ def _flow(ctx: ReportContext, period: tuple[date, date]) -> dict[str, Any]:
         for key in path:
             a = a.get(key) if isinstance(a, dict) else None
             b = b.get(key) if isinstance(b, dict) else None
-        rows.append({"metric": label, "value": a, "previous": b, "change": _change(a, b)})
-    return {"from": period[0].isoformat(), "to": period[1].isoformat(), "rows": rows}
+        note = now.get("efficiency_note") if path == ("efficiency_pct",) else None
+        rows.append(
+            {"metric": label, "value": a, "previous": b, "change": _change(a, b), "note": note}
+        )
+    return {
+        "from": period[0].isoformat(),
+        "to": period[1].isoformat(),
+        "level": now["level"],
+        "rows": rows,
+    }
 
 
 def _dependencies(
@@ -145,7 +153,7 @@ def compose(
     if "flow" in sections:
         content.sections["flow"] = _flow(ctx, content.period)
     if "aging" in sections:
-        aging = aging_body(ctx, None, Level.STORY, 90, "days")
+        aging = aging_body(ctx, None, None, WINDOW_DAYS, "days")  # GET /aging's defaults
         content.sections["aging"] = {
             "reference": aging["reference"],
             "items": [r for r in aging["data"] if r.get("over_p85")],

@@ -10,11 +10,12 @@ never built anywhere else.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Hashable
 from datetime import date, timedelta
 from typing import Any, Literal
 
 from app.reports.context import FlowQuery, ReportContext
-from art.errors import BadRequest
+from art.errors import BadRequest, NotFound
 from art.vocabulary import Level
 from metrics import (
     aging_report,
@@ -105,13 +106,24 @@ def forecast_body(
     team: str | None,
     level: Level | None,
 ) -> dict[str, Any]:
-    """The forecast for ``items`` or ``target_date`` (exactly one). The question is checked
-    here, in this order, for every caller: one of the two, the team, the date between as_of's
-    day and MAX_DAYS after it. Without ``seed`` one is derived from the question, so the same
-    question on the same data always gets the same answer."""
-    if (items is None) == (target_date is None):
-        raise BadRequest("give exactly one of items= and date=", parameter="items")
+    """The forecast for ``items`` or ``target_date`` (at most one). The question is checked
+    here, in this order, for every caller: not both, the team, the date between as_of's day
+    and MAX_DAYS after it. With neither, the question is "how many by the end of the current
+    PI" (the PI containing as_of's day, ART time zone; its name is in the body as ``pi``).
+    Without ``seed`` one is derived (:func:`default_seed`), so the same question on the same
+    data always gets the same answer."""
+    if items is not None and target_date is not None:
+        raise BadRequest("give one of items= and date=, not both", parameter="items")
     who = ctx.team(team)
+    pi: str | None = None
+    if items is None and target_date is None:
+        span = ctx.data.pi_containing(ctx.today)
+        if span is None:
+            raise NotFound(
+                f"no PI of {ctx.art} contains {ctx.today} (as_of's day) to forecast to its "
+                "end: give items= or date="
+            )
+        target_date, pi = span.end, span.name
     if target_date is not None and not (
         ctx.today <= target_date < ctx.today + timedelta(days=MAX_DAYS)
     ):
@@ -120,12 +132,25 @@ def forecast_body(
             parameter="date",
         )
     if seed is None:
-        seed = zlib.crc32(repr((ctx.art, ctx.as_of, items, target_date, who, level)).encode())
-    return ctx.report(
+        seed = default_seed(ctx, (items, target_date, who, level))
+    body = ctx.report(
         "forecast",
         (items, target_date, seed, who, level),
         lambda d: forecast_report(d, ctx.as_of, items, target_date, level, who, seed).to_dict(),
     )
+    return body if pi is None else {**body, "pi": pi}
+
+
+def default_seed(ctx: ReportContext, question: Hashable) -> int:
+    """The seed of a request that gives none: from the ART, the question and the as_of given;
+    when as_of is left to default (now), from the ART's data version instead of the clock, so
+    repeating the request answers the same until the data changes."""
+    if ctx.cache_as_of:  # as_of defaulted to now
+        _, version = ctx.known or ctx.service.version(ctx.art)
+        basis: tuple[Hashable, ...] = (ctx.art, "data version", version, question)
+    else:
+        basis = (ctx.art, ctx.as_of, question)
+    return zlib.crc32(repr(basis).encode())
 
 
 def data_quality_body(ctx: ReportContext) -> dict[str, Any]:

@@ -63,6 +63,7 @@ FLOW_COLUMNS = [
     *[f"distribution_pct.{w}" for w in _TYPES],
     *[f"wip_distribution_pct.{w}" for w in _TYPES],
     *[f"predictability.{k}" for k in ("pi", "predictability_pct", "complete", "projected_pct")],
+    *csv_columns("predictability.state predictability.earned_pct efficiency_note"),
 ]
 CYCLE_TIME_COLUMNS = csv_columns(
     "key team level work_type started_at done_at flow_time_days flow_time_calendar_days"
@@ -223,10 +224,12 @@ def forecast(
 ) -> Response:
     """Monte Carlo forecast from the daily throughput of the 90 complete days before as_of,
     10,000 trials: `items=N` gives the dates at p50/p85/p95, `date=YYYY-MM-DD` the number done
-    with 50/85/95% confidence. Give exactly one of the two.
+    with 50/85/95% confidence. Give at most one of the two; with neither, the question is how
+    many by the end of the current PI (the one containing as_of's day; 404 when none does).
 
-    Without `seed`, the seed is derived from the request (ART, as_of, items, date, team, level)
-    and returned, so the same request on the same data always gives the same answer.
+    Without `seed`, the seed is derived from the request (ART, as_of, items, date, team, level;
+    with as_of left to default, the ART's data version instead of the time) and returned, so
+    the same request on the same data always gives the same answer.
     """
     body = forecast_body(ctx, items, target_date, seed, team, level)
     return report_response(request, body, [body], FORECAST_COLUMNS)

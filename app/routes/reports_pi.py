@@ -46,7 +46,7 @@ admin_router = APIRouter(
 
 PREDICTABILITY_COLUMNS = csv_columns(
     "pi scope team planned_bv actual_bv predictability_pct band complete scored objectives"
-    " projected_pct"
+    " projected_pct state earned_pct"
 )
 _END = ["key", "title", "team", "iteration", "art", "status_category"]
 DEPENDENCY_COLUMNS = [
@@ -90,7 +90,8 @@ def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
     """SAFe's PI predictability per team and for the ART (ratio of the sums): planned and
     actual business value, `predictability_pct`, its band (80-100 is within), the objectives,
-    and `projected_pct` while the PI runs. Unscored objectives make it `complete: false`."""
+    the PI's `state`, and `earned_pct` (so far) while the PI runs. Unscored objectives, or a
+    PI not started, make it `complete: false`."""
     body = predictability_body(ctx, ctx.pi(pi))
     return report_response(request, body, predictability_rows([body]), PREDICTABILITY_COLUMNS)
 

@@ -131,8 +131,12 @@ def test_flow_predictability_hook_uses_the_pi_of_the_window() -> None:
     out = flow_report(art.data(), WINDOW, AS_OF, level=Level.STORY).to_dict()
     assert out["predictability"] == {
         "pi": "PI 1",
+        "state": "in_progress",
         "predictability_pct": 110.0,
         "complete": True,
+        "scored": 2,
+        "objectives": 2,
+        "earned_pct": None,
         "projected_pct": None,
     }
 

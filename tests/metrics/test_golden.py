@@ -8,6 +8,7 @@ the tracker simulators into the store.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -138,6 +139,70 @@ def check_predictability(data: ArtData, expected: Expected, pi: str) -> None:
     assert got == exp["teams"]
 
 
+# Objectives of PI 26.1 linked to golden items, for the earned figure (the golden file links
+# none): Blue 9 (planned 9) to BLUE-5 done 3 pts + BLUE-6 active 2 pts -> 9 x 3/5 = 5.4;
+# Red 11 (planned 8) to RED-1 done 5 + RED-4 active 3 + RED-5 todo 2 -> 8 x 5/10 = 4.0;
+# Green 13 (planned 8) to GREEN-1 + GREEN-2, both done -> 8; Green 14 (uncommitted, planned 2)
+# to GREEN-F1, a feature without points, active -> by count 0/1 -> 0.
+EARNED_LINKS = {
+    "Blue objective 9 of PI 26.1": ("BLUE-5", "BLUE-6"),
+    "Red objective 11 of PI 26.1": ("RED-1", "RED-4", "RED-5"),
+    "Green objective 13 of PI 26.1": ("GREEN-1", "GREEN-2"),
+    "Green objective 14 of PI 26.1": ("GREEN-F1",),
+}
+# state, ART complete, scored, objectives, predictability_pct, earned_pct; then per team
+# (Blue, Red, Green) earned_pct
+HEADLINES: dict[str, tuple[Any, ...]] = {
+    # a day before PI 25.4 starts: every objective already scored, still not complete
+    "not started": (
+        "PI 25.4",
+        "2025-10-19T12:00:00+00:00",
+        "not_started",
+        False,
+        8,
+        8,
+        83.7209,
+        None,
+        [None] * 3,
+    ),
+    # PI 26.1 at the golden as_of: 2 of 6 scored; earned 17.4 of 25 planned -> 69.6
+    "running": (
+        "PI 26.1",
+        AS_OF.isoformat(),
+        "in_progress",
+        False,
+        2,
+        6,
+        116.6667,
+        69.6,
+        [60.0, 50.0, 100.0],
+    ),
+    # PI 25.4 at the golden as_of: all scored, no earned figure after the PI
+    "finished": ("PI 25.4", AS_OF.isoformat(), "finished", True, 8, 8, 83.7209, None, [None] * 3),
+}
+
+
+def with_earned_links(data: ArtData) -> ArtData:
+    """The golden ART with :data:`EARNED_LINKS` linked to their objectives."""
+    objectives = [replace(o, items=EARNED_LINKS.get(o.text, o.items)) for o in data.objectives]
+    return replace(data, objectives=objectives)
+
+
+def check_headline(data: ArtData, case: str) -> None:
+    pi, as_of, state, complete, scored, total, pct, earned, team_earned = HEADLINES[case]
+    rep = predictability_report(data, pi, datetime.fromisoformat(as_of)).to_dict()
+    art = rep["art"]
+    assert (rep["state"], art["state"]) == (state, state)
+    assert (art["complete"], art["scored"], art["objectives"]) == (complete, scored, total)
+    assert (art["predictability_pct"], art["earned_pct"], art["projected_pct"]) == (
+        pct,
+        earned,
+        earned,
+    )
+    assert [t["earned_pct"] for t in rep["teams"]] == team_earned
+    assert all(t["state"] == state for t in rep["teams"])
+
+
 def check_predictability_history(data: ArtData, expected: Expected) -> None:
     rep = predictability_history(data, AS_OF).to_dict()
     assert [p["pi"] for p in rep["data"]] == ["PI 25.4", "PI 26.1"]
@@ -259,6 +324,19 @@ def test_flow_velocity_time_efficiency_distribution(data: ArtData, level: Level)
     check_flow(data, EXPECTED, level)
 
 
+def test_flow_efficiency_note_where_no_wait_status_is_mapped(data: ArtData) -> None:
+    """Features never enter Blocked, the golden ART's one wait status: their 100% says so."""
+    feature = flow_report(data, WINDOW, AS_OF, Level.FEATURE).to_dict()
+    assert feature["efficiency_pct"] == 100.0
+    assert feature["efficiency_note"] == (
+        "no wait status is mapped at feature level: no item has been in one, so only flagged "
+        "time and time back in a todo status count as wait (100% when there is none); "
+        "statuses mapped to wait in the configuration: Blocked"
+    )
+    story = flow_report(data, WINDOW, AS_OF, Level.STORY).to_dict()
+    assert (story["efficiency_pct"], story["efficiency_note"]) == (91.7582, None)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_flow_load(data: ArtData, level: Level) -> None:
     check_flow_load(data, EXPECTED, level)
@@ -286,6 +364,19 @@ def test_story_cycle_time_rows_match_items(data: ArtData) -> None:
 @pytest.mark.parametrize("pi", sorted(EXPECTED["predictability"]))
 def test_predictability(data: ArtData, pi: str) -> None:
     check_predictability(data, EXPECTED, pi)
+
+
+@pytest.mark.parametrize("case", list(HEADLINES))
+def test_predictability_headline(data: ArtData, case: str) -> None:
+    check_headline(with_earned_links(data), case)
+
+
+def test_predictability_history_states(data: ArtData) -> None:
+    rep = predictability_history(data, AS_OF).to_dict()
+    assert [(p["pi"], p["state"]) for p in rep["data"]] == [
+        ("PI 25.4", "finished"),
+        ("PI 26.1", "in_progress"),
+    ]
 
 
 def test_predictability_history_lists_every_pi(data: ArtData) -> None:

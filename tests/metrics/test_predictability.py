@@ -84,9 +84,9 @@ def test_objectives_listed_with_their_figures() -> None:
     ]
 
 
-def test_score_of_no_objectives() -> None:
+def test_no_objectives_is_not_complete() -> None:
     s = score([])
-    assert (s.predictability_pct, s.complete, s.scored, s.objectives) == (None, True, 0, 0)
+    assert (s.predictability_pct, s.complete, s.scored, s.objectives) == (None, False, 0, 0)
 
 
 def _projection_art() -> Art:
@@ -105,12 +105,15 @@ def _projection_art() -> Art:
 
 def test_projected_pct_from_linked_items_while_the_pi_runs() -> None:
     rep = predictability_report(_projection_art().data(), "PI 1", at(10)).to_dict()
+    assert [o["earned_bv"] for o in rep["objectives"]] == [7.5, 2.0, 2.0, None]
     assert [o["projected_bv"] for o in rep["objectives"]] == [7.5, 2.0, 2.0, None]
-    assert rep["teams"][0]["projected_pct"] == 82.1429  # 11.5 / 14
-    assert rep["art"]["projected_pct"] == 82.1429
+    assert rep["teams"][0]["earned_pct"] == 82.1429  # 11.5 / 14
+    assert rep["art"]["earned_pct"] == rep["art"]["projected_pct"] == 82.1429
     assert rep["art"]["predictability_pct"] is None
+    assert (rep["state"], rep["art"]["state"]) == ("in_progress", "in_progress")
 
 
 def test_no_projection_after_the_pi() -> None:
     rep = predictability_report(_projection_art().data(), "PI 1", at(75)).to_dict()
-    assert rep["art"]["projected_pct"] is None
+    assert rep["art"]["projected_pct"] is None and rep["art"]["earned_pct"] is None
+    assert rep["state"] == "finished"

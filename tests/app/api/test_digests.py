@@ -11,6 +11,7 @@ import email
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from app.digests.compose import compose
 from app.settings import Settings
 from simulators.server import free_port
 from tests.app.api.conftest import ART, AS_OF, Api
@@ -91,15 +93,14 @@ def test_digest_is_sent_with_figures_and_inline_charts(api: Api, smtp: tuple[Inb
     assert "<strong>116.7%</strong>" in html
     # dependencies needing attention: the golden late one, with its reason
     assert "[late] GREEN-F1 (Green) -> RED-F2 (Red)" in text
-    # aging beyond p85: BLUE-6 and GREEN-3 (the golden aging figures)
+    # aging beyond p85 at the reports' default level, features: GREEN-F1 (golden figures)
     lines = text.splitlines()
-    aging = lines[lines.index("AGING BEYOND THE 85TH PERCENTILE (14.2 days)") + 1 :][:2]
-    assert aging == [
-        "- GREEN-3 (Green, In Progress): 22.08 days",
-        "- BLUE-6 (Blue, In Progress): 18.12 days",
-    ]
-    # flow of the period (from the last week) against the week before it
-    assert "- Items done: 3 / 1 / +2" in lines
+    aging = lines[lines.index("AGING BEYOND THE 85TH PERCENTILE (13.38 days)") + 1 :][:2]
+    assert aging == ["- GREEN-F1 (Green, In Progress): 22.12 days", ""]
+    # flow of the period (from the last week) against the week before it: BLUE-F1 done 1 Feb
+    flow = "FLOW, 2026-02-03 to 2026-02-11 (feature level): this period / previous / change"
+    assert flow in lines
+    assert "- Items done: 0 / 1 / -1" in lines
     assert "DEPENDENCIES NEEDING ATTENTION (7 of 11)" in lines
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
     assert sorted(p["Content-ID"] for p in images) == ["<aging@trainyard>", "<burnup@trainyard>"]
@@ -166,3 +167,22 @@ def test_preview_shows_the_charts_inline_and_the_mail_keeps_cid_attachments(
         r"2026-02-10 \(2 chart\(s\), \d+\.\d\d s\)",
         sent,
     ), sent
+
+
+def test_digest_uses_the_reports_default_level_and_definitions(api: Api) -> None:
+    """The digest's flow and aging are GET /flow's and GET /aging's answers with their
+    defaults (features for the ART), not a level of its own."""
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    as_of = datetime.fromisoformat(AS_OF)
+    since = datetime.fromisoformat("2026-01-20T00:00:00+00:00")  # BLUE-F1, done 1 Feb, is in
+    content = compose(api.reports, state.sessions, ART, ["flow", "aging"], as_of, since, None)
+    flow = content.sections["flow"]
+    report = api.get("/flow", **{"from": flow["from"], "to": flow["to"]}).json()
+    rows = {r["metric"]: r for r in flow["rows"]}
+    assert (flow["level"], report["level"]) == ("feature", "feature")
+    assert rows["Items done"]["value"] == report["velocity"]["items"] == 1
+    assert rows["Flow efficiency %"]["value"] == report["efficiency_pct"] == 100.0
+    assert rows["Flow efficiency %"]["note"] == report["efficiency_note"] is not None
+    aging = api.get("/aging").json()
+    assert content.sections["aging"]["reference"] == aging["reference"]
+    assert content.sections["aging"]["items"] == [r for r in aging["data"] if r["over_p85"]]

@@ -29,12 +29,15 @@ FLOW_HEADER = ",".join(
         "predictability.predictability_pct",
         "predictability.complete",
         "predictability.projected_pct",
+        "predictability.state",
+        "predictability.earned_pct",
+        "efficiency_note",
     ]
 )
 END = "key,title,team,iteration,art,status_category"
 PREDICTABILITY = (
     "pi,scope,team,planned_bv,actual_bv,predictability_pct,band,complete,scored,objectives,"
-    "projected_pct"
+    "projected_pct,state,earned_pct"
 )
 # (path, params, CSV header, number of data rows)
 CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
@@ -140,10 +143,10 @@ def test_csv_rows_hold_the_figures(api: Api) -> None:
     # predictability: a row per team, then the ART's
     lines = api.get(f"{PI}/predictability", format="csv").text.splitlines()
     assert lines[1:] == [
-        "PI 26.1,team,Blue,6,5,83.3333,within,false,1,2,",
-        "PI 26.1,team,Red,0,0,,,false,0,2,",
-        "PI 26.1,team,Green,0,2,,,false,1,2,",
-        "PI 26.1,art,,6,7,116.6667,above,false,2,6,",
+        "PI 26.1,team,Blue,6,5,83.3333,within,false,1,2,,in_progress,",
+        "PI 26.1,team,Red,0,0,,,false,0,2,,in_progress,",
+        "PI 26.1,team,Green,0,2,,,false,1,2,,in_progress,",
+        "PI 26.1,art,,6,7,116.6667,above,false,2,6,,in_progress,",
     ]
 
 
@@ -185,7 +188,6 @@ BAD: list[tuple[str, dict[str, Any], int, str | None]] = [
     ("/throughput", {"interval": "month"}, 422, "interval"),
     ("/cycle-time", {"level": "saga"}, 422, "level"),
     ("/forecast", {"items": 5, "date": "2026-03-01"}, 400, "items"),
-    ("/forecast", {}, 400, "items"),
     ("/forecast", {"date": "2026-01-01"}, 400, "date"),
     ("/forecast", {"items": 0}, 422, "items"),
     ("/pis/PI 9.9/predictability", {}, 404, None),

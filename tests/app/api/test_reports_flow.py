@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import update
+
+from art.models import ART
 from art.vocabulary import Level
 from metrics import data_quality_report, forecast_report
 from tests.app.api.conftest import EXPECTED, SCENARIO, WINDOW, Api
@@ -25,13 +28,20 @@ def test_flow_metrics_of_the_golden_window(api: Api) -> None:
         assert body["velocity"]["points"] == exp["velocity_points"], level
         assert body["time"] == exp["flow_time"], level
         assert body["efficiency_pct"] == exp["efficiency_pct"], level
+        noted = body["efficiency_note"] is not None
+        assert noted == (level == "feature"), level  # features never enter Blocked
+        assert not noted or body["efficiency_note"].endswith("configuration: Blocked")
         assert body["distribution_pct"] == exp["distribution_pct"], level
         assert {r["date"]: r["wip"] for r in body["load"]["by_day"]} == exp["load_by_day"], level
         assert body["load"]["now"] == exp["load_now"], level
         assert body["predictability"] == {
             "pi": "PI 26.1",
+            "state": "in_progress",
             "predictability_pct": 116.6667,
             "complete": False,
+            "scored": 2,
+            "objectives": 6,
+            "earned_pct": None,
             "projected_pct": None,
         }
 
@@ -207,6 +217,39 @@ def test_forecast_without_seed_records_one_and_repeats_itself(api: Api) -> None:
     assert (first["seed"], first["when"]) == (again["seed"], again["when"])
     replay = api.get("/forecast", items=5, level="story", seed=first["seed"]).json()
     assert replay["when"] == first["when"]
+
+
+def test_forecast_without_a_question_asks_how_many_by_the_end_of_the_current_pi(
+    api: Api,
+) -> None:
+    got = api.get("/forecast", level="story", seed=7).json()
+    data = scenario_data(SCENARIO)
+    assert SCENARIO.as_of is not None
+    end = date(2026, 3, 15)  # PI 26.1 contains the golden as_of's day; it ends on 15 March
+    want = forecast_report(data, SCENARIO.as_of, target_date=end, level=Level.STORY, seed=7)
+    assert (got["pi"], got["date"], got["seed"]) == ("PI 26.1", "2026-03-15", 7)
+    assert got["how_many"] == want.to_dict()["how_many"]
+    assert "when" not in got
+
+
+def test_forecast_without_a_question_outside_any_pi_is_a_404_naming_the_day(api: Api) -> None:
+    resp = api.get("/forecast", as_of="2026-04-01T12:00:00+00:00")
+    assert resp.status_code == 404
+    assert resp.json()["detail"] == (
+        "no PI of Phoenix contains 2026-04-01 (as_of's day) to forecast to its end: "
+        "give items= or date="
+    )
+
+
+def test_forecast_without_as_of_is_the_same_for_one_data_version(api: Api) -> None:
+    """The default as_of is the clock; the default seed is not: it follows the data version."""
+    first = api.get("/forecast", items=5, as_of=None).json()
+    again = api.get("/forecast", items=5, as_of=None).json()
+    assert (again["seed"], again["when"]) == (first["seed"], first["when"])
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        s.execute(update(ART).values(data_version=ART.data_version + 1))
+    assert api.get("/forecast", items=5, as_of=None).json()["seed"] != first["seed"]
 
 
 def test_data_quality_findings(api: Api) -> None:

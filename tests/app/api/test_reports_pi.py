@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.reports.service import ReportService
-from art.models import ART, PI, PlanBaseline, WorkItem
+from art.models import ART, PI, PIObjective, PlanBaseline, WorkItem
 from tests.app.api.conftest import ART as ART_NAME
 from tests.app.api.conftest import AS_OF, EXPECTED, REPORT_PI, Api
 from tests.conftest import bearer
+from tests.metrics.test_golden import EARNED_LINKS, HEADLINES
 
 
 def test_predictability_of_each_pi_is_the_golden_one(api: Api) -> None:
@@ -42,6 +43,8 @@ def test_predictability_figures_of_the_api_example(api: Api) -> None:
         "complete": True,
         "scored": 8,
         "objectives": 8,
+        "state": "finished",
+        "earned_pct": None,
         "projected_pct": None,
     }
     blue = next(t for t in old["teams"] if t["team"] == "Blue")
@@ -57,6 +60,34 @@ def test_predictability_figures_of_the_api_example(api: Api) -> None:
         False,
         2,
     )
+
+
+def _link_objectives(api: Api) -> None:
+    """Link the golden objectives to items as EARNED_LINKS says, as a sync would."""
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        for text, keys in EARNED_LINKS.items():
+            s.execute(update(PIObjective).where(PIObjective.text == text).values(items=list(keys)))
+        s.execute(update(ART).values(data_version=ART.data_version + 1))
+
+
+@pytest.mark.parametrize("case", list(HEADLINES))
+def test_predictability_headline_says_how_much_is_known(api: Api, case: str) -> None:
+    _link_objectives(api)
+    pi, as_of, state, complete, scored, total, pct, earned, team_earned = HEADLINES[case]
+    body = api.get(f"/pis/{pi}/predictability", as_of=as_of).json()
+    art = body["art"]
+    assert (body["state"], art["state"], art["complete"]) == (state, state, complete)
+    assert (art["scored"], art["objectives"]) == (scored, total)
+    assert (art["predictability_pct"], art["earned_pct"], art["projected_pct"]) == (
+        pct,
+        earned,
+        earned,
+    )
+    assert [t["earned_pct"] for t in body["teams"]] == team_earned
+    csv = api.get(f"/pis/{pi}/predictability", as_of=as_of, format="csv").text.splitlines()
+    assert csv[0].endswith(",projected_pct,state,earned_pct")
+    assert csv[-1].endswith(f",{state},{'' if earned is None else earned}")
 
 
 def test_predictability_trend_lists_every_pi(api: Api) -> None:
