@@ -46,13 +46,15 @@ def by_name(sources: Iterable[SourceConfig]) -> Mapping[str, SourceConfig]:
     return {s.name: s for s in sources}
 
 
-def stored_keys(sources: Iterable[SourceConfig], wanted: Iterable[str]) -> dict[str, set[str]]:
+def stored_keys(
+    sources: Iterable[SourceConfig], wanted: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
     """Per Azure DevOps source with a ``display_prefix``, the stored ids that ``wanted``
     display keys name (``ORN-1014`` -> ``1014``), so a filter agrees with ``display_key``."""
-    found: dict[str, set[str]] = {}
+    found: dict[str, tuple[str, ...]] = {}
     for s in sources:
         if s.kind == AZURE_DEVOPS and s.display_prefix:
             ids = {k[len(s.display_prefix) :] for k in wanted if k.startswith(s.display_prefix)}
             if ids := {i for i in ids if i}:
-                found[s.name] = ids
+                found[s.name] = tuple(sorted(ids))
     return found

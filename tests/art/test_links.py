@@ -46,5 +46,5 @@ def test_prefixed_display_keys_name_stored_ids_per_source() -> None:
         name="orn", kind="azure-devops", url="https://x", project="P", display_prefix="ORN-"
     )
     assert stored_keys([JIRA, ADO, named], ["ORN-1014", "ORN-", "#7", "BLUE-1"]) == {
-        "orn": {"1014"}
+        "orn": ("1014",)
     }

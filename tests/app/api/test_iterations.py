@@ -196,6 +196,9 @@ def test_changes_name_iterations_and_keep_their_keys(api: TestClient) -> None:
     resp = api.get("/api/v1/changes", params={"field": "iteration", "art": ART})
     assert resp.status_code == 200, resp.text
     fields = ["key", "source", "from", "to", "from_iteration_key", "to_iteration_key"]
+    assert [(r["url"], r["display_key"]) for r in resp.json()["data"]] == [
+        (REFS[k]["url"], REFS[k]["display_key"]) for k in ("BLU-2", "BLUF-1", "BLUF-2", "1002")
+    ]
     assert [[r[f] for f in fields] for r in resp.json()["data"]] == [
         ["BLU-2", "jira", BLUE_1, BLUE_2, "71", "72"],
         ["BLUF-1", "jira", BLUE_1, BLUE_1, "81", "71"],
@@ -207,6 +210,6 @@ def test_changes_name_iterations_and_keep_their_keys(api: TestClient) -> None:
         ["BLU-1", "jira", "To Do", "Done", None, None]
     ]
     csv = api.get("/api/v1/changes", params={"field": "iteration", "format": "csv"}).text
-    assert csv.splitlines()[0].endswith(",from_iteration_key,to_iteration_key")
+    assert csv.splitlines()[0].endswith(",from_iteration_key,to_iteration_key,url,display_key")
     assert csv.splitlines()[1].startswith(f"BLU-2,jira,iteration,{BLUE_1},{BLUE_2},")
-    assert csv.splitlines()[1].endswith(",71,72")
+    assert csv.splitlines()[1].endswith(",71,72,http://jira.invalid/browse/BLU-2,BLU-2")
