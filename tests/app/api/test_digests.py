@@ -87,13 +87,25 @@ def test_digest_is_sent_with_figures_and_inline_charts(api: Api, smtp: tuple[Inb
     assert "- Blue: planned 6, actual 5, 83.3%" in text
     assert "<strong>116.7%</strong>" in html
     # dependencies needing attention: the golden late one, with its reason
-    assert "[late] GREEN-F1 (Green) -> RED-F2 (Red)" in text
+    assert (
+        "[late] GREEN-F1 <http://tracker.invalid/browse/GREEN-F1> (Green) -> "
+        "RED-F2 <http://tracker.invalid/browse/RED-F2> (Red)"
+    ) in text
+    # each key links back to the tracker (issue 14)
+    assert (
+        '<a href="http://tracker.invalid/browse/GREEN-F1" style="color:#0052cc;">GREEN-F1</a>'
+        in html
+    )
+    assert (
+        '<td><a href="http://tracker.invalid/browse/BLUE-6" style="color:#0052cc;">BLUE-6</a></td>'
+        in html
+    )
     # aging beyond p85: BLUE-6 and GREEN-3 (the golden aging figures)
     lines = text.splitlines()
     aging = lines[lines.index("AGING BEYOND THE 85TH PERCENTILE (14.2 days)") + 1 :][:2]
     assert aging == [
-        "- GREEN-3 (Green, In Progress): 22.08 days",
-        "- BLUE-6 (Blue, In Progress): 18.12 days",
+        "- GREEN-3 <http://tracker.invalid/browse/GREEN-3> (Green, In Progress): 22.08 days",
+        "- BLUE-6 <http://tracker.invalid/browse/BLUE-6> (Blue, In Progress): 18.12 days",
     ]
     # flow of the period (from the last week) against the week before it
     assert "- Items done: 3 / 1 / +2" in lines
