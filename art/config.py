@@ -153,6 +153,7 @@ class SourceConfig(Strict):
     project: str | None = None
     wiql: str | None = None
     area_paths: list[str] = Field(default_factory=list)
+    display_prefix: str | None = None  # ids shown as ORN-1014 rather than #1014
     # mappings
     team_rule: TeamRule = Field(default_factory=TeamRule)
     pi_rule: PIRule = Field(default_factory=PIRule)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,6 +26,8 @@ class ItemFilter:
     work_type: str | None = None
     status_category: str | None = None
     keys: tuple[str, ...] | None = None  # item keys or display keys (docs/api.md: `#1014`)
+    # per source with a display_prefix: the ids its prefixed display keys in ``keys`` name
+    prefixed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     updated_since: datetime | None = None
     include_deleted: bool = False
 
@@ -32,14 +35,19 @@ class ItemFilter:
 AZURE_DEVOPS = "azure-devops"
 
 
-def _key_matches(keys: tuple[str, ...]) -> ColumnElement[bool]:
-    """An item whose key or display key is one of ``keys``: Jira keys display as they are,
-    Azure DevOps ids as ``#1014`` (docs/api.md), so ``#1014`` names Azure DevOps item 1014."""
+def _key_matches(
+    keys: tuple[str, ...], prefixed: Mapping[str, tuple[str, ...]]
+) -> ColumnElement[bool]:
+    """An item whose key or display key (art.links) is one of ``keys``: Jira keys display as
+    they are, Azure DevOps ids as ``#1014`` (docs/api.md), so ``#1014`` names Azure DevOps item
+    1014; a source's ``display_prefix`` names its items too (``prefixed``: ``ORN-1014``)."""
     ado_ids = [k[1:] for k in keys if k.startswith("#") and len(k) > 1]
-    matches = WorkItem.key.in_(keys)
-    if not ado_ids:
-        return matches
-    return or_(matches, and_(Source.kind == AZURE_DEVOPS, WorkItem.key.in_(ado_ids)))
+    matches: list[ColumnElement[bool]] = [WorkItem.key.in_(keys)]
+    if ado_ids:
+        matches.append(and_(Source.kind == AZURE_DEVOPS, WorkItem.key.in_(ado_ids)))
+    for source, ids in prefixed.items():
+        matches.append(and_(Source.name == source, WorkItem.key.in_(ids)))
+    return or_(*matches)
 
 
 def _after(stmt: S, ts: Any, id_: Any, after: Position | None) -> S:
@@ -78,7 +86,7 @@ def items(session: Session, f: ItemFilter, after: Position | None, limit: int) -
         if value is not None:
             stmt = stmt.where(column == value)
     if f.keys:
-        stmt = stmt.where(_key_matches(f.keys))
+        stmt = stmt.where(_key_matches(f.keys, f.prefixed))
     if f.updated_since is not None:
         stmt = stmt.where(WorkItem.synced_at >= f.updated_since)
     if not f.include_deleted:

@@ -81,6 +81,8 @@ class ItemFacts:
     target_date: date | None = None
     flagged: bool = False
     deleted: bool = False
+    url: str | None = None  # the item in its tracker (art.links), passed in as data
+    display_key: str | None = None  # the key as people read it (``#1014``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ really changed.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,8 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from art.chunks import IN_LIST, chunks
-from art.config import ArtConfig
+from art.config import ArtConfig, SourceConfig
+from art.links import item_ref
 from art.models import Change, Link, PIObjective, RawRecord, Risk, WorkItem
 from art.records import ChangeRecord, LinkRecord, RecordBatch, WorkItemRecord
 from art.store.outbox import emit
@@ -58,6 +59,7 @@ class ApplyCounts:
     deleted: int = 0
     skipped: int = 0
     changed_keys: tuple[str, ...] = ()
+    after: dict[str, WorkItemRecord] = field(default_factory=dict)  # changed keys' records
 
     def add(self, other: ApplyCounts) -> None:
         self.fetched += other.fetched
@@ -84,10 +86,17 @@ def change_key(c: ChangeRecord) -> str:
 class BatchApplier:
     """Applies batches of one source into one ART."""
 
-    def __init__(self, source_id: int, art_id: int, art_cfg: ArtConfig | None) -> None:
+    def __init__(
+        self,
+        source_id: int,
+        art_id: int,
+        art_cfg: ArtConfig | None,
+        source: SourceConfig | None = None,
+    ) -> None:
         self.source_id = source_id
         self.art_id = art_id
         self.art_cfg = art_cfg
+        self.source = source  # names the items of events: source name, display key, URL
 
     def apply(self, session: Session, batch: RecordBatch, now: datetime) -> ApplyCounts:
         resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg)
@@ -114,6 +123,13 @@ class BatchApplier:
                     "deleted": counts.deleted,
                     "keys": list(counts.changed_keys[:500]),
                     "deleted_keys": sorted({d.key for d in batch.deletions})[:500],
+                    "source": None if self.source is None else self.source.name,
+                    "items": [
+                        self._named(k, counts.after.get(k)) for k in counts.changed_keys[:500]
+                    ],
+                    "deleted_items": [
+                        self._named(k, None) for k in sorted({d.key for d in batch.deletions})[:500]
+                    ],
                 },
             )
         if (
@@ -128,6 +144,32 @@ class BatchApplier:
             keys = {*counts.changed_keys, *(d.key for d in batch.deletions), *linked}
             self._stamp(session, histories | set(self._item_ids(session, keys).values()), version)
         return counts
+
+    def _named(self, key: str, record: WorkItemRecord | None) -> dict[str, Any]:
+        """An item as an event names it: key, display key and URL in its tracker, and its
+        fields after the change (none for a deletion)."""
+        named: dict[str, Any] = {"key": key, **item_ref(self.source, key)}
+        if record is not None:
+            named["fields"] = {
+                "title": record.title,
+                "item_type": record.item_type,
+                "level": record.level.value,
+                "work_type": record.work_type.value,
+                "status": record.status,
+                "status_category": record.status_category.value,
+                "team": record.team,
+                "iteration": record.iteration,
+                "pi": record.pi,
+                "parent": record.parent,
+                "story_points": record.story_points,
+                "business_value": record.business_value,
+                "target_date": None
+                if record.target_date is None
+                else record.target_date.isoformat(),
+                "flagged": record.flagged,
+                "updated_at": record.updated_at.isoformat(),
+            }
+        return named
 
     @staticmethod
     def _stamp(session: Session, item_ids: set[int], version: int) -> None:
@@ -216,6 +258,7 @@ class BatchApplier:
             session.execute(update(WorkItem), changed_rows)
         counts.created, counts.updated = len(new_rows), len(changed_rows)
         counts.changed_keys = tuple(changed)
+        counts.after = {k: latest[k] for k in changed}
         raws = [(k, r.raw) for k, r in latest.items() if r.raw is not None]
         if raws:
             ids = self._item_ids(session, {k for k, _ in raws})

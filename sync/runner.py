@@ -99,7 +99,7 @@ class PullRunner:
             self.source_id = row.id
             assert row.art_id is not None
             self.art_id = row.art_id
-        self.applier = BatchApplier(self.source_id, self.art_id, art_cfg)
+        self.applier = BatchApplier(self.source_id, self.art_id, art_cfg, source)
 
     def close_abandoned(self) -> int:
         """Mark this source's runs still ``running`` as failed: the caller holds the source's

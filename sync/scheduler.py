@@ -69,7 +69,7 @@ class SyncService:
         return InboxWorker(
             self.sessions,
             source_id,
-            BatchApplier(source_id, art_id, art_cfg),
+            BatchApplier(source_id, art_id, art_cfg, source),
             lambda: make_connector(source, list(art_cfg.pis)),
         )
 

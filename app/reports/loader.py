@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
+from art.config import SourceConfig
+from art.links import item_ref
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
@@ -83,6 +85,7 @@ def load_art(
     window: Window | None = None,
     definition: Definition | None = None,
     team_aliases: Mapping[str, str] | None = None,
+    sources: Mapping[str, SourceConfig] | None = None,
 ) -> ArtData:
     """Everything the reports of one ART read, optionally narrowed.
 
@@ -95,7 +98,7 @@ def load_art(
     """
     art_row = art_by_name(session, art)
     wanted = _item_filter(art_row.id, team, pi, window)
-    items = _items(session, art, wanted)
+    items = _items(session, art, wanted, sources or {})
     changes = _changes(session, wanted, team_aliases or {})
     links = [lk for _, lk in _links(session, art_row.id)]
     return _assemble(
@@ -109,11 +112,12 @@ def snapshot_art(
     *,
     definition: Definition | None = None,
     team_aliases: Mapping[str, str] | None = None,
+    sources: Mapping[str, SourceConfig] | None = None,
 ) -> ArtSnapshot:
     """The whole ART, kept so that :func:`refresh_art` can bring it up to date cheaply."""
     art_row = art_by_name(session, art)  # read first: the rows read after include its version
     wanted = WorkItem.art_id == art_row.id
-    items = _items(session, art, wanted)
+    items = _items(session, art, wanted, sources or {})
     histories = _grouped(_changes(session, wanted, team_aliases or {}))
     links = dict(_links(session, art_row.id))
     return _snapshot(session, art_row, definition, dict(items), histories, links)
@@ -125,6 +129,7 @@ def refresh_art(
     *,
     definition: Definition | None = None,
     team_aliases: Mapping[str, str] | None = None,
+    sources: Mapping[str, SourceConfig] | None = None,
 ) -> ArtSnapshot:
     """``previous`` brought up to date: the items stamped with a data version above its
     own (changed, or their history or links changed, since) are read again with their
@@ -133,7 +138,7 @@ def refresh_art(
     art_row = art_by_name(session, previous.data.art or "")
     wanted = and_(WorkItem.art_id == art_row.id, WorkItem.art_version > previous.version)
     facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
-    fresh = _items(session, art_row.name, wanted)
+    fresh = _items(session, art_row.name, wanted, sources or {})
     facts.update(fresh)
     histories = dict(previous.histories)
     for item_id, _ in fresh:
@@ -273,8 +278,11 @@ def _links(
     ]
 
 
-def _items(session: Session, art: str, wanted: ColumnElement[bool]) -> list[tuple[int, ItemFacts]]:
-    """(store id, facts) of the items ``wanted`` selects, by id."""
+def _items(
+    session: Session, art: str, wanted: ColumnElement[bool], sources: Mapping[str, SourceConfig]
+) -> list[tuple[int, ItemFacts]]:
+    """(store id, facts) of the items ``wanted`` selects, by id, each with its tracker URL and
+    display key from its configured source."""
     i_team, i_pi = aliased(Team), aliased(PI)
     rows = session.execute(
         select(
@@ -295,7 +303,9 @@ def _items(session: Session, art: str, wanted: ColumnElement[bool]) -> list[tupl
             WorkItem.target_date,
             WorkItem.flagged,
             WorkItem.deleted,
+            Source.name,
         )
+        .join(Source, Source.id == WorkItem.source_id)
         .outerjoin(i_team, i_team.id == WorkItem.team_id)
         .outerjoin(Iteration, Iteration.id == WorkItem.iteration_id)
         .outerjoin(i_pi, i_pi.id == WorkItem.pi_id)
@@ -323,6 +333,7 @@ def _items(session: Session, art: str, wanted: ColumnElement[bool]) -> list[tupl
                 target_date=r[14],
                 flagged=bool(r[15]),
                 deleted=bool(r[16]),
+                **(item_ref(sources[r[17]], r[1]) if r[17] in sources else {}),
             ),
         )
         for r in rows

@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.reports.baselines import FrozenPlan, store_plan, stored_plan
 from app.reports.cache import LRUCache
 from app.reports.definition import art_definition, team_aliases
+from app.reports.item_links import link_items
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from art.config import TrainyardConfig
 from art.errors import Conflict, NotFound
+from art.links import by_name
 from art.structure_queries import art_by_name, pi_by_name
 from metrics import plan_at
 from metrics.inputs import ArtData, Definition
@@ -94,14 +96,21 @@ class ReportService:
         with self._latest_lock:
             base = self._latest.get(art_id)
         definition, aliases = self.definition(art), team_aliases(self.config, art)
+        sources = by_name(self.config.sources)
         with self.sessions() as session:
             if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
                 snapshot = refresh_art(
-                    session, base.snapshot, definition=definition, team_aliases=aliases
+                    session,
+                    base.snapshot,
+                    definition=definition,
+                    team_aliases=aliases,
+                    sources=sources,
                 )
                 loaded = Loaded(art_id, version, snapshot, base.full_at)
             else:
-                snapshot = snapshot_art(session, art, definition=definition, team_aliases=aliases)
+                snapshot = snapshot_art(
+                    session, art, definition=definition, team_aliases=aliases, sources=sources
+                )
                 loaded = Loaded(art_id, version, snapshot, now)
         with self._latest_lock:
             latest = self._latest.get(art_id)
@@ -120,9 +129,12 @@ class ReportService:
         """A report body, computed over the ART's data or served from the cache. The body is
         computed over the same data version it is cached under."""
         known = known or self.version(art)
-        return self.bodies.get_or_compute(
-            (art, known[1], name, params), lambda: compute(self.data(art, known))
-        )
+
+        def linked() -> dict[str, Any]:
+            data = self.data(art, known)
+            return link_items(compute(data), data.items)
+
+        return self.bodies.get_or_compute((art, known[1], name, params), linked)
 
     def stored_baseline(self, art: str, pi: str) -> FrozenPlan | None:
         """The PI's frozen plan baseline; None while none is stored (reads never store)."""

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.deps import ReadScope, SessionDep
+from app.deps import ReadScope, SessionDep, StateDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
 from app.render import list_response
 from art import item_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, NotFound
+from art.links import by_name, item_ref, stored_keys
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType, iteration_label
 
 router = APIRouter(prefix="/api/v1", tags=["raw data (BI)"], dependencies=[ReadScope])
@@ -48,6 +49,8 @@ ITEM_COLUMNS = [
     "updated_at",
     "deleted",
     "synced_at",
+    "url",
+    "display_key",
 ]
 
 
@@ -93,6 +96,7 @@ def _art_id(session: SessionDep, art: str | None) -> int | None:
 def list_items(
     request: Request,
     session: SessionDep,
+    state: StateDep,
     art: str | None = None,
     team: str | None = None,
     pi: str | None = None,
@@ -124,6 +128,7 @@ def list_items(
     if pi is not None and pi_id is None:
         raise BadRequest(f"no PI named '{pi}'", parameter="pi")
     since = _since(updated_since)
+    sources = by_name(state.config.sources)
     f = q.ItemFilter(
         art_id=art_id,
         team_id=team_id,
@@ -132,6 +137,7 @@ def list_items(
         work_type=work_type.value if work_type else None,
         status_category=status_category.value if status_category else None,
         keys=tuple(key) if key else None,
+        prefixed=stored_keys(sources.values(), key or ()),
         updated_since=since,
         include_deleted=include_deleted if include_deleted is not None else since is not None,
     )
@@ -159,6 +165,7 @@ def list_items(
             "updated_at": _iso(w.updated_at),
             "deleted": w.deleted,
             "synced_at": _iso(w.synced_at),
+            **item_ref(sources.get(source), w.key),
         }
         for w, source, team_name, iteration, pi_name, art_name in rows[:limit]
     ]
@@ -169,6 +176,7 @@ def list_items(
 def list_changes(
     request: Request,
     session: SessionDep,
+    state: StateDep,
     art: str | None = None,
     field: ChangeField | None = None,
     updated_since: Since = None,
@@ -179,6 +187,7 @@ def list_changes(
     """Status, iteration, points and flagged history, ordered by when Trainyard stored it.
     Iterations are shown by name in `from` and `to`, the tracker's sprint id or path in
     `from_iteration_key` and `to_iteration_key`."""
+    sources = by_name(state.config.sources)
     rows = q.changes(
         session,
         _art_id(session, art),
@@ -201,6 +210,7 @@ def list_changes(
             "recorded_at": _iso(c.recorded_at),
             "from_iteration_key": c.from_value if c.field == ChangeField.ITERATION else None,
             "to_iteration_key": c.to_value if c.field == ChangeField.ITERATION else None,
+            **item_ref(sources.get(source), key),
         }
         for c, key, source, from_name, to_name in rows[:limit]
     ]
@@ -217,6 +227,8 @@ def list_changes(
         "recorded_at",
         "from_iteration_key",
         "to_iteration_key",
+        "url",
+        "display_key",
     ]
     return list_response(request, data, _next(rows, limit, "recorded_at"), columns)
 
@@ -232,6 +244,7 @@ def _shown(field: str, name: str | None, value: str | None) -> str | None:
 def list_links(
     request: Request,
     session: SessionDep,
+    state: StateDep,
     art: str | None = None,
     kind: LinkKind | None = None,
     cross_team: bool | None = None,
@@ -242,6 +255,7 @@ def list_links(
 ) -> Response:
     """Links between items with both ends' teams; `cross_team=true` keeps dependencies
     between different teams."""
+    sources = by_name(state.config.sources)
     rows = q.links(
         session,
         _art_id(session, art),
@@ -262,6 +276,9 @@ def list_links(
             "to_team": to_team,
             "cross_team": None if from_team is None or to_team is None else from_team != to_team,
             "recorded_at": _iso(lk.recorded_at),
+            **_ends(
+                item_ref(sources.get(source), lk.from_key), item_ref(sources.get(source), lk.to_key)
+            ),
         }
         for lk, source, from_team, to_team, _art in rows[:limit]
     ]
@@ -275,5 +292,14 @@ def list_links(
         "to_team",
         "cross_team",
         "recorded_at",
+        "from_url",
+        "from_display_key",
+        "to_url",
+        "to_display_key",
     ]
     return list_response(request, data, _next(rows, limit, "recorded_at"), columns)
+
+
+def _ends(frm: dict[str, str | None], to: dict[str, str | None]) -> dict[str, str | None]:
+    """A link's two ends back to the tracker: ``from_url``, ``from_display_key``, ``to_...``."""
+    return {f"{end}_{k}": v for end, ref in (("from", frm), ("to", to)) for k, v in ref.items()}

@@ -67,12 +67,14 @@ FLOW_COLUMNS = [
 ]
 CYCLE_TIME_COLUMNS = csv_columns(
     "key team level work_type started_at done_at flow_time_days flow_time_calendar_days"
-    " active_days wait_days lead_time_days efficiency_pct"
+    " active_days wait_days lead_time_days efficiency_pct url display_key"
 )
-WIP_COLUMNS = csv_columns("key title team work_type status status_category started_at age_days")
+WIP_COLUMNS = csv_columns(
+    "key title team work_type status status_category started_at age_days url display_key"
+)
 AGING_COLUMNS = csv_columns(
     "key title team level work_type status status_category started_at age_days"
-    " percentile_rank over_p85"
+    " percentile_rank over_p85 url display_key"
 )
 FORECAST_COLUMNS = csv_columns(
     "as_of level team seed trials sample_days start_date items when.p50 when.p85 when.p95"

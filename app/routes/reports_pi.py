@@ -60,13 +60,17 @@ DEPENDENCY_COLUMNS = [
     "needed_by",
     "reason",
     "in_cycle",
+    *[f"{end}.{c}" for end in ("provider", "consumer") for c in ("url", "display_key")],
 ]
-BOARD_COLUMNS = ["team", "iteration", "key", "title", "status", "status_category", "work_type"]
+BOARD_COLUMNS = [
+    *("team", "iteration", "key", "title", "status", "status_category", "work_type"),
+    *("url", "display_key"),
+]
 BASELINE_COLUMNS = csv_columns(
     "key change done baseline.team baseline.iteration now.team now.iteration"
-    " baseline.iteration_key now.iteration_key"
+    " baseline.iteration_key now.iteration_key url display_key"
 )
-BASELINE_SCOPE_COLUMNS = csv_columns("key change baseline_points now_points")
+BASELINE_SCOPE_COLUMNS = csv_columns("key change baseline_points now_points url display_key")
 BURNUP_COLUMNS = ["date", "scope", "done"]
 VELOCITY_COLUMNS = csv_columns(
     "team iteration pi start end committed_points completed_points added_points"
@@ -175,6 +179,8 @@ def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
                 "done": key in done if b is not None else None,
                 "baseline": b or {},
                 "now": n or {},
+                "url": (n or b or {}).get("url"),
+                "display_key": (n or b or {}).get("display_key", key),
             }
         )
     return rows

@@ -141,6 +141,77 @@ def test_items_filtered_by_display_key_of_azure_devops_items(
     assert rows("key=%23") == []
 
 
+ORION = TrainyardConfig.model_validate(
+    {
+        "arts": [{"name": "Phoenix", "teams": [{"name": "Blue"}, {"name": "Red"}]}],
+        "sources": [
+            {"name": "fake", "kind": "jira", "url": "https://acme.atlassian.net", "art": "Phoenix"},
+            {
+                "name": "boards",
+                "kind": "azure-devops",
+                "url": "https://dev.azure.com/acme",
+                "project": "Orion",
+                "display_prefix": "ORN-",
+                "art": "Phoenix",
+            },
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize("app_config", [ORION])
+def test_items_link_back_to_the_tracker_and_filter_by_prefixed_display_key(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """Issue 14: each row carries its tracker URL and display key (the source's prefix for
+    Azure DevOps ids), at the end of the CSV columns; ``key=ORN-1014`` names that item."""
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        apply_config(s, ORION)
+        sources = {name: id_ for name, id_ in s.execute(select(Source.name, Source.id))}
+        art_id = s.scalars(select(ART.id).where(ART.name == "Phoenix")).one()
+        s.add_all(
+            WorkItem(
+                source_id=sources[source],
+                art_id=art_id,
+                key=key,
+                tracker_id=key,
+                title=f"Item {key}",
+                item_type="Story",
+                level="story",
+                work_type="feature",
+                status="To Do",
+                status_category="todo",
+                created_at=T0,
+                updated_at=T0,
+                synced_at=T0,
+            )
+            for source, key in [("boards", "1014"), ("boards", "1015"), ("fake", "PHX-1")]
+        )
+    h = bearer(tokens["read"])
+
+    def refs(query: str) -> list[tuple[str, str, str]]:
+        resp = client.get(f"/api/v1/items?{query}", headers=h)
+        assert resp.status_code == 200, resp.text
+        return sorted((r["key"], r["url"], r["display_key"]) for r in resp.json()["data"])
+
+    ado_1014 = ("1014", "https://dev.azure.com/acme/Orion/_workitems/edit/1014", "ORN-1014")
+    assert refs("") == [
+        ado_1014,
+        ("1015", "https://dev.azure.com/acme/Orion/_workitems/edit/1015", "ORN-1015"),
+        ("PHX-1", "https://acme.atlassian.net/browse/PHX-1", "PHX-1"),
+    ]
+    assert refs("key=ORN-1014") == [ado_1014]
+    assert refs("key=ORN-1014&key=PHX-1") == [
+        ado_1014,
+        ("PHX-1", "https://acme.atlassian.net/browse/PHX-1", "PHX-1"),
+    ]
+    assert refs("key=ORN-") == []
+    csv = client.get("/api/v1/items?key=ORN-1014&format=csv", headers=h).text.splitlines()
+    assert csv[0].endswith(",deleted,synced_at,url,display_key")
+    assert csv[1].endswith(",https://dev.azure.com/acme/Orion/_workitems/edit/1014,ORN-1014")
+
+
 def test_updated_since_returns_only_what_changed_later(
     loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
 ) -> None:
@@ -172,7 +243,10 @@ def test_links_cross_team_and_csv(
     resp = client.get("/api/v1/links?cross_team=true&format=csv", headers=h)
     assert resp.headers["content-type"] == "text/csv; charset=utf-8"
     lines = resp.text.splitlines()
-    assert lines[0] == "from,to,kind,tracker_type,source,from_team,to_team,cross_team,recorded_at"
+    assert lines[0] == (
+        "from,to,kind,tracker_type,source,from_team,to_team,cross_team,recorded_at,"
+        "from_url,from_display_key,to_url,to_display_key"
+    )
     assert [line.split(",")[:8] for line in lines[1:]] == [
         ["PHX-1", "PHX-2", "blocks", "Blocks", "fake", "Red", "Blue", "true"],
         ["PHX-4", "PHX-5", "blocks", "Blocks", "fake", "Blue", "Red", "true"],

@@ -10,7 +10,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import TrainyardConfig
-from art.models import ART, PI, Change, Iteration, Link, SyncRun, Team, Watermark, WorkItem
+from art.models import (
+    ART,
+    PI,
+    Change,
+    Iteration,
+    Link,
+    OutboxEvent,
+    SyncRun,
+    Team,
+    Watermark,
+    WorkItem,
+)
 from art.records import RecordBatch
 from sync.runner import PullRunner
 from sync.structure import apply_config
@@ -239,3 +250,41 @@ def test_team_aliases_map_tracker_values_to_configured_teams(
             .order_by(WorkItem.key)
         ).all()
     assert [tuple(r) for r in teams] == [("PHX-1", "Blue"), ("PHX-2", "Blue")]
+
+
+def test_item_changed_names_source_items_and_their_fields_after(
+    ready: sessionmaker[Session],
+) -> None:
+    """Issue 14: ``item.changed`` names the source, each item's key, display key and URL and
+    its fields after the change, beside the counts it always carried."""
+    _runner(ready, FakeConnector(make_items(2))).run()
+    with ready() as s:
+        events = [
+            e.payload["data"] for e in s.scalars(select(OutboxEvent)) if e.type == "item.changed"
+        ]
+    assert len(events) == 1
+    data = events[0]
+    assert (data["created"], data["keys"], data["source"]) == (2, ["PHX-2", "PHX-1"], "fake")
+    assert data["deleted_items"] == []
+    assert data["items"][1] == {
+        "key": "PHX-1",
+        "url": "http://fake/browse/PHX-1",
+        "display_key": "PHX-1",
+        "fields": {
+            "title": "Story PHX-1",
+            "item_type": "Story",
+            "level": "story",
+            "work_type": "feature",
+            "status": "Done",
+            "status_category": "done",
+            "team": "Red",
+            "iteration": "S1",
+            "pi": None,
+            "parent": None,
+            "story_points": 3.0,
+            "business_value": None,
+            "target_date": None,
+            "flagged": False,
+            "updated_at": "2026-01-08T09:00:00+00:00",
+        },
+    }

@@ -92,11 +92,22 @@ def test_digest_is_sent_with_figures_and_inline_charts(api: Api, smtp: tuple[Inb
     assert "- Blue: planned 6, actual 5, 83.3%" in text
     assert "<strong>116.7%</strong>" in html
     # dependencies needing attention: the golden late one, with its reason
-    assert "[late] GREEN-F1 (Green) -> RED-F2 (Red)" in text
+    assert (
+        "[late] GREEN-F1 <http://tracker.invalid/browse/GREEN-F1> (Green) -> "
+        "RED-F2 <http://tracker.invalid/browse/RED-F2> (Red)"
+    ) in text
+    # each key links back to the tracker (issue 14)
+    assert (
+        '<a href="http://tracker.invalid/browse/GREEN-F1" style="color:#0052cc;">GREEN-F1</a>'
+        in html
+    )
     # aging beyond p85 at the reports' default level, features: GREEN-F1 (golden figures)
     lines = text.splitlines()
     aging = lines[lines.index("AGING BEYOND THE 85TH PERCENTILE (13.38 days)") + 1 :][:2]
-    assert aging == ["- GREEN-F1 (Green, In Progress): 22.12 days", ""]
+    assert aging == [
+        "- GREEN-F1 <http://tracker.invalid/browse/GREEN-F1> (Green, In Progress): 22.12 days",
+        "",
+    ]
     # flow of the period (from the last week) against the week before it: BLUE-F1 done 1 Feb
     flow = "FLOW, 2026-02-03 to 2026-02-11 (feature level): this period / previous / change"
     assert flow in lines

@@ -97,8 +97,22 @@ def test_velocity_csv_names_the_iteration_and_its_keys(api: TestClient) -> None:
     )
 
 
+# back to the tracker (issue 14): Jira issues by key, Azure DevOps work items by id, shown `#id`
+REFS = {
+    "BLUF-1": {"url": "http://jira.invalid/browse/BLUF-1", "display_key": "BLUF-1"},
+    "BLUF-2": {"url": "http://jira.invalid/browse/BLUF-2", "display_key": "BLUF-2"},
+    "BLUF-5": {"url": "http://jira.invalid/browse/BLUF-5", "display_key": "BLUF-5"},
+    "BLU-1": {"url": "http://jira.invalid/browse/BLU-1", "display_key": "BLU-1"},
+    "BLU-2": {"url": "http://jira.invalid/browse/BLU-2", "display_key": "BLU-2"},
+    "BLU-3": {"url": "http://jira.invalid/browse/BLU-3", "display_key": "BLU-3"},
+    "1001": {"url": "http://ado.invalid/org/Orion/_workitems/edit/1001", "display_key": "#1001"},
+    "1002": {"url": "http://ado.invalid/org/Orion/_workitems/edit/1002", "display_key": "#1002"},
+    "1010": {"url": "http://ado.invalid/org/Orion/_workitems/edit/1010", "display_key": "#1010"},
+}
+
+
 def _place(key: str, team: str, name: str, tracker_key: str) -> dict[str, Any]:
-    return {"key": key, "team": team, "iteration": name, "iteration_key": tracker_key}
+    return {"key": key, "team": team, "iteration": name, "iteration_key": tracker_key, **REFS[key]}
 
 
 BLUF_2_BEFORE = _place("BLUF-2", "Blue", BLUE_2, "82")
@@ -120,7 +134,9 @@ def test_baseline_names_iterations_and_keeps_their_keys(api: TestClient) -> None
         BLUF_2_NOW,
         _place("1010", "Green", "PI 26.5 I2", I2),
     ]
-    assert body["features"]["moved"] == [{"key": "BLUF-2", "from": BLUF_2_BEFORE, "to": BLUF_2_NOW}]
+    assert body["features"]["moved"] == [
+        {"key": "BLUF-2", "from": BLUF_2_BEFORE, "to": BLUF_2_NOW, **REFS["BLUF-2"]}
+    ]
     assert "scope_items" not in body["baseline"]
     assert body["scope"] == {
         "baseline": {"items": 5, "points": 22},
@@ -132,33 +148,47 @@ def test_baseline_names_iterations_and_keeps_their_keys(api: TestClient) -> None
     lines = _report(api, f"/pis/{PI}/baseline", format="csv").splitlines()
     assert lines[0] == (
         "key,change,done,baseline.team,baseline.iteration,now.team,now.iteration,"
-        "baseline.iteration_key,now.iteration_key"
+        "baseline.iteration_key,now.iteration_key,url,display_key"
     )
     assert lines[1:] == [
-        "BLUF-1,unchanged,false,Blue,Blue Sprint 1,Blue,Blue Sprint 1,81,71",
-        "BLUF-2,moved,false,Blue,Blue Sprint 2,Blue,Blue Sprint 3,82,73",
-        f"1010,unchanged,false,Green,PI 26.5 I2,Green,PI 26.5 I2,{I2},{I2}",
+        "BLUF-1,unchanged,false,Blue,Blue Sprint 1,Blue,Blue Sprint 1,81,71,"
+        "http://jira.invalid/browse/BLUF-1,BLUF-1",
+        "BLUF-2,moved,false,Blue,Blue Sprint 2,Blue,Blue Sprint 3,82,73,"
+        "http://jira.invalid/browse/BLUF-2,BLUF-2",
+        f"1010,unchanged,false,Green,PI 26.5 I2,Green,PI 26.5 I2,{I2},{I2},"
+        "http://ado.invalid/org/Orion/_workitems/edit/1010,#1010",
     ]
+
+
+def _scope(key: str, change: str, baseline: int, now: int) -> dict[str, Any]:
+    points = {"baseline_points": baseline, "now_points": now}
+    return {"key": key, "change": change, **points, **REFS[key]}
 
 
 def test_baseline_scope_items_are_a_paged_list(api: TestClient) -> None:
     path = f"/pis/{PI}/baseline/scope"
     first = _report(api, path, limit=4)
     assert first["data"] == [
-        {"key": "BLU-1", "change": "unchanged", "baseline_points": 5, "now_points": 5},
-        {"key": "BLU-2", "change": "unchanged", "baseline_points": 3, "now_points": 3},
-        {"key": "BLUF-5", "change": "unchanged", "baseline_points": 1, "now_points": 1},
-        {"key": "1001", "change": "unchanged", "baseline_points": 8, "now_points": 8},
+        _scope("BLU-1", "unchanged", 5, 5),
+        _scope("BLU-2", "unchanged", 3, 3),
+        _scope("BLUF-5", "unchanged", 1, 1),
+        _scope("1001", "unchanged", 8, 8),
     ]
     rest = _report(api, path, limit=4, cursor=first["next_cursor"])
     assert rest["data"] == [
-        {"key": "1002", "change": "re-estimated", "baseline_points": 5, "now_points": 8},
-        {"key": "BLU-3", "change": "added", "baseline_points": None, "now_points": 2},
+        _scope("1002", "re-estimated", 5, 8),
+        {
+            "key": "BLU-3",
+            "change": "added",
+            "baseline_points": None,
+            "now_points": 2,
+            **REFS["BLU-3"],
+        },
     ]
     assert rest["next_cursor"] is None
     lines = _report(api, path, format="csv").splitlines()
-    assert lines[0] == "key,change,baseline_points,now_points"
-    assert lines[-1] == "BLU-3,added,,2"
+    assert lines[0] == "key,change,baseline_points,now_points,url,display_key"
+    assert lines[-1] == "BLU-3,added,,2,http://jira.invalid/browse/BLU-3,BLU-3"
 
 
 def test_changes_name_iterations_and_keep_their_keys(api: TestClient) -> None:
@@ -166,6 +196,9 @@ def test_changes_name_iterations_and_keep_their_keys(api: TestClient) -> None:
     resp = api.get("/api/v1/changes", params={"field": "iteration", "art": ART})
     assert resp.status_code == 200, resp.text
     fields = ["key", "source", "from", "to", "from_iteration_key", "to_iteration_key"]
+    assert [(r["url"], r["display_key"]) for r in resp.json()["data"]] == [
+        (REFS[k]["url"], REFS[k]["display_key"]) for k in ("BLU-2", "BLUF-1", "BLUF-2", "1002")
+    ]
     assert [[r[f] for f in fields] for r in resp.json()["data"]] == [
         ["BLU-2", "jira", BLUE_1, BLUE_2, "71", "72"],
         ["BLUF-1", "jira", BLUE_1, BLUE_1, "81", "71"],
@@ -177,9 +210,9 @@ def test_changes_name_iterations_and_keep_their_keys(api: TestClient) -> None:
         ["BLU-1", "jira", "To Do", "Done", None, None]
     ]
     csv = api.get("/api/v1/changes", params={"field": "iteration", "format": "csv"}).text
-    assert csv.splitlines()[0].endswith(",from_iteration_key,to_iteration_key")
+    assert csv.splitlines()[0].endswith(",from_iteration_key,to_iteration_key,url,display_key")
     assert csv.splitlines()[1].startswith(f"BLU-2,jira,iteration,{BLUE_1},{BLUE_2},")
-    assert csv.splitlines()[1].endswith(",71,72")
+    assert csv.splitlines()[1].endswith(",71,72,http://jira.invalid/browse/BLU-2,BLU-2")
 
 
 def _iteration(name: str, team: str | None, start: str, end: str) -> dict[str, Any]:

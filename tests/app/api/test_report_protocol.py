@@ -46,7 +46,7 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
         "/cycle-time",
         {**WINDOW, "level": "story"},
         "key,team,level,work_type,started_at,done_at,flow_time_days,flow_time_calendar_days,"
-        "active_days,wait_days,lead_time_days,efficiency_pct",
+        "active_days,wait_days,lead_time_days,efficiency_pct,url,display_key",
         9,
     ),
     ("/throughput", {**WINDOW, "level": "story"}, "period,items,points", 5),
@@ -60,14 +60,14 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
     (
         "/wip",
         {**WINDOW, "level": "story"},
-        "key,title,team,work_type,status,status_category,started_at,age_days",
+        "key,title,team,work_type,status,status_category,started_at,age_days,url,display_key",
         3,
     ),
     (
         "/aging",
         {"level": "story"},
         "key,title,team,level,work_type,status,status_category,started_at,age_days,"
-        "percentile_rank,over_p85",
+        "percentile_rank,over_p85,url,display_key",
         3,
     ),
     (
@@ -95,6 +95,7 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
                 *[f"provider.{c}" for c in END.split(",")],
                 *[f"consumer.{c}" for c in END.split(",")],
                 "cross_team,cross_art,status,upstream,planned_by,needed_by,reason,in_cycle",
+                "provider.url,provider.display_key,consumer.url,consumer.display_key",
             ]
         ),
         11,
@@ -102,17 +103,22 @@ CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
     (
         f"{PI}/program-board",
         {},
-        "team,iteration,key,title,status,status_category,work_type",
+        "team,iteration,key,title,status,status_category,work_type,url,display_key",
         8,
     ),
     (
         f"{PI}/baseline",
         {},
         "key,change,done,baseline.team,baseline.iteration,now.team,now.iteration,"
-        "baseline.iteration_key,now.iteration_key",
+        "baseline.iteration_key,now.iteration_key,url,display_key",
         9,
     ),
-    (f"{PI}/baseline/scope", {}, "key,change,baseline_points,now_points", 15),
+    (
+        f"{PI}/baseline/scope",
+        {},
+        "key,change,baseline_points,now_points,url,display_key",
+        15,
+    ),
     (f"{PI}/burnup", {}, "date,scope,done", 36),
 ]
 JSON_CASES = [(path, params) for path, params, _, _ in CSV_CASES]

@@ -108,6 +108,8 @@ def test_cycle_time_rows_and_statistics(api: Api) -> None:
         "wait_days": 2.0,
         "lead_time_days": 29.2083,
         "efficiency_pct": 85.9649,
+        "url": "http://tracker.invalid/browse/BLUE-4",
+        "display_key": "BLUE-4",
     }
 
 

@@ -135,6 +135,8 @@ def test_dependencies_of_the_report_pi(api: Api) -> None:
         "iteration": "I2",
         "art": "Phoenix",
         "status_category": "active",
+        "url": "http://tracker.invalid/browse/GREEN-F1",
+        "display_key": "GREEN-F1",
     }
     assert late["reason"] == (
         "GREEN-F1 (Green) was planned to finish with I2 on 2026-02-01 and is not done"
@@ -257,7 +259,8 @@ def test_baseline_frozen_by_the_admin_post_outlives_a_history_rewrite(api: Api) 
     assert later["features"]["planned"] == 9
     assert later["features"]["removed"] == ["BLUE-F2", "RED-F4"]
     csv = api.get(f"/pis/{REPORT_PI}/baseline", format="csv").text.splitlines()
-    assert "BLUE-F2,removed,false,Blue,I4,,,I4," in csv
+    removed = "BLUE-F2,removed,false,Blue,I4,,,I4,,http://tracker.invalid/browse/BLUE-F2,BLUE-F2"
+    assert removed in csv
     assert _planned_count(api) == 1
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.loader import load_art
+from art.config import SourceConfig
 from art.errors import NotFound
 from art.models import Change as ChangeRow
 from art.models import WorkItem
@@ -177,3 +178,18 @@ def test_unknown_art(stored: tuple[ArtData, sessionmaker[Session]]) -> None:
     _, sessions = stored
     with sessions() as session, pytest.raises(NotFound):
         load_art(session, "Nope")
+
+
+def test_items_carry_their_tracker_url_and_display_key(
+    stored: tuple[ArtData, sessionmaker[Session]],
+) -> None:
+    """Issue 14: the loader gives each item its URL and display key from its source."""
+    data, sessions = stored
+    golden_source = SourceConfig.model_validate(
+        {"name": "golden", "kind": "jira", "url": "https://acme.atlassian.net", "art": "A"}
+    )
+    got = _load(sessions, data, sources={"golden": golden_source})
+    blue4 = next(i for i in got.items if i.key == "BLUE-4")
+    assert (blue4.url, blue4.display_key) == ("https://acme.atlassian.net/browse/BLUE-4", "BLUE-4")
+    unlinked = next(i for i in _load(sessions, data).items if i.key == "BLUE-4")
+    assert (unlinked.url, unlinked.display_key) == (None, None)

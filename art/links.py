@@ -1,0 +1,60 @@
+"""Back to the tracker: an item's URL and the key a person recognises, from its source.
+
+One place for both, so every report, list, CSV, digest and event names an item the same way
+(docs/configuration.md ``display_prefix``): Jira issues at ``{url}/browse/{KEY}`` with their
+keys as they are; Azure DevOps work items at ``{org url}/{project}/_workitems/edit/{id}``,
+shown as the tracker shows them (``#1014``) or with the source's ``display_prefix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+from art.config import SourceConfig
+
+AZURE_DEVOPS = "azure-devops"
+
+
+def item_url(source: SourceConfig, key: str) -> str:
+    """The issue or work item in the tracker's own web UI."""
+    base = source.url.rstrip("/")
+    if source.kind == AZURE_DEVOPS:
+        project = f"/{quote(source.project, safe='')}" if source.project else ""
+        return f"{base}{project}/_workitems/edit/{quote(key, safe='')}"
+    return f"{base}/browse/{quote(key, safe='')}"
+
+
+def display_key(source: SourceConfig, key: str) -> str:
+    """The key as people read it: Jira keys as they are, Azure DevOps ids ``#1014`` or
+    ``{display_prefix}1014``."""
+    if source.kind == AZURE_DEVOPS:
+        return f"{source.display_prefix or '#'}{key}"
+    return key
+
+
+def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:
+    """``url`` and ``display_key`` of an item; an item of a source no longer configured keeps
+    its key and has no URL."""
+    if source is None:
+        return {"url": None, "display_key": key}
+    return {"url": item_url(source, key), "display_key": display_key(source, key)}
+
+
+def by_name(sources: Iterable[SourceConfig]) -> Mapping[str, SourceConfig]:
+    """The configured sources by name, as the store's rows name them."""
+    return {s.name: s for s in sources}
+
+
+def stored_keys(
+    sources: Iterable[SourceConfig], wanted: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Per Azure DevOps source with a ``display_prefix``, the stored ids that ``wanted``
+    display keys name (``ORN-1014`` -> ``1014``), so a filter agrees with ``display_key``."""
+    found: dict[str, tuple[str, ...]] = {}
+    for s in sources:
+        if s.kind == AZURE_DEVOPS and s.display_prefix:
+            ids = {k[len(s.display_prefix) :] for k in wanted if k.startswith(s.display_prefix)}
+            if ids := {i for i in ids if i}:
+                found[s.name] = tuple(sorted(ids))
+    return found
