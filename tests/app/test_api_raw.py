@@ -98,18 +98,15 @@ BOARDS = TrainyardConfig.model_validate(
 )
 
 
-def test_items_filtered_by_display_key_of_azure_devops_items(
-    client: TestClient, tokens: dict[str, str]
+def _store_items(
+    client: TestClient, config: TrainyardConfig, stored: list[tuple[str, str]]
 ) -> None:
-    """Azure DevOps ids display as ``#1014`` (docs/api.md): ``key=#1014`` names Azure DevOps item
-    1014 and never an item of another tracker whose key happens to be ``1014``."""
+    """Apply ``config`` and store a to-do story per (source, key) in ART Phoenix."""
     state = client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():
-        apply_config(s, BOARDS)
+        apply_config(s, config)
         sources = {name: id_ for name, id_ in s.execute(select(Source.name, Source.id))}
         art_id = s.scalars(select(ART.id).where(ART.name == "Phoenix")).one()
-        stored = [("boards", "1014"), ("boards", "1015"), ("boards", "1016")]
-        stored += [("fake", "1014"), ("fake", "PHX-1")]  # another tracker's key "1014"
         s.add_all(
             WorkItem(
                 source_id=sources[source],
@@ -128,6 +125,16 @@ def test_items_filtered_by_display_key_of_azure_devops_items(
             )
             for source, key in stored
         )
+
+
+def test_items_filtered_by_display_key_of_azure_devops_items(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """Azure DevOps ids display as ``#1014`` (docs/api.md): ``key=#1014`` names Azure DevOps item
+    1014 and never an item of another tracker whose key happens to be ``1014``."""
+    stored = [("boards", "1014"), ("boards", "1015"), ("boards", "1016")]
+    stored += [("fake", "1014"), ("fake", "PHX-1")]  # another tracker's key "1014"
+    _store_items(client, BOARDS, stored)
 
     def rows(query: str) -> list[tuple[str, str]]:
         resp = client.get(f"/api/v1/items?{query}", headers=bearer(tokens["read"]))
@@ -165,29 +172,7 @@ def test_items_link_back_to_the_tracker_and_filter_by_prefixed_display_key(
 ) -> None:
     """Issue 14: each row carries its tracker URL and display key (the source's prefix for
     Azure DevOps ids), at the end of the CSV columns; ``key=ORN-1014`` names that item."""
-    state = client.app.state.trainyard  # type: ignore[attr-defined]
-    with state.sessions() as s, s.begin():
-        apply_config(s, ORION)
-        sources = {name: id_ for name, id_ in s.execute(select(Source.name, Source.id))}
-        art_id = s.scalars(select(ART.id).where(ART.name == "Phoenix")).one()
-        s.add_all(
-            WorkItem(
-                source_id=sources[source],
-                art_id=art_id,
-                key=key,
-                tracker_id=key,
-                title=f"Item {key}",
-                item_type="Story",
-                level="story",
-                work_type="feature",
-                status="To Do",
-                status_category="todo",
-                created_at=T0,
-                updated_at=T0,
-                synced_at=T0,
-            )
-            for source, key in [("boards", "1014"), ("boards", "1015"), ("fake", "PHX-1")]
-        )
+    _store_items(client, ORION, [("boards", "1014"), ("boards", "1015"), ("fake", "PHX-1")])
     h = bearer(tokens["read"])
 
     def refs(query: str) -> list[tuple[str, str, str]]:

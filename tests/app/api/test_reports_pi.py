@@ -264,30 +264,21 @@ def test_baseline_frozen_by_the_admin_post_outlives_a_history_rewrite(api: Api) 
     assert _planned_count(api) == 1
 
 
+def _add_pis(api: Api, *pis: tuple[str, date, date]) -> None:
+    """Add PIs (name, first day, last day) to the golden ART as a new data version."""
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        art_id = s.scalars(select(ART.id)).one()
+        s.add_all(PI(art_id=art_id, name=n, start_date=a, end_date=b) for n, a, b in pis)
+        s.execute(update(ART).values(data_version=ART.data_version + 1))
+
+
 def test_freezing_is_for_admins_and_started_pis(api: Api) -> None:
     url = f"/api/v1/arts/{ART_NAME}/pis/{REPORT_PI}/baseline"
     refused = api.client.post(url, headers=bearer(api.tokens["read"]))
     assert refused.status_code == 403
-    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
-    with state.sessions() as s, s.begin():
-        art_id = s.scalars(select(ART.id)).one()
-        s.add(
-            PI(
-                art_id=art_id,
-                name="PI 99.1",
-                start_date=date(2099, 1, 5),
-                end_date=date(2099, 3, 1),
-            )
-        )
-        s.add(
-            PI(
-                art_id=art_id,
-                name="PI 20.1",
-                start_date=date(2020, 1, 6),
-                end_date=date(2020, 3, 1),
-            )
-        )
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+    _add_pis(api, ("PI 99.1", date(2099, 1, 5), date(2099, 3, 1)))
+    _add_pis(api, ("PI 20.1", date(2020, 1, 6), date(2020, 3, 1)))
     admin = bearer(api.tokens["admin"])
     early = api.client.post(f"/api/v1/arts/{ART_NAME}/pis/PI 99.1/baseline", headers=admin)
     assert early.status_code == 409
@@ -316,17 +307,7 @@ def test_freeze_baseline_stores_once(api: Api) -> None:
 
 def test_baseline_of_a_pi_not_started_is_not_stored(api: Api) -> None:
     state = api.client.app.state.trainyard  # type: ignore[attr-defined]
-    with state.sessions() as s, s.begin():
-        art_id = s.scalars(select(ART.id)).one()
-        s.add(
-            PI(
-                art_id=art_id,
-                name="PI 99.1",
-                start_date=date(2099, 1, 5),
-                end_date=date(2099, 3, 1),
-            )
-        )
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+    _add_pis(api, ("PI 99.1", date(2099, 1, 5), date(2099, 3, 1)))
     body = api.get("/pis/PI 99.1/baseline").json()
     assert body["frozen_at"] is None and body["features"]["planned"] == 0
     with state.sessions() as s:
