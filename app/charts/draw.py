@@ -292,6 +292,7 @@ def aging(report: dict[str, Any], title: str) -> Figure:
             )
         )
     ax.set_xticks(range(len(statuses)), statuses)
+    ax.set_xlim(-0.5, len(statuses) - 0.5)  # each column centred on its label, however few
     _legends(ax, teams, marks)
     ax.set_ylim(bottom=0)
     return _finish(fig, ax, title, "Status", "Age (days)", dates=False)

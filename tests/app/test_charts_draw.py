@@ -102,11 +102,13 @@ def test_aging_has_a_legend_entry_for_the_over_p85_outline_and_orders_columns_as
             "In Progress",
             "Blocked",
         ]
+        assert tuple(fig.axes[0].get_xlim()) == (-0.5, 2.5)  # columns centred on their labels
     finally:
         plt.close(fig)
     fig = aging(_aging(False), "Aging")
-    try:  # no outlined dot, no legend entry for one
+    try:  # no outlined dot, no legend entry for one; one column centred on its label
         assert "Older than the 85th percentile" not in _legend_labels(fig)
+        assert tuple(fig.axes[0].get_xlim()) == (-0.5, 0.5)
     finally:
         plt.close(fig)
 
