@@ -236,9 +236,10 @@ def start() -> None:
         token, kept = demo_admin_token(session, settings.data_dir, datetime.now(UTC))
     engine.dispose()
     url = f"http://{settings.host}:{settings.port}"
-    typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
+    typer.secho(f"\nTrainyard console: {url}/   API: {url}/docs", fg=typer.colors.GREEN)
     typer.echo(f"Admin token: {token}  (kept in {kept}; `trainyard token list` shows all)")
-    typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
+    typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts')
+    typer.echo(f"Sign in to the console at {url}/sign-in with that token\n")
     _log_to_stderr(settings)
     uvicorn.run(
         create_app(settings, config),

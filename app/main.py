@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from app import problems, query_guard
+from app import console, problems, query_guard
 from app.routes import (
     digests,
     hooks,
@@ -60,8 +60,12 @@ def create_app(
         sources = ", ".join(f"{s.name} ({s.kind})" for s in state.config.sources) or "none"
         arts = ", ".join(a.name for a in state.config.arts) or "none"
         url, database = f"http://{settings.host}:{settings.port}", database_shown(state)
-        ready = {"url": url, "database": database, "sources": sources, "arts": arts}
-        shown = f"{url} (database {database}; sources {sources}; ARTs {arts})"
+        ready = {"url": url, "console": f"{url}/", "database": database, "sources": sources}
+        ready["arts"] = arts
+        shown = (
+            f"{url} (console {url}/, API {url}/docs; database {database}; sources {sources}; "
+            f"ARTs {arts})"
+        )
         if worker is not None:
             log.info("Trainyard ready on %s, with the worker in this process", shown, extra=ready)
         else:
@@ -97,4 +101,5 @@ def create_app(
     app.include_router(tokens.router)
     app.include_router(digests.router)
     app.include_router(hooks.router)
+    console.install(app)  # the RTE console's pages at /, after the API's routes
     return app

@@ -1,0 +1,219 @@
+"""The program board's layout: where each team row, iteration column, feature card and
+dependency string sits, from the program-board body as the API serves it.
+
+The geometry is fixed (cards of one size stacked in their cell), so the strings can be drawn
+server-side as SVG lines from card to card, with no script measuring the page. Columns are the
+PI's iterations in date order (teams whose sprints differ still line up by date), then the
+features of the PI with no iteration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.charts.palette import CATEGORY_COLOURS, DEPENDENCY_COLOURS
+
+LABEL_W, COL_W, HEAD_H, MILESTONE_H = 130, 200, 46, 30
+CARD_W, CARD_H, GAP, PAD = 184, 66, 8, 8
+UNPLANNED = "unplanned"
+STATUS_WORDS = {
+    "on_track": "on track",
+    "at_risk": "at risk",
+    "late": "late",
+    "conflict": "conflict",
+    "resolved": "resolved",
+    "removed": "removed",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    x: float
+    start: str | None
+    end: str | None
+
+
+@dataclass
+class Card:
+    key: str
+    title: str
+    status: str
+    category: str
+    team: str
+    iteration: str
+    x: float
+    y: float
+    colour: str
+    url: str | None
+    display_key: str
+    points: float | None = None
+
+
+@dataclass
+class Row:
+    team: str
+    y: float
+    height: float
+
+
+@dataclass
+class String:
+    provider: str
+    consumer: str
+    status: str
+    word: str
+    colour: str
+    reason: str
+    path: str
+    label_x: float
+    label_y: float
+    unscheduled: bool
+
+
+@dataclass
+class Milestone:
+    name: str
+    date: str
+    x: float
+
+
+@dataclass
+class Board:
+    width: float
+    height: float
+    columns: list[Column]
+    rows: list[Row]
+    cards: list[Card]
+    strings: list[String]
+    milestones: list[Milestone]
+    outside: list[dict[str, Any]] = field(default_factory=list)  # ends not on this board
+    milestone_y: float = 0.0
+
+
+def status_word(status: str, unscheduled: bool = False) -> str:
+    """A dependency status as an RTE reads it; an unscheduled provider is named a problem."""
+    word = STATUS_WORDS.get(status, status)
+    return f"{word}: provider unscheduled" if unscheduled else word
+
+
+def _columns(body: dict[str, Any]) -> list[Column]:
+    its = sorted(body["iterations"], key=lambda i: (i["start"], i["end"], i["name"]))
+    cols = [
+        Column(it["name"], LABEL_W + n * COL_W, it["start"], it["end"]) for n, it in enumerate(its)
+    ]
+    return [*cols, Column(UNPLANNED, LABEL_W + len(cols) * COL_W, None, None)]
+
+
+def _visible(
+    body: dict[str, Any], team: str | None, dependencies_only: bool
+) -> tuple[set[str], list[dict[str, Any]]]:
+    """The keys of the cards shown and the dependencies drawn, under the view's filters."""
+    cards = {
+        f["key"]: t["team"] for t in body["teams"] for c in t["cells"] for f in c["features"]
+    }
+    deps = [
+        d
+        for d in body["dependencies"]
+        if d["provider"] in cards and d["consumer"] in cards and d["status"] != "removed"
+    ]
+    if team is not None:
+        deps = [d for d in deps if team in (cards[d["provider"]], cards[d["consumer"]])]
+    ends = {k for d in deps for k in (d["provider"], d["consumer"])}
+    if dependencies_only:
+        return ends, deps
+    if team is not None:
+        return {k for k, t in cards.items() if t == team} | ends, deps
+    return set(cards), deps
+
+
+def layout(
+    body: dict[str, Any],
+    points: dict[str, float | None],
+    team: str | None = None,
+    dependencies_only: bool = False,
+) -> Board:
+    """The board of ``body`` with the cards and strings the filters keep: ``team`` keeps its
+    own cards and those its dependencies reach; ``dependencies_only`` keeps the cards with a
+    string. ``points`` are the features' own points, by key, shown on their cards."""
+    columns = _columns(body)
+    col_x = {c.name: c.x for c in columns}
+    shown, deps = _visible(body, team, dependencies_only)
+    milestone_y = HEAD_H
+    y = HEAD_H + (MILESTONE_H if body["milestones"] else 0)
+    rows: list[Row] = []
+    cards: list[Card] = []
+    for t in body["teams"]:
+        cells = [(c["iteration"], [f for f in c["features"] if f["key"] in shown]) for c in t["cells"]]
+        if not any(fs for _, fs in cells) and (dependencies_only or team is not None):
+            continue  # a team with nothing in this view takes no row
+        deepest = max([len(fs) for _, fs in cells] + [1])
+        height = PAD + deepest * (CARD_H + GAP)
+        for iteration, features in cells:
+            for n, f in enumerate(features):
+                category = f.get("status_category") or "todo"
+                cards.append(
+                    Card(
+                        key=f["key"],
+                        title=f["title"],
+                        status=f.get("status") or "",
+                        category=category,
+                        team=t["team"],
+                        iteration=iteration,
+                        x=col_x[iteration] + (COL_W - CARD_W) / 2,
+                        y=y + PAD + n * (CARD_H + GAP),
+                        colour=CATEGORY_COLOURS.get(category, "#999999"),
+                        url=f.get("url"),
+                        display_key=f.get("display_key") or f["key"],
+                        points=points.get(f["key"]),
+                    )
+                )
+        rows.append(Row(t["team"] or "No team", y, height))
+        y += height
+    at = {c.key: c for c in cards}
+    strings = [_string(d, at[d["provider"]], at[d["consumer"]]) for d in deps]
+    milestones = [_milestone(m, columns) for m in body["milestones"]]
+    width = LABEL_W + len(columns) * COL_W
+    return Board(width, y + PAD, columns, rows, cards, strings, milestones, [], milestone_y)
+
+
+def _string(d: dict[str, Any], provider: Card, consumer: Card) -> String:
+    """A curve from the provider card's right edge to the consumer card's left edge (or
+    between their bottoms when both sit in one column), labelled at its middle."""
+    unscheduled = d["status"] == "at_risk" and provider.iteration == UNPLANNED
+    if provider.x == consumer.x:
+        x1, y1 = provider.x + CARD_W * 0.75, provider.y + CARD_H
+        x2, y2 = consumer.x + CARD_W * 0.75, consumer.y + (0 if consumer.y > provider.y else CARD_H)
+        bend = 50.0
+        path = f"M{x1:.0f},{y1:.0f} C{x1 + bend:.0f},{y1:.0f} {x2 + bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+    else:
+        forward = consumer.x > provider.x
+        x1 = provider.x + (CARD_W if forward else 0)
+        x2 = consumer.x + (0 if forward else CARD_W)
+        y1, y2 = provider.y + CARD_H / 2, consumer.y + CARD_H / 2
+        bend = max(40.0, abs(x2 - x1) / 3) * (1 if forward else -1)
+        path = f"M{x1:.0f},{y1:.0f} C{x1 + bend:.0f},{y1:.0f} {x2 - bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+    colour = DEPENDENCY_COLOURS["late"] if unscheduled else DEPENDENCY_COLOURS.get(d["status"], "#999")
+    return String(
+        provider=d["provider"],
+        consumer=d["consumer"],
+        status=d["status"],
+        word=status_word(d["status"], unscheduled),
+        colour=colour,
+        reason=d.get("reason") or "",
+        path=path,
+        label_x=(x1 + x2) / 2,
+        label_y=(y1 + y2) / 2,
+        unscheduled=unscheduled,
+    )
+
+
+def _milestone(m: dict[str, Any], columns: list[Column]) -> Milestone:
+    """A milestone in the column of the iteration its date falls in (else the last one)."""
+    dated = [c for c in columns if c.start is not None]
+    place = next(
+        (c for c in dated if c.start is not None and c.end is not None and c.start <= m["date"] <= c.end),
+        dated[-1] if dated else columns[0],
+    )
+    return Milestone(m["name"], m["date"], place.x + 6)
