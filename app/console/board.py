@@ -9,7 +9,7 @@ features of the PI with no iteration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.charts.palette import CATEGORY_COLOURS, DEPENDENCY_COLOURS
@@ -49,6 +49,7 @@ class Card:
     url: str | None
     display_key: str
     points: float | None = None
+    outside: bool = False  # a dependency's end not planned on this board
 
 
 @dataclass
@@ -88,7 +89,6 @@ class Board:
     cards: list[Card]
     strings: list[String]
     milestones: list[Milestone]
-    outside: list[dict[str, Any]] = field(default_factory=list)  # ends not on this board
     milestone_y: float = 0.0
 
 
@@ -106,13 +106,53 @@ def _columns(body: dict[str, Any]) -> list[Column]:
     return [*cols, Column(UNPLANNED, LABEL_W + len(cols) * COL_W, None, None)]
 
 
+def _cells(
+    body: dict[str, Any], ends: dict[str, dict[str, Any]]
+) -> tuple[list[str], dict[tuple[str, str], list[dict[str, Any]]]]:
+    """Team rows and the cards of each (team, column): the board's features, then the ends
+    of its dependencies that are not on it (unscheduled, or planned in another PI), in their
+    team's row, flagged ``outside``, so that no dependency of the PI goes undrawn."""
+    teams = [t["team"] for t in body["teams"]]
+    cells = {
+        (t["team"], c["iteration"]): list(c["features"]) for t in body["teams"] for c in t["cells"]
+    }
+    placed = {f["key"] for fs in cells.values() for f in fs}
+    for d in body["dependencies"]:
+        if d["status"] == "removed":
+            continue
+        for key, cell in ((d["provider"], d["provider_cell"]), (d["consumer"], d["consumer_cell"])):
+            if key in placed:
+                continue
+            end = ends.get(key, {})
+            team = cell.get("team") or ""
+            if team not in teams:
+                teams.append(team)
+            column = cell.get("iteration") or UNPLANNED
+            if (team, column) not in cells and column != UNPLANNED:
+                column = UNPLANNED  # an iteration of another PI: not a column of this board
+            cells.setdefault((team, column), []).append(
+                {
+                    "key": key,
+                    "title": end.get("title", ""),
+                    "status": None,
+                    "status_category": end.get("status_category"),
+                    "url": end.get("url"),
+                    "display_key": end.get("display_key"),
+                    "outside": True,
+                }
+            )
+            placed.add(key)
+    return teams, cells
+
+
 def _visible(
-    body: dict[str, Any], team: str | None, dependencies_only: bool
+    body: dict[str, Any],
+    cells: dict[tuple[str, str], list[dict[str, Any]]],
+    team: str | None,
+    dependencies_only: bool,
 ) -> tuple[set[str], list[dict[str, Any]]]:
     """The keys of the cards shown and the dependencies drawn, under the view's filters."""
-    cards = {
-        f["key"]: t["team"] for t in body["teams"] for c in t["cells"] for f in c["features"]
-    }
+    cards = {f["key"]: t for (t, _), fs in cells.items() for f in fs}
     deps = [
         d
         for d in body["dependencies"]
@@ -131,26 +171,39 @@ def _visible(
 def layout(
     body: dict[str, Any],
     points: dict[str, float | None],
+    dependencies: list[dict[str, Any]],
     team: str | None = None,
     dependencies_only: bool = False,
 ) -> Board:
     """The board of ``body`` with the cards and strings the filters keep: ``team`` keeps its
     own cards and those its dependencies reach; ``dependencies_only`` keeps the cards with a
-    string. ``points`` are the features' own points, by key, shown on their cards."""
+    string. ``points`` are the features' own points, by key, shown on their cards;
+    ``dependencies`` the rows of the PI's dependency report, for the ends not on the board
+    (title, status category) and the providers with no date planned (``planned_by``)."""
+    ends = {d[end]["key"]: d[end] for d in dependencies for end in ("provider", "consumer")}
+    unplanned = {
+        (d["provider"]["key"], d["consumer"]["key"])
+        for d in dependencies
+        if d["planned_by"] is None
+    }
     columns = _columns(body)
     col_x = {c.name: c.x for c in columns}
-    shown, deps = _visible(body, team, dependencies_only)
+    teams, cells = _cells(body, ends)
+    shown, deps = _visible(body, cells, team, dependencies_only)
     milestone_y = HEAD_H
     y = HEAD_H + (MILESTONE_H if body["milestones"] else 0)
     rows: list[Row] = []
     cards: list[Card] = []
-    for t in body["teams"]:
-        cells = [(c["iteration"], [f for f in c["features"] if f["key"] in shown]) for c in t["cells"]]
-        if not any(fs for _, fs in cells) and (dependencies_only or team is not None):
+    for name in teams:
+        row = [
+            (c.name, [f for f in cells.get((name, c.name), []) if f["key"] in shown])
+            for c in columns
+        ]
+        if not any(fs for _, fs in row) and (dependencies_only or team is not None):
             continue  # a team with nothing in this view takes no row
-        deepest = max([len(fs) for _, fs in cells] + [1])
+        deepest = max([len(fs) for _, fs in row] + [1])
         height = PAD + deepest * (CARD_H + GAP)
-        for iteration, features in cells:
+        for iteration, features in row:
             for n, f in enumerate(features):
                 category = f.get("status_category") or "todo"
                 cards.append(
@@ -159,7 +212,7 @@ def layout(
                         title=f["title"],
                         status=f.get("status") or "",
                         category=category,
-                        team=t["team"],
+                        team=name,
                         iteration=iteration,
                         x=col_x[iteration] + (COL_W - CARD_W) / 2,
                         y=y + PAD + n * (CARD_H + GAP),
@@ -167,34 +220,43 @@ def layout(
                         url=f.get("url"),
                         display_key=f.get("display_key") or f["key"],
                         points=points.get(f["key"]),
+                        outside=bool(f.get("outside")),
                     )
                 )
-        rows.append(Row(t["team"] or "No team", y, height))
+        rows.append(Row(name or "No team", y, height))
         y += height
     at = {c.key: c for c in cards}
-    strings = [_string(d, at[d["provider"]], at[d["consumer"]]) for d in deps]
+    strings = [
+        _string(
+            d, at[d["provider"]], at[d["consumer"]], (d["provider"], d["consumer"]) in unplanned
+        )
+        for d in deps
+    ]
     milestones = [_milestone(m, columns) for m in body["milestones"]]
     width = LABEL_W + len(columns) * COL_W
-    return Board(width, y + PAD, columns, rows, cards, strings, milestones, [], milestone_y)
+    return Board(width, y + PAD, columns, rows, cards, strings, milestones, milestone_y)
 
 
-def _string(d: dict[str, Any], provider: Card, consumer: Card) -> String:
+def _string(d: dict[str, Any], provider: Card, consumer: Card, no_date: bool) -> String:
     """A curve from the provider card's right edge to the consumer card's left edge (or
-    between their bottoms when both sit in one column), labelled at its middle."""
-    unscheduled = d["status"] == "at_risk" and provider.iteration == UNPLANNED
+    between their bottoms when both sit in one column), labelled at its middle; a provider
+    with no date planned (at risk for that reason) is drawn as the problem it is."""
+    unscheduled = d["status"] == "at_risk" and no_date
     if provider.x == consumer.x:
         x1, y1 = provider.x + CARD_W * 0.75, provider.y + CARD_H
         x2, y2 = consumer.x + CARD_W * 0.75, consumer.y + (0 if consumer.y > provider.y else CARD_H)
         bend = 50.0
-        path = f"M{x1:.0f},{y1:.0f} C{x1 + bend:.0f},{y1:.0f} {x2 + bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+        path = _curve((x1, y1), (x1 + bend, y1), (x2 + bend, y2), (x2, y2))
     else:
         forward = consumer.x > provider.x
         x1 = provider.x + (CARD_W if forward else 0)
         x2 = consumer.x + (0 if forward else CARD_W)
         y1, y2 = provider.y + CARD_H / 2, consumer.y + CARD_H / 2
         bend = max(40.0, abs(x2 - x1) / 3) * (1 if forward else -1)
-        path = f"M{x1:.0f},{y1:.0f} C{x1 + bend:.0f},{y1:.0f} {x2 - bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
-    colour = DEPENDENCY_COLOURS["late"] if unscheduled else DEPENDENCY_COLOURS.get(d["status"], "#999")
+        path = _curve((x1, y1), (x1 + bend, y1), (x2 - bend, y2), (x2, y2))
+    colour = (
+        DEPENDENCY_COLOURS["late"] if unscheduled else DEPENDENCY_COLOURS.get(d["status"], "#999")
+    )
     return String(
         provider=d["provider"],
         consumer=d["consumer"],
@@ -209,11 +271,21 @@ def _string(d: dict[str, Any], provider: Card, consumer: Card) -> String:
     )
 
 
+def _curve(*points: tuple[float, float]) -> str:
+    """An SVG cubic Bézier path through its start, two control points and its end."""
+    (x1, y1), *rest = points
+    return f"M{x1:.0f},{y1:.0f} C" + " ".join(f"{x:.0f},{y:.0f}" for x, y in rest)
+
+
 def _milestone(m: dict[str, Any], columns: list[Column]) -> Milestone:
     """A milestone in the column of the iteration its date falls in (else the last one)."""
     dated = [c for c in columns if c.start is not None]
     place = next(
-        (c for c in dated if c.start is not None and c.end is not None and c.start <= m["date"] <= c.end),
+        (
+            c
+            for c in dated
+            if c.start is not None and c.end is not None and c.start <= m["date"] <= c.end
+        ),
         dated[-1] if dated else columns[0],
     )
     return Milestone(m["name"], m["date"], place.x + 6)

@@ -91,7 +91,8 @@ class ConsoleRoute(APIRoute):
                 )
             except RequestValidationError as invalid:
                 said = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in invalid.errors()
+                    f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
+                    for e in invalid.errors()
                 )
                 return page(request, "error.html", {"message": said}, status_code=422)
 

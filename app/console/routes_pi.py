@@ -41,7 +41,8 @@ def board(
         for c in t["cells"]
         for f in c["features"]
     }
-    drawn = layout(body, points, who, view == "dependencies")
+    rows = dependencies_body(ctx, name)["data"]
+    drawn = layout(body, points, rows, who, view == "dependencies")
     values = {
         "ctx": ctx,
         "user": user,

@@ -114,9 +114,13 @@ def flow(
         "body": body,
         "wip": wip_body(ctx, q),
         "aging": aging,
-        "flagged": {r["key"] for r in aging["data"] if r["key"] in facts and facts[r["key"]].flagged},
+        "flagged": {
+            r["key"] for r in aging["data"] if r["key"] in facts and facts[r["key"]].flagged
+        },
         "charts": {
-            "cfd": inline_chart("cfd", cfd_body(ctx, q, "category"), q.title(ctx, "Cumulative flow")),
+            "cfd": inline_chart(
+                "cfd", cfd_body(ctx, q, "category"), q.title(ctx, "Cumulative flow")
+            ),
             "cycle": inline_chart(
                 "cycle-time", cycle_time_body(ctx, q, "days"), q.title(ctx, "Cycle time")
             ),
@@ -182,7 +186,9 @@ def item(request: Request, ctx: Ctx, user: User, key: str) -> Response:
         {
             "at": c.at,
             "field": c.field.value,
-            "from": data.iteration_label(c.from_value) if c.field.value == "iteration" else c.from_value,
+            "from": data.iteration_label(c.from_value)
+            if c.field.value == "iteration"
+            else c.from_value,
             "to": data.iteration_label(c.to_value) if c.field.value == "iteration" else c.to_value,
         }
         for c in changes
