@@ -14,8 +14,8 @@ from typing import Any
 
 from app.charts.palette import CATEGORY_COLOURS, DEPENDENCY_COLOURS
 
-LABEL_W, COL_W, HEAD_H, MILESTONE_H = 130, 200, 46, 30
-CARD_W, CARD_H, GAP, PAD = 184, 66, 8, 8
+LABEL_W, COL_W, HEAD_H, MILESTONE_H = 120, 250, 46, 30
+CARD_W, CARD_H, GAP, PAD = 176, 66, 10, 10  # 74 px between columns for the strings
 UNPLANNED = "unplanned"
 STATUS_WORDS = {
     "on_track": "on track",
@@ -63,6 +63,8 @@ class Row:
 class String:
     provider: str
     consumer: str
+    provider_label: str  # the keys as people read them (#1014)
+    consumer_label: str
     status: str
     word: str
     colour: str
@@ -90,6 +92,9 @@ class Board:
     strings: list[String]
     milestones: list[Milestone]
     milestone_y: float = 0.0
+    col_w: float = COL_W
+    card_w: float = CARD_W
+    card_h: float = CARD_H
 
 
 def status_word(status: str, unscheduled: bool = False) -> str:
@@ -260,6 +265,8 @@ def _string(d: dict[str, Any], provider: Card, consumer: Card, no_date: bool) ->
     return String(
         provider=d["provider"],
         consumer=d["consumer"],
+        provider_label=provider.display_key,
+        consumer_label=consumer.display_key,
         status=d["status"],
         word=status_word(d["status"], unscheduled),
         colour=colour,

@@ -117,9 +117,7 @@ def test_the_board_shows_the_expected_cards_and_strings(
     assert page.problems == []
 
 
-def test_a_string_reached_by_keyboard_shows_its_reason(
-    browser: Browser, golden_site: Site
-) -> None:
+def test_a_string_reached_by_keyboard_shows_its_reason(browser: Browser, golden_site: Site) -> None:
     page = visit(browser, golden_site.base)
     sign_in(page, golden_site, golden_site.path(BOARD + "?view=dependencies"))
     focused = "document.activeElement.getAttribute('data-status')"
