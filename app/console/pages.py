@@ -7,13 +7,12 @@ the report service computed and computes no figure of its own.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -75,9 +74,11 @@ def sign_in_url(target: str) -> str:
 
 class ConsoleRoute(APIRoute):
     """A console route: no session sends the browser to sign-in (303); an unknown ART, PI or
-    team, or a bad parameter, is an HTML page saying so with the API's status code."""
+    team, or a bad value, is an HTML page saying so with the API's status code. A value of
+    the wrong type (422) or a NUL character answers problem+json as everywhere in the app:
+    the console's own forms never send one."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def answer(request: Request) -> Response:
@@ -89,12 +90,6 @@ class ConsoleRoute(APIRoute):
                 return page(
                     request, "error.html", {"message": str(error)}, status_code=error.status_code
                 )
-            except RequestValidationError as invalid:
-                said = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
-                    for e in invalid.errors()
-                )
-                return page(request, "error.html", {"message": said}, status_code=422)
 
         return answer
 

@@ -103,8 +103,9 @@ def flow(
     aging_title = (
         f"Aging WIP: {ctx.art}, {q.team or 'all teams'}, as of {ctx.as_of:%Y-%m-%d %H:%M} UTC"
     )
-    params = {"from": window.start.isoformat(), "to": window.end.isoformat()}
-    params |= {"team": q.team, "level": q.level.value if q.level else None}
+    level_name = q.level.value if q.level else None
+    params: dict[str, str | None] = {"from": window.start.isoformat(), "to": window.end.isoformat()}
+    params |= {"team": q.team, "level": level_name}
     values = {
         "ctx": ctx,
         "user": user,
@@ -130,7 +131,7 @@ def flow(
             ),
         },
         "links": data_links("/flow", ctx, **params),
-        "aging_links": data_links("/aging", ctx, team=q.team, level=params["level"]),
+        "aging_links": data_links("/aging", ctx, team=q.team, level=level_name),
     }
     return page(request, "flow.html", values)
 
