@@ -100,6 +100,7 @@ def api_url(path: str, ctx: ReportContext | None = None, **params: Any) -> str:
     query = {k: v for k, v in params.items() if v not in (None, "")}
     if ctx is not None and not ctx.cache_as_of:  # an as_of given to the page
         query["as_of"] = ctx.as_of.isoformat()
+    path = quote(path, safe="/")
     base = f"{API}{path}" if ctx is None else f"{API}/arts/{quote(ctx.art, safe='')}{path}"
     return base + ("?" + urlencode(query) if query else "")
 

@@ -50,11 +50,12 @@ async def sign_in(request: Request, state: StateDep) -> Response:
     form = {k: v[0] for k, v in parse_qs(raw).items()}
     target = safe_next(form.get("next"))
     secret = form.get("token", "").strip()
+    now = now_utc()
     try:
         if not secret:
             raise TokenRefused("enter an API token (from `trainyard token create`)")
         with state.sessions() as db, db.begin():
-            session_id, signed = sessions_of(request).sign_in(db, secret, now_utc())
+            session_id, signed = sessions_of(request).sign_in(db, secret, now)
     except TokenRefused as refused:
         message = str(refused).replace("the bearer token", "this token")
         values = {"next": target, "error": message}
@@ -63,7 +64,7 @@ async def sign_in(request: Request, state: StateDep) -> Response:
     response.set_cookie(
         COOKIE,
         session_id,
-        max_age=int((signed.ends_at - now_utc()).total_seconds()),
+        max_age=int((signed.ends_at - now).total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

@@ -33,6 +33,13 @@ from art.errors import BadRequest, NotFound
 from art.vocabulary import Level
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+# A link as read from the item's side: (kind, this item is its "from" end) -> words
+RELATIONS = {
+    ("blocks", True): "blocks",
+    ("blocks", False): "is blocked by",
+    ("depends-on", True): "depends on",
+    ("depends-on", False): "is needed by",
+}
 Text = Annotated[str | None, Query()]
 
 
@@ -209,8 +216,9 @@ def item(request: Request, ctx: Ctx, user: User, key: str) -> Response:
         dep = found.get((link.from_key, link.to_key)) or found.get((link.to_key, link.from_key))
         item_links.append(
             {
-                "kind": link.kind.value,
-                "outgoing": link.from_key == key,
+                "relation": RELATIONS.get(
+                    (link.kind.value, link.from_key == key), link.kind.value.replace("-", " ")
+                ),
                 "other": other,
                 "known": other in data.by_key,
                 "dependency": dep,
