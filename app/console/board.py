@@ -50,6 +50,7 @@ class Card:
     display_key: str
     points: float | None = None
     outside: bool = False  # a dependency's end not planned on this board
+    elsewhere: str | None = None  # then the iteration it is planned in, if any
 
 
 @dataclass
@@ -144,6 +145,7 @@ def _cells(
                     "url": end.get("url"),
                     "display_key": end.get("display_key"),
                     "outside": True,
+                    "elsewhere": end.get("iteration"),
                 }
             )
             placed.add(key)
@@ -226,6 +228,7 @@ def layout(
                         display_key=f.get("display_key") or f["key"],
                         points=points.get(f["key"]),
                         outside=bool(f.get("outside")),
+                        elsewhere=f.get("elsewhere"),
                     )
                 )
         rows.append(Row(name or "No team", y, height))

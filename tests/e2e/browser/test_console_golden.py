@@ -12,7 +12,7 @@ from playwright.sync_api import Browser
 
 from tests.e2e.browser.conftest import Site
 from tests.e2e.browser.pages import check_every_page, sign_in
-from tests.e2e.browser.site import visit
+from tests.e2e.browser.site import SCREENSHOTS, visit
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden" / "reference-art.json"
 REFERENCE: dict[str, Any] = json.loads(GOLDEN.read_text(encoding="utf-8"))
@@ -115,6 +115,9 @@ def test_the_board_shows_the_expected_cards_and_strings(
         }
     )
     assert page.problems == []
+    # the board alone, for the README (docs/screenshots/program-board.png is a copy)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.page.locator(".board-wrap").screenshot(path=str(SCREENSHOTS / "board-only.png"))
 
 
 def test_a_string_reached_by_keyboard_shows_its_reason(browser: Browser, golden_site: Site) -> None:
