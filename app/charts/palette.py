@@ -31,6 +31,8 @@ def team_colours(teams: list[str]) -> dict[str, str]:
     """A stable colour per team: teams sorted by name take the palette in order."""
     ordered = sorted(set(teams))
     return {t: TEAM_COLOURS[i % len(TEAM_COLOURS)] for i, t in enumerate(ordered)}
+
+
 # Dependency statuses (the console's program board and dependency table): always shown with
 # their name beside the colour.
 DEPENDENCY_COLOURS = {

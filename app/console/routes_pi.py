@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.charts.palette import DEPENDENCY_COLOURS
 from app.console.board import STATUS_WORDS, layout, status_word
 from app.console.pages import ConsoleRoute, Ctx, User, data_links, page
 from app.reports.bodies_pi import DependencyStatus, dependencies_body, program_board_body
@@ -52,6 +53,7 @@ def board(
         "teams": ctx.data.team_names,
         "body": body,
         "board": drawn,
+        "colours": DEPENDENCY_COLOURS,
         "links": data_links(f"/pis/{name}/program-board", ctx),
     }
     return page(request, "board.html", values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import event
 
 from tests.app.api.conftest import ART, AS_OF, REPORT_PI, Api
 
@@ -99,3 +100,21 @@ def test_what_cannot_be_shown_is_an_html_page_saying_why(
     assert resp.status_code in (400, 404)
     assert resp.headers["content-type"] == "text/html; charset=utf-8"
     assert message in _text(resp.text).replace("&#39;", "'")
+
+
+def test_no_page_writes_to_the_store(console: Api) -> None:
+    """Signed in, every page only reads: no INSERT, UPDATE or DELETE while it is served."""
+    engine = console.client.app.state.trainyard.engine  # type: ignore[attr-defined]
+    writes: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for path in PAGES:
+            assert console.client.get(path, params={"as_of": AS_OF}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert writes == []
