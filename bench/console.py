@@ -55,7 +55,11 @@ def console_job(demo_items: int, repeat: int) -> dict[str, Any]:
                     PullRunner(state.sessions, config, source).run()
                 with state.sessions() as session, session.begin():
                     token = issue_token(session, "bench", ["read"], now=datetime.now(UTC)).secret
-                client.post("/sign-in", data={"token": token, "next": "/"})
+                signed = client.post(
+                    "/sign-in", data={"token": token, "next": "/"}, follow_redirects=False
+                )
+                if signed.status_code != 303:
+                    raise RuntimeError(f"sign-in answered {signed.status_code}")
                 art = config.arts[0].name
                 pi = state.reports.data(art).pi_containing(datetime.now(UTC).date())
                 name = pi.name if pi is not None else config.arts[0].pis[-1].name

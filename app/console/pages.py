@@ -26,6 +26,17 @@ from art.errors import TrainyardError
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_URL = "/console-static"
 API = "/api/v1"
+# Pages load only this site's stylesheet and script; inline styles stay allowed for the
+# charts' SVG (matplotlib writes style attributes). No framing: a page cannot be overlaid.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # pages show data: never from a shared cache
+}
 
 
 class SignInRequired(Exception):
@@ -120,5 +131,5 @@ def page(
     response = TEMPLATES.TemplateResponse(
         request, template, {"static": STATIC_URL, **values}, status_code=status_code
     )
-    response.headers["Cache-Control"] = "no-store"  # pages show data: never from a shared cache
+    response.headers.update(SECURITY_HEADERS)
     return response

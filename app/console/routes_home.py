@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -46,6 +46,11 @@ def sign_in_form(request: Request, next: str = "/") -> Response:
 async def sign_in(request: Request, state: StateDep) -> Response:
     """Check the token (read scope at least), start a session and go back where asked; the
     session cookie is HttpOnly, SameSite=Strict, and Secure over HTTPS."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.url.netloc:
+        # another site posting a token here would sign this browser in as someone else
+        values = {"next": "/", "error": "sign in from this site's own sign-in page"}
+        return page(request, "sign_in.html", values, status_code=403)
     raw = (await request.body())[:MAX_FORM_BYTES].decode("utf-8", "replace")
     form = {k: v[0] for k, v in parse_qs(raw).items()}
     target = safe_next(form.get("next"))

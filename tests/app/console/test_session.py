@@ -130,3 +130,28 @@ def test_the_sign_in_form_is_the_only_form_that_posts(api: Api) -> None:
         html = api.client.get(path, params={"as_of": AS_OF}).text.lower()
         assert 'method="post"' not in html, path
     assert api.client.get("/sign-in").text.count('method="post"') == 1
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(api: Api) -> None:
+    resp = api.client.post(
+        "/sign-in",
+        data={"token": api.tokens["read"], "next": "/"},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 403
+    assert "set-cookie" not in resp.headers
+    same = api.client.post(
+        "/sign-in",
+        data={"token": api.tokens["read"], "next": "/"},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert same.status_code == 303
+
+
+def test_pages_cannot_be_framed_and_load_nothing_from_elsewhere(api: Api) -> None:
+    headers = api.client.get("/sign-in").headers
+    assert headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "default-src 'self'" in headers["content-security-policy"]
