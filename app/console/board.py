@@ -105,9 +105,14 @@ def status_word(status: str, unscheduled: bool = False) -> str:
 
 
 def _columns(body: dict[str, Any]) -> list[Column]:
-    its = sorted(body["iterations"], key=lambda i: (i["start"], i["end"], i["name"]))
+    """The iterations in date order, one column per name (cells are keyed by name: teams
+    whose sprints share a name share its column, at its earliest dates), then "unplanned"."""
+    first: dict[str, dict[str, Any]] = {}
+    for it in sorted(body["iterations"], key=lambda i: (i["start"], i["end"], i["name"])):
+        first.setdefault(it["name"], it)
     cols = [
-        Column(it["name"], LABEL_W + n * COL_W, it["start"], it["end"]) for n, it in enumerate(its)
+        Column(it["name"], LABEL_W + n * COL_W, it["start"], it["end"])
+        for n, it in enumerate(first.values())
     ]
     return [*cols, Column(UNPLANNED, LABEL_W + len(cols) * COL_W, None, None)]
 

@@ -189,7 +189,6 @@ def item(request: Request, ctx: Ctx, user: User, key: str) -> Response:
         raise NotFound(f"no item '{key}' in {ctx.art}")
     data = ctx.data
     changes = sorted(data.changes_by_item.get(key, []), key=lambda c: (c.at, c.seq))
-    shown = {"status", "iteration", "points", "team", "flagged", "pi"}
     timeline = [
         {
             "at": c.at,
@@ -200,7 +199,6 @@ def item(request: Request, ctx: Ctx, user: User, key: str) -> Response:
             "to": data.iteration_label(c.to_value) if c.field.value == "iteration" else c.to_value,
         }
         for c in changes
-        if c.field.value in shown
     ]
     span = data.iteration_by_key.get(facts.iteration or "")
     pi = facts.pi or (span.pi if span is not None else None)

@@ -104,3 +104,21 @@ def test_dependencies_only_and_the_team_filter_keep_what_they_say() -> None:
     assert sorted(c.key for c in bo.cards) == ["A-2", "B-1"]
     assert [r.team for r in bo.rows] == ["Ada", "Bo"]
     assert [(s.provider, s.consumer) for s in bo.strings] == [("B-1", "A-2")]
+
+
+def test_sprints_of_one_name_share_a_column_at_their_earliest_dates() -> None:
+    shared = {
+        **BODY,
+        "iterations": [
+            *BODY["iterations"],
+            {"name": "S1", "start": "2026-01-06", "end": "2026-01-19"},  # another team's S1
+        ],
+    }
+    board = layout(shared, {}, ROWS)
+    assert [(c.name, c.start) for c in board.columns] == [
+        ("B1", "2026-01-05"),
+        ("S1", "2026-01-05"),
+        ("B2", "2026-01-12"),
+        ("S2", "2026-01-19"),
+        ("unplanned", None),
+    ]
