@@ -9,6 +9,7 @@ features of the PI with no iteration.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,7 @@ class String:
     path: str
     label_x: float
     label_y: float
+    label_anchor: str  # SVG text-anchor: the label ends at the arrowhead or starts after it
     unscheduled: bool
 
 
@@ -239,34 +241,54 @@ def layout(
         rows.append(Row(name or "No team", y, height))
         y += height
     at = {c.key: c for c in cards}
-    strings = [
-        _string(
-            d, at[d["provider"]], at[d["consumer"]], (d["provider"], d["consumer"]) in unplanned
-        )
-        for d in deps
-    ]
+    outs, ins = Counter(d["provider"] for d in deps), Counter(d["consumer"] for d in deps)
+    gone, came = Counter[str](), Counter[str]()
+    strings = []
+    for d in deps:
+        p, c = d["provider"], d["consumer"]
+        out, into = (gone[p], outs[p]), (came[c], ins[c])
+        gone[p] += 1
+        came[c] += 1
+        strings.append(_string(d, at[p], at[c], (p, c) in unplanned, out, into))
     milestones = [_milestone(m, columns) for m in body["milestones"]]
     width = LABEL_W + len(columns) * COL_W
     return Board(width, y + PAD, columns, rows, cards, strings, milestones, milestone_y)
 
 
-def _string(d: dict[str, Any], provider: Card, consumer: Card, no_date: bool) -> String:
-    """A curve from the provider card's right edge to the consumer card's left edge (or
-    between their bottoms when both sit in one column), labelled at its middle; a provider
-    with no date planned (at risk for that reason) is drawn as the problem it is."""
+def _slot(card: Card, place: tuple[int, int]) -> float:
+    """The height on a card's edge where string ``k`` of ``n`` leaves or arrives, so that
+    several strings at one card stay apart."""
+    k, n = place
+    return card.y + CARD_H * (k + 1) / (n + 1)
+
+
+def _string(
+    d: dict[str, Any],
+    provider: Card,
+    consumer: Card,
+    no_date: bool,
+    out: tuple[int, int] = (0, 1),
+    into: tuple[int, int] = (0, 1),
+) -> String:
+    """A curve from the provider card's edge to the consumer card's (both right edges when
+    they share a column), its status written beside the arrowhead, in the gap between the
+    columns; a provider with no date planned (at risk for that reason) is drawn as the
+    problem it is. ``out`` and ``into`` are the string's place among those leaving the
+    provider and reaching the consumer."""
     unscheduled = d["status"] == "at_risk" and no_date
+    y1, y2 = _slot(provider, out), _slot(consumer, into)
     if provider.x == consumer.x:
-        x1, y1 = provider.x + CARD_W * 0.75, provider.y + CARD_H
-        x2, y2 = consumer.x + CARD_W * 0.75, consumer.y + (0 if consumer.y > provider.y else CARD_H)
-        bend = 50.0
+        x1 = x2 = provider.x + CARD_W
+        bend = 36.0
         path = _curve((x1, y1), (x1 + bend, y1), (x2 + bend, y2), (x2, y2))
+        label = (x1 + bend * 0.75 + 4, (y1 + y2) / 2 + 4, "start")
     else:
         forward = consumer.x > provider.x
         x1 = provider.x + (CARD_W if forward else 0)
         x2 = consumer.x + (0 if forward else CARD_W)
-        y1, y2 = provider.y + CARD_H / 2, consumer.y + CARD_H / 2
         bend = max(40.0, abs(x2 - x1) / 3) * (1 if forward else -1)
         path = _curve((x1, y1), (x1 + bend, y1), (x2 - bend, y2), (x2, y2))
+        label = (x2 - 12, y2 - 6, "end") if forward else (x2 + 12, y2 - 6, "start")
     colour = (
         DEPENDENCY_COLOURS["late"] if unscheduled else DEPENDENCY_COLOURS.get(d["status"], "#999")
     )
@@ -280,8 +302,9 @@ def _string(d: dict[str, Any], provider: Card, consumer: Card, no_date: bool) ->
         colour=colour,
         reason=d.get("reason") or "",
         path=path,
-        label_x=(x1 + x2) / 2,
-        label_y=(y1 + y2) / 2,
+        label_x=label[0],
+        label_y=label[1],
+        label_anchor=label[2],
         unscheduled=unscheduled,
     )
 
