@@ -16,6 +16,7 @@ from app.routes import (
     prometheus,
     raw,
     reports,
+    reports_bottlenecks,
     service,
     structure,
     subscriptions,
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(planning.router)
     app.include_router(raw.router)
     app.include_router(reports.router)
+    app.include_router(reports_bottlenecks.router)
     app.include_router(sync_admin.router)
     app.include_router(subscriptions.router)
     app.include_router(tokens.router)
