@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from art.vocabulary import Level, StatusCategory
-from metrics.days import DayBounds
 from metrics.dependencies import Dependency, dependencies
 from metrics.flow import load
 from metrics.forecast import MAX_DAYS, simulate_when, throughput_sample

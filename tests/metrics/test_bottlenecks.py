@@ -30,13 +30,15 @@ def test_time_in_status_of_blue_stories() -> None:
     #   BLUE-2 In Progress 01-07 09 -> 01-09 09 = 2, Blocked -> 01-12 09 = 3,
     #          In Progress -> 01-14 09 = 2                       (In Progress 4)
     #   BLUE-3 To Do -> Done directly: never started, no flow time
-    #   BLUE-4 In Progress 01-20 09 -> 01-27 09 = 7, Done -> 01-29 09 = 2 (reopened; done rule
-    #          "last", so the span runs to 02-03 15), In Progress -> 02-03 15 = 5.25 (In Progress 12.25)
+    #   BLUE-4 In Progress 01-20 09 -> 01-27 09 = 7, Done -> 01-29 09 = 2 (reopened; done
+    #          rule "last", so the span runs to 02-03 15), In Progress -> 02-03 15 = 5.25
+    #          (In Progress 12.25)
     #   BLUE-5 In Progress 01-21 09 -> 01-26 09 = 5, To Do -> 02-04 09 = 9 (sent back, still in
     #          flow), In Progress -> window end 02-09 00 = 4.625    (In Progress 9.625)
     #   BLUE-6 In Progress 01-23 09 -> window end 02-09 00 = 16.625
     # In Progress: 2.25 + 4 + 12.25 + 9.625 + 16.625 = 44.75 over 5 items;
-    #   sorted 2.25, 4, 9.625, 12.25, 16.625: p50 = 9.625, p85 at rank 3.4 = 12.25 + 0.4 * 4.375 = 14
+    #   sorted 2.25, 4, 9.625, 12.25, 16.625: p50 = 9.625,
+    #   p85 at rank 0.85 * 4 = 3.4: 12.25 + 0.4 * (16.625 - 12.25) = 14
     # Flow time in the window: 44.75 + 9 + 3 + 2 + 0.8333 = 59.5833 item-days
     body = report(GOLDEN_WINDOW, "Blue")
     rows = [
