@@ -33,7 +33,7 @@ from metrics.dependencies import Dependency, dependencies
 from metrics.flow import load
 from metrics.forecast import MAX_DAYS, simulate_when, throughput_sample
 from metrics.history import ItemHistory
-from metrics.inputs import ArtData, Window
+from metrics.inputs import ArtData, ItemFacts, Window
 from metrics.output import iso, pct, r4
 from metrics.scope import Scope, scope, window_bounds
 from metrics.stats import percentile
@@ -371,14 +371,22 @@ def _stalled(sc: Scope) -> list[Stalled]:
 # -- dependency risk ahead ------------------------------------------------------------------------
 
 
-def _remaining(data: ArtData, key: str, as_of: datetime) -> int:
+def _children(data: ArtData) -> dict[str, list[ItemFacts]]:
+    """Each parent's items (deleted ones left out), built once per report."""
+    out: dict[str, list[ItemFacts]] = defaultdict(list)
+    for it in data.items:
+        if it.parent is not None and not it.deleted:
+            out[it.parent].append(it)
+    return out
+
+
+def _remaining(data: ArtData, children: list[ItemFacts], as_of: datetime) -> int:
     """Items the provider still needs done: its open children (at least itself)."""
     open_children = 0
-    for it in data.items:
-        if it.parent == key and not it.deleted:
-            cat = data.history(it.key).category_at(as_of)
-            if cat is not None and cat not in CLOSED:
-                open_children += 1
+    for it in children:
+        cat = data.history(it.key).category_at(as_of)
+        if cat is not None and cat not in CLOSED:
+            open_children += 1
     return max(1, open_children)
 
 
@@ -388,6 +396,7 @@ def _dependency_risk(
     tz = data.definition.tz
     start = local_date(as_of, tz)
     samples: dict[str, list[int]] = {}
+    children = _children(data)
     risks, assessed = [], 0
     for d in dependencies(data, as_of):
         if d.status not in OPEN or d.needed_by is None or d.provider.team is None:
@@ -399,7 +408,7 @@ def _dependency_risk(
         counts = samples.get(who)
         if counts is None:
             counts = samples[who] = throughput_sample(data, as_of, Level.STORY, who, SAMPLE_DAYS)
-        remaining = _remaining(data, d.provider.item.key, as_of)
+        remaining = _remaining(data, children.get(d.provider.item.key, []), as_of)
         # each dependency draws from the same seed, so a filter never changes another's answer
         rng = np.random.default_rng(seed)
         need = simulate_when(np.asarray(counts, dtype=np.int64), remaining, TRIALS, rng)

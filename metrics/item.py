@@ -70,7 +70,7 @@ def item_report(data: ArtData, ref: str, as_of: datetime) -> dict[str, Any]:
             if c.at <= as_of
         ],
         "children": [
-            {"key": ch.key, "title": ch.title, "status": ch.status}
+            {"key": ch.key, "title": ch.title, "status": data.history(ch.key).status_at(as_of)}
             for ch in data.items
             if ch.parent == it.key and not ch.deleted
         ],

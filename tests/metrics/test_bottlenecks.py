@@ -4,12 +4,13 @@ from the items' histories (docs/metrics.md "Bottlenecks"). Times are UTC, as the
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from art.vocabulary import Level
 from metrics.bottlenecks import bottleneck_report
-from metrics.inputs import Window
+from metrics.inputs import ArtData, Window
 from tests.metrics.golden_inputs import golden, scenario_data
 
 SCENARIO, _ = golden()
@@ -202,3 +203,28 @@ def test_dependency_risk_ahead() -> None:
 
 def test_the_same_seed_gives_the_same_report() -> None:
     assert report(GOLDEN_WINDOW, None) == report(GOLDEN_WINDOW, None)
+
+
+def test_a_provider_feature_waits_for_its_open_stories() -> None:
+    # RED-3 (done 01-30), RED-4 (in progress) and RED-5 (to do) made stories of RED-F1: two
+    # are open, so its finish is the day Red's second story is done, later than its first.
+    stories = {"RED-3", "RED-4", "RED-5"}
+    items = [replace(it, parent="RED-F1") if it.key in stories else it for it in DATA.items]
+    data = ArtData(
+        DATA.definition,
+        items,
+        DATA.changes,
+        DATA.iterations,
+        DATA.pis,
+        DATA.links,
+        DATA.objectives,
+        DATA.teams,
+        art=DATA.art,
+    )
+    body = bottleneck_report(data, GOLDEN_WINDOW, AS_OF, Level.STORY, None, seed=7).to_dict()
+    red_f1 = next(r for r in body["dependency_risk"]["data"] if r["provider"]["key"] == "RED-F1")
+    assert red_f1["remaining_items"] == 2
+    # two successes at p = 2/90 a day: P(done by day k) = 1 - q^k - k p q^(k-1), q = 88/90,
+    # first reaches 0.85 at k = 151 (day 151 from 02-10 is 07-10); the simulation lands near
+    assert abs((date.fromisoformat(red_f1["finish_p85"]) - date(2026, 7, 10)).days) <= 4
+    assert red_f1["finish_p85"] > "2026-05-03"  # one story alone: 05-03
