@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from app.main import create_app
 from app.settings import Settings
@@ -31,11 +32,11 @@ class Served:
     async def client(self, token: str | None) -> AsyncIterator[Client]:
         """The SDK's client over streamable HTTP, sending ``token`` as the bearer."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with httpx2.AsyncClient(headers=headers, timeout=60) as http:
-            from mcp.client.streamable_http import streamable_http_client
-
-            async with Client(streamable_http_client(self.url, http_client=http)) as client:
-                yield client
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            Client(streamable_http_client(self.url, http_client=http)) as client,
+        ):
+            yield client
 
 
 @pytest.fixture(scope="module")
