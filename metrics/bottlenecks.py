@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from art.vocabulary import Level, StatusCategory
+from metrics.columns import from_us, us
 from metrics.dependencies import Dependency, dependencies
 from metrics.flow import load
 from metrics.forecast import MAX_DAYS, simulate_when, throughput_sample
@@ -179,24 +180,29 @@ class DependencyRisk:
 
     def to_dict(self) -> dict[str, Any]:
         d = self.dependency
-        p85 = "never within the forecast horizon" if self.p85 is None else self.p85.isoformat()
-        need = iso(d.needed_by)
+        need = f"{d.consumer.who} needs it ({iso(d.needed_by)})"
+        if self.p85 is None:
+            when = f"is not done within {MAX_DAYS} days in 85% of trials, and {need}"
+        else:
+            when = (
+                f"is done by the end of {self.p85.isoformat()} with 85% confidence, "
+                f"{self.days_after_need} days after {need}"
+            )
         return {
             "provider": d.provider.to_dict(),
             "consumer": d.consumer.to_dict(),
             "plan_status": d.status,
             "planned_by": iso(d.planned_by),
-            "needed_by": need,
+            "needed_by": iso(d.needed_by),
             "remaining_items": self.remaining_items,
             "sample_done": self.sample_done,
             "finish_p50": None if self.p50 is None else self.p50.isoformat(),
             "finish_p85": None if self.p85 is None else self.p85.isoformat(),
             "days_after_need": self.days_after_need,
             "reason": (
-                f"{d.provider.who} has {self.remaining_items} item(s) to finish; at the pace of "
-                f"team {d.provider.team} ({self.sample_done} stories done in the last "
-                f"{SAMPLE_DAYS} days) it finishes by {p85} with 85% confidence, after {need} "
-                f"when {d.consumer.who} needs it (plan: {d.status})"
+                f"{d.provider.who} has {self.remaining_items} item(s) left; at team "
+                f"{d.provider.team}'s pace ({self.sample_done} stories done in the last "
+                f"{SAMPLE_DAYS} days) it {when}; the plan says {d.status}"
             ),
         }
 
@@ -266,18 +272,19 @@ def _time_in_status(
     cats: dict[tuple[str | None, str], StatusCategory] = {}
     flow_total: dict[str | None, timedelta] = defaultdict(timedelta)
     flagged: dict[str | None, timedelta] = defaultdict(timedelta)
-    for row in sc.rows(np.flatnonzero(sc.sel & (sc.fa.start >= 0))):
-        start, end = row.flow.started_at, row.flow.done_at or sc.as_of
-        assert start is not None
-        a, b = max(start, lo), min(end, hi)
-        if b <= a:
-            continue
-        h, team = sc.data.history(row.item.key), row.item.team
-        for i, x, y in _segments(h, a, b):
-            key = (team, h.st_status[i])
+    fa = sc.fa
+    end_us = np.where(fa.done >= 0, fa.done_us, us(sc.as_of))
+    # only the flow spans that meet the window: [started, done or as_of) against [lo, hi)
+    meets = sc.sel & (fa.start >= 0) & (fa.started_us < us(hi)) & (end_us > us(lo))
+    for i in np.flatnonzero(meets).tolist():
+        item = sc.data.items[i]
+        a, b = max(from_us(fa.started_us[i]), lo), min(from_us(end_us[i]), hi)
+        h, team = sc.data.history(item.key), item.team
+        for k, x, y in _segments(h, a, b):
+            key = (team, h.st_status[k])
             per = spent[key]
-            per[row.item.key] = per.get(row.item.key, timedelta()) + (y - x)
-            cats.setdefault(key, h.st_cat[i])
+            per[item.key] = per.get(item.key, timedelta()) + (y - x)
+            cats.setdefault(key, h.st_cat[k])
         flow_total[team] += b - a
         flagged[team] += _overlap(h.flagged_spans(b), a, b)
     rows = [
@@ -396,6 +403,9 @@ def _dependency_risk(
     tz = data.definition.tz
     start = local_date(as_of, tz)
     samples: dict[str, list[int]] = {}
+    # every dependency is simulated from the same seed, so a filter never changes another's
+    # answer, and a (team, items) question is answered once
+    finishes: dict[tuple[str, int], tuple[date | None, date | None]] = {}
     children = _children(data)
     risks, assessed = [], 0
     for d in dependencies(data, as_of):
@@ -409,10 +419,15 @@ def _dependency_risk(
         if counts is None:
             counts = samples[who] = throughput_sample(data, as_of, Level.STORY, who, SAMPLE_DAYS)
         remaining = _remaining(data, children.get(d.provider.item.key, []), as_of)
-        # each dependency draws from the same seed, so a filter never changes another's answer
-        rng = np.random.default_rng(seed)
-        need = simulate_when(np.asarray(counts, dtype=np.int64), remaining, TRIALS, rng)
-        p50, p85 = (_finish(start, need, q) for q in (50, 85))
+        finish = finishes.get((who, remaining))
+        if finish is None:
+            rng = np.random.default_rng(seed)
+            need = simulate_when(np.asarray(counts, dtype=np.int64), remaining, TRIALS, rng)
+            finish = finishes[(who, remaining)] = (
+                _finish(start, need, 50),
+                _finish(start, need, 85),
+            )
+        p50, p85 = finish
         if p85 is not None and day_end(p85, tz) <= d.needed_by:
             continue
         late = None if p85 is None else math.ceil(days(day_end(p85, tz) - d.needed_by))

@@ -228,3 +228,18 @@ def test_a_provider_feature_waits_for_its_open_stories() -> None:
     # first reaches 0.85 at k = 151 (day 151 from 02-10 is 07-10); the simulation lands near
     assert abs((date.fromisoformat(red_f1["finish_p85"]) - date(2026, 7, 10)).days) <= 4
     assert red_f1["finish_p85"] > "2026-05-03"  # one story alone: 05-03
+
+
+def test_a_team_that_finishes_nothing_never_meets_the_need() -> None:
+    # On 1 Aug 2026 nothing was done in the 90 days before: every trial draws only zeros, so
+    # no finish date exists, and every open dependency is at risk
+    body = report(GOLDEN_WINDOW, None, datetime(2026, 8, 1, tzinfo=UTC))
+    risk = body["dependency_risk"]
+    assert risk["assessed"] == len(risk["data"]) == 8
+    first = risk["data"][0]
+    assert (first["sample_done"], first["finish_p85"], first["days_after_need"]) == (0, None, None)
+    assert first["reason"] == (
+        "BLUE-F2 (Blue) has 1 item(s) left; at team Blue's pace (0 stories done in the last 90 "
+        "days) it is not done within 3660 days in 85% of trials, and RED-F3 (Red) needs it "
+        "(2026-02-16T00:00:00+00:00); the plan says late"
+    )
