@@ -154,6 +154,15 @@ def test_forecast_what_changed_item_and_data_quality(served: Served) -> None:
         )
         assert [s["key"] for s in changed["scope_added"]] == ["GREEN-4", "RED-5"]
         assert changed["scope_removed"] == []
+        # the store's writer stamps the PI's objectives 2026-02-10 00:00: after since
+        assert sorted(o["id"] for o in changed["objectives_changed"]) == [9, 10, 11, 12, 13, 14]
+        assert {o["updated_at"] for o in changed["objectives_changed"]} == {
+            "2026-02-10T00:00:00+00:00"
+        }
+        later = await call(
+            client, "what_changed", art="Phoenix", since="2026-02-10T06:00:00Z", as_of=AS_OF
+        )
+        assert later["objectives_changed"] == [] and later["status_changes"]["total"] == 0
         item = await call(client, "item", art="Phoenix", key="BLUE-4", as_of=AS_OF)
         assert (item["status"], item["flow_days"], item["url"]) == (
             "Done",
