@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import wraps
-from typing import Annotated, Any, Literal, ParamSpec
+from typing import Annotated, Any, Literal, ParamSpec, Protocol
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
@@ -288,8 +288,30 @@ class Tools:
 
     @answers
     def data_quality(self, art: Art, as_of: AsOf = None) -> dict[str, Any]:
-        body = data_quality_body(self.ctx(art, as_of))
-        return {"art": art, **body, "data": _listed(body["data"])}
+        ctx = self.ctx(art, as_of)
+        body = data_quality_body(ctx)
+        items = ctx.data.by_key
+        findings = [  # a finding about an item links to it, as every item in an answer does
+            {**f, **_link(items[f["subject"]])} if f["subject"] in items else f
+            for f in body["data"]
+        ]
+        return {"art": art, **body, "data": _listed(findings)}
+
+
+class Tracked(Protocol):
+    """An item as the report service holds it: its key and its place in its tracker."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def display_key(self) -> str | None: ...
+
+
+def _link(item: Tracked) -> dict[str, str | None]:
+    """An item's tracker link, as app.reports.item_links gives every item of a body."""
+    return {"url": item.url, "display_key": item.display_key or item.key}
 
 
 def _utc(t: datetime) -> datetime:

@@ -175,6 +175,8 @@ def test_forecast_what_changed_item_and_data_quality(served: Served) -> None:
         quality = await call(client, "data_quality", art="Phoenix", as_of=AS_OF)
         assert quality["summary"]["backward_move"] == 2
         assert quality["data"]["total"] == 15
+        moved = next(f for f in quality["data"]["data"] if f["subject"] == "BLUE-4")
+        assert moved["url"] == "http://tracker.invalid/browse/BLUE-4"
         for body in (when, changed, item, quality):
             assert body["as_of"] == AS_OF and body["definition"]
 
