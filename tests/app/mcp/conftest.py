@@ -29,12 +29,14 @@ class Served:
     tokens: dict[str, str]  # scope -> secret
 
     @asynccontextmanager
-    async def client(self, token: str | None) -> AsyncIterator[Client]:
-        """The SDK's client over streamable HTTP, sending ``token`` as the bearer."""
+    async def client(self, token: str | None, mode: str = "auto") -> AsyncIterator[Client]:
+        """The SDK's client over streamable HTTP, sending ``token`` as the bearer; ``mode``
+        "legacy" makes it open the session with the initialize handshake, as the assistants
+        of 2025 do."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with (
             httpx2.AsyncClient(headers=headers, timeout=60) as http,
-            Client(streamable_http_client(self.url, http_client=http)) as client,
+            Client(streamable_http_client(self.url, http_client=http), mode=mode) as client,
         ):
             yield client
 

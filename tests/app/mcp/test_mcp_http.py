@@ -58,6 +58,16 @@ def test_the_tools_are_listed_with_their_meaning(served: Served) -> None:
     run(served, check)
 
 
+def test_a_handshake_era_client_gets_a_session(served: Served) -> None:
+    async def main() -> None:
+        async with served.client(served.tokens["read"], mode="legacy") as client:
+            assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+            body = await call(client, "pi_overview", art="Phoenix", as_of=AS_OF)
+            assert body["predictability"]["predictability_pct"] == 116.6667
+
+    anyio.run(main)
+
+
 def test_list_arts_and_pi_overview(served: Served) -> None:
     async def check(client: Client) -> None:
         arts = await call(client, "list_arts")
