@@ -101,7 +101,7 @@ class Tools:
         now = datetime.now(UTC)
         arts = []
         for name in names:
-            ctx = report_context(name, state.reports, None)
+            ctx = self.ctx(name, None)
             data = ctx.data
             arts.append(
                 {
