@@ -215,8 +215,9 @@ def _work(data: ArtData, pi: str, as_of: datetime) -> _Work:
     last = np.maximum(fa.last, 0)
     alive = (fa.last >= 0) & ~c.deleted & (fa.cat != REMOVED)
     team = np.where(fa.last >= 0, c.team_at[last], -1).astype(np.int32)
+    event_pi = c.event_pi(data)  # codes the iterations' PIs: before looking up ``pi``
     pi_code = c.pis.get(pi)
-    in_pi = (fa.last >= 0) & (c.event_pi(data)[last] == pi_code) & (pi_code >= 0)
+    in_pi = (fa.last >= 0) & (event_pi[last] == pi_code) & (pi_code >= 0)
     children: dict[str, list[int]] = {}
     for i in np.flatnonzero(alive).tolist():
         parent = data.items[i].parent
