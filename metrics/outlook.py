@@ -285,10 +285,13 @@ def outlook_report(
         if k in w.index:
             in_objectives[w.index[k]] = True
     other_stories = w.alive & ~w.done & w.in_pi & (w.level == _STORY) & ~in_objectives
-    samples = {t: throughput_sample(data, as_of, Level.STORY, t, sample_days) for t in names}
+    samples = {  # objectives of no team have no throughput to draw from
+        t: throughput_sample(data, as_of, Level.STORY, t, sample_days) if t is not None else []
+        for t in names
+    }
     if seed is None:
         basis = (data.art, pi, today, days, sorted(samples.items(), key=lambda kv: str(kv[0])))
-        work = sorted((str(o.id), sorted(u.items())) for o, u in zip(objs, units.values()))
+        work = sorted((str(oid), sorted(u.items())) for oid, u in units.items())
         seed = zlib.crc32(repr((basis, work)).encode())
     rng = np.random.default_rng(seed)
     linked: dict[str, int] = {}  # feature key -> queue (0 committed, 1 uncommitted)
@@ -299,51 +302,24 @@ def outlook_report(
     team_rows: list[TeamOutlook] = []
     obj_rows: dict[int | str, ObjectiveOutlook] = {}
     feature_rows: list[FeatureOutlook] = []
-    art_num = np.zeros(trials)
-    art_den = 0.0
-    art_unprojectable = 0
+    art_num, art_den, art_unprojectable = np.zeros(trials), 0.0, 0
     for name in names:
         code = c.teams.get(name) if name is not None else -2
         sample = np.asarray(samples[name], dtype=np.int64)
         capacity = simulate_how_many(sample, days, trials, rng).astype(np.float64)
-        mine = [o for o in objs if o.team == name]
-        queue: dict[str, int] = {}
-        for o in mine:
-            for k, done in units[o.id].items():
-                if not done:
-                    queue.setdefault(k, len(queue))
         other = int(np.count_nonzero(other_stories & (w.team == code)))
-        share = len(queue) / (len(queue) + other) if queue else 0.0
-        obj_capacity = capacity * share
-        numerator = np.zeros(trials)
-        denominator = 0.0
-        unprojectable = 0
-        for o in mine:
-            u = units[o.id]
-            left = [queue[k] for k, done in u.items() if not done]
-            finished = _filled(obj_capacity, _runs(left)) + (len(u) - len(left))
-            chance = 100.0 * float(np.mean(finished >= len(u) - EPS)) if u else None
-            if o.actual_bv is not None:
-                bv: F64 | float = float(o.actual_bv)
-            elif u:
-                bv = (o.planned_bv or 0.0) * finished / len(u)
-            else:
-                unprojectable += 1
-                obj_rows[o.id] = ObjectiveOutlook(o, 0, 0, None, None)
-                continue
-            numerator = numerator + bv
-            denominator += (o.planned_bv or 0.0) if o.committed else 0.0
-            median = float(np.median(bv)) if isinstance(bv, np.ndarray) else bv
-            obj_rows[o.id] = ObjectiveOutlook(o, len(u), len(left), median, chance)
-        art_num += numerator
-        art_den += denominator
-        art_unprojectable += unprojectable
+        mine = [o for o in objs if o.team == name]
+        team = _team(mine, units, capacity, other)
+        obj_rows.update({o.objective.id: o for o in team.objectives})
+        art_num += team.numerator
+        art_den += team.denominator
+        art_unprojectable += team.figures.unprojectable
         team_rows.append(
             TeamOutlook(
                 name,
-                Figures.of(numerator, denominator, unprojectable),
+                team.figures,
                 samples[name],
-                len(queue),
+                team.queued,
                 other,
                 float(np.median(capacity)),
             )
@@ -376,6 +352,57 @@ def outlook_report(
         [obj_rows[o.id] for o in sorted(objs, key=lambda o: names.index(o.team))],
         feature_rows,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _TeamTrials:
+    """One team's objectives over the trials: projected BV per trial (numerator) and the
+    planned BV of its projectable committed objectives (denominator)."""
+
+    numerator: F64
+    denominator: float
+    figures: Figures
+    objectives: list[ObjectiveOutlook]
+    queued: int  # remaining objective units
+
+
+def _team(
+    mine: list[Objective],
+    units: dict[int | str, dict[str, bool]],
+    capacity: F64,
+    other: int,
+) -> _TeamTrials:
+    """Allocate the team's share of each trial's capacity to its objectives (``mine``, in
+    allocation order), a queue of distinct remaining units filled from the front."""
+    queue: dict[str, int] = {}
+    for o in mine:
+        for k, done in units[o.id].items():
+            if not done:
+                queue.setdefault(k, len(queue))
+    share = len(queue) / (len(queue) + other) if queue else 0.0
+    obj_capacity = capacity * share
+    numerator = np.zeros(capacity.size)
+    denominator = 0.0
+    unprojectable = 0
+    rows: list[ObjectiveOutlook] = []
+    for o in mine:
+        u = units[o.id]
+        left = [queue[k] for k, done in u.items() if not done]
+        finished = _filled(obj_capacity, _runs(left)) + (len(u) - len(left))
+        chance = 100.0 * float(np.mean(finished >= len(u) - EPS)) if u else None
+        if o.actual_bv is not None:
+            bv: F64 = np.full(capacity.size, float(o.actual_bv))
+        elif u:
+            bv = (o.planned_bv or 0.0) * finished / len(u)
+        else:
+            unprojectable += 1
+            rows.append(ObjectiveOutlook(o, 0, 0, None, None))
+            continue
+        numerator += bv
+        denominator += (o.planned_bv or 0.0) if o.committed else 0.0
+        rows.append(ObjectiveOutlook(o, len(u), len(left), float(np.median(bv)), chance))
+    figures = Figures.of(numerator, denominator, unprojectable)
+    return _TeamTrials(numerator, denominator, figures, rows, len(queue))
 
 
 def _features(

@@ -226,10 +226,7 @@ def predictability_report(
         as_of,
         definition,
         score(objs, None, earned, state, ahead.art if ahead else None),
-        [
-            score([o for o in objs if o.team == t], t, earned, state, _team(ahead, t))
-            for t in teams
-        ],
+        [score([o for o in objs if o.team == t], t, earned, state, _team(ahead, t)) for t in teams],
         objs,
         earned or {},
         state,

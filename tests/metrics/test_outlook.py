@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from builder import Art, at
 
-from metrics.outlook import natural_key, objective_order, outlook_report
 from metrics.inputs import Objective
+from metrics.outlook import natural_key, objective_order, outlook_report
 
 DONE = "Done"
 AS_OF = at(60, 12)  # day 60; PI 1 runs days 0-69, so days 61-69 are sampled: 9 days
@@ -135,7 +135,13 @@ def test_objectives_by_hand(exact: dict[str, Any]) -> None:
 
 def test_feature_queue_by_hand(exact: dict[str, Any]) -> None:
     got = [
-        (f["key"], f["queue"], f["position"], f["remaining_stories"], f["chance_done_by_pi_end_pct"])
+        (
+            f["key"],
+            f["queue"],
+            f["position"],
+            f["remaining_stories"],
+            f["chance_done_by_pi_end_pct"],
+        )
         for f in exact["features"]
     ]
     assert got == [

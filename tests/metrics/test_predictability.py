@@ -122,7 +122,9 @@ def test_projected_figures_are_the_outlooks_while_the_pi_runs() -> None:
     assert {k: rep["teams"][0][k] for k in keys} == {k: ahead["teams"][0][k] for k in keys}
     assert rep["art"]["unprojectable"] == 1  # the objective without linked items
     got = {o["id"]: (o["projected_bv"], o["chance_complete_pct"]) for o in rep["objectives"]}
-    assert got == {o["id"]: (o["projected_bv"], o["chance_complete_pct"]) for o in ahead["objectives"]}
+    assert got == {
+        o["id"]: (o["projected_bv"], o["chance_complete_pct"]) for o in ahead["objectives"]
+    }
     assert got[4] == (None, None)  # no linked items
     assert rep["definition"]["outlook_seed"] == ahead["seed"]
 
