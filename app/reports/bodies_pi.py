@@ -15,13 +15,13 @@ from metrics import (
     baseline_report,
     burnup_report,
     dependencies_report,
+    outlook_report,
     predictability_history,
     predictability_report,
     program_board,
     velocity_report,
 )
 from metrics.inputs import ArtData
-from metrics.outlook import outlook_report
 from metrics.output import iso
 
 BurnupUnit = Literal["points", "count"]
