@@ -195,14 +195,14 @@ class _Work:
     team: npt.NDArray[np.int32]  # team code at as_of
     in_pi: npt.NDArray[np.bool_]  # planned in the PI (its iteration's PI, else its PI field)
     level: npt.NDArray[np.int8]
-    children: dict[str, list[int]]  # parent key -> alive child indices
+    children: dict[str, list[int]]  # parent key -> child indices (alive or not)
 
     def units(self, key: str) -> dict[str, bool]:
         """Units of a linked item (unit key -> done): its alive children, else itself."""
         i = self.index.get(key)
         if i is None or not self.alive[i]:
             return {}
-        kids = self.children.get(key)
+        kids = [k for k in self.children.get(key, ()) if self.alive[k]]
         if not kids:
             return {key: bool(self.done[i])}
         whole = bool(self.done[i])  # a done feature's stories are all done
@@ -218,12 +218,17 @@ def _work(data: ArtData, pi: str, as_of: datetime) -> _Work:
     event_pi = c.event_pi(data)  # codes the iterations' PIs: before looking up ``pi``
     pi_code = c.pis.get(pi)
     in_pi = (fa.last >= 0) & (event_pi[last] == pi_code) & (pi_code >= 0)
-    children: dict[str, list[int]] = {}
-    for i in np.flatnonzero(alive).tolist():
-        parent = data.items[i].parent
-        if parent is not None:
-            children.setdefault(parent, []).append(i)
+    children = data.derived(_children)
     return _Work(c.keys, c.index, alive, fa.cat == DONE, team, in_pi, c.level, children)
+
+
+def _children(data: ArtData) -> dict[str, list[int]]:
+    """Parent key -> indices of its child items: made once per loaded ART."""
+    out: dict[str, list[int]] = {}
+    for i, it in enumerate(data.items):
+        if it.parent is not None:
+            out.setdefault(it.parent, []).append(i)
+    return out
 
 
 def _runs(positions: Sequence[int]) -> list[tuple[int, int]]:
