@@ -14,12 +14,14 @@ The ``rpt_`` prefix keeps them apart from the views: a reporting role reads the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Engine,
     Boolean,
     Date,
     Float,
@@ -30,10 +32,12 @@ from sqlalchemy import (
     Text,
     delete,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from art.chunks import IN_LIST, chunks
+from art.errors import BadRequest
 from art.models import Base, WorkItem
 from art.store.upsert import dialect_insert, upsert
 
@@ -200,3 +204,45 @@ def replace_art_rows(
     """The ART's rows of a PI table replaced by ``rows``, in the caller's transaction."""
     session.execute(delete(table).where(table.art_id == art_id))
     insert_rows(session, table, [{**r, "art_id": art_id} for r in rows])
+
+
+ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def grant_reporting_role(engine: Engine, name: str, password: str) -> str:
+    """Create (or update) the PostgreSQL login role ``name`` that reads the reporting views
+    and nothing else: USAGE on schema ``reporting``, SELECT on its views, and default
+    privileges so views a later migration adds there are covered too. Returns the database
+    it may connect to. BadRequest for SQLite (no roles) or a name that is not a plain
+    lowercase identifier."""
+    if engine.dialect.name != "postgresql":
+        raise BadRequest(
+            "a reporting role needs PostgreSQL: SQLite has no roles or grants; BI tools "
+            "read the reporting_* views straight from the database file (docs/bi.md)"
+        )
+    if not ROLE_NAME.match(name):
+        raise BadRequest(
+            f"role name '{name}' must be a lowercase identifier (letters, digits, _; "
+            "at most 63), e.g. grafana_reader"
+        )
+    if not password or "\x00" in password:
+        raise BadRequest("the reporting role needs a non-empty password")
+    secret = "'" + password.replace("'", "''") + "'"
+    with engine.begin() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
+        verb = "ALTER" if exists else "CREATE"
+        conn.exec_driver_sql(
+            f"{verb} ROLE {name} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+            f"NOREPLICATION PASSWORD {secret}"
+        )
+        database = conn.scalar(text("SELECT current_database()"))
+        quoted = '"' + str(database).replace('"', '""') + '"'
+        for grant in (
+            f"GRANT CONNECT ON DATABASE {quoted} TO {name}",
+            f"REVOKE CREATE ON SCHEMA public FROM {name}",
+            f"GRANT USAGE ON SCHEMA reporting TO {name}",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO {name}",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO {name}",
+        ):
+            conn.exec_driver_sql(grant)
+    return str(database)
