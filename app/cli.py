@@ -73,7 +73,9 @@ def db_reporting_role(
             if not password:
                 raise ConfigError(f"environment variable {password_env} is not set or empty")
         elif engine.dialect.name == "postgresql":
-            password = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+            password = typer.prompt(
+                f"password for {name}", hide_input=True, confirmation_prompt=True
+            )
         else:
             password = ""
         database = grant_reporting_role(engine, name, password)

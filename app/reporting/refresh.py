@@ -57,22 +57,21 @@ def refresh_art(service: ReportService, art: str, now: datetime) -> Refreshed | 
     today = ctx.today
     with service.sessions() as session, session.begin():
         last = store.last_refresh(session, art_id)
-        full = last is None or last.structure != structure
-        if not full and last is not None:
-            if last.data_version == version and last.through_day >= today:
-                return None
-        after = None if full or last is None else last.data_version
-        changed = store.item_ids(session, art_id, after)
-        if full:
-            store.clear_items(session, art_id)
-        else:
-            store.clear_items(session, art_id, [i for i, _ in changed.values()])
+        if last is not None and last.structure != structure:
+            last = None  # the rules or the structure changed: every row is stale
+        if last is not None and last.data_version == version and last.through_day >= today:
+            return None
+        changed = store.item_ids(session, art_id, None if last is None else last.data_version)
+        store.clear_items(
+            session, art_id, None if last is None else [i for i, _ in changed.values()]
+        )
         live = [k for k, (_, gone) in changed.items() if not gone]
         ids = {k: i for k, (i, _) in store.item_ids(session, art_id).items()}
         days = _with_ids(item_days_rows(ctx, live), ids, art_id)
         store.insert_rows(session, store.ItemDay, days)
-        store.insert_rows(session, store.ItemFacts, _with_ids(item_flow_rows(ctx, live), ids, art_id))
-        if last is not None and not full and last.through_day < today:
+        facts = _with_ids(item_flow_rows(ctx, live), ids, art_id)
+        store.insert_rows(session, store.ItemFacts, facts)
+        if last is not None and last.through_day < today:  # a new day for the others
             rest = [k for k in ids if k not in changed]
             since = last.through_day + timedelta(days=1)
             later = _with_ids(item_days_rows(ctx, rest, since), ids, art_id)
@@ -80,7 +79,7 @@ def refresh_art(service: ReportService, art: str, now: datetime) -> Refreshed | 
             days += later
         _pi_reports(session, ctx, art_id)
         store.save_refresh(session, art_id, version, structure, today, now)
-    return Refreshed(art, full, len(live), len(days), today)
+    return Refreshed(art, last is None, len(live), len(days), today)
 
 
 def _with_ids(rows: list[dict[str, Any]], ids: dict[str, int], art_id: int) -> list[dict[str, Any]]:

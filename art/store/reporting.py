@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Engine,
     Boolean,
     Date,
+    Engine,
     Float,
     ForeignKey,
     Index,

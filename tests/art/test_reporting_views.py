@@ -23,7 +23,16 @@ V1: dict[str, list[str]] = {
         *("change_id", "art", "item_id", "key", "at", "from_status", "to_status"),
         *("from_category", "to_category", "author", "recorded_at"),
     ],
-    "links": ["link_id", "art", "source", "from_key", "to_key", "kind", "tracker_type", "recorded_at"],
+    "links": [
+        "link_id",
+        "art",
+        "source",
+        "from_key",
+        "to_key",
+        "kind",
+        "tracker_type",
+        "recorded_at",
+    ],
     "dependencies": [
         "art",
         "pi",

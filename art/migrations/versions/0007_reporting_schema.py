@@ -175,7 +175,9 @@ def _tables() -> None:
             name=op.f("fk_rpt_item_daily_item_id_work_items"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["art_id"], ["arts.id"], name=op.f("fk_rpt_item_daily_art_id_arts")),
+        sa.ForeignKeyConstraint(
+            ["art_id"], ["arts.id"], name=op.f("fk_rpt_item_daily_art_id_arts")
+        ),
         sa.PrimaryKeyConstraint("item_id", "day", name=op.f("pk_rpt_item_daily")),
     )
     op.create_index("ix_rpt_item_daily_art_day", "rpt_item_daily", ["art_id", "day"])
@@ -196,7 +198,9 @@ def _tables() -> None:
             name=op.f("fk_rpt_item_facts_item_id_work_items"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["art_id"], ["arts.id"], name=op.f("fk_rpt_item_facts_art_id_arts")),
+        sa.ForeignKeyConstraint(
+            ["art_id"], ["arts.id"], name=op.f("fk_rpt_item_facts_art_id_arts")
+        ),
         sa.PrimaryKeyConstraint("item_id", name=op.f("pk_rpt_item_facts")),
     )
     op.create_index("ix_rpt_item_facts_art", "rpt_item_facts", ["art_id", "done_date"])

@@ -35,7 +35,7 @@ def cfd(
     sql = f"""
         SELECT d.day, d.status_category, COUNT(*)
         FROM {view(engine, "item_daily")} d JOIN {view(engine, "items")} i ON i.item_id = d.item_id
-        WHERE i.art = :art AND i.level = :level {_team(team, 'i')}
+        WHERE i.art = :art AND i.level = :level {_team(team, "i")}
           AND d.status_category <> 'removed' AND d.day >= :start AND d.day < :end
           AND d.day < :today
         GROUP BY d.day, d.status_category"""
@@ -54,7 +54,7 @@ def wip(
     sql = f"""
         SELECT d.day, COUNT(*)
         FROM {view(engine, "item_daily")} d JOIN {view(engine, "items")} i ON i.item_id = d.item_id
-        WHERE i.art = :art AND i.level = :level {_team(team, 'i')}
+        WHERE i.art = :art AND i.level = :level {_team(team, "i")}
           AND d.started AND d.status_category NOT IN ('done', 'removed')
           AND d.day >= :start AND d.day < :end AND d.day < :today
         GROUP BY d.day"""
@@ -76,7 +76,7 @@ def burnup(
         JOIN {view(engine, "items")} i ON i.item_id = d.item_id
         JOIN {view(engine, "pis")} p ON p.art = i.art AND p.name = d.pi
         WHERE i.art = :art AND i.level = 'story' AND d.pi = :pi
-          AND d.status_category <> 'removed' {_team(team, 'd')}
+          AND d.status_category <> 'removed' {_team(team, "d")}
           AND d.day >= p.start_date AND d.day <= p.end_date AND d.day < :today
         GROUP BY d.day"""
     with engine.connect() as conn:

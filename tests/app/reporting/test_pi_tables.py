@@ -69,14 +69,32 @@ def test_predictability_is_the_reports_rows(api: Api) -> None:
     for p in body["data"]:
         for row in [p["art"], *p["teams"]]:
             expected.append(
-                (p["pi"], row.get("team"), float(row["planned_bv"]), float(row["actual_bv"]),
-                 row["predictability_pct"], row["band"], row["complete"], row["scored"],
-                 row["objectives"], row["state"])
+                (
+                    p["pi"],
+                    row.get("team"),
+                    float(row["planned_bv"]),
+                    float(row["actual_bv"]),
+                    row["predictability_pct"],
+                    row["band"],
+                    row["complete"],
+                    row["scored"],
+                    row["objectives"],
+                    row["state"],
+                )
             )
     got = [
-        (r["pi"], r["team"], r["planned_bv"], r["actual_bv"],
-         None if r["predictability_pct"] is None else round(r["predictability_pct"], 4),
-         r["band"], bool(r["complete"]), r["scored"], r["objectives"], r["state"])
+        (
+            r["pi"],
+            r["team"],
+            r["planned_bv"],
+            r["actual_bv"],
+            None if r["predictability_pct"] is None else round(r["predictability_pct"], 4),
+            r["band"],
+            bool(r["complete"]),
+            r["scored"],
+            r["objectives"],
+            r["state"],
+        )
         for r in rows
     ]
     assert sorted(got, key=repr) == sorted(expected, key=repr)

@@ -91,7 +91,8 @@ def test_a_changed_item_has_its_rows_rewritten(api: Api) -> None:
         ).one()
         assert tuple(last) == ("Done", "done", True)
         facts = s.execute(
-            select(ItemFacts.done_at).join(WorkItem, WorkItem.id == ItemFacts.item_id)
+            select(ItemFacts.done_at)
+            .join(WorkItem, WorkItem.id == ItemFacts.item_id)
             .where(WorkItem.key == "BLUE-6")
         ).scalar_one()
         assert facts == done_at
