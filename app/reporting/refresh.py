@@ -34,6 +34,7 @@ from art.store import reporting as store
 from art.store.lease import holder_id, release, try_acquire
 
 log = logging.getLogger(__name__)
+ANALYZE_AFTER = 10_000  # daily rows written: from there on, the planner's statistics lag
 LEASE = timedelta(minutes=30)  # longer than a full rewrite of a large ART takes
 
 
@@ -78,6 +79,8 @@ def refresh_art(service: ReportService, art: str, now: datetime) -> Refreshed | 
             store.add_days(session, later)
             days += later
         _pi_reports(session, ctx, art_id)
+        if len(days) > ANALYZE_AFTER:
+            store.refresh_statistics(session)
         store.save_refresh(session, art_id, version, structure, today, now)
     return Refreshed(art, last is None, len(live), len(days), today)
 

@@ -198,6 +198,14 @@ def add_days(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     upsert(session, ItemDay, rows, ["item_id", "day"], columns)
 
 
+def refresh_statistics(session: Session) -> None:
+    """ANALYZE the daily rows and facts on PostgreSQL after a large write: with statistics
+    that still say "empty", the planner joins the views' rows by nested loops and a BI
+    query over a freshly filled item_daily takes minutes instead of milliseconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE rpt_item_daily, rpt_item_facts"))
+
+
 def replace_art_rows(
     session: Session, table: type[DependencyRow] | type[PredictabilityRow], art_id: int, rows: Any
 ) -> None:
