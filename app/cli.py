@@ -1,5 +1,5 @@
-"""The ``trainyard`` command line: start, serve, worker, db upgrade / reporting-role, sync, token
-create / list / revoke."""
+"""The ``trainyard`` command line: start, serve, worker, mcp, db upgrade / reporting-role, sync,
+token create / list / revoke."""
 
 from __future__ import annotations
 
@@ -289,6 +289,23 @@ def start() -> None:
         log_level="info",
         log_config=None,  # uvicorn's lines (the access log) go through our handler
     )
+
+
+@cli.command()
+def mcp() -> None:
+    """Serve Trainyard's read-only tools to an AI assistant over stdio (the assistant starts
+    this command; docs/mcp.md). Reads the configured database; logs go to stderr, stdout
+    carries the protocol."""
+    from app.mcp.server import run_stdio
+    from app.state import build_state, close_state
+
+    settings, config = _checked("mcp")
+    _log_to_stderr(settings, logging.WARNING)
+    state = build_state(settings, config)
+    try:
+        run_stdio(state)
+    finally:
+        close_state(state)
 
 
 @cli.command()
