@@ -6,9 +6,10 @@ every store, measured beside the wire limit; then incremental pulls. Against Jir
 service (uvicorn, its own process) over the pulled store takes a webhook burst and API load,
 and the reports are timed over the same store once the simulator is gone.
 
-Sections: ``pulls``, ``incremental``, ``webhooks``, ``metrics``, ``api``, ``console``. A section
-that needs a pulled store when ``pulls`` is not selected pulls one first, untimed. ``console``
-runs once, on the demo ART (bench/console.py), whatever the sizes.
+Sections: ``pulls``, ``incremental``, ``webhooks``, ``metrics``, ``api``, ``outlook``,
+``console``. A section that needs a pulled store when ``pulls`` is not selected pulls one
+first, untimed; ``outlook`` needs none (an in-memory ART of its own size, bench/outlook.py)
+and runs once; ``console`` runs once, on the demo ART (bench/console.py), whatever the sizes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import quote
 
 from bench.api_load import hammer
 from bench.console import PAGE_TARGET, console_job
+from bench.outlook import outlook_rows
 from bench.procs import (
     Service,
     Simulator,
@@ -40,7 +42,7 @@ from bench.reports import REPORTS, metrics_job
 from bench.table import Row, mb, median, medians, secs
 from bench.webhooks import Burst
 
-SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api", "console")
+SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api", "outlook", "console")
 VISIBLE_WITHIN = 2.0  # seconds from a webhook's 202 to its change in the store (issue #5)
 TRACKER_NAME = {"jira": "Jira", "ado": "Azure DevOps"}
 WIRE_RATIO_TARGET = 2.0
@@ -124,6 +126,10 @@ def run(options: Options) -> tuple[list[Row], dict[str, Any]]:
     options.stores = tuple(kinds)
     state = Run(options, stores, notes=notes)
     try:
+        if "outlook" in options.only:
+            with state.section("outlook", 0, "PI outlook"):
+                for row in outlook_rows(options.repeat):
+                    state.add(row)
         for size in sorted(options.sizes):  # the smallest size is the baseline of the rest
             _size(state, size)
         if "console" in options.only:
