@@ -1,5 +1,5 @@
 """What every console page shares: the signed-in check, the report context, the templates,
-and an HTML answer (never a problem+json) when a page cannot be shown.
+and an HTML page saying why when a page cannot be shown (unknown ART, PI, team or item).
 
 Pages are read-only views of report bodies (app.reports.bodies_*): the console formats what
 the report service computed and computes no figure of its own.
