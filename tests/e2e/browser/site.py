@@ -5,18 +5,15 @@ answers of 400 or more."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 
-from simulators.server import free_port
+from simulators.server import BackgroundServer
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -26,23 +23,13 @@ INSTALL = "tests/e2e/browser/install_chromium.sh"
 
 @contextmanager
 def served(app: FastAPI) -> Iterator[str]:
-    """``app`` on 127.0.0.1 at a free port, lifespan included; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start within 60 s")
-        time.sleep(0.05)
+    """``app`` on 127.0.0.1 at a free port, lifespan included; yields its base URL. The
+    simulators' server leaves the process's logging alone (uvicorn's own setup would not)."""
+    server = BackgroundServer(app).start(timeout=60)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        server.stop()
 
 
 @dataclass
