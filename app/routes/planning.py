@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from app.api_models.planning import ObjectivePage, RiskPage
 from app.deps import ReadScope, RowId, SessionDep, WriteScope
 from app.render import list_response
 from app.reports.params import FormatQuery
@@ -162,7 +163,7 @@ def _remove(session: Session, art_id: int, row: PIObjective | Risk, what: str) -
     return Response(status_code=204)
 
 
-@router.get("/objectives", dependencies=[ReadScope])
+@router.get("/objectives", response_model=ObjectivePage, dependencies=[ReadScope])
 def list_objectives(
     request: Request, art: str, pi: str, session: SessionDep, format: FormatQuery = None
 ) -> Response:
@@ -237,7 +238,7 @@ def _risk(session: Session, pi_row: PI, risk_id: int) -> Risk:
     return row
 
 
-@router.get("/risks", dependencies=[ReadScope])
+@router.get("/risks", response_model=RiskPage, dependencies=[ReadScope])
 def list_risks(
     request: Request, art: str, pi: str, session: SessionDep, format: FormatQuery = None
 ) -> Response:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.api_models.items import ChangePage, ItemPage, LinkPage
 from app.deps import ReadScope, SessionDep, StateDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
 from app.render import list_response
@@ -92,7 +93,7 @@ def _art_id(session: SessionDep, art: str | None) -> int | None:
         raise BadRequest(str(exc), parameter="art") from None
 
 
-@router.get("/items")
+@router.get("/items", response_model=ItemPage)
 def list_items(
     request: Request,
     session: SessionDep,
@@ -172,7 +173,7 @@ def list_items(
     return list_response(request, data, _next(rows, limit, "synced_at"), ITEM_COLUMNS)
 
 
-@router.get("/changes")
+@router.get("/changes", response_model=ChangePage)
 def list_changes(
     request: Request,
     session: SessionDep,
@@ -240,7 +241,7 @@ def _shown(field: str, name: str | None, value: str | None) -> str | None:
     return iteration_label(name, value)
 
 
-@router.get("/links")
+@router.get("/links", response_model=LinkPage)
 def list_links(
     request: Request,
     session: SessionDep,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.api_models.admin import InboxPage, SourceList, SyncRunPage, SyncStarted
 from app.deps import AdminScope, SessionDep, StateDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response
@@ -24,7 +25,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-@router.get("/sources")
+@router.get("/sources", response_model=SourceList)
 def list_sources(request: Request, session: SessionDep, format: Format = None) -> Response:
     """Configured trackers with their last run and lag (seconds since the last good pull)."""
     now = datetime.now(UTC)
@@ -56,6 +57,7 @@ def list_sources(request: Request, session: SessionDep, format: Format = None) -
 @router.post(
     "/sources/{source}/sync",
     status_code=202,
+    response_model=SyncStarted,
     responses={409: {"description": "A pull of the source is already running"}},
 )
 def sync_source(source: str, state: StateDep, full: bool = False) -> JSONResponse:
@@ -89,7 +91,7 @@ def _run(r: SyncRun, name: str) -> dict[str, object]:
     }
 
 
-@router.get("/sync-runs")
+@router.get("/sync-runs", response_model=SyncRunPage)
 def list_sync_runs(
     request: Request,
     session: SessionDep,
@@ -106,7 +108,7 @@ def list_sync_runs(
     return list_response(request, [_run(r, n) for r, n in rows], nxt)
 
 
-@router.get("/inbox")
+@router.get("/inbox", response_model=InboxPage)
 def list_inbox(
     request: Request,
     session: SessionDep,
