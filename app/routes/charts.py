@@ -42,7 +42,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"image/svg+xml": {}, "image/png": {}},
     },
     304: {"description": "Not modified: `If-None-Match` carried the current ETag"},
-    400: {"description": "A parameter is invalid; `errors` names it"},
     401: {"description": "No valid bearer token"},
     404: {"description": "Unknown ART, chart or format (svg and png only)"},
 }

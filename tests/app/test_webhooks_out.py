@@ -127,7 +127,7 @@ def test_ssrf_targets_are_refused(
         headers=bearer(tokens["admin"]),
         json={"url": url, "events": ["sync.completed"]},
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "url"
     assert reason in resp.json()["detail"]
 
@@ -138,7 +138,7 @@ def test_unknown_event_type_is_named(client: TestClient, tokens: dict[str, str])
         headers=bearer(tokens["admin"]),
         json={"url": "https://example.com/h", "events": ["item.exploded"]},
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "events"
 
 
