@@ -149,7 +149,7 @@ class CycleTimeRow(Linked):
     flow_time_calendar_days: int | None = Field(description="started to done, calendar days")
     active_days: float | None = Field(description="time in active statuses")
     wait_days: float | None = Field(description="time in wait statuses, flagged or back in todo")
-    lead_time_days: float = Field(description="created to done")
+    lead_time_days: float | None = Field(description="created to done")
     efficiency_pct: float | None = Field(description="active / flow time")
 
 
@@ -307,7 +307,9 @@ class AgingRow(WipRow):
     percentile_rank: float | None = Field(
         description="share of the reference flow times shorter than its age"
     )
-    over_p85: bool = Field(description="older than the reference's 85th percentile")
+    over_p85: bool | None = Field(
+        description="older than the reference's 85th percentile; null without a reference"
+    )
 
 
 class AgingOut(Report):
