@@ -209,7 +209,10 @@ class PullRunner:
                 "sync.completed" if result.status == "succeeded" else "sync.failed",
                 {
                     "source": self.source.name,
-                    "run_id": result.run_id,
+                    "kind": self.source.kind,
+                    "art": self.source.art,
+                    "run_id": result.run_id,  # the run's id in /api/v1/sync-runs
+                    "mode": result.mode,
                     "status": result.status,
                     "fetched": c.fetched,
                     "created": c.created,
