@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.api_models.planning import ObjectivePage, RiskPage
 from app.deps import ReadScope, RowId, SessionDep, StateDep, WriteScope
 from app.outgoing.naming import named_items
-from app.render import list_response
+from app.render import as_entered, list_response
 from app.reports.params import FormatQuery
 from app.schemas import not_null
 from app.state import AppState
@@ -93,14 +93,6 @@ def _bump(session: Session, art_id: int) -> None:
     sq.next_data_version(session, art_id)
 
 
-def _bv(value: float | None) -> int | float | None:
-    """A business value as entered: the column is a float (a tracker's field may hold 2.5),
-    but a whole value is an int, so 5 posted comes back as 5, not 5.0."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
 def _objective_out(o: PIObjective, team: str | None, source: str | None, pi: str) -> dict[str, Any]:
     return {
         "id": o.id,
@@ -108,8 +100,8 @@ def _objective_out(o: PIObjective, team: str | None, source: str | None, pi: str
         "team": team,
         "text": o.text,
         "committed": o.committed,
-        "planned_bv": _bv(o.planned_bv),
-        "actual_bv": _bv(o.actual_bv),
+        "planned_bv": as_entered(o.planned_bv),
+        "actual_bv": as_entered(o.actual_bv),
         "items": list(o.items or []),
         "origin": "tracker" if o.source_id else "api",
         "source": source,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from art.config import TrainyardConfig
 from art.models import ART, Source, WorkItem
+from art.models import Change as ChangeRow
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.conftest import bearer
@@ -267,3 +268,39 @@ def test_bad_parameters_are_named(
     assert resp.status_code == status
     assert resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["errors"][0]["parameter"] == parameter
+
+
+def test_stored_numbers_come_back_as_entered(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    """Points and business value are float columns, but 5 comes back as 5 (JSON and CSV),
+    5.5 as 5.5, and a points change shows its values the same way."""
+    client, _ = loaded
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        one = s.scalars(select(WorkItem).where(WorkItem.key == "PHX-1")).one()
+        one.story_points, one.business_value = 5.0, 5.5
+        s.add(
+            ChangeRow(
+                work_item_id=one.id,
+                field="points",
+                from_value="3.0",
+                to_value="5.0",
+                at=T0,
+                seq=0,
+                dedupe_key="PHX-1-points",
+                recorded_at=T0 + timedelta(days=400),
+            )
+        )
+    h = bearer(tokens["read"])
+    page = client.get("/api/v1/items?key=PHX-1&key=PHX-2", headers=h)
+    assert '"story_points":5,"business_value":5.5,' in page.text
+    assert '"story_points":3,"business_value":null,' in page.text
+    csv = client.get("/api/v1/items?key=PHX-1&format=csv", headers=h).text.splitlines()
+    header, row = csv[0].split(","), csv[1].split(",")
+    assert (row[header.index("story_points")], row[header.index("business_value")]) == (
+        "5",
+        "5.5",
+    )
+    changes = client.get("/api/v1/changes?field=points", headers=h).json()["data"]
+    assert [(c["key"], c["from"], c["to"]) for c in changes] == [("PHX-1", "3", "5")]
