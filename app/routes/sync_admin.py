@@ -14,6 +14,7 @@ from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, s
 from app.render import list_response
 from art import sync_queries as q
 from art.models import SyncRun
+from sync.runner import pull_mode
 
 router = APIRouter(prefix="/api/v1", tags=["sync (admin)"], dependencies=[AdminScope])
 Limit = Annotated[int, Query(description="page size, 1-1000")]
@@ -61,14 +62,18 @@ def list_sources(request: Request, session: SessionDep, format: Format = None) -
     responses={409: {"description": "A pull of the source is already running"}},
 )
 def sync_source(source: str, state: StateDep, full: bool = False) -> JSONResponse:
-    """Start a pull of the source now (incremental, or full reconciliation with full=true).
+    """Start a pull of the source now: incremental, or a full reconciliation with full=true
+    or when the source has never been pulled (`mode` says which).
 
     The pull runs in this process, holding the source's lease as scheduled pulls do. 409
     when a pull of the source is already running (its sync run is named): one pull of a
     source at a time, the running one is left alone."""
-    state.sync.start_pull(state.sync.source(source), full)
+    configured = state.sync.source(source)
+    with state.sessions() as session:
+        mode = pull_mode(session, source, full)  # before the pull writes its watermark
+    state.sync.start_pull(configured, full)
     return JSONResponse(
-        {"source": source, "mode": "full" if full else "incremental", "status": "started"},
+        {"source": source, "mode": mode, "status": "started"},
         status_code=202,
     )
 
