@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.api_models.planning import ObjectivePage, RiskPage
+from app.api_models.planning import ObjectiveOut, ObjectivePage, RiskOut, RiskPage
 from app.deps import ReadScope, RowId, SessionDep, StateDep, WriteScope
 from app.outgoing.naming import named_items
 from app.render import as_entered, list_response
@@ -189,7 +189,7 @@ def list_objectives(
     return list_response(request, data, None)
 
 
-@router.post("/objectives", status_code=201, dependencies=[WriteScope])
+@router.post("/objectives", status_code=201, response_model=ObjectiveOut, dependencies=[WriteScope])
 def create_objective(
     art: str, pi: str, body: ObjectiveIn, session: SessionDep, state: StateDep
 ) -> JSONResponse:
@@ -216,7 +216,12 @@ def create_objective(
     return JSONResponse(out, status_code=201)
 
 
-@router.patch("/objectives/{objective_id}", dependencies=[WriteScope], responses=TRACKER_OWNED)
+@router.patch(
+    "/objectives/{objective_id}",
+    response_model=ObjectiveOut,
+    dependencies=[WriteScope],
+    responses=TRACKER_OWNED,
+)
 def patch_objective(
     art: str,
     pi: str,
@@ -274,7 +279,7 @@ def list_risks(
     return list_response(request, data, None)
 
 
-@router.post("/risks", status_code=201, dependencies=[WriteScope])
+@router.post("/risks", status_code=201, response_model=RiskOut, dependencies=[WriteScope])
 def create_risk(
     art: str, pi: str, body: RiskIn, session: SessionDep, state: StateDep
 ) -> JSONResponse:
@@ -299,7 +304,9 @@ def create_risk(
     return JSONResponse(out, status_code=201)
 
 
-@router.patch("/risks/{risk_id}", dependencies=[WriteScope], responses=TRACKER_OWNED)
+@router.patch(
+    "/risks/{risk_id}", response_model=RiskOut, dependencies=[WriteScope], responses=TRACKER_OWNED
+)
 def patch_risk(
     art: str, pi: str, risk_id: RowId, body: RiskPatch, session: SessionDep, state: StateDep
 ) -> JSONResponse:
