@@ -172,6 +172,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body (not JSON, not UTF-8)
+            detail = f"the body could not be read: {exc.detail}"
+            body = [{"parameter": "body", "in": "body", "message": detail}]
+            return problem(422, INVALID, detail, body)
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             allowed = _allowed_methods(app.openapi(), request.url.path)

@@ -198,3 +198,25 @@ def test_a_body_mistake_names_the_field_in_the_body(served: Served) -> None:
             "message": resp.json()["detail"],
         }
     ]
+
+
+def test_a_body_that_cannot_be_read_is_the_same_kind_of_problem(served: Served) -> None:
+    resp = served.client.post(
+        "/api/v1/tokens",
+        content=b"\xff\xfe{",
+        headers={**served.headers, "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 422
+    assert resp.json() == {
+        "type": INVALID_TYPE,
+        "title": "Invalid request",
+        "status": 422,
+        "detail": "the body could not be read: There was an error parsing the body",
+        "errors": [
+            {
+                "parameter": "body",
+                "in": "body",
+                "message": "the body could not be read: There was an error parsing the body",
+            }
+        ],
+    }
