@@ -50,18 +50,20 @@ def test_every_json_get_is_documented_by_a_schema_with_properties() -> None:
     assert len(api_gets) >= 40  # other routes come and go; none may be left out below
     empty = [p for p, schema in JSON_GETS if not resolve(schema).get("properties")]
     assert empty == []
-    # the rest answer images, HTML or Prometheus text, not JSON
-    not_json = sorted({p for p, _ in GETS} - {p for p, _ in JSON_GETS})
-    assert [p.rsplit("/", 1)[-1] for p in not_json] == [
-        "aging.{fmt}",
-        "burnup.{fmt}",
-        "cfd.{fmt}",
-        "cycle-time.{fmt}",
-        "predictability.{fmt}",
-        "throughput.{fmt}",
-        "preview",
-        "metrics",
-    ]
+    # the rest of /api/v1 answers images or HTML, and says so
+    json_paths = {p for p, _ in JSON_GETS}
+    other = {
+        path: set(op["responses"]["200"]["content"])
+        for path, op in GETS
+        if path.startswith("/api/v1/") and path not in json_paths
+    }
+    assert {p.rsplit("/", 1)[-1]: media for p, media in other.items()} == {
+        **{f"{n}.{{fmt}}": {"image/svg+xml", "image/png"} for n in CHARTS},
+        "preview": {"text/html"},
+    }
+
+
+CHARTS = ("cfd", "throughput", "cycle-time", "aging", "burnup", "predictability")
 
 
 def test_every_json_get_has_an_example_with_the_documented_keys() -> None:
