@@ -1,5 +1,5 @@
-"""The ``trainyard`` command line: start, serve, worker, db upgrade, sync, token create / list /
-revoke."""
+"""The ``trainyard`` command line: start, serve, worker, mcp, db upgrade / reporting-role, sync,
+token create / list / revoke."""
 
 from __future__ import annotations
 
@@ -46,6 +46,48 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo(f"database {settings.database_url} is at the current schema")
+
+
+@db_cli.command("reporting-role")
+def db_reporting_role(
+    name: Annotated[str, typer.Argument(help="the login role to create, e.g. grafana_reader")],
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="read the password from this environment variable, not a prompt"),
+    ] = None,
+) -> None:
+    """Create (or update) a PostgreSQL login role that can read the reporting views and
+    nothing else, for Grafana, Power BI or Tableau (docs/bi.md)."""
+    import os
+
+    from art.db import check_migrated, make_engine
+    from art.store.reporting import grant_reporting_role
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if engine.dialect.name == "postgresql":
+            check_migrated(engine)
+        if password_env is not None:
+            password = os.environ.get(password_env, "")
+            if not password:
+                raise ConfigError(f"environment variable {password_env} is not set or empty")
+        elif engine.dialect.name == "postgresql":
+            password = typer.prompt(
+                f"password for {name}", hide_input=True, confirmation_prompt=True
+            )
+        else:
+            password = ""
+        database = grant_reporting_role(engine, name, password)
+    except TrainyardError as exc:
+        _fail(exc)
+        return
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"role {name} can log in to database {database} and read schema reporting only "
+        "(SELECT on its views, now and added later)"
+    )
 
 
 @contextmanager
@@ -247,6 +289,23 @@ def start() -> None:
         log_level="info",
         log_config=None,  # uvicorn's lines (the access log) go through our handler
     )
+
+
+@cli.command()
+def mcp() -> None:
+    """Serve Trainyard's read-only tools to an AI assistant over stdio (the assistant starts
+    this command; docs/mcp.md). Reads the configured database; logs go to stderr, stdout
+    carries the protocol."""
+    from app.mcp.server import run_stdio
+    from app.state import build_state, close_state
+
+    settings, config = _checked("mcp")
+    _log_to_stderr(settings, logging.WARNING)
+    state = build_state(settings, config)
+    try:
+        run_stdio(state)
+    finally:
+        close_state(state)
 
 
 @cli.command()

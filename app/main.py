@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app import problems, query_guard
+from app.mcp.server import McpHttp
 from app.routes import (
     digests,
     hooks,
@@ -17,6 +18,7 @@ from app.routes import (
     prometheus,
     raw,
     reports,
+    reports_bottlenecks,
     service,
     structure,
     subscriptions,
@@ -47,6 +49,7 @@ def create_app(
     process too; without it (``trainyard serve``) the process serves HTTP only: webhooks are
     stored and answered, and a ``trainyard worker`` elsewhere applies them."""
     settings = settings or Settings()
+    mcp = McpHttp(lambda: app.state.trainyard)  # assistants (docs/mcp.md), read scope
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,7 +76,8 @@ def create_app(
                 extra=ready,
             )
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if worker is not None:
                 worker.stop()
@@ -95,9 +99,12 @@ def create_app(
     app.include_router(planning.router)
     app.include_router(raw.router)
     app.include_router(reports.router)
+    app.include_router(reports_bottlenecks.router)
     app.include_router(sync_admin.router)
     app.include_router(subscriptions.router)
     app.include_router(tokens.router)
     app.include_router(digests.router)
     app.include_router(hooks.router)
+    # an ASGI app as the endpoint: Starlette passes it the raw request, as the SDK expects
+    app.add_route("/mcp", mcp.app, include_in_schema=False)  # type: ignore[arg-type]
     return app

@@ -6,8 +6,9 @@ every store, measured beside the wire limit; then incremental pulls. Against Jir
 service (uvicorn, its own process) over the pulled store takes a webhook burst and API load,
 and the reports are timed over the same store once the simulator is gone.
 
-Sections: ``pulls``, ``incremental``, ``webhooks``, ``metrics``, ``api``. A section that needs
-a pulled store when ``pulls`` is not selected pulls one first, untimed.
+Sections: ``pulls``, ``incremental``, ``webhooks``, ``metrics``, ``api``, ``outlook``. A section
+that needs a pulled store when ``pulls`` is not selected pulls one first, untimed; ``outlook``
+needs none (an in-memory ART of its own size, bench/outlook.py) and runs once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.api_load import hammer
+from bench.outlook import outlook_rows
 from bench.procs import (
     Service,
     Simulator,
@@ -38,7 +40,7 @@ from bench.reports import REPORTS, metrics_job
 from bench.table import Row, mb, median, medians, secs
 from bench.webhooks import Burst
 
-SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api")
+SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api", "outlook")
 VISIBLE_WITHIN = 2.0  # seconds from a webhook's 202 to its change in the store (issue #5)
 TRACKER_NAME = {"jira": "Jira", "ado": "Azure DevOps"}
 WIRE_RATIO_TARGET = 2.0
@@ -121,6 +123,10 @@ def run(options: Options) -> tuple[list[Row], dict[str, Any]]:
     options.stores = tuple(kinds)
     state = Run(options, stores, notes=notes)
     try:
+        if "outlook" in options.only:
+            with state.section("outlook", 0, "PI outlook"):
+                for row in outlook_rows(options.repeat):
+                    state.add(row)
         for size in sorted(options.sizes):  # the smallest size is the baseline of the rest
             _size(state, size)
     finally:

@@ -5,7 +5,9 @@ iteration ends and the dependency turns late), so the watcher re-evaluates each 
 its data version or the as-of minute changes, compares with the snapshot it keeps in the
 store, and writes the differences to the outbox in the same transaction as the new snapshot.
 The figures are the report service's dependency and predictability bodies of the ART's
-current PI, "today" taken in the ART's time zone as the API takes it.
+current PI, "today" taken in the ART's time zone as the API takes it. ``predictability.changed``
+fires when the actual figures change, or when the PI outlook's median crosses the 80% band
+boundary (not on every move of the median: it moves with each story done).
 """
 
 from __future__ import annotations
@@ -26,6 +28,21 @@ from art.store.upsert import upsert
 from art.structure_queries import art_by_name
 
 SNAPSHOT = "events"
+PREDICTABILITY = ("predictability_pct", "band", "complete")  # a change of any fires
+OUTLOOK = ("projected_pct", "projected_pct_85", "chance_in_band_pct")  # reported beside
+
+
+def _in_band(figures: dict[str, Any]) -> bool | None:
+    median = figures.get("projected_pct")
+    return None if median is None else median >= 80.0
+
+
+def _predictability_moved(before: dict[str, Any] | None, now: dict[str, Any] | None) -> bool:
+    """The actual figures changed, or the outlook's median crossed 80% (either way)."""
+    if before is None or now is None:
+        return before != now
+    changed = any(before.get(k) != now.get(k) for k in PREDICTABILITY)
+    return changed or _in_band(before) != _in_band(now)
 
 
 def _with_sources(dep: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
@@ -75,9 +92,7 @@ class ReportWatcher:
         return {
             "pi": pi,
             "dependencies": {_edge(d): d for d in deps},
-            "predictability": {
-                k: pred.get(k) for k in ("predictability_pct", "projected_pct", "band", "complete")
-            },
+            "predictability": {k: pred.get(k) for k in (*PREDICTABILITY, *OUTLOOK)},
         }
 
     def check(self, art: str, as_of: datetime) -> int:
@@ -139,7 +154,7 @@ class ReportWatcher:
                 },
             )
             written += 1
-        if before.get("predictability") != now["predictability"]:
+        if _predictability_moved(before.get("predictability"), now["predictability"]):
             emit(
                 session,
                 "predictability.changed",

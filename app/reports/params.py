@@ -95,7 +95,9 @@ def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> Re
     # the minute, so repeats within a minute on unchanged data come from memory.
     cache = "" if as_of is not None else "now@" + now_minute().isoformat()
     at = parse_as_of(as_of)
-    known = reports.version(art)  # an unknown ART answers 404 here, before any work
+    # An unknown ART answers 404 here, before any work; while another request loads a new data
+    # version, this one is served the version before (ReportService.readable_version).
+    known = reports.readable_version(art)
     return ReportContext(art, at, reports, cache, known)
 
 

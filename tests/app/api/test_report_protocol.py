@@ -37,7 +37,7 @@ FLOW_HEADER = ",".join(
 END = "key,title,team,iteration,art,status_category"
 PREDICTABILITY = (
     "pi,scope,team,planned_bv,actual_bv,predictability_pct,band,complete,scored,objectives,"
-    "projected_pct,state,earned_pct"
+    "projected_pct,state,earned_pct,projected_pct_85,chance_in_band_pct,unprojectable"
 )
 # (path, params, CSV header, number of data rows)
 CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
@@ -149,10 +149,12 @@ def test_csv_rows_hold_the_figures(api: Api) -> None:
     # predictability: a row per team, then the ART's
     lines = api.get(f"{PI}/predictability", format="csv").text.splitlines()
     assert lines[1:] == [
-        "PI 26.1,team,Blue,6,5,83.3333,within,false,1,2,,in_progress,",
-        "PI 26.1,team,Red,0,0,,,false,0,2,,in_progress,",
-        "PI 26.1,team,Green,0,2,,,false,1,2,,in_progress,",
-        "PI 26.1,art,,6,7,116.6667,above,false,2,6,,in_progress,",
+        # the outlook: no objective is linked to items, so the scored ones keep their
+        # actual BV in every trial and the unscored ones are unprojectable
+        "PI 26.1,team,Blue,6,5,83.3333,within,false,1,2,83.3333,in_progress,,83.3333,100.0,1",
+        "PI 26.1,team,Red,0,0,,,false,0,2,,in_progress,,,,2",
+        "PI 26.1,team,Green,0,2,,,false,1,2,,in_progress,,,,1",
+        "PI 26.1,art,,6,7,116.6667,above,false,2,6,116.6667,in_progress,,116.6667,100.0,4",
     ]
 
 
