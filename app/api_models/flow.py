@@ -66,7 +66,9 @@ class FlowPredictability(ApiModel):
     scored: int = Field(description="objectives with an actual business value")
     objectives: int = Field(description="objectives of the PI")
     earned_pct: float | None = Field(description="business value earned so far, while it runs")
-    projected_pct: float | None = Field(description="projected predictability at its end")
+    projected_pct: float | None = Field(
+        description="the PI outlook's median predictability at its end, while it runs"
+    )
 
 
 class FlowOut(Windowed):
@@ -115,7 +117,7 @@ class FlowOut(Windowed):
                         "scored": 7,
                         "objectives": 17,
                         "earned_pct": 13.4615,
-                        "projected_pct": 13.4615,
+                        "projected_pct": 102.1541,
                     },
                 }
             ]

@@ -21,7 +21,10 @@ EX_SCORE: JsonDict = {
     "objectives": 17,
     "state": "in_progress",
     "earned_pct": 13.4615,
-    "projected_pct": 13.4615,
+    "projected_pct": 102.1541,
+    "projected_pct_85": 99.9565,
+    "chance_in_band_pct": 100.0,
+    "unprojectable": 0,
 }
 EX_TEAM_SCORE: JsonDict = {
     "team": "Atlas",
@@ -32,7 +35,8 @@ EX_TEAM_SCORE: JsonDict = {
     "scored": 2,
     "objectives": 3,
     "earned_pct": 0.0,
-    "projected_pct": 0.0,
+    "projected_pct": 86.1111,
+    "projected_pct_85": 86.1111,
 }
 PiField = Field(description="the PI's name")
 StateField = Field(description="the PI's state at as_of: not_started, in_progress or finished")
@@ -53,7 +57,18 @@ class Score(ApiModel):
     earned_pct: float | None = Field(
         description="business value earned so far (done share of linked items), while it runs"
     )
-    projected_pct: float | None = Field(description="projected predictability at the PI's end")
+    projected_pct: float | None = Field(
+        description="the PI outlook's median predictability at the PI's end, while it runs"
+    )
+    projected_pct_85: float | None = Field(
+        description="the outlook's predictability reached or beaten in 85% of its trials"
+    )
+    chance_in_band_pct: float | None = Field(
+        description="share of the outlook's trials ending at 80% or above"
+    )
+    unprojectable: int | None = Field(
+        description="objectives with neither an actual BV nor linked items to project"
+    )
 
 
 class ObjectiveScore(ApiModel):
@@ -65,6 +80,9 @@ class ObjectiveScore(ApiModel):
     actual_bv: float | None = Field(description="actual business value, null until scored")
     earned_bv: float | None = Field(description="planned BV x done share of its items")
     projected_bv: float | None = Field(description="projected business value at the PI's end")
+    chance_complete_pct: float | None = Field(
+        description="share of the outlook's trials in which all its items are done"
+    )
     items: list[str] = Field(description="keys of the items that deliver it")
 
 
@@ -90,7 +108,8 @@ class PredictabilityOut(Report):
                             "planned_bv": 5,
                             "actual_bv": 4,
                             "earned_bv": 0.0,
-                            "projected_bv": 0.0,
+                            "projected_bv": 4.0,
+                            "chance_complete_pct": 23.54,
                             "items": ["ATLAS-11", "ATLAS-12"],
                         }
                     ],

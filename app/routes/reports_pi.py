@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.api_models.outlook import OutlookOut
 from app.api_models.pi import (
     BaselineOut,
     BaselineScopeOut,
@@ -50,7 +51,6 @@ from app.reports.params import (
     csv_columns,
     report_responses,
 )
-from app.routes.outlook_model import OutlookOut
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
 admin_router = APIRouter(

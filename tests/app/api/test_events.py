@@ -144,15 +144,19 @@ def test_predictability_changing_names_the_art_and_pi_with_the_figures_after(
             "pi": PI,
             "before": {
                 "predictability_pct": None,
-                "projected_pct": None,
                 "band": None,
                 "complete": False,
+                "projected_pct": None,
+                "projected_pct_85": None,
+                "chance_in_band_pct": None,
             },
             "after": {
                 "predictability_pct": 80.0,
-                "projected_pct": None,
                 "band": "within",
                 "complete": True,
+                "projected_pct": 80.0,
+                "projected_pct_85": 80.0,
+                "chance_in_band_pct": 100.0,
             },
         }
     ]

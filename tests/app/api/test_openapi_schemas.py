@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from app.api_models import flow, items, pi
+from app.api_models import bottlenecks, flow, items, outlook, pi
 from app.api_models.base import ApiModel
 from app.main import create_app
 from app.settings import Settings
@@ -127,6 +127,8 @@ REPORTS: list[tuple[str, type[BaseModel], dict[str, Any]]] = [
     (f"{PI}/baseline/scope", pi.BaselineScopeOut, {}),
     (f"{PI}/burnup", pi.BurnupOut, {}),
     ("/velocity", pi.VelocityOut, {}),
+    (f"{PI}/outlook", outlook.OutlookOut, {}),
+    ("/bottlenecks", bottlenecks.BottlenecksOut, WINDOW),
 ]
 
 
