@@ -8,6 +8,7 @@ import datetime as dt
 from pydantic import ConfigDict, Field
 
 from app.api_models.base import EX_AS_OF, EX_DEFINITION, ApiModel, Linked, Report
+from app.api_models.pi import ObjectiveFields
 
 
 class OutlookFiguresOut(ApiModel):
@@ -25,13 +26,7 @@ class OutlookTeamOut(OutlookFiguresOut):
     capacity_p50: float | None = Field(description="stories the median trial finishes")
 
 
-class OutlookObjectiveOut(ApiModel):
-    id: int | str = Field(description="the objective's id")
-    team: str | None = Field(description="its team")
-    text: str = Field(description="what the team set out to do")
-    committed: bool = Field(description="committed (true) or stretch (false)")
-    planned_bv: float | None = Field(description="planned business value")
-    actual_bv: float | None = Field(description="actual business value, null until scored")
+class OutlookObjectiveOut(ObjectiveFields):
     total_work: int = Field(description="stories of its items")
     remaining_work: int = Field(description="of those, not done at as_of")
     projected_bv: float | None = Field(description="median business value of the trials")

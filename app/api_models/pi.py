@@ -38,6 +38,14 @@ EX_TEAM_SCORE: JsonDict = {
     "projected_pct": 86.1111,
     "projected_pct_85": 86.1111,
 }
+EX_PLANNED: JsonDict = {
+    "key": "COMET-7",
+    "team": "Comet",
+    "iteration": "PI 26.5 I1",
+    "iteration_key": "53",
+    "url": "https://acme.atlassian.net/browse/COMET-7",
+    "display_key": "COMET-7",
+}
 PiField = Field(description="the PI's name")
 StateField = Field(description="the PI's state at as_of: not_started, in_progress or finished")
 
@@ -71,13 +79,18 @@ class Score(ApiModel):
     )
 
 
-class ObjectiveScore(ApiModel):
+class ObjectiveFields(ApiModel):
+    """An objective as every report names it."""
+
     id: int | str = Field(description="the objective's id")
     team: str | None = Field(description="its team")
     text: str = Field(description="what the team set out to do")
     committed: bool = Field(description="committed (true) or stretch (false)")
     planned_bv: float | None = Field(description="planned business value, 1-10")
     actual_bv: float | None = Field(description="actual business value, null until scored")
+
+
+class ObjectiveScore(ObjectiveFields):
     earned_bv: float | None = Field(description="planned BV x done share of its items")
     projected_bv: float | None = Field(description="projected business value at the PI's end")
     chance_complete_pct: float | None = Field(
@@ -395,28 +408,10 @@ class BaselineOut(Report):
                     "baseline": {
                         "pi": "PI 26.5",
                         "at": "2026-10-26T00:00:00+00:00",
-                        "features": [
-                            {
-                                "key": "COMET-7",
-                                "team": "Comet",
-                                "iteration": "PI 26.5 I1",
-                                "iteration_key": "53",
-                                "url": "https://acme.atlassian.net/browse/COMET-7",
-                                "display_key": "COMET-7",
-                            }
-                        ],
+                        "features": [EX_PLANNED],
                         "committed_objectives": [24, 25],
                     },
-                    "current_features": [
-                        {
-                            "key": "COMET-7",
-                            "team": "Comet",
-                            "iteration": "PI 26.5 I1",
-                            "iteration_key": "53",
-                            "url": "https://acme.atlassian.net/browse/COMET-7",
-                            "display_key": "COMET-7",
-                        }
-                    ],
+                    "current_features": [EX_PLANNED],
                     "features": {
                         "planned": 56,
                         "done": 5,
