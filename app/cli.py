@@ -314,7 +314,9 @@ def sync(
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
     full: Annotated[bool, typer.Option(help="full reconciliation instead of incremental")] = False,
 ) -> None:
-    """Pull from the trackers now, with a progress bar and one line per source.
+    """Pull from the trackers now, with a progress bar and one line per source (its mode:
+    `full` on a source's first pull or with --full, else `incremental`). With no
+    configuration file, the built-in demo's trackers are started and pulled.
 
     Exits 0 when every source was pulled, 1 when one failed or was not pulled (another pull
     of it is running), 2 on a configuration or database error.
@@ -325,19 +327,22 @@ def sync(
     # each source's line says how its pull ended; log warnings would only repeat it
     settings = Settings()
     _log_to_stderr(settings, logging.ERROR)
-    config = configuration.load(settings)
-    if config is None:
-        _fail(
-            ConfigError(
-                "no configuration file (TRAINYARD_CONFIG or ./trainyard.toml): "
-                "`trainyard sync` pulls configured sources; the demo syncs itself"
-            )
-        )
-        return
+    running = None
     try:
+        config = configuration.load(settings)
+        if config is None:
+            from app.demo import start_demo
+
+            running = start_demo(settings.demo_items)
+            config = running.config
+            typer.echo("configuration: the built-in demo (no configuration file)", err=True)
         results = run_sync(settings.database_url, config, source, full)
     except TrainyardError as exc:
         _fail(exc)
+        return
+    finally:
+        if running is not None:
+            running.stop()
     if any(r is None or r.status != "succeeded" for r in results):
         raise typer.Exit(1)
 

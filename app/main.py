@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app import console, problems, query_guard
 from app.mcp.server import McpHttp
@@ -86,7 +87,9 @@ def create_app(
                 worker.stop()
             close_state(state)
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package
+    # (under /static-offline-docs), not from a CDN: they work where the service has no internet
+    app = FastAPIOffline(
         title="Trainyard",
         version="1.0.0",
         description=DESCRIPTION,

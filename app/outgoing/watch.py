@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.outgoing.naming import item_sources
 from app.reports.bodies_pi import dependencies_body, predictability_body
 from app.reports.context import context_at
 from app.reports.service import ReportService
@@ -42,6 +43,18 @@ def _predictability_moved(before: dict[str, Any] | None, now: dict[str, Any] | N
         return before != now
     changed = any(before.get(k) != now.get(k) for k in PREDICTABILITY)
     return changed or _in_band(before) != _in_band(now)
+
+
+def _with_sources(dep: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
+    """The dependency as the report shows it (each end with its key, display key and URL),
+    each end naming its source too; the report's cached body is left as it is."""
+    return {
+        **dep,
+        **{
+            end: {**dep[end], "source": sources.get(dep[end]["key"])}
+            for end in ("provider", "consumer")
+        },
+    }
 
 
 def _edge(d: dict[str, Any]) -> str:
@@ -93,7 +106,7 @@ class ReportWatcher:
             ).first()
             written = 0
             if row is not None and row.payload.get("pi") == now["pi"]:
-                written = self._diff(session, art, row.payload, now)
+                written = self._diff(session, art, art_id, row.payload, now)
             snapshot = {
                 "pi": now["pi"],
                 "predictability": now["predictability"],
@@ -116,23 +129,31 @@ class ReportWatcher:
         return written
 
     @staticmethod
-    def _diff(session: Session, art: str, before: dict[str, Any], now: dict[str, Any]) -> int:
+    def _diff(
+        session: Session, art: str, art_id: int, before: dict[str, Any], now: dict[str, Any]
+    ) -> int:
         written = 0
         old: dict[str, str] = before.get("dependencies", {})
-        for edge, dep in sorted(now["dependencies"].items()):
-            if old.get(edge) != dep["status"]:
-                emit(
-                    session,
-                    "dependency.status_changed",
-                    {
-                        "art": art,
-                        "pi": now["pi"],
-                        "from_status": old.get(edge),
-                        "to_status": dep["status"],
-                        "dependency": dep,
-                    },
-                )
-                written += 1
+        changed = [
+            (edge, dep)
+            for edge, dep in sorted(now["dependencies"].items())
+            if old.get(edge) != dep["status"]
+        ]
+        ends = [d[end]["key"] for _, d in changed for end in ("provider", "consumer")]
+        sources = item_sources(session, art_id, ends)
+        for edge, dep in changed:
+            emit(
+                session,
+                "dependency.status_changed",
+                {
+                    "art": art,
+                    "pi": now["pi"],
+                    "from_status": old.get(edge),
+                    "to_status": dep["status"],
+                    "dependency": _with_sources(dep, sources),
+                },
+            )
+            written += 1
         if _predictability_moved(before.get("predictability"), now["predictability"]):
             emit(
                 session,

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.api_models.bottlenecks import BottlenecksOut
 from app.deps import ReadScope
 from app.render import report_response
 from app.reports.bodies_bottlenecks import bottlenecks_body
 from app.reports.params import Ctx, FlowQ, FormatQuery, csv_columns, report_responses
-from app.routes.bottlenecks_model import BottlenecksOut
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: flow"], dependencies=[ReadScope])
 

@@ -17,6 +17,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.api_models.outlook import OutlookOut
+from app.api_models.pi import (
+    BaselineOut,
+    BaselineScopeOut,
+    BurnupOut,
+    DependenciesOut,
+    PredictabilityHistoryOut,
+    PredictabilityOut,
+    ProgramBoardOut,
+    VelocityOut,
+)
 from app.deps import AdminScope, ReadScope
 from app.render import page_link, report_response
 from app.reports.bodies_pi import (
@@ -40,7 +51,6 @@ from app.reports.params import (
     csv_columns,
     report_responses,
 )
-from app.routes.outlook_model import OutlookOut
 
 router = APIRouter(prefix="/api/v1/arts/{art}", tags=["reports: PI"], dependencies=[ReadScope])
 admin_router = APIRouter(
@@ -97,6 +107,7 @@ def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @router.get(
     "/pis/{pi}/predictability",
+    response_model=PredictabilityOut,
     responses=report_responses("one row per team, then the ART", PREDICTABILITY_COLUMNS),
 )
 def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
@@ -112,6 +123,7 @@ def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = No
 
 @router.get(
     "/predictability",
+    response_model=PredictabilityHistoryOut,
     responses=report_responses("per PI, one row per team then the ART", PREDICTABILITY_COLUMNS),
 )
 def predictability_trend(request: Request, ctx: Ctx, format: FormatQuery = None) -> Response:
@@ -158,6 +170,7 @@ def outlook(
 
 @router.get(
     "/pis/{pi}/dependencies",
+    response_model=DependenciesOut,
     responses=report_responses("one row per dependency of the page", DEPENDENCY_COLUMNS),
 )
 def dependencies(
@@ -188,6 +201,7 @@ def dependencies(
 
 @router.get(
     "/pis/{pi}/program-board",
+    response_model=ProgramBoardOut,
     responses=report_responses("one row per feature card", BOARD_COLUMNS),
 )
 def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
@@ -234,6 +248,7 @@ def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 @router.get(
     "/pis/{pi}/baseline",
+    response_model=BaselineOut,
     responses=report_responses("one row per feature planned or added", BASELINE_COLUMNS),
 )
 def baseline(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
@@ -278,6 +293,7 @@ def freeze_baseline(ctx: Ctx, pi: str) -> JSONResponse:
 
 @router.get(
     "/pis/{pi}/baseline/scope",
+    response_model=BaselineScopeOut,
     responses=report_responses("one row per story of the page", BASELINE_SCOPE_COLUMNS),
 )
 def baseline_scope(
@@ -302,6 +318,7 @@ def baseline_scope(
 
 @router.get(
     "/pis/{pi}/burnup",
+    response_model=BurnupOut,
     responses=report_responses("one row per day", BURNUP_COLUMNS),
 )
 def burnup(
@@ -319,7 +336,9 @@ def burnup(
 
 
 @router.get(
-    "/velocity", responses=report_responses("one row per team and iteration", VELOCITY_COLUMNS)
+    "/velocity",
+    response_model=VelocityOut,
+    responses=report_responses("one row per team and iteration", VELOCITY_COLUMNS),
 )
 def velocity(
     request: Request,

@@ -82,7 +82,7 @@ def test_etag_and_errors(api: Api) -> None:
     tag = first.headers["ETag"]
     assert api.get("/bottlenecks", headers={"If-None-Match": tag}, **WINDOW).status_code == 304
     bad = api.get("/bottlenecks", team="Purple")
-    assert bad.status_code == 400 and bad.json()["errors"][0]["parameter"] == "team"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["parameter"] == "team"
     empty = api.get("/bottlenecks", **{"from": "2026-02-09", "to": "2026-02-09"})
-    assert empty.status_code == 400 and empty.json()["errors"][0]["parameter"] == "from"
+    assert empty.status_code == 422 and empty.json()["errors"][0]["parameter"] == "from"
     assert api.client.get("/api/v1/arts/Phoenix/bottlenecks").status_code == 401

@@ -152,11 +152,11 @@ def test_preview_returns_the_html_and_next_send_reports_changes(
 @pytest.mark.parametrize(
     ("field", "value", "status"),
     [
-        ("cron", "every monday", 400),
-        ("timezone", "Mars/Olympus", 400),
+        ("cron", "every monday", 422),
+        ("timezone", "Mars/Olympus", 422),
         ("recipients", ["not-an-address"], 422),
         ("sections", ["gossip"], 422),
-        ("art", "Dragon", 400),
+        ("art", "Dragon", 422),
     ],
 )
 def test_bad_digest_fields_are_named(api: Api, field: str, value: Any, status: int) -> None:
