@@ -51,8 +51,11 @@ class Site:
         return f"{filled}{joiner}as_of={self.as_of.replace('+', '%2B')}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One browser per test module: Playwright's sync API holds an event loop in the main
+    thread while it runs, so it must stop before the tests of other folders (which run their
+    own loops there) begin."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"no chromium at {CHROMIUM}: run `sh {INSTALL}` (make test does)")
     with sync_playwright() as p:
