@@ -8,7 +8,8 @@ Only changes after creation are changes; the first revision is the item's initia
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,16 @@ def snapshot(ctx: Context, fields: Mapping[str, Any], item_type: str) -> Snapsho
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where an item's history stands: its last revision read, that revision's tracked
+    values, and how many changes came before (the next change's ``seq``)."""
+
+    rev: int
+    snapshot: Snapshot
+    seq: int
+
+
 def changes_from_revisions(
     ctx: Context, key: str, revisions: Iterable[Mapping[str, Any]], item_type: str
 ) -> list[ChangeRecord]:
@@ -70,13 +81,32 @@ def changes_from_revisions(
 
     ``item_type`` is the current type, used when a revision lacks ``System.WorkItemType``.
     """
+    return history_from(ctx, key, revisions, item_type)[0]
+
+
+def history_from(
+    ctx: Context,
+    key: str,
+    revisions: Iterable[Mapping[str, Any]],
+    item_type: str,
+    start: Position | None = None,
+) -> tuple[list[ChangeRecord], Position | None]:
+    """The changes of ``revisions`` and the position after them.
+
+    Without ``start`` the revisions are a whole history; with it they are the ones after
+    ``start.rev`` and the changes go on from there, numbered as a whole history would number
+    them (Azure DevOps revisions never change once written)."""
     ordered = sorted(revisions, key=lambda r: int(r.get("rev") or 0))
+    if start is not None:
+        ordered = [r for r in ordered if int(r.get("rev") or 0) > start.rev]
     out: list[ChangeRecord] = []
-    previous: Snapshot | None = None
+    previous = start.snapshot if start is not None else None
+    seq, rev = (start.seq, start.rev) if start is not None else (0, 0)
     for revision in ordered:
         fields = revision.get("fields")
         if not isinstance(fields, Mapping):
             raise BadPayload(f"revision {revision.get('rev')} without fields")
+        rev = int(revision.get("rev") or 0)
         if fields.get("System.IsDeleted") is True:
             continue
         current = snapshot(ctx, fields, str(fields.get("System.WorkItemType") or item_type))
@@ -97,11 +127,28 @@ def changes_from_revisions(
                         from_category=previous.category if status else None,
                         to_category=current.category if status else None,
                         author=author,
-                        seq=len(out),
+                        seq=seq + len(out),
                     )
                 )
         previous = current
-    return out
+    if previous is None:
+        return out, start
+    kept = Snapshot(
+        tuple(None if v is None else sys.intern(v) for v in previous.values), previous.category
+    )
+    return out, Position(rev, kept, seq + len(out))
+
+
+def continues(position: Position | None, revisions: Sequence[Mapping[str, Any]]) -> bool:
+    """True when ``revisions`` (an item's revisions from the feed) take up the history right
+    after ``position``: nothing between, the revisions already read may come again."""
+    if position is None or not revisions:
+        return False
+    revs = sorted(int(r.get("rev") or 0) for r in revisions)
+    newer = [r for r in revs if r > position.rev]
+    return revs[0] <= position.rev + 1 and newer == list(
+        range(position.rev + 1, position.rev + 1 + len(newer))
+    )
 
 
 def complete(revisions: Iterable[Mapping[str, Any]]) -> bool:

@@ -48,8 +48,14 @@ class JiraClient:
     """One source's session. ``requests`` counts every HTTP request sent, retries included."""
 
     def __init__(
-        self, source: SourceConfig, retry: RetryPolicy | None = None, timeout: float = 30.0
+        self,
+        source: SourceConfig,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        flavour: Flavour | None = None,
     ) -> None:
+        """``flavour``: the deployment type already learned (the source's metadata); when
+        None, ``serverInfo`` is read to learn it."""
         self.source, self.retry = source, retry or RetryPolicy()
         self.requests = 0
         email, token = source.secret("email_env"), source.secret("token_env")
@@ -75,9 +81,11 @@ class JiraClient:
             options={"check_update": False},
             **auth,
         )
-        info = self.get("serverInfo")
-        detected: Flavour = "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
-        self.flavour: Flavour = detected if source.flavour == "auto" else source.flavour
+        if flavour is None:
+            info = self.get("serverInfo")
+            detected: Flavour = "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
+            flavour = detected if source.flavour == "auto" else source.flavour
+        self.flavour: Flavour = flavour
 
     # -- requests --------------------------------------------------------------------------
     def url(self, path: str, agile: bool = False) -> str:
