@@ -34,6 +34,7 @@ from connectors.azure_devops.structure import IterationIndex, TeamResolver
 from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
 from connectors.base import WebhookEvent
 from connectors.metadata import SourceMetadata
+from connectors.throttle import fetch_ahead
 
 Revisions = dict[int, list[dict[str, Any]]]
 TOO_LARGE = "WorkItemTrackingQueryResultSizeLimitExceededException"
@@ -180,13 +181,16 @@ class AzureDevOpsConnector:
             gone = set(history) - in_scope
         ordered = sorted(special.intersection(ids)) + [i for i in ids if i not in special]
         parts = list(chunks(ordered, BATCH_MAX)) or [[]]
-        for n, part in enumerate(parts):
+        fetched = fetch_ahead(self._work_items, parts, self.source.concurrency)
+        for n, (part, found) in enumerate(zip(parts, fetched, strict=True)):
             batch = RecordBatch()
             if n == 0:
                 batch.iterations = list(ctx.iterations.records.values())
                 batch.teams = ctx.teams.records()
                 batch.deletions = [Deletion(str(i)) for i in sorted(gone)]
-            self._fill(batch, ctx, part, history, special)
+            self._fill(batch, ctx, part, found, history, special)
+            for number in part:  # mapped: the feed's revisions of these items are done with
+                history.pop(number, None)
             if n == len(parts) - 1:
                 batch.watermark = token
             yield self._counted_batch(batch)
@@ -203,7 +207,7 @@ class AzureDevOpsConnector:
         if self._special is None and ids:
             self._special = self._special_ids()
         for part in chunks(ids, BATCH_MAX):
-            self._fill(batch, ctx, part, {}, self._special or set())
+            self._fill(batch, ctx, part, self._work_items(part), {}, self._special or set())
         return self._counted_batch(batch)
 
     def _counted_batch(self, batch: RecordBatch) -> RecordBatch:
@@ -214,17 +218,21 @@ class AzureDevOpsConnector:
         self._counted = self.guard.requests
         return batch
 
+    def _work_items(self, ids: list[int]) -> list[dict[str, Any]]:
+        """The current state of ``ids`` (one workitemsbatch; the pull runs several at once)."""
+        return [w for w in self.client.work_items(ids) if isinstance(w, dict)] if ids else []
+
     def _fill(
         self,
         batch: RecordBatch,
         ctx: Context,
         ids: list[int],
+        found: list[dict[str, Any]],
         history: Revisions,
         special: set[int],
     ) -> None:
-        """Map the items ``ids`` into ``batch``; history from ``history`` where whole, else
-        fetched per item."""
-        found = [w for w in self.client.work_items(ids) if isinstance(w, dict)] if ids else []
+        """Map the items ``found`` for ``ids`` into ``batch`` (an id not found is a deletion);
+        history from ``history`` where whole, else from where the item's history stands."""
         seen = {w.get("id") for w in found}
         batch.deletions.extend(Deletion(str(i)) for i in ids if i not in seen)
         self._ensure_states(

@@ -10,6 +10,7 @@ one page). Every tracker or network error leaves this module as one of art.error
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Literal
 
 import requests
@@ -26,6 +27,7 @@ from art.errors import (
 )
 from connectors.jira.retry import RETRY_STATUSES, RetryPolicy
 from connectors.retry_after import parse_retry_after
+from connectors.throttle import Throttle
 
 Flavour = Literal["cloud", "datacenter"]
 NETWORK_ERRORS = (
@@ -45,7 +47,8 @@ class JiraRequestError(ConnectorError):
 
 
 class JiraClient:
-    """One source's session. ``requests`` counts every HTTP request sent, retries included."""
+    """One source's session, shared by the workers of a pull (``concurrency``).
+    ``requests`` counts every HTTP request sent, retries included."""
 
     def __init__(
         self,
@@ -58,6 +61,8 @@ class JiraClient:
         None, ``serverInfo`` is read to learn it."""
         self.source, self.retry = source, retry or RetryPolicy()
         self.requests = 0
+        self.throttle = Throttle()  # a 429 pauses every worker of the source
+        self._counting = threading.Lock()
         email, token = source.secret("email_env"), source.secret("token_env")
         if token is None:
             raise ConfigError(
@@ -113,7 +118,9 @@ class JiraClient:
         data = None if body is None else json.dumps(body)
         attempt = 0
         while True:
-            self.requests += 1
+            self.throttle.wait()
+            with self._counting:
+                self.requests += 1
             retry_after: float | None = None
             try:
                 response = self.jira._session.request(method, url, params=params, data=data)
@@ -140,7 +147,10 @@ class JiraClient:
                         f"{where}: still {problem} after {attempt} retries", retry_after
                     ) from None
                 raise TrackerUnavailable(f"{where}: {problem}, after {attempt} retries") from None
-            self.retry.sleep(wait)
+            if problem.startswith("rate limited"):
+                self.throttle.pause(self.retry.sleep, wait)
+            else:
+                self.retry.sleep(wait)
             attempt += 1
 
     def _refused(self, method: str, path: str, status: int, exc: JIRAError) -> ConnectorError:
