@@ -214,8 +214,8 @@ class AzureDevOpsConnector:
         batch.links = list(dict.fromkeys(batch.links))  # each link is seen from both ends
         names = dict.fromkeys(i.team for i in batch.items if i.team)
         batch.teams = list(dict.fromkeys([*batch.teams, *(TeamRecord(n, n) for n in names)]))
-        batch.requests = self.guard.requests - self._counted
-        self._counted = self.guard.requests
+        now = self.guard.requests  # workers fetching ahead count theirs meanwhile
+        batch.requests, self._counted = now - self._counted, now
         return batch
 
     def _work_items(self, ids: list[int]) -> list[dict[str, Any]]:

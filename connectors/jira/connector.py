@@ -165,8 +165,9 @@ class JiraConnector:
             search = IssueSearch(client, jql, wanted, self.source.page_size)
             for issues in search:
                 complete_changelogs(client, issues, ctx.fields)
-                yield issues, client.requests - mark, search.in_order
-                mark = client.requests
+                now = client.requests  # workers asking ahead count theirs meanwhile
+                yield issues, now - mark, search.in_order
+                mark = now
             unsent[0] = client.requests - mark
 
         high, trusted = (self._mark(since) if since else BEGINNING), True
