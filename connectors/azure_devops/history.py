@@ -97,8 +97,6 @@ def history_from(
     ``start.rev`` and the changes go on from there, numbered as a whole history would number
     them (Azure DevOps revisions never change once written)."""
     ordered = sorted(revisions, key=lambda r: int(r.get("rev") or 0))
-    if start is not None:
-        ordered = [r for r in ordered if int(r.get("rev") or 0) > start.rev]
     out: list[ChangeRecord] = []
     previous = start.snapshot if start is not None else None
     seq, rev = (start.seq, start.rev) if start is not None else (0, 0)
@@ -140,15 +138,14 @@ def history_from(
 
 
 def continues(position: Position | None, revisions: Sequence[Mapping[str, Any]]) -> bool:
-    """True when ``revisions`` (an item's revisions from the feed) take up the history right
-    after ``position``: nothing between, the revisions already read may come again."""
+    """True when ``revisions`` (an item's revisions from the feed) take up its history right
+    after ``position``, without a gap. Revisions at or before it mean the history stored may
+    be behind what was mapped (a batch not committed, a webhook's fetch): the caller reads
+    the whole history instead."""
     if position is None or not revisions:
         return False
     revs = sorted(int(r.get("rev") or 0) for r in revisions)
-    newer = [r for r in revs if r > position.rev]
-    return revs[0] <= position.rev + 1 and newer == list(
-        range(position.rev + 1, position.rev + 1 + len(newer))
-    )
+    return revs == list(range(position.rev + 1, position.rev + 1 + len(revs)))
 
 
 def complete(revisions: Iterable[Mapping[str, Any]]) -> bool:

@@ -29,12 +29,12 @@ from connectors.jira.client import JiraClient, JiraRequestError
 from connectors.jira.context import Context
 from connectors.jira.fields import FieldIds, resolve
 from connectors.jira.mapping import map_issue
-from connectors.jira.prefetch import read_ahead
 from connectors.jira.retry import RetryPolicy
 from connectors.jira.search import ORDER, IssueSearch, search_pages
 from connectors.jira.sprints import SprintIndex, load_sprints
 from connectors.jira.webhooks import parse_webhook, verify_signature
 from connectors.metadata import SourceMetadata
+from connectors.read_ahead import read_ahead
 
 _ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.I | re.S)
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a watermark before anything: read everything

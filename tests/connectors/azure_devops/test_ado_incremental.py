@@ -269,3 +269,24 @@ def test_service_hook_delivery_leads_to_a_fetch(golden_sim: Sim) -> None:
         (str(gid), "Closed", StatusCategory.DONE)
     ]
     connector.close()
+
+
+def test_an_item_read_past_the_feed_gets_its_whole_history_again(golden_sim: Sim) -> None:
+    """A webhook's fetch read the item beyond the pull's token: the feed's revisions do not
+    follow on from where its history stands, so the pull asks for all of it (as it would
+    after a batch that was mapped but never committed)."""
+    sim, world = golden_sim, golden_sim.world
+    connector = sim.connector()
+    connector.share_metadata(SourceMetadata())
+    token = list(connector.pull(None))[-1].watermark
+    world.mutate("BLUE-6", at=T1, status="Done")
+    blue6 = str(world.id_of("BLUE-6"))
+    connector.fetch([blue6])
+    world.mutate("RED-4", at=T2, team="Blue")
+    red4 = str(world.id_of("RED-4"))
+    sim.log.reset()
+    batches = list(connector.pull(token))
+    assert sim.log.count("workItems/{id}/revisions") == 1  # BLUE-6 only; RED-4 goes on
+    assert batches[0].complete_history_for == {blue6}
+    assert {c[0] for c in change_rows(batches) if c[2] >= T1} == {blue6, red4}
+    connector.close()
