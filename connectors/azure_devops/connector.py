@@ -17,7 +17,6 @@ and one with N changed items ceil(N/200) + 3.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -28,7 +27,7 @@ from art.records import Deletion, ObjectiveRecord, RecordBatch, RiskRecord, Team
 from connectors.azure_devops import queries, webhooks
 from connectors.azure_devops.client import BATCH_MAX, AdoClient
 from connectors.azure_devops.fields import resolve_fields
-from connectors.azure_devops.history import Position, complete, continues, history_from
+from connectors.azure_devops.history import Fold, Position, history_from
 from connectors.azure_devops.mapping import Context, item_id, links_of, map_item
 from connectors.azure_devops.structure import IterationIndex, TeamResolver
 from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
@@ -36,7 +35,7 @@ from connectors.base import WebhookEvent
 from connectors.metadata import SourceMetadata
 from connectors.throttle import fetch_ahead
 
-Revisions = dict[int, list[dict[str, Any]]]
+Folds = dict[int, Fold]  # item id -> its history as read from the feed
 TOO_LARGE = "WorkItemTrackingQueryResultSizeLimitExceededException"
 
 
@@ -150,15 +149,35 @@ class AzureDevOpsConnector:
             found.update(self.client.wiql(queries.among(scope, part), self.wiql_window))
         return found
 
-    def _feed(self, ctx: Context, token: str | None) -> tuple[Revisions, str | None]:
-        by_item: Revisions = defaultdict(list)
-        fields = ctx.refs.history_fields()
-        for page in self.client.revisions_feed(token, self.feed_page_size, fields):
+    def _feed(self, ctx: Context, token: str | None) -> tuple[Folds, str | None]:
+        """Read the feed from ``token`` to its end, folding each item's revisions as the
+        pages arrive (a pull keeps changes, not revisions): from rev 1, or from where an
+        earlier pull of this service left the item."""
+        folds: Folds = {}
+        positions = self.metadata.positions
+        for page in self.client.revisions_feed(
+            token, self.feed_page_size, ctx.refs.history_fields()
+        ):
+            self._ensure_states(  # the state categories the snapshots need
+                ctx,
+                {
+                    str((r.get("fields") or {}).get("System.WorkItemType") or "")
+                    for r in page.values
+                },
+            )
             for revision in page.values:
-                if isinstance(revision.get("id"), int):
-                    by_item[revision["id"]].append(revision)
+                number = revision.get("id")
+                if not isinstance(number, int) or isinstance(number, bool):
+                    continue
+                fold = folds.get(number)
+                if fold is None:
+                    first = int(revision.get("rev") or 0) == 1
+                    fold = folds[number] = Fold(
+                        str(number), None if first else positions.get(number)
+                    )
+                fold.add(ctx, revision, None)
             token = page.continuation_token or token
-        return by_item, token
+        return folds, token
 
     # -- pulls -----------------------------------------------------------------------------
     def pull(self, since: str | None) -> Iterator[RecordBatch]:
@@ -228,7 +247,7 @@ class AzureDevOpsConnector:
         ctx: Context,
         ids: list[int],
         found: list[dict[str, Any]],
-        history: Revisions,
+        history: Folds,
         special: set[int],
     ) -> None:
         """Map the items ``found`` for ``ids`` into ``batch`` (an id not found is a deletion);
@@ -249,7 +268,7 @@ class AzureDevOpsConnector:
         self,
         ctx: Context,
         work_item: Mapping[str, Any],
-        history: Revisions,
+        history: Folds,
         special: set[int],
         batch: RecordBatch,
     ) -> None:
@@ -263,14 +282,16 @@ class AzureDevOpsConnector:
             batch.risks.append(record)
             return
         number = item_id(work_item)
-        revisions = history.get(number, [])
-        start: Position | None = None
-        if not complete(revisions):
-            start = self.metadata.positions.get(number)
-            if not continues(start, revisions):  # not known from an earlier pull: ask
-                start, revisions = None, self.client.item_revisions(number)
-        changes, position = history_from(ctx, record.key, revisions, record.item_type, start)
-        self.metadata.positions[number] = position
+        fold = history.get(number)
+        position: Position | None
+        if fold is not None and not fold.broken and fold.position is not None:
+            changes, position, whole = fold.changes, fold.position, fold.whole
+        else:  # the feed does not hold it from where its stored history stands: ask
+            revisions = self.client.item_revisions(number)
+            changes, position = history_from(ctx, record.key, revisions, record.item_type)
+            whole = True
+        if position is not None:
+            self.metadata.positions[number] = position
         links = [
             link
             for link in links_of(ctx, work_item)
@@ -279,7 +300,7 @@ class AzureDevOpsConnector:
         batch.items.append(record)
         batch.changes.extend(changes)
         batch.links.extend(links)
-        if start is None:  # else the changes go on from those stored by an earlier pull
+        if whole:  # else the changes go on from those stored by an earlier pull
             batch.complete_history_for.add(record.key)
         batch.complete_links_for.add(record.key)
 
