@@ -1,8 +1,8 @@
 """Read ahead: the next results are produced while the current one is consumed.
 
 A pull alternates waiting on the tracker, mapping JSON and writing the store; each is
-sequential by nature, but they need not wait for each other. The Jira connector reads its
-search pages ahead of the mapping; sync reads a connector's batches ahead of the store. One
+sequential by nature, but they need not wait for each other: the Jira connector reads its
+search pages (and their changelogs) ahead, while sync maps and stores the last ones. One
 worker thread runs the producer (the only user of what it reads meanwhile) at most ``depth``
 results ahead; its exceptions reach the consumer unchanged, and a consumer that stops early
 stops the worker.

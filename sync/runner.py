@@ -25,7 +25,6 @@ from art.store.outbox import emit
 from art.store.upsert import refresh_statistics, upsert
 from connectors.base import Connector, make_connector
 from connectors.metadata import SourceMetadata
-from connectors.read_ahead import read_ahead
 from sync.apply import ApplyCounts, BatchApplier
 
 log = logging.getLogger(__name__)
@@ -144,9 +143,7 @@ class PullRunner:
             result = PullResult(run_id=run.id, status="running", mode=mode)
         seen: set[str] = set()
         try:
-            # the connector reads and maps the next batch while this one is stored
-            batches = read_ahead(lambda: self.connector.pull(since), depth=1)
-            for number, batch in enumerate(batches, start=1):
+            for number, batch in enumerate(self.connector.pull(since), start=1):
                 now = datetime.now(UTC)
                 with self.sessions() as session, session.begin():
                     counts = self.applier.apply(session, batch, now)
