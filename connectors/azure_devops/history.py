@@ -84,6 +84,10 @@ def changes_from_revisions(
     return history_from(ctx, key, revisions, item_type)[0]
 
 
+def _intern(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
+
+
 class Fold:
     """One item's history folded revision by revision, in ``rev`` order: the changes so far
     and the position after the last revision.
@@ -124,11 +128,14 @@ class Fold:
             if before is not None:
                 self.position = Position(rev, before.snapshot, seq)
             return  # (a deleted first revision leaves the fold without a position)
-        current = snapshot(ctx, fields, item_type)
+        read = snapshot(ctx, fields, item_type)
+        # values and names recur across revisions: one string each, for every change and
+        # position kept (a pull of 50,000 items holds them until their batch is stored)
+        current = Snapshot(tuple(_intern(v) for v in read.values), read.category)
         if before is not None:
             previous = before.snapshot
             at = parse_time(fields.get("System.ChangedDate"), "System.ChangedDate")
-            author = display_name(fields.get("System.ChangedBy"))
+            author = _intern(display_name(fields.get("System.ChangedBy")))
             for name, old, new in zip(ORDER, previous.values, current.values, strict=True):
                 if old == new:
                     continue
@@ -147,10 +154,7 @@ class Fold:
                     )
                 )
                 seq += 1
-        kept = Snapshot(
-            tuple(None if v is None else sys.intern(v) for v in current.values), current.category
-        )
-        self.position = Position(rev, kept, seq)
+        self.position = Position(rev, current, seq)
 
 
 def history_from(
