@@ -19,8 +19,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/trainyard start
 
-## The whole test suite (PostgreSQL tests too when TRAINYARD_TEST_POSTGRES_URL is set).
+## The whole test suite (PostgreSQL tests too when TRAINYARD_TEST_POSTGRES_URL is set); the
+## console's browser tests drive Debian's chromium, installed first when missing (as root).
 test: $(STAMP)
+	sh tests/e2e/browser/install_chromium.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

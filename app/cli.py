@@ -1,5 +1,5 @@
-"""The ``trainyard`` command line: start, serve, worker, db upgrade, sync, token create / list /
-revoke."""
+"""The ``trainyard`` command line: start, serve, worker, mcp, db upgrade / reporting-role, sync,
+token create / list / revoke."""
 
 from __future__ import annotations
 
@@ -46,6 +46,48 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo(f"database {settings.database_url} is at the current schema")
+
+
+@db_cli.command("reporting-role")
+def db_reporting_role(
+    name: Annotated[str, typer.Argument(help="the login role to create, e.g. grafana_reader")],
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="read the password from this environment variable, not a prompt"),
+    ] = None,
+) -> None:
+    """Create (or update) a PostgreSQL login role that can read the reporting views and
+    nothing else, for Grafana, Power BI or Tableau (docs/bi.md)."""
+    import os
+
+    from art.db import check_migrated, make_engine
+    from art.store.reporting import grant_reporting_role
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if engine.dialect.name == "postgresql":
+            check_migrated(engine)
+        if password_env is not None:
+            password = os.environ.get(password_env, "")
+            if not password:
+                raise ConfigError(f"environment variable {password_env} is not set or empty")
+        elif engine.dialect.name == "postgresql":
+            password = typer.prompt(
+                f"password for {name}", hide_input=True, confirmation_prompt=True
+            )
+        else:
+            password = ""
+        database = grant_reporting_role(engine, name, password)
+    except TrainyardError as exc:
+        _fail(exc)
+        return
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"role {name} can log in to database {database} and read schema reporting only "
+        "(SELECT on its views, now and added later)"
+    )
 
 
 @contextmanager
@@ -236,9 +278,10 @@ def start() -> None:
         token, kept = demo_admin_token(session, settings.data_dir, datetime.now(UTC))
     engine.dispose()
     url = f"http://{settings.host}:{settings.port}"
-    typer.secho(f"\nTrainyard on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
+    typer.secho(f"\nTrainyard console: {url}/   API: {url}/docs", fg=typer.colors.GREEN)
     typer.echo(f"Admin token: {token}  (kept in {kept}; `trainyard token list` shows all)")
-    typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts\n')
+    typer.echo(f'Try: curl -H "Authorization: Bearer {token}" {url}/api/v1/arts')
+    typer.echo(f"Sign in to the console at {url}/sign-in with that token\n")
     _log_to_stderr(settings)
     uvicorn.run(
         create_app(settings, config),
@@ -250,11 +293,30 @@ def start() -> None:
 
 
 @cli.command()
+def mcp() -> None:
+    """Serve Trainyard's read-only tools to an AI assistant over stdio (the assistant starts
+    this command; docs/mcp.md). Reads the configured database; logs go to stderr, stdout
+    carries the protocol."""
+    from app.mcp.server import run_stdio
+    from app.state import build_state, close_state
+
+    settings, config = _checked("mcp")
+    _log_to_stderr(settings, logging.WARNING)
+    state = build_state(settings, config)
+    try:
+        run_stdio(state)
+    finally:
+        close_state(state)
+
+
+@cli.command()
 def sync(
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
     full: Annotated[bool, typer.Option(help="full reconciliation instead of incremental")] = False,
 ) -> None:
-    """Pull from the trackers now, with a progress bar and one line per source.
+    """Pull from the trackers now, with a progress bar and one line per source (its mode:
+    `full` on a source's first pull or with --full, else `incremental`). With no
+    configuration file, the built-in demo's trackers are started and pulled.
 
     Exits 0 when every source was pulled, 1 when one failed or was not pulled (another pull
     of it is running), 2 on a configuration or database error.
@@ -265,19 +327,22 @@ def sync(
     # each source's line says how its pull ended; log warnings would only repeat it
     settings = Settings()
     _log_to_stderr(settings, logging.ERROR)
-    config = configuration.load(settings)
-    if config is None:
-        _fail(
-            ConfigError(
-                "no configuration file (TRAINYARD_CONFIG or ./trainyard.toml): "
-                "`trainyard sync` pulls configured sources; the demo syncs itself"
-            )
-        )
-        return
+    running = None
     try:
+        config = configuration.load(settings)
+        if config is None:
+            from app.demo import start_demo
+
+            running = start_demo(settings.demo_items)
+            config = running.config
+            typer.echo("configuration: the built-in demo (no configuration file)", err=True)
         results = run_sync(settings.database_url, config, source, full)
     except TrainyardError as exc:
         _fail(exc)
+        return
+    finally:
+        if running is not None:
+            running.stop()
     if any(r is None or r.status != "succeeded" for r in results):
         raise typer.Exit(1)
 

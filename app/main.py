@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
-from app import problems, query_guard
+from app import console, problems, query_guard
+from app.mcp.server import McpHttp
 from app.routes import (
     digests,
     hooks,
@@ -16,6 +18,7 @@ from app.routes import (
     prometheus,
     raw,
     reports,
+    reports_bottlenecks,
     service,
     structure,
     subscriptions,
@@ -46,6 +49,7 @@ def create_app(
     process too; without it (``trainyard serve``) the process serves HTTP only: webhooks are
     stored and answered, and a ``trainyard worker`` elsewhere applies them."""
     settings = settings or Settings()
+    mcp = McpHttp(lambda: app.state.trainyard)  # assistants (docs/mcp.md), read scope
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,8 +64,12 @@ def create_app(
         sources = ", ".join(f"{s.name} ({s.kind})" for s in state.config.sources) or "none"
         arts = ", ".join(a.name for a in state.config.arts) or "none"
         url, database = f"http://{settings.host}:{settings.port}", database_shown(state)
-        ready = {"url": url, "database": database, "sources": sources, "arts": arts}
-        shown = f"{url} (database {database}; sources {sources}; ARTs {arts})"
+        ready = {"url": url, "console": f"{url}/", "database": database, "sources": sources}
+        ready["arts"] = arts
+        shown = (
+            f"{url} (console {url}/, API {url}/docs; database {database}; sources {sources}; "
+            f"ARTs {arts})"
+        )
         if worker is not None:
             log.info("Trainyard ready on %s, with the worker in this process", shown, extra=ready)
         else:
@@ -72,13 +80,16 @@ def create_app(
                 extra=ready,
             )
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if worker is not None:
                 worker.stop()
             close_state(state)
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package
+    # (under /static-offline-docs), not from a CDN: they work where the service has no internet
+    app = FastAPIOffline(
         title="Trainyard",
         version="1.0.0",
         description=DESCRIPTION,
@@ -92,9 +103,13 @@ def create_app(
     app.include_router(planning.router)
     app.include_router(raw.router)
     app.include_router(reports.router)
+    app.include_router(reports_bottlenecks.router)
     app.include_router(sync_admin.router)
     app.include_router(subscriptions.router)
     app.include_router(tokens.router)
     app.include_router(digests.router)
     app.include_router(hooks.router)
+    # an ASGI app as the endpoint: Starlette passes it the raw request, as the SDK expects
+    app.add_route("/mcp", mcp.app, include_in_schema=False)  # type: ignore[arg-type]
+    console.install(app)  # the RTE console's pages at /, after the API's routes
     return app

@@ -11,15 +11,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api_models.base import publish_examples
 from art.errors import BadRequest, TrainyardError
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
 
+INVALID = "Invalid request"  # the one title (and type) of every parameter or body mistake
+
+
 class ParameterErrors(BadRequest):
-    """A 400 naming several parameters at once; each entry of ``errors`` has ``parameter``,
-    ``in`` and ``message``, as the 422 answers have."""
+    """A validation error naming several parameters at once; each entry of ``errors`` has
+    ``parameter``, ``in`` and ``message``, as FastAPI's own validation errors are shown."""
 
     def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
         super().__init__(message, parameter=errors[0]["parameter"] if errors else None)
@@ -44,6 +48,15 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _location(request: Request, parameter: str) -> str:
+    """Where a parameter named by a BadRequest came from: the path, the query or the body."""
+    if parameter in request.path_params:
+        return "path"
+    if parameter in request.query_params or request.method in ("GET", "HEAD", "DELETE"):
+        return "query"
+    return "body"
+
+
 def _param_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("query", "path", "body", "header")]
     return ".".join(parts) or "body"
@@ -61,11 +74,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 _ERRORS = {
-    "400": "A parameter or the body is invalid; `errors` names it",
     "401": "No valid bearer token",
     "403": "The token lacks the scope this operation needs",
     "404": "The resource named in the path does not exist",
-    "422": "A parameter or the body does not have the documented type",
+    "422": "A parameter or the body is invalid (unknown, of the wrong type or naming nothing "
+    "that exists); `errors` names it",
 }
 
 
@@ -73,14 +86,15 @@ def _document_problems(doc: dict[str, Any]) -> dict[str, Any]:
     """Publish the errors each operation can answer, as the problem+json they are sent as.
 
     FastAPI documents only its own 422 (as application/json with another shape); the handlers
-    below answer 400/401/403/404/422 as problem+json, and lists as CSV on ``format=csv``."""
+    below answer 401/403/404/422 (and a webhook's 400) as problem+json, and lists as CSV on
+    ``format=csv``."""
     for operations in doc.get("paths", {}).values():
         for op in operations.values():
             responses: dict[str, Any] = op.setdefault("responses", {})
             params = op.get("parameters", [])
             codes = set()
             if params or "requestBody" in op:
-                codes |= {"400", "422"}
+                codes.add("422")
             if any(p.get("in") == "path" for p in params):
                 codes.add("404")
             if op.get("security"):
@@ -120,7 +134,7 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _document_problems(build())
+            app.openapi_schema = publish_examples(_document_problems(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -136,16 +150,19 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
-        return problem(422, "Invalid request", detail, errors)
+        return problem(422, INVALID, detail, errors)
 
     @app.exception_handler(BadRequest)
-    async def _bad_request(_: Request, exc: BadRequest) -> JSONResponse:
-        errors = [{"parameter": exc.parameter, "message": str(exc)}] if exc.parameter else None
-        return problem(exc.status_code, exc.title, str(exc), errors)
-
-    @app.exception_handler(ParameterErrors)
-    async def _parameter_errors(_: Request, exc: ParameterErrors) -> JSONResponse:
-        return problem(exc.status_code, exc.title, str(exc), exc.errors)
+    async def _bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        """A mistake naming a parameter is a validation error like FastAPI's (422); one that
+        names none is a 400."""
+        if isinstance(exc, ParameterErrors):
+            return problem(422, INVALID, str(exc), exc.errors)
+        if exc.parameter is None:
+            return problem(exc.status_code, exc.title, str(exc))
+        where = _location(request, exc.parameter)
+        errors = [{"parameter": exc.parameter, "in": where, "message": str(exc)}]
+        return problem(422, INVALID, str(exc), errors)
 
     @app.exception_handler(TrainyardError)
     async def _trainyard(_: Request, exc: TrainyardError) -> JSONResponse:
@@ -155,6 +172,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body (not JSON, not UTF-8)
+            detail = f"the body could not be read: {exc.detail}"
+            body = [{"parameter": "body", "in": "body", "message": detail}]
+            return problem(422, INVALID, detail, body)
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             allowed = _allowed_methods(app.openapi(), request.url.path)

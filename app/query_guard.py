@@ -1,6 +1,6 @@
 """Two rules every request meets before any work, checked once for the whole app.
 
-- An /api/v1 endpoint refuses a query parameter it does not declare (400 naming it): a typo
+- An /api/v1 endpoint refuses a query parameter it does not declare (422 naming it): a typo
   such as ``?keys=`` for ``?key=`` would otherwise be ignored and the list answered unfiltered.
 - No path parameter, declared query parameter or JSON body string may carry a NUL character
   (422 naming it): PostgreSQL text cannot hold one, so it would fail deep inside a query as a
@@ -38,7 +38,7 @@ def declared_query(dependant: Dependant) -> set[str]:
 
 
 def unknown_parameters(request: Request, route: APIRoute, known: set[str]) -> None:
-    """ParameterErrors (400) naming every query parameter not in ``known`` (the route's)."""
+    """ParameterErrors (422) naming every query parameter not in ``known`` (the route's)."""
     unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
     if not unknown:
         return

@@ -23,6 +23,14 @@ def wants_csv(request: Request) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
 
+def as_entered(value: float | None) -> int | float | None:
+    """A stored number as it was entered: the columns are floats (a tracker's field may hold
+    2.5), but a whole value is an int, so 5 posted or pulled comes back as 5, not 5.0."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

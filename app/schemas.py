@@ -1,49 +1,10 @@
-"""Response shapes of the structure endpoints, published in the OpenAPI document, and the
-rule every PATCH body follows."""
+"""The rule every PATCH body follows (response models are in app/api_models/)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
-
-T = TypeVar("T")
-
-
-class ArtOut(BaseModel):
-    name: str
-    timezone: str
-    data_version: int
-
-
-class TeamOut(BaseModel):
-    name: str
-    items: int
-
-
-class IterationOut(BaseModel):
-    name: str
-    team: str | None
-    start: date | None
-    end: date | None
-    state: str | None
-
-
-class PIOut(BaseModel):
-    name: str
-    start: date
-    end: date
-    current: bool = Field(description="the PI contains today in the ART's time zone")
-
-
-class PIDetailOut(PIOut):
-    iterations: list[IterationOut]
-
-
-class Page(BaseModel, Generic[T]):
-    data: list[T]
-    next_cursor: str | None
+from pydantic import BaseModel, field_validator
 
 
 def not_null(*names: str) -> Any:

@@ -15,9 +15,11 @@ sessions and, where the work must happen once however many workers run, holds a 
 | `digest:<id>`          | the digest's cron, in its time zone               | sends the digest  |
 | `digests:reload`       | every 30 s                                        | reschedules them  |
 | `baselines`            | at start, then every 5 minutes                    | freezes PI plans  |
+| `reporting`            | at start, then every minute                       | BI tables (bi.md) |
 
 With ``TRAINYARD_SCHEDULER=false`` (``--no-scheduler``) the pulls (but the demo's first one),
-digests and baselines are left out: the worker then only applies webhooks and sends events.
+digests, baselines and the reporting tables are left out: the worker then only applies
+webhooks and sends events.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from app.reporting.refresh import refresh_all
 from app.settings import Settings
 from app.state import AppState, build_state, close_state, database_shown
 from art.config import TrainyardConfig
@@ -60,6 +63,7 @@ class Worker:
         if scheduled:
             state.digests.schedule(scheduler)
             self.schedule_baselines()
+            self.schedule_reporting()
         jobs = ", ".join(sorted(job.id for job in scheduler.get_jobs()))
         scheduler.start()
         log.info("Trainyard worker started on %s with jobs %s", database_shown(state), jobs)
@@ -79,6 +83,20 @@ class Worker:
     def _freeze_baselines(self) -> None:
         for art, pi in self.state.reports.freeze_started_baselines():
             log.info("froze the plan baseline of %s in %s", pi, art)
+
+    def schedule_reporting(self) -> None:
+        """Keep the reporting schema's tables (docs/bi.md) at the latest data version and
+        day: a minute's check, a write only when an ART's data or the date moved."""
+        self.scheduler.add_job(
+            self._refresh_reporting,
+            "interval",
+            minutes=1,
+            id="reporting",
+            next_run_time=datetime.now(UTC),
+        )
+
+    def _refresh_reporting(self) -> None:
+        refresh_all(self.state.reports, datetime.now(UTC))
 
     def stop(self) -> None:
         """Ask running jobs to end after their current batch, group or delivery, and wait."""

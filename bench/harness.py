@@ -6,8 +6,10 @@ every store, measured beside the wire limit; then incremental pulls. Against Jir
 service (uvicorn, its own process) over the pulled store takes a webhook burst and API load,
 and the reports are timed over the same store once the simulator is gone.
 
-Sections: ``pulls``, ``incremental``, ``webhooks``, ``metrics``, ``api``. A section that needs
-a pulled store when ``pulls`` is not selected pulls one first, untimed.
+Sections: ``pulls``, ``incremental``, ``webhooks``, ``metrics``, ``api``, ``outlook``,
+``console``. A section that needs a pulled store when ``pulls`` is not selected pulls one
+first, untimed; ``outlook`` needs none (an in-memory ART of its own size, bench/outlook.py)
+and runs once; ``console`` runs once, on the demo ART (bench/console.py), whatever the sizes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.api_load import hammer
+from bench.console import PAGE_TARGET, console_job
+from bench.outlook import outlook_rows
 from bench.procs import (
     Service,
     Simulator,
@@ -38,7 +42,7 @@ from bench.reports import REPORTS, metrics_job
 from bench.table import Row, mb, median, medians, secs
 from bench.webhooks import Burst
 
-SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api")
+SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api", "outlook", "console")
 VISIBLE_WITHIN = 2.0  # seconds from a webhook's 202 to its change in the store (issue #5)
 TRACKER_NAME = {"jira": "Jira", "ado": "Azure DevOps"}
 WIRE_RATIO_TARGET = 2.0
@@ -68,6 +72,7 @@ class Options:
     senders: int = 8  # concurrent webhook senders
     threads: int = 8  # concurrent API clients
     load_seconds: float = 5.0  # per endpoint and repeat
+    demo_items: int = 1500  # the demo ART of the console section (`make run`'s default)
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     log: Callable[[str], None] = _stderr
 
@@ -121,8 +126,15 @@ def run(options: Options) -> tuple[list[Row], dict[str, Any]]:
     options.stores = tuple(kinds)
     state = Run(options, stores, notes=notes)
     try:
+        if "outlook" in options.only:
+            with state.section("outlook", 0, "PI outlook"):
+                for row in outlook_rows(options.repeat):
+                    state.add(row)
         for size in sorted(options.sizes):  # the smallest size is the baseline of the rest
             _size(state, size)
+        if "console" in options.only:
+            with state.section("console", options.demo_items, "demo ART"):
+                _console(state)
     finally:
         stores.close()
     meta = {
@@ -474,5 +486,30 @@ def _metrics(
                 f"cold < {COLD_TARGET:g} s",
                 m["cold"] < COLD_TARGET,
                 m,
+            )
+        )
+
+
+# -- console ------------------------------------------------------------------------------
+def _console(state: Run) -> None:
+    o = state.options
+    o.log(f"  console on the demo ART ({o.demo_items} items), {o.repeat} repeats")
+    out = in_fresh_process(console_job, o.demo_items, o.repeat)
+    for page, samples in out["pages"].items():
+        figure = median(samples)
+        state.add(
+            Row(
+                "console",
+                f"{page} ({out['pi']}) [sqlite]",
+                o.demo_items,
+                f"{figure * 1000:.0f} ms (first load {out['first'][page] * 1000:.0f} ms)",
+                f"< {PAGE_TARGET * 1000:.0f} ms",
+                figure < PAGE_TARGET,
+                {
+                    "seconds": figure,
+                    "samples": samples,
+                    "first": out["first"][page],
+                    "items": out["items"],
+                },
             )
         )

@@ -8,6 +8,7 @@ import-linter contracts in pyproject.toml keep it so.
 
 Reports: flow_report; cycle_time_report; wip_report; throughput_report;
 cfd_report; aging_report; forecast_report; predictability_report, predictability_history;
+outlook_report (the PI outlook);
 dependencies_report; program_board; baseline_report, plan_at; velocity_report;
 burnup_report; data_quality_report.
 """
@@ -33,6 +34,7 @@ from metrics.inputs import (
     PISpan,
     Window,
 )
+from metrics.outlook import outlook_report
 from metrics.predictability import predictability_history, predictability_report
 from metrics.program_board import program_board
 from metrics.throughput import throughput_report
@@ -59,6 +61,7 @@ __all__ = [
     "dependencies_report",
     "flow_report",
     "forecast_report",
+    "outlook_report",
     "plan_at",
     "predictability_history",
     "predictability_report",

@@ -35,7 +35,10 @@ class End:
 
     @property
     def who(self) -> str:
-        return f"{self.item.key} ({self.team})" if self.team else self.item.key
+        """The item as the reason names it: its key as its tracker shows it (``#1014`` for
+        an Azure DevOps id), then its team."""
+        shown = self.item.display_key or self.item.key
+        return f"{shown} ({self.team})" if self.team else shown
 
     def to_dict(self) -> dict[str, Any]:
         return {

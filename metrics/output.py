@@ -32,6 +32,16 @@ def pct(part: float, whole: float) -> float | None:
     return None if whole == 0 else 100.0 * part / whole
 
 
+def band(pct: float | None) -> str | None:
+    """The predictability band of a percentage: below under 80, within 80-100 inclusive,
+    above over 100."""
+    if pct is None:
+        return None
+    if pct < 80.0:
+        return "below"
+    return "within" if pct <= 100.0 else "above"
+
+
 def shares(counts: dict[str, int]) -> dict[str, float]:
     """Percentages of a count per key (they sum to 100 before rounding); {} when all zero."""
     total = sum(counts.values())

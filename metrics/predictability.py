@@ -7,9 +7,10 @@ it is null, never 0. The ART figure is the ratio of sums, not a mean of team per
 
 Mid-PI the headline says how much is known: ``state`` (not_started, in_progress, finished, from
 the PI's dates and as_of's day in the ART's time zone), scored of objectives, and beside the
-actual-so-far figure the earned-so-far one (``earned_pct``). A PI that has not started, or a
-set with no objectives, is never ``complete``. ``projected_pct`` is reserved for the Monte Carlo
-outlook's median; until that exists it repeats ``earned_pct`` for compatibility.
+actual-so-far figure where the PI is heading: the PI outlook's figures (metrics.outlook:
+``projected_pct`` its median, ``projected_pct_85``, ``chance_in_band_pct``, ``unprojectable``)
+and the business value earned so far (``earned_pct``). A PI that has not started, or a set with
+no objectives, is never ``complete``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any, Literal
 
 from art.vocabulary import StatusCategory
 from metrics.inputs import ArtData, Objective, PISpan
-from metrics.output import iso, num, r4
+from metrics.outlook import Figures, Outlook, outlook_report
+from metrics.output import band, iso, num, r4
 from metrics.timeline import local_date
 
 PIState = Literal["not_started", "in_progress", "finished"]
@@ -37,15 +39,6 @@ def pi_state(span: PISpan | None, today: date) -> PIState | None:
     return "in_progress" if today <= span.end else "finished"
 
 
-def band(pct: float | None) -> str | None:
-    """below under 80, within 80-100 inclusive, above over 100."""
-    if pct is None:
-        return None
-    if pct < 80.0:
-        return "below"
-    return "within" if pct <= 100.0 else "above"
-
-
 @dataclass(frozen=True, slots=True)
 class Score:
     """The measure over a set of objectives (a team's, or the ART's when team is None)."""
@@ -59,6 +52,7 @@ class Score:
     objectives: int
     earned_pct: float | None = None
     state: PIState | None = None
+    outlook: Figures | None = None  # while the PI runs
 
     @property
     def band(self) -> str | None:
@@ -77,13 +71,16 @@ class Score:
             state=self.state,
             earned_pct=r4(self.earned_pct),
             projected_pct=r4(self.projected_pct),
+            projected_pct_85=r4(self.outlook.projected_pct_85) if self.outlook else None,
+            chance_in_band_pct=r4(self.outlook.chance_in_band_pct) if self.outlook else None,
+            unprojectable=self.outlook.unprojectable if self.outlook else None,
         )
         return out
 
     @property
     def projected_pct(self) -> float | None:
-        """Kept for compatibility: the earned figure until the PI outlook provides its median."""
-        return self.earned_pct
+        """The PI outlook's median while the PI runs, else None."""
+        return None if self.outlook is None else self.outlook.projected_pct
 
 
 def score(
@@ -91,6 +88,7 @@ def score(
     team: str | None = None,
     earned: dict[int | str, float] | None = None,
     state: PIState | None = None,
+    outlook: Figures | None = None,
 ) -> Score:
     """Predictability of ``objectives``; ``earned`` maps objective id -> BV earned so far.
     Complete: every objective scored, at least one, and the PI started (``state``)."""
@@ -117,6 +115,7 @@ def score(
         len(objectives),
         earned_pct,
         state,
+        outlook,
     )
 
 
@@ -162,8 +161,10 @@ class PredictabilityReport:
     objectives: list[Objective]
     earned_bv: dict[int | str, float] = field(default_factory=dict)
     state: PIState | None = None
+    outlook: Outlook | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        ahead = {o.objective.id: o for o in self.outlook.objectives} if self.outlook else {}
         return {
             "pi": self.pi,
             "as_of": iso(self.as_of),
@@ -180,7 +181,10 @@ class PredictabilityReport:
                     "planned_bv": None if o.planned_bv is None else num(o.planned_bv),
                     "actual_bv": None if o.actual_bv is None else num(o.actual_bv),
                     "earned_bv": r4(self.earned_bv.get(o.id)),
-                    "projected_bv": r4(self.earned_bv.get(o.id)),
+                    "projected_bv": r4(ahead[o.id].projected_bv) if o.id in ahead else None,
+                    "chance_complete_pct": (
+                        r4(ahead[o.id].chance_complete_pct) if o.id in ahead else None
+                    ),
                     "items": list(o.items),
                 }
                 for o in self.objectives
@@ -188,13 +192,18 @@ class PredictabilityReport:
         }
 
 
-def predictability_report(data: ArtData, pi: str, as_of: datetime) -> PredictabilityReport:
-    """Per team and for the ART for one PI; ``earned_pct`` only while the PI runs."""
+def predictability_report(
+    data: ArtData, pi: str, as_of: datetime, seed: int | None = None
+) -> PredictabilityReport:
+    """Per team and for the ART for one PI; ``earned_pct`` and the outlook (its ``seed``, else
+    the one derived from the data) only while the PI runs."""
     objs = [o for o in data.objectives if o.pi == pi]
     order = {t: k for k, t in enumerate(data.team_names)}
     objs.sort(key=lambda o: (order.get(o.team or "", len(order)), str(o.id)))
     state = pi_state(data.pi_by_name.get(pi), local_date(as_of, data.definition.tz))
-    earned = _earned(data, objs, as_of) if state == "in_progress" else None
+    running = state == "in_progress"
+    earned = _earned(data, objs, as_of) if running else None
+    ahead = outlook_report(data, pi, as_of, seed) if running else None
     teams = [t for t in data.team_names if any(o.team == t for o in objs) or t in data.teams]
     definition = {
         **data.definition.to_dict(),
@@ -206,18 +215,28 @@ def predictability_report(data: ArtData, pi: str, as_of: datetime) -> Predictabi
         "complete": "every objective scored, at least one, and the PI started",
         "earned": "planned BV x done share of linked items (points if all have them), "
         "while the PI runs",
-        "projected": "equals earned for now; to become the PI outlook's median",
+        "projected": "the PI outlook's median, while the PI runs (GET .../outlook)",
+        "projected_pct_85": "the outlook's 15th percentile: reached or beaten in 85% of trials",
+        "chance_in_band_pct": "share of the outlook's trials at 80 or above",
     }
+    if ahead is not None:
+        definition["outlook_seed"] = ahead.seed
     return PredictabilityReport(
         pi,
         as_of,
         definition,
-        score(objs, None, earned, state),
-        [score([o for o in objs if o.team == t], t, earned, state) for t in teams],
+        score(objs, None, earned, state, ahead.art if ahead else None),
+        [score([o for o in objs if o.team == t], t, earned, state, _team(ahead, t)) for t in teams],
         objs,
         earned or {},
         state,
+        ahead,
     )
+
+
+def _team(ahead: Outlook | None, team: str) -> Figures | None:
+    got = ahead.team(team) if ahead is not None else None
+    return got.figures if got is not None else None
 
 
 def _earned(data: ArtData, objs: list[Objective], as_of: datetime) -> dict[int | str, float]:

@@ -17,7 +17,7 @@ from art.errors import ConfigError
 from art.records import RecordBatch
 from sync.apply import ApplyCounts
 from sync.pull_lease import SourceBusy, run_held_pull, take_lease
-from sync.runner import PullResult
+from sync.runner import PullResult, pull_mode
 from sync.structure import apply_config
 
 
@@ -27,6 +27,7 @@ def _pull_with_progress(
     config: TrainyardConfig,
     src: SourceConfig,
     full: bool,
+    label: str,
 ) -> PullResult:
     # the pull's own lease: never two pulls of one source, from a replica or from here
     holder = take_lease(sessions, src.name)
@@ -42,8 +43,7 @@ def _pull_with_progress(
     totals = {"items": 0, "pages": 0}
     bar = Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
     with bar as progress:
-        mode = "full" if full else "incremental"
-        task = progress.add_task(f"{src.name} ({mode})", total=None, items=0, pages=0, rate=0.0)
+        task = progress.add_task(label, total=None, items=0, pages=0, rate=0.0)
 
         def on_batch(_batch: RecordBatch, counts: ApplyCounts) -> None:
             totals["pages"] += 1
@@ -106,11 +106,14 @@ def _pull_one(
     src: SourceConfig,
     full: bool,
 ) -> tuple[PullResult | None, str]:
-    """Pull one source; its result (None when not pulled) and its line."""
+    """Pull one source; its result (None when not pulled) and its line, both labelled with
+    the source and the pull's mode (``full`` on its first pull, whatever was asked)."""
+    with sessions() as session:
+        label = f"{src.name} ({pull_mode(session, src.name, full)})"
     try:
-        result = _pull_with_progress(console, sessions, config, src, full)
+        result = _pull_with_progress(console, sessions, config, src, full, label)
     except SourceBusy as exc:
-        return None, f"{src.name}: not pulled; {exc}"
+        return None, f"{label}: not pulled; {exc}"
     except Exception as exc:  # one line; an unexpected error's traceback is on the run
-        return None, f"{src.name}: failed; {type(exc).__name__}: {exc}"
-    return result, _summary(src.name, result)
+        return None, f"{label}: failed; {type(exc).__name__}: {exc}"
+    return result, _summary(label, result)

@@ -70,6 +70,16 @@ def read_watermark(session: Session, source_id: int) -> str | None:
     ).first()
 
 
+def pull_mode(session: Session, source: str, full: bool) -> str:
+    """The mode a pull of ``source`` runs in, as :meth:`PullRunner.run` decides it: ``full``
+    when asked or when the source has never been pulled (no watermark yet), else
+    ``incremental``. Said before the pull starts (the CLI's label, the API's answer)."""
+    if full:
+        return "full"
+    watermark = read_watermark(session, source_row(session, source).id)
+    return "full" if watermark is None else "incremental"
+
+
 def write_watermark(session: Session, source_id: int, value: str, now: datetime) -> None:
     upsert(
         session,
@@ -213,7 +223,10 @@ class PullRunner:
                 "sync.completed" if result.status == "succeeded" else "sync.failed",
                 {
                     "source": self.source.name,
-                    "run_id": result.run_id,
+                    "kind": self.source.kind,
+                    "art": self.source.art,
+                    "run_id": result.run_id,  # the run's id in /api/v1/sync-runs
+                    "mode": result.mode,
                     "status": result.status,
                     "fetched": c.fetched,
                     "created": c.created,

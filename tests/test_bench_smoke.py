@@ -38,6 +38,7 @@ def test_every_section_yields_rows_at_a_tiny_size(
         senders=2,
         threads=2,
         load_seconds=0.3,
+        demo_items=300,
         log=lambda _: None,
     )
     rows, meta = run(options)
@@ -45,9 +46,25 @@ def test_every_section_yields_rows_at_a_tiny_size(
     errors = [r.figure for r in rows if r.figure.startswith("error")]
     assert errors == []
     sections = {r.section for r in rows}
-    assert sections == {"pull", "pull RSS", "incremental", "webhooks", "api", "metrics"}
-    assert set(SECTIONS) == {"pulls", "incremental", "webhooks", "metrics", "api"}
-    assert all(r.size == 300 for r in rows)
+    assert sections == {
+        *("pull", "pull RSS", "incremental", "webhooks", "api", "metrics", "outlook", "console")
+    }
+    assert set(SECTIONS) == {
+        *("pulls", "incremental", "webhooks", "metrics", "api", "outlook", "console")
+    }
+    assert all(r.size == 300 for r in rows if r.section != "outlook")  # outlook: its own ART
+    console = [r for r in rows if r.section == "console"]
+    assert [r.case.split(" (")[0] for r in console] == [
+        "home",
+        "program board",
+        "board, dependencies only",
+        "dependencies",
+        "predictability",
+        "flow",
+        "velocity and baseline",
+        "data quality",
+    ]
+    assert all(r.values["seconds"] > 0 and r.values["items"] > 0 for r in console)
     cases = {(r.section, r.case) for r in rows}
     for tracker in ("jira", "ado"):
         assert ("pull", f"{tracker} wire limit") in cases

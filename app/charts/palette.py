@@ -31,3 +31,15 @@ def team_colours(teams: list[str]) -> dict[str, str]:
     """A stable colour per team: teams sorted by name take the palette in order."""
     ordered = sorted(set(teams))
     return {t: TEAM_COLOURS[i % len(TEAM_COLOURS)] for i, t in enumerate(ordered)}
+
+
+# Dependency statuses (the console's program board and dependency table): always shown with
+# their name beside the colour.
+DEPENDENCY_COLOURS = {
+    "on_track": "#009E73",
+    "at_risk": "#E69F00",
+    "late": "#D55E00",
+    "conflict": "#CC79A7",
+    "resolved": "#56B4E9",
+    "removed": "#999999",
+}

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.charts.draw import draw_chart
 from app.digests.mailer import InlineImage
 from app.reports.bodies_flow import aging_body, flow_body
-from app.reports.bodies_pi import burnup_body, dependencies_body, predictability_body
+from app.reports.bodies_pi import (
+    burnup_body,
+    dependencies_body,
+    outlook_body,
+    predictability_body,
+)
 from app.reports.context import WINDOW_DAYS, FlowQuery, ReportContext, Window, context_at
 from app.reports.service import ReportService
 from art import health_queries as hq
@@ -138,10 +143,12 @@ def compose(
     if end - start < timedelta(days=1):
         start = end - timedelta(days=1)
     content = DigestContent(art=art, as_of=as_of, today=ctx.today, period=(start, end))
-    content.sections = dict.fromkeys(SECTIONS)
+    content.sections = {**dict.fromkeys(SECTIONS), "outlook": None}
     pi = ctx.current_pi()
     if "predictability" in sections and pi is not None:
-        content.sections["predictability"] = predictability_body(ctx, pi)
+        content.sections["predictability"] = pred = predictability_body(ctx, pi)
+        if pred["state"] == "in_progress":  # where the running PI will land, a line per team
+            content.sections["outlook"] = outlook_body(ctx, pi)
         burn = burnup_body(ctx, pi)
         png = draw_chart("burnup", burn, f"{art}: {pi} burn-up", "png")
         content.images.append(InlineImage("burnup@trainyard", png, "burnup.png"))

@@ -5,7 +5,9 @@ iteration ends and the dependency turns late), so the watcher re-evaluates each 
 its data version or the as-of minute changes, compares with the snapshot it keeps in the
 store, and writes the differences to the outbox in the same transaction as the new snapshot.
 The figures are the report service's dependency and predictability bodies of the ART's
-current PI, "today" taken in the ART's time zone as the API takes it.
+current PI, "today" taken in the ART's time zone as the API takes it. ``predictability.changed``
+fires when the actual figures change, or when the PI outlook's median crosses the 80% band
+boundary (not on every move of the median: it moves with each story done).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.outgoing.naming import item_sources
 from app.reports.bodies_pi import dependencies_body, predictability_body
 from app.reports.context import context_at
 from app.reports.service import ReportService
@@ -25,6 +28,33 @@ from art.store.upsert import upsert
 from art.structure_queries import art_by_name
 
 SNAPSHOT = "events"
+PREDICTABILITY = ("predictability_pct", "band", "complete")  # a change of any fires
+OUTLOOK = ("projected_pct", "projected_pct_85", "chance_in_band_pct")  # reported beside
+
+
+def _in_band(figures: dict[str, Any]) -> bool | None:
+    median = figures.get("projected_pct")
+    return None if median is None else median >= 80.0
+
+
+def _predictability_moved(before: dict[str, Any] | None, now: dict[str, Any] | None) -> bool:
+    """The actual figures changed, or the outlook's median crossed 80% (either way)."""
+    if before is None or now is None:
+        return before != now
+    changed = any(before.get(k) != now.get(k) for k in PREDICTABILITY)
+    return changed or _in_band(before) != _in_band(now)
+
+
+def _with_sources(dep: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
+    """The dependency as the report shows it (each end with its key, display key and URL),
+    each end naming its source too; the report's cached body is left as it is."""
+    return {
+        **dep,
+        **{
+            end: {**dep[end], "source": sources.get(dep[end]["key"])}
+            for end in ("provider", "consumer")
+        },
+    }
 
 
 def _edge(d: dict[str, Any]) -> str:
@@ -62,9 +92,7 @@ class ReportWatcher:
         return {
             "pi": pi,
             "dependencies": {_edge(d): d for d in deps},
-            "predictability": {
-                k: pred.get(k) for k in ("predictability_pct", "projected_pct", "band", "complete")
-            },
+            "predictability": {k: pred.get(k) for k in (*PREDICTABILITY, *OUTLOOK)},
         }
 
     def check(self, art: str, as_of: datetime) -> int:
@@ -78,7 +106,7 @@ class ReportWatcher:
             ).first()
             written = 0
             if row is not None and row.payload.get("pi") == now["pi"]:
-                written = self._diff(session, art, row.payload, now)
+                written = self._diff(session, art, art_id, row.payload, now)
             snapshot = {
                 "pi": now["pi"],
                 "predictability": now["predictability"],
@@ -101,24 +129,32 @@ class ReportWatcher:
         return written
 
     @staticmethod
-    def _diff(session: Session, art: str, before: dict[str, Any], now: dict[str, Any]) -> int:
+    def _diff(
+        session: Session, art: str, art_id: int, before: dict[str, Any], now: dict[str, Any]
+    ) -> int:
         written = 0
         old: dict[str, str] = before.get("dependencies", {})
-        for edge, dep in sorted(now["dependencies"].items()):
-            if old.get(edge) != dep["status"]:
-                emit(
-                    session,
-                    "dependency.status_changed",
-                    {
-                        "art": art,
-                        "pi": now["pi"],
-                        "from_status": old.get(edge),
-                        "to_status": dep["status"],
-                        "dependency": dep,
-                    },
-                )
-                written += 1
-        if before.get("predictability") != now["predictability"]:
+        changed = [
+            (edge, dep)
+            for edge, dep in sorted(now["dependencies"].items())
+            if old.get(edge) != dep["status"]
+        ]
+        ends = [d[end]["key"] for _, d in changed for end in ("provider", "consumer")]
+        sources = item_sources(session, art_id, ends)
+        for edge, dep in changed:
+            emit(
+                session,
+                "dependency.status_changed",
+                {
+                    "art": art,
+                    "pi": now["pi"],
+                    "from_status": old.get(edge),
+                    "to_status": dep["status"],
+                    "dependency": _with_sources(dep, sources),
+                },
+            )
+            written += 1
+        if _predictability_moved(before.get("predictability"), now["predictability"]):
             emit(
                 session,
                 "predictability.changed",

@@ -1,5 +1,5 @@
-"""The bodies of the PI reports: predictability (one PI and the trend), dependencies, the
-program board, the plan baseline (and its story scope), burn-up and velocity.
+"""The bodies of the PI reports: predictability (one PI and the trend), the PI outlook,
+dependencies, the program board, the plan baseline (and its story scope), burn-up and velocity.
 
 As in bodies_flow: each ``*_body`` is the one way its report is computed, for every surface,
 cached by the context under the report's name and its parameters. PI and team names come in
@@ -15,6 +15,7 @@ from metrics import (
     baseline_report,
     burnup_report,
     dependencies_report,
+    outlook_report,
     predictability_history,
     predictability_report,
     program_board,
@@ -30,6 +31,15 @@ DependencyStatus = Literal["resolved", "on_track", "at_risk", "conflict", "late"
 def predictability_body(ctx: ReportContext, pi: str) -> dict[str, Any]:
     return ctx.report(
         "predictability", pi, lambda d: predictability_report(d, pi, ctx.as_of).to_dict()
+    )
+
+
+def outlook_body(ctx: ReportContext, pi: str, seed: int | None = None) -> dict[str, Any]:
+    """The PI outlook (Monte Carlo). Without ``seed`` the metric derives one from the data it
+    simulates, the same one the predictability report's ``projected_pct`` uses, so both
+    reports and every surface agree until the data changes."""
+    return ctx.report(
+        "outlook", (pi, seed), lambda d: outlook_report(d, pi, ctx.as_of, seed).to_dict()
     )
 
 

@@ -91,7 +91,7 @@ class ReportContext:
     def pi(self, name: str, parameter: str | None = None) -> str:
         """``name`` when the ART has such a PI (``current``: the PI containing as_of's day in
         the ART's time zone, else a 404 naming the ART and the day); else 404 for a path
-        segment, or a 400 naming ``parameter`` when the PI came from the query string."""
+        segment, or a 422 naming ``parameter`` when the PI came from the query string."""
         spans = [(p.name, p.start, p.end) for p in self.data.pis]
         name = resolve_pi_name(name, spans, self.art, self.today)
         if name not in self.data.pi_by_name:

@@ -3,11 +3,11 @@ HTTP side of a report request (app.reports.context holds what it is parsed into)
 
 Each report endpoint answers for one ART at one as-of time; the windowed flow reports also take
 ``from``/``to``, ``team`` and ``level``. The rules are the same everywhere (docs/api.md "Parameters
-shared by the reports"): an unknown team is a 400 naming ``team``, an empty window a 400 naming
-``from``, an unknown PI a 404; enum values (``level``, ``interval``) are checked by FastAPI and
-answer 422. Keeping the parsing here means a report and its chart can never read the same query
-differently, and the cache key a report is stored under is built from the parsed values, not the raw
-strings.
+shared by the reports"): an unknown team is a 422 naming ``team``, an empty window a 422 naming
+``from``, as a value outside its type checked by FastAPI (one kind of mistake, one answer); an
+unknown PI in the path is a 404. Keeping the parsing here means a report and its chart can never
+read the same query differently, and the cache key a report is stored under is built from the
+parsed values, not the raw strings.
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> Re
     # the minute, so repeats within a minute on unchanged data come from memory.
     cache = "" if as_of is not None else "now@" + now_minute().isoformat()
     at = parse_as_of(as_of)
-    known = reports.version(art)  # an unknown ART answers 404 here, before any work
+    # An unknown ART answers 404 here, before any work; while another request loads a new data
+    # version, this one is served the version before (ReportService.readable_version).
+    known = reports.readable_version(art)
     return ReportContext(art, at, reports, cache, known)
 
 
@@ -131,7 +133,7 @@ class PageQuery:
 
 
 def page_query(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> PageQuery:
-    """Checked before any work: 400 naming ``limit`` out of 1-1000, ``cursor`` not ours."""
+    """Checked before any work: 422 naming ``limit`` out of 1-1000, ``cursor`` not ours."""
     check_limit(limit)
     pos = read_cursor(cursor, offset=int)
     offset = int(pos["offset"]) if pos else 0
@@ -189,10 +191,13 @@ def report_responses(
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
         304: {"description": "Not modified: `If-None-Match` carried the current ETag"},
-        400: {"description": "A parameter is invalid; `errors` names it", "content": _PROBLEM},
         401: {"description": "No valid bearer token", "content": _PROBLEM},
         404: {"description": "Unknown ART or PI", "content": _PROBLEM},
-        422: {"description": "A parameter has a value outside its type", "content": _PROBLEM},
+        422: {
+            "description": "A parameter is invalid (unknown, of the wrong type, or naming a "
+            "team or PI that does not exist); `errors` names it",
+            "content": _PROBLEM,
+        },
     }
 
 

@@ -70,6 +70,7 @@ class ReportService:
         self._data: LRUCache[Loaded] = LRUCache(size=4)
         self._latest: dict[int, Loaded] = {}  # per ART id: what the next version refreshes
         self._latest_lock = threading.Lock()
+        self._loading: dict[int, int] = {}  # per ART id: the version a request is loading now
         self.bodies: LRUCache[dict[str, Any]] = LRUCache(size=512)
 
     def definition(self, art: str) -> Definition:
@@ -82,11 +83,27 @@ class ReportService:
             row = art_by_name(session, art)
             return row.id, row.data_version
 
+    def readable_version(self, art: str) -> tuple[int, int]:
+        """The (art id, version) a reader is served: the store's, unless another request is
+        loading that very version now and an older one is loaded; then the older one. A slow
+        load (a large ART after a burst of changes) so holds up only the request that started
+        it, never the readers of the version before; they see the new one once it is loaded.
+        A single reader always gets the store's version: it does the load itself."""
+        art_id, version = self.version(art)
+        with self._latest_lock:
+            latest, loading = self._latest.get(art_id), self._loading.get(art_id)
+        if latest is None or loading != version or latest.version >= version:
+            return art_id, version
+        return art_id, latest.version
+
     def data(self, art: str, known: tuple[int, int] | None = None) -> ArtData:
         """The whole ART as of its data version (loaded once per version); ``known`` is the
         (art id, version) the caller already read, so one request asks the store once."""
         art_id, version = known or self.version(art)
-
+        with self._latest_lock:
+            latest = self._latest.get(art_id)
+        if latest is not None and latest.version == version:
+            return latest.data  # the newest loaded version, whatever the cache evicted
         key = ("art", art_id, version)
         return self._data.get_or_compute(key, lambda: self._load(art, art_id, version)).data
 
@@ -95,6 +112,18 @@ class ReportService:
         now = datetime.now(UTC)
         with self._latest_lock:
             base = self._latest.get(art_id)
+            self._loading[art_id] = version
+        try:
+            loaded = self._load_from(art, art_id, version, base, now)
+        finally:
+            with self._latest_lock:
+                if self._loading.get(art_id) == version:
+                    del self._loading[art_id]
+        return loaded
+
+    def _load_from(
+        self, art: str, art_id: int, version: int, base: Loaded | None, now: datetime
+    ) -> Loaded:
         definition, aliases = self.definition(art), team_aliases(self.config, art)
         sources = by_name(self.config.sources)
         with self.sessions() as session:

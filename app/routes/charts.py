@@ -24,7 +24,12 @@ from app.reports.params import Ctx, FlowQ, LevelQuery, TeamQuery, UnitQuery
 from app.routes.reports_flow import IntervalQuery
 from art.errors import BadRequest, NotFound
 
-router = APIRouter(prefix="/api/v1/arts/{art}/charts", tags=["charts"], dependencies=[ReadScope])
+router = APIRouter(
+    prefix="/api/v1/arts/{art}/charts",
+    tags=["charts"],
+    dependencies=[ReadScope],
+    default_response_class=Response,  # images: no JSON body to document
+)
 
 MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 # pyplot keeps global state: two threads drawing at once can mix their figures
@@ -37,7 +42,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"image/svg+xml": {}, "image/png": {}},
     },
     304: {"description": "Not modified: `If-None-Match` carried the current ETag"},
-    400: {"description": "A parameter is invalid; `errors` names it"},
     401: {"description": "No valid bearer token"},
     404: {"description": "Unknown ART, chart or format (svg and png only)"},
 }

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from app.api_models.admin import DigestList
 from app.deps import AdminScope, RowId, SessionDep, StateDep
 from app.digests.service import DigestService, cron_trigger
 from app.render import list_response
@@ -100,7 +101,7 @@ def _get(session: SessionDep, digest_id: int) -> tuple[Digest, str]:
     return row[0], row[1]
 
 
-@router.get("")
+@router.get("", response_model=DigestList)
 def list_digests(
     request: Request, session: SessionDep, service: DigestsDep, format: FormatQuery = None
 ) -> Response:

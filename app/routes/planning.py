@@ -14,14 +14,18 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.deps import ReadScope, RowId, SessionDep, WriteScope
-from app.render import list_response
+from app.api_models.planning import ObjectiveOut, ObjectivePage, RiskOut, RiskPage
+from app.deps import ReadScope, RowId, SessionDep, StateDep, WriteScope
+from app.outgoing.naming import named_items
+from app.render import as_entered, list_response
 from app.reports.params import FormatQuery
 from app.schemas import not_null
+from app.state import AppState
 from art import planning_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, Conflict, NotFound
-from art.models import ART, PI, PIObjective, Risk
+from art.links import by_name
+from art.models import ART, PI, PIObjective, Risk, Team
 from art.store.outbox import emit
 from art.vocabulary import Roam
 
@@ -89,14 +93,6 @@ def _bump(session: Session, art_id: int) -> None:
     sq.next_data_version(session, art_id)
 
 
-def _bv(value: float | None) -> int | float | None:
-    """A business value as entered: the column is a float (a tracker's field may hold 2.5),
-    but a whole value is an int, so 5 posted comes back as 5, not 5.0."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
 def _objective_out(o: PIObjective, team: str | None, source: str | None, pi: str) -> dict[str, Any]:
     return {
         "id": o.id,
@@ -104,8 +100,8 @@ def _objective_out(o: PIObjective, team: str | None, source: str | None, pi: str
         "team": team,
         "text": o.text,
         "committed": o.committed,
-        "planned_bv": _bv(o.planned_bv),
-        "actual_bv": _bv(o.actual_bv),
+        "planned_bv": as_entered(o.planned_bv),
+        "actual_bv": as_entered(o.actual_bv),
         "items": list(o.items or []),
         "origin": "tracker" if o.source_id else "api",
         "source": source,
@@ -134,10 +130,20 @@ def _owned_here(row: PIObjective | Risk, what: str) -> None:
         raise Conflict(f"{what} {row.id} comes from tracker item {row.key}: edit it there")
 
 
-def _announce(session: Session, art_id: int, what: str, change: str, out: dict[str, Any]) -> None:
-    """Queue ``objective.changed`` / ``risk.changed`` and mark the ART's data as changed."""
-    emit(session, f"{what}.changed", {"change": change, what: out})
-    _bump(session, art_id)
+def _announce(
+    session: Session, art: ART, what: str, change: str, out: dict[str, Any], state: AppState
+) -> None:
+    """Queue ``objective.changed`` / ``risk.changed`` and mark the ART's data as changed.
+
+    The event names the ART and the PI, carries the row as it is after the change (as it
+    was, for a deletion) and names an objective's items by key, display key, URL and
+    source."""
+    data: dict[str, Any] = {"change": change, "art": art.name, "pi": out["pi"], what: out}
+    if what == "objective":
+        sources = by_name(state.config.sources)
+        data["items"] = named_items(session, art.id, out["items"], sources)
+    emit(session, f"{what}.changed", data)
+    _bump(session, art.id)
 
 
 def _update(
@@ -153,16 +159,27 @@ def _update(
     session.flush()
 
 
-def _remove(session: Session, art_id: int, row: PIObjective | Risk, what: str) -> Response:
-    """Soft-delete a row entered through the API."""
+def _remove(
+    session: Session, art: ART, row: PIObjective | Risk, what: str, state: AppState
+) -> Response:
+    """Soft-delete a row entered through the API; the event carries the row as it was."""
     _owned_here(row, what)
+    pi = session.get(PI, row.pi_id)
+    assert pi is not None  # the row was found in it
+    team = session.get(Team, row.team_id) if row.team_id is not None else None
+    name = team.name if team is not None else None
+    out = (
+        _objective_out(row, name, None, pi.name)
+        if isinstance(row, PIObjective)
+        else _risk_out(row, name, None, pi.name)
+    )
     row.deleted = True
     row.updated_at = datetime.now(UTC)
-    _announce(session, art_id, what, "deleted", {"id": row.id})
+    _announce(session, art, what, "deleted", out, state)
     return Response(status_code=204)
 
 
-@router.get("/objectives", dependencies=[ReadScope])
+@router.get("/objectives", response_model=ObjectivePage, dependencies=[ReadScope])
 def list_objectives(
     request: Request, art: str, pi: str, session: SessionDep, format: FormatQuery = None
 ) -> Response:
@@ -172,8 +189,10 @@ def list_objectives(
     return list_response(request, data, None)
 
 
-@router.post("/objectives", status_code=201, dependencies=[WriteScope])
-def create_objective(art: str, pi: str, body: ObjectiveIn, session: SessionDep) -> JSONResponse:
+@router.post("/objectives", status_code=201, response_model=ObjectiveOut, dependencies=[WriteScope])
+def create_objective(
+    art: str, pi: str, body: ObjectiveIn, session: SessionDep, state: StateDep
+) -> JSONResponse:
     """Enter a PI objective (typically during PI planning)."""
     art_row, pi_row = _pi(session, art, pi)
     row = PIObjective(
@@ -193,13 +212,23 @@ def create_objective(art: str, pi: str, body: ObjectiveIn, session: SessionDep) 
     session.add(row)
     session.flush()
     out = _objective_out(row, body.team, None, pi_row.name)
-    _announce(session, art_row.id, "objective", "created", out)
+    _announce(session, art_row, "objective", "created", out, state)
     return JSONResponse(out, status_code=201)
 
 
-@router.patch("/objectives/{objective_id}", dependencies=[WriteScope], responses=TRACKER_OWNED)
+@router.patch(
+    "/objectives/{objective_id}",
+    response_model=ObjectiveOut,
+    dependencies=[WriteScope],
+    responses=TRACKER_OWNED,
+)
 def patch_objective(
-    art: str, pi: str, objective_id: RowId, body: ObjectivePatch, session: SessionDep
+    art: str,
+    pi: str,
+    objective_id: RowId,
+    body: ObjectivePatch,
+    session: SessionDep,
+    state: StateDep,
 ) -> JSONResponse:
     """Change an objective; scoring it means setting `actual_bv` after the PI."""
     art_row, pi_row = _pi(session, art, pi)
@@ -207,7 +236,7 @@ def patch_objective(
     _update(session, art_row.id, row, "objective", body.model_dump(exclude_unset=True))
     team = next((t for o, t, _ in q.objectives(session, pi_row.id) if o.id == row.id), None)
     out = _objective_out(row, team, None, pi_row.name)
-    _announce(session, art_row.id, "objective", "updated", out)
+    _announce(session, art_row, "objective", "updated", out, state)
     return JSONResponse(out)
 
 
@@ -217,10 +246,13 @@ def patch_objective(
     dependencies=[WriteScope],
     responses=TRACKER_OWNED,
 )
-def delete_objective(art: str, pi: str, objective_id: RowId, session: SessionDep) -> Response:
+def delete_objective(
+    art: str, pi: str, objective_id: RowId, session: SessionDep, state: StateDep
+) -> Response:
     """Remove an objective entered here."""
     art_row, pi_row = _pi(session, art, pi)
-    return _remove(session, art_row.id, _objective(session, pi_row, objective_id), "objective")
+    row = _objective(session, pi_row, objective_id)
+    return _remove(session, art_row, row, "objective", state)
 
 
 def _objective(session: Session, pi_row: PI, objective_id: int) -> PIObjective:
@@ -237,7 +269,7 @@ def _risk(session: Session, pi_row: PI, risk_id: int) -> Risk:
     return row
 
 
-@router.get("/risks", dependencies=[ReadScope])
+@router.get("/risks", response_model=RiskPage, dependencies=[ReadScope])
 def list_risks(
     request: Request, art: str, pi: str, session: SessionDep, format: FormatQuery = None
 ) -> Response:
@@ -247,8 +279,10 @@ def list_risks(
     return list_response(request, data, None)
 
 
-@router.post("/risks", status_code=201, dependencies=[WriteScope])
-def create_risk(art: str, pi: str, body: RiskIn, session: SessionDep) -> JSONResponse:
+@router.post("/risks", status_code=201, response_model=RiskOut, dependencies=[WriteScope])
+def create_risk(
+    art: str, pi: str, body: RiskIn, session: SessionDep, state: StateDep
+) -> JSONResponse:
     """Record a PI risk."""
     art_row, pi_row = _pi(session, art, pi)
     row = Risk(
@@ -266,13 +300,15 @@ def create_risk(art: str, pi: str, body: RiskIn, session: SessionDep) -> JSONRes
     session.add(row)
     session.flush()
     out = _risk_out(row, body.team, None, pi_row.name)
-    _announce(session, art_row.id, "risk", "created", out)
+    _announce(session, art_row, "risk", "created", out, state)
     return JSONResponse(out, status_code=201)
 
 
-@router.patch("/risks/{risk_id}", dependencies=[WriteScope], responses=TRACKER_OWNED)
+@router.patch(
+    "/risks/{risk_id}", response_model=RiskOut, dependencies=[WriteScope], responses=TRACKER_OWNED
+)
 def patch_risk(
-    art: str, pi: str, risk_id: RowId, body: RiskPatch, session: SessionDep
+    art: str, pi: str, risk_id: RowId, body: RiskPatch, session: SessionDep, state: StateDep
 ) -> JSONResponse:
     """Change a risk, typically its ROAM state."""
     art_row, pi_row = _pi(session, art, pi)
@@ -280,14 +316,16 @@ def patch_risk(
     _update(session, art_row.id, row, "risk", body.model_dump(exclude_unset=True))
     team = next((t for r, t, _ in q.risks(session, pi_row.id) if r.id == row.id), None)
     out = _risk_out(row, team, None, pi_row.name)
-    _announce(session, art_row.id, "risk", "updated", out)
+    _announce(session, art_row, "risk", "updated", out, state)
     return JSONResponse(out)
 
 
 @router.delete(
     "/risks/{risk_id}", status_code=204, dependencies=[WriteScope], responses=TRACKER_OWNED
 )
-def delete_risk(art: str, pi: str, risk_id: RowId, session: SessionDep) -> Response:
+def delete_risk(
+    art: str, pi: str, risk_id: RowId, session: SessionDep, state: StateDep
+) -> Response:
     """Remove a risk entered here."""
     art_row, pi_row = _pi(session, art, pi)
-    return _remove(session, art_row.id, _risk(session, pi_row, risk_id), "risk")
+    return _remove(session, art_row, _risk(session, pi_row, risk_id), "risk", state)

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.api_models.items import ChangePage, ItemPage, LinkPage
 from app.deps import ReadScope, SessionDep, StateDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
-from app.render import list_response
+from app.render import as_entered, list_response
 from art import item_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, NotFound
@@ -92,7 +93,7 @@ def _art_id(session: SessionDep, art: str | None) -> int | None:
         raise BadRequest(str(exc), parameter="art") from None
 
 
-@router.get("/items")
+@router.get("/items", response_model=ItemPage)
 def list_items(
     request: Request,
     session: SessionDep,
@@ -157,8 +158,8 @@ def list_items(
             "iteration": iteration,
             "pi": pi_name,
             "parent": w.parent_key,
-            "story_points": w.story_points,
-            "business_value": w.business_value,
+            "story_points": as_entered(w.story_points),
+            "business_value": as_entered(w.business_value),
             "target_date": _iso(w.target_date),
             "flagged": w.flagged,
             "created_at": _iso(w.created_at),
@@ -172,7 +173,7 @@ def list_items(
     return list_response(request, data, _next(rows, limit, "synced_at"), ITEM_COLUMNS)
 
 
-@router.get("/changes")
+@router.get("/changes", response_model=ChangePage)
 def list_changes(
     request: Request,
     session: SessionDep,
@@ -234,13 +235,21 @@ def list_changes(
 
 
 def _shown(field: str, name: str | None, value: str | None) -> str | None:
-    """A change's value as reports show it: an iteration by its display name."""
-    if field != ChangeField.ITERATION or value is None:
+    """A change's value as reports show it: an iteration by its display name, points as
+    entered (``5``, not the stored ``5.0``)."""
+    if value is None:
+        return value
+    if field == ChangeField.POINTS:
+        try:
+            return str(as_entered(float(value)))
+        except ValueError:
+            return value
+    if field != ChangeField.ITERATION:
         return value
     return iteration_label(name, value)
 
 
-@router.get("/links")
+@router.get("/links", response_model=LinkPage)
 def list_links(
     request: Request,
     session: SessionDep,

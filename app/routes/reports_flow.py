@@ -16,6 +16,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.api_models.flow import (
+    AgingOut,
+    CfdOut,
+    CycleTimeOut,
+    DataQualityOut,
+    FlowOut,
+    ForecastOut,
+    ThroughputOut,
+    WipOut,
+)
 from app.deps import ReadScope
 from app.render import report_response
 from app.reports.bodies_flow import (
@@ -101,7 +111,11 @@ def flow_csv_row(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/flow", responses=report_responses("one row of the headline figures", FLOW_COLUMNS))
+@router.get(
+    "/flow",
+    response_model=FlowOut,
+    responses=report_responses("one row of the headline figures", FLOW_COLUMNS),
+)
 def flow(
     request: Request,
     ctx: Ctx,
@@ -123,6 +137,7 @@ def flow(
 
 @router.get(
     "/cycle-time",
+    response_model=CycleTimeOut,
     responses=report_responses("one row per item done in the window", CYCLE_TIME_COLUMNS),
 )
 def cycle_time(
@@ -136,6 +151,7 @@ def cycle_time(
 
 @router.get(
     "/throughput",
+    response_model=ThroughputOut,
     responses=report_responses(
         "one row per bucket (`interval=iteration` adds an `iteration` column after `period`)",
         THROUGHPUT_COLUMNS,
@@ -159,6 +175,7 @@ def throughput(
 
 @router.get(
     "/cfd",
+    response_model=CfdOut,
     responses=report_responses(
         "one row per day, a column per band (`date`, then `categories` in workflow order)"
     ),
@@ -175,6 +192,7 @@ def cfd(
 
 @router.get(
     "/wip",
+    response_model=WipOut,
     responses=report_responses("one row per item in progress at as_of", WIP_COLUMNS),
 )
 def wip(request: Request, ctx: Ctx, q: FlowQ, format: FormatQuery = None) -> Response:
@@ -186,6 +204,7 @@ def wip(request: Request, ctx: Ctx, q: FlowQ, format: FormatQuery = None) -> Res
 
 @router.get(
     "/aging",
+    response_model=AgingOut,
     responses=report_responses("one row per item in progress, oldest first", AGING_COLUMNS),
 )
 def aging(
@@ -206,7 +225,11 @@ def aging(
     return report_response(request, body, body["data"], AGING_COLUMNS)
 
 
-@router.get("/forecast", responses=report_responses("one row of the answer", FORECAST_COLUMNS))
+@router.get(
+    "/forecast",
+    response_model=ForecastOut,
+    responses=report_responses("one row of the answer", FORECAST_COLUMNS),
+)
 def forecast(
     request: Request,
     ctx: Ctx,
@@ -239,6 +262,7 @@ def forecast(
 
 @router.get(
     "/data-quality",
+    response_model=DataQualityOut,
     responses=report_responses("one row per finding", QUALITY_COLUMNS),
 )
 def data_quality(request: Request, ctx: Ctx, format: FormatQuery = None) -> Response:

@@ -3,7 +3,8 @@ baseline, burn-up and velocity, over HTTP; and the admin route that freezes a ba
 
 A thin adapter, as reports_flow: parse (app.reports.params), ask the report service for the
 body (app.reports.bodies_pi), render JSON or CSV with an ETag. CSV rows are the natural list
-of each report: predictability one row per team plus one for the ART; dependencies their
+of each report: predictability one row per team plus one for the ART; the outlook one row per
+objective and one per feature (``kind``); dependencies their
 rows with both ends flattened (``provider.key``); the program board one row per feature card;
 the baseline one row per feature planned or added, its story scope one row per story (a
 paged list of its own).
@@ -16,6 +17,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.api_models.outlook import OutlookOut
+from app.api_models.pi import (
+    BaselineOut,
+    BaselineScopeOut,
+    BurnupOut,
+    DependenciesOut,
+    PredictabilityHistoryOut,
+    PredictabilityOut,
+    ProgramBoardOut,
+    VelocityOut,
+)
 from app.deps import AdminScope, ReadScope
 from app.render import page_link, report_response
 from app.reports.bodies_pi import (
@@ -25,6 +37,7 @@ from app.reports.bodies_pi import (
     baseline_scope_body,
     burnup_body,
     dependencies_body,
+    outlook_body,
     predictability_body,
     predictability_history_body,
     program_board_body,
@@ -46,7 +59,12 @@ admin_router = APIRouter(
 
 PREDICTABILITY_COLUMNS = csv_columns(
     "pi scope team planned_bv actual_bv predictability_pct band complete scored objectives"
-    " projected_pct state earned_pct"
+    " projected_pct state earned_pct projected_pct_85 chance_in_band_pct unprojectable"
+)
+OUTLOOK_COLUMNS = csv_columns(
+    "kind team id text committed planned_bv actual_bv total_work remaining_work projected_bv"
+    " chance_complete_pct key title queue position remaining_stories"
+    " chance_done_by_pi_end_pct url display_key"
 )
 _END = ["key", "title", "team", "iteration", "art", "status_category"]
 DEPENDENCY_COLUMNS = [
@@ -89,19 +107,23 @@ def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @router.get(
     "/pis/{pi}/predictability",
+    response_model=PredictabilityOut,
     responses=report_responses("one row per team, then the ART", PREDICTABILITY_COLUMNS),
 )
 def predictability(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
     """SAFe's PI predictability per team and for the ART (ratio of the sums): planned and
     actual business value, `predictability_pct`, its band (80-100 is within), the objectives,
-    the PI's `state`, and `earned_pct` (so far) while the PI runs. Unscored objectives, or a
-    PI not started, make it `complete: false`."""
+    the PI's `state`; while the PI runs, where it is heading (the PI outlook: `projected_pct`
+    its median, `projected_pct_85`, `chance_in_band_pct`, `unprojectable`; per objective
+    `projected_bv` and `chance_complete_pct`) and `earned_pct`, the business value earned so
+    far. Unscored objectives, or a PI not started, make it `complete: false`."""
     body = predictability_body(ctx, ctx.pi(pi))
     return report_response(request, body, predictability_rows([body]), PREDICTABILITY_COLUMNS)
 
 
 @router.get(
     "/predictability",
+    response_model=PredictabilityHistoryOut,
     responses=report_responses("per PI, one row per team then the ART", PREDICTABILITY_COLUMNS),
 )
 def predictability_trend(request: Request, ctx: Ctx, format: FormatQuery = None) -> Response:
@@ -110,8 +132,45 @@ def predictability_trend(request: Request, ctx: Ctx, format: FormatQuery = None)
     return report_response(request, body, predictability_rows(body["data"]), PREDICTABILITY_COLUMNS)
 
 
+def outlook_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per objective, then one per feature; ``kind`` tells them apart."""
+    return [
+        *({"kind": "objective", **o} for o in body["objectives"]),
+        *({"kind": "feature", **f} for f in body["features"]),
+    ]
+
+
+SeedQuery = Annotated[
+    int | None,
+    Query(ge=0, le=2**32 - 1, description="random seed; default derived from the data"),
+]
+
+
+@router.get(
+    "/pis/{pi}/outlook",
+    response_model=OutlookOut,
+    responses=report_responses(
+        "one row per objective, then one per feature (`kind`)", OUTLOOK_COLUMNS
+    ),
+)
+def outlook(
+    request: Request, ctx: Ctx, pi: str, seed: SeedQuery = None, format: FormatQuery = None
+) -> Response:
+    """Where the PI will land: each team's story throughput of the last 90 days, sampled for
+    every day left in the PI (10,000 trials), fills its objectives' remaining work (committed
+    first) and its features' queue. Per team and for the ART `projected_pct` (the median),
+    `projected_pct_85`, `chance_in_band_pct` (at 80 or above) and `unprojectable`; per
+    objective `chance_complete_pct`; per feature `chance_done_by_pi_end_pct`; the `seed` and
+    the `throughput_samples` used. `pi` may be `current`. Without `seed`, one is derived from
+    the data, so the answer stays the same until the data changes (and matches the
+    predictability report's `projected_pct`)."""
+    body = outlook_body(ctx, ctx.pi(pi), seed)
+    return report_response(request, body, outlook_rows(body), OUTLOOK_COLUMNS)
+
+
 @router.get(
     "/pis/{pi}/dependencies",
+    response_model=DependenciesOut,
     responses=report_responses("one row per dependency of the page", DEPENDENCY_COLUMNS),
 )
 def dependencies(
@@ -142,6 +201,7 @@ def dependencies(
 
 @router.get(
     "/pis/{pi}/program-board",
+    response_model=ProgramBoardOut,
     responses=report_responses("one row per feature card", BOARD_COLUMNS),
 )
 def board(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
@@ -188,6 +248,7 @@ def baseline_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 @router.get(
     "/pis/{pi}/baseline",
+    response_model=BaselineOut,
     responses=report_responses("one row per feature planned or added", BASELINE_COLUMNS),
 )
 def baseline(request: Request, ctx: Ctx, pi: str, format: FormatQuery = None) -> Response:
@@ -232,6 +293,7 @@ def freeze_baseline(ctx: Ctx, pi: str) -> JSONResponse:
 
 @router.get(
     "/pis/{pi}/baseline/scope",
+    response_model=BaselineScopeOut,
     responses=report_responses("one row per story of the page", BASELINE_SCOPE_COLUMNS),
 )
 def baseline_scope(
@@ -256,6 +318,7 @@ def baseline_scope(
 
 @router.get(
     "/pis/{pi}/burnup",
+    response_model=BurnupOut,
     responses=report_responses("one row per day", BURNUP_COLUMNS),
 )
 def burnup(
@@ -273,7 +336,9 @@ def burnup(
 
 
 @router.get(
-    "/velocity", responses=report_responses("one row per team and iteration", VELOCITY_COLUMNS)
+    "/velocity",
+    response_model=VelocityOut,
+    responses=report_responses("one row per team and iteration", VELOCITY_COLUMNS),
 )
 def velocity(
     request: Request,

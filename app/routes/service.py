@@ -6,19 +6,24 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.api_models.service import Health, Readiness
 from app.deps import StateDep
 from art.db import NotMigrated, check_migrated
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "database unreachable or not migrated"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"description": "database unreachable or not migrated"}},
+)
 def readyz(state: StateDep) -> JSONResponse:
     """The database answers and its schema is at the current migration."""
     try:

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.api_models.structure import ArtOut, ArtPage, PIDetailOut, PIOut, PIPage, TeamOut, TeamPage
 from app.deps import ReadScope, SessionDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response, report_response
-from app.schemas import ArtOut, Page, PIDetailOut, PIOut, TeamOut
 from art import structure_queries as q
 from art.models import ART, PI
 
@@ -36,7 +36,7 @@ def _pi_out(pi: PI, current: str | None) -> PIOut:
     return PIOut(name=pi.name, start=pi.start_date, end=pi.end_date, current=pi.name == current)
 
 
-@router.get("/arts", response_model=Page[ArtOut])
+@router.get("/arts", response_model=ArtPage)
 def list_arts(
     request: Request,
     session: SessionDep,
@@ -62,7 +62,7 @@ def get_art(request: Request, art: str, session: SessionDep, format: Format = No
     return report_response(request, body.model_dump(), [body.model_dump()])
 
 
-@router.get("/arts/{art}/teams", response_model=Page[TeamOut])
+@router.get("/arts/{art}/teams", response_model=TeamPage)
 def list_teams(
     request: Request,
     art: str,
@@ -81,7 +81,7 @@ def list_teams(
     return list_response(request, data, nxt, list(TeamOut.model_fields))
 
 
-@router.get("/arts/{art}/pis", response_model=Page[PIOut])
+@router.get("/arts/{art}/pis", response_model=PIPage)
 def list_pis(
     request: Request,
     art: str,

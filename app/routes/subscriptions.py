@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from app.api_models.admin import DeliveryList, SubscriptionList
 from app.deps import AdminScope, RowId, SessionDep, SettingsDep
 from app.outgoing.ssrf import check_url
 from app.render import list_response
@@ -69,7 +70,7 @@ def _get(session: SessionDep, sub_id: int) -> Subscription:
     return sub
 
 
-@router.get("/subscriptions")
+@router.get("/subscriptions", response_model=SubscriptionList)
 def list_subscriptions(
     request: Request, session: SessionDep, format: FormatQuery = None
 ) -> Response:
@@ -130,7 +131,7 @@ def delete_subscription(sub_id: RowId, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/subscriptions/{sub_id}/deliveries")
+@router.get("/subscriptions/{sub_id}/deliveries", response_model=DeliveryList)
 def list_deliveries(
     request: Request, sub_id: RowId, session: SessionDep, format: FormatQuery = None
 ) -> Response:

@@ -8,11 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.api_models.admin import InboxPage, SourceList, SyncRunPage, SyncStarted
 from app.deps import AdminScope, SessionDep, StateDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor, split_page
 from app.render import list_response
 from art import sync_queries as q
 from art.models import SyncRun
+from sync.runner import pull_mode
 
 router = APIRouter(prefix="/api/v1", tags=["sync (admin)"], dependencies=[AdminScope])
 Limit = Annotated[int, Query(description="page size, 1-1000")]
@@ -24,7 +26,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-@router.get("/sources")
+@router.get("/sources", response_model=SourceList)
 def list_sources(request: Request, session: SessionDep, format: Format = None) -> Response:
     """Configured trackers with their last run and lag (seconds since the last good pull)."""
     now = datetime.now(UTC)
@@ -56,17 +58,22 @@ def list_sources(request: Request, session: SessionDep, format: Format = None) -
 @router.post(
     "/sources/{source}/sync",
     status_code=202,
+    response_model=SyncStarted,
     responses={409: {"description": "A pull of the source is already running"}},
 )
 def sync_source(source: str, state: StateDep, full: bool = False) -> JSONResponse:
-    """Start a pull of the source now (incremental, or full reconciliation with full=true).
+    """Start a pull of the source now: incremental, or a full reconciliation with full=true
+    or when the source has never been pulled (`mode` says which).
 
     The pull runs in this process, holding the source's lease as scheduled pulls do. 409
     when a pull of the source is already running (its sync run is named): one pull of a
     source at a time, the running one is left alone."""
-    state.sync.start_pull(state.sync.source(source), full)
+    configured = state.sync.source(source)
+    with state.sessions() as session:
+        mode = pull_mode(session, source, full)  # before the pull writes its watermark
+    state.sync.start_pull(configured, full)
     return JSONResponse(
-        {"source": source, "mode": "full" if full else "incremental", "status": "started"},
+        {"source": source, "mode": mode, "status": "started"},
         status_code=202,
     )
 
@@ -89,7 +96,7 @@ def _run(r: SyncRun, name: str) -> dict[str, object]:
     }
 
 
-@router.get("/sync-runs")
+@router.get("/sync-runs", response_model=SyncRunPage)
 def list_sync_runs(
     request: Request,
     session: SessionDep,
@@ -106,7 +113,7 @@ def list_sync_runs(
     return list_response(request, [_run(r, n) for r, n in rows], nxt)
 
 
-@router.get("/inbox")
+@router.get("/inbox", response_model=InboxPage)
 def list_inbox(
     request: Request,
     session: SessionDep,

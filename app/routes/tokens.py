@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import tokens
+from app.api_models.admin import TokenList
 from app.deps import AdminScope, RowId, SessionDep
 from app.render import list_response
 from app.reports.params import FormatQuery
@@ -46,7 +47,7 @@ class TokenIn(BaseModel):
     ] = None
 
 
-@router.get("/tokens")
+@router.get("/tokens", response_model=TokenList)
 def list_tokens(request: Request, session: SessionDep, format: FormatQuery = None) -> Response:
     """Every token, revoked and expired ones included: never its secret or hash."""
     now = datetime.now(UTC)

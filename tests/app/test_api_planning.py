@@ -77,9 +77,9 @@ def test_objective_validation_names_the_field(client: TestClient, tokens: dict[s
     resp = client.post(
         f"{BASE}/objectives", headers=w, json={"team": "Purple", "text": "x", "planned_bv": 3}
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"] == [
-        {"parameter": "team", "message": "no team named 'Purple' in this ART"}
+        {"parameter": "team", "in": "body", "message": "no team named 'Purple' in this ART"}
     ]
     resp = client.patch(f"{BASE}/objectives/999", headers=w, json={"actual_bv": 1})
     assert resp.status_code == 404

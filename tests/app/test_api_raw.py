@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from art.config import TrainyardConfig
 from art.models import ART, Source, WorkItem
+from art.models import Change as ChangeRow
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.conftest import bearer
@@ -242,17 +243,17 @@ def test_links_cross_team_and_csv(
 @pytest.mark.parametrize(
     ("query", "status", "parameter"),
     [
-        ("/api/v1/items?team=Purple", 400, "team"),
-        ("/api/v1/items?pi=PI%209.9", 400, "pi"),
-        ("/api/v1/items?art=Dragon", 400, "art"),
+        ("/api/v1/items?team=Purple", 422, "team"),
+        ("/api/v1/items?pi=PI%209.9", 422, "pi"),
+        ("/api/v1/items?art=Dragon", 422, "art"),
         ("/api/v1/items?level=saga", 422, "level"),
         ("/api/v1/items?updated_since=yesterday", 422, "updated_since"),
-        ("/api/v1/items?updated_since=2026-01-05T00:00:00", 400, "updated_since"),
-        ("/api/v1/changes?cursor=eyJ4IjoxfQ", 400, "cursor"),
-        ("/api/v1/links?limit=0", 400, "limit"),
-        ("/api/v1/items?keys=PHX-1", 400, "keys"),
-        ("/api/v1/changes?key=PHX-1", 400, "key"),
-        ("/api/v1/links?team=Red", 400, "team"),
+        ("/api/v1/items?updated_since=2026-01-05T00:00:00", 422, "updated_since"),
+        ("/api/v1/changes?cursor=eyJ4IjoxfQ", 422, "cursor"),
+        ("/api/v1/links?limit=0", 422, "limit"),
+        ("/api/v1/items?keys=PHX-1", 422, "keys"),
+        ("/api/v1/changes?key=PHX-1", 422, "key"),
+        ("/api/v1/links?team=Red", 422, "team"),
     ],
 )
 def test_bad_parameters_are_named(
@@ -267,3 +268,39 @@ def test_bad_parameters_are_named(
     assert resp.status_code == status
     assert resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["errors"][0]["parameter"] == parameter
+
+
+def test_stored_numbers_come_back_as_entered(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    """Points and business value are float columns, but 5 comes back as 5 (JSON and CSV),
+    5.5 as 5.5, and a points change shows its values the same way."""
+    client, _ = loaded
+    state = client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as s, s.begin():
+        one = s.scalars(select(WorkItem).where(WorkItem.key == "PHX-1")).one()
+        one.story_points, one.business_value = 5.0, 5.5
+        s.add(
+            ChangeRow(
+                work_item_id=one.id,
+                field="points",
+                from_value="3.0",
+                to_value="5.0",
+                at=T0,
+                seq=0,
+                dedupe_key="PHX-1-points",
+                recorded_at=T0 + timedelta(days=400),
+            )
+        )
+    h = bearer(tokens["read"])
+    page = client.get("/api/v1/items?key=PHX-1&key=PHX-2", headers=h)
+    assert '"story_points":5,"business_value":5.5,' in page.text
+    assert '"story_points":3,"business_value":null,' in page.text
+    csv = client.get("/api/v1/items?key=PHX-1&format=csv", headers=h).text.splitlines()
+    header, row = csv[0].split(","), csv[1].split(",")
+    assert (row[header.index("story_points")], row[header.index("business_value")]) == (
+        "5",
+        "5.5",
+    )
+    changes = client.get("/api/v1/changes?field=points", headers=h).json()["data"]
+    assert [(c["key"], c["from"], c["to"]) for c in changes] == [("PHX-1", "3", "5")]

@@ -95,16 +95,20 @@ def test_bad_query_is_problem_json_naming_the_parameter(
 ) -> None:
     h = bearer(tokens["read"])
     resp = client.get("/api/v1/arts?limit=5000", headers=h)
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["errors"] == [
-        {"parameter": "limit", "message": "limit must be between 1 and 1000, got 5000"}
+        {
+            "parameter": "limit",
+            "in": "query",
+            "message": "limit must be between 1 and 1000, got 5000",
+        }
     ]
     resp = client.get("/api/v1/arts?limit=many", headers=h)
     assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "limit"
     resp = client.get("/api/v1/arts?cursor=%%%", headers=h)
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "cursor"
 
 

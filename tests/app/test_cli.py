@@ -9,7 +9,8 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ def test_sync_exits_1_naming_the_live_pull_that_holds_the_source(
     out = runner.invoke(cli, ["sync"])
     assert out.exit_code == 1, out.output
     assert out.output == (
-        "fake: not pulled; another pull of source 'fake' is running: sync run "
+        "fake (full): not pulled; another pull of source 'fake' is running: sync run "
         f"{run_id} (incremental, started 2026-03-04T09:00:00+00:00); it holds the lease "
         "'pull:fake' as other-host:4242:0badcafe until "
         f"{lease.expires_at.isoformat(timespec='seconds')} and renews it while it runs; "
@@ -150,12 +151,60 @@ def test_sync_pulls_once_a_dead_pulls_lease_has_expired(
     out = runner.invoke(cli, ["sync"])
     assert out.exit_code == 0, out.output
     assert out.output == (
-        "fake: succeeded; fetched 5, created 5, updated 0, deleted 0, skipped 0, requests 2\n"
+        "fake (full): succeeded; fetched 5, created 5, updated 0, deleted 0, skipped 0, "
+        "requests 2\n"
     )
     with fake_sync() as s:
         runs = s.execute(select(SyncRun.id, SyncRun.status).order_by(SyncRun.id)).all()
         assert s.get(Lease, "pull:fake") is None
     assert [tuple(r) for r in runs] == [(dead_run, "failed"), (dead_run + 1, "succeeded")]
+
+
+def test_sync_labels_a_sources_first_pull_full_and_the_next_incremental(
+    fake_sync: sessionmaker[Session],
+) -> None:
+    fake_connector.SHARED_TRUTH[:] = make_items(3)
+    lines = [runner.invoke(cli, ["sync"]).output for _ in range(2)]
+    lines.append(runner.invoke(cli, ["sync", "--full"]).output)
+    assert lines == [
+        "fake (full): succeeded; fetched 3, created 3, updated 0, deleted 0, skipped 0, "
+        "requests 1\n",
+        "fake (incremental): succeeded; fetched 0, created 0, updated 0, deleted 0, skipped 0, "
+        "requests 1\n",
+        "fake (full): succeeded; fetched 3, created 0, updated 0, deleted 0, skipped 0, "
+        "requests 1\n",
+    ]
+    with fake_sync() as s:
+        modes = s.scalars(select(SyncRun.mode).order_by(SyncRun.id)).all()
+    assert modes == ["full", "incremental", "full"]
+
+
+DEMO_DAY = date(2026, 12, 2)
+
+
+def test_sync_without_a_configuration_file_pulls_the_demo(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No trainyard.toml: the built-in demo's two trackers are started and pulled (the demo
+    pinned to one day, so the counts are exact)."""
+    from app import demo
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRAINYARD_CONFIG", raising=False)
+    monkeypatch.setenv("TRAINYARD_DATABASE_URL", store_url)
+    monkeypatch.setenv("TRAINYARD_DEMO_ITEMS", "200")
+    monkeypatch.setattr(demo, "start_demo", partial(demo.start_demo, today=DEMO_DAY))
+    out = runner.invoke(cli, ["sync"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines() == [
+        "configuration: the built-in demo (no configuration file)",
+        "demo-jira (full): succeeded; fetched 176, created 176, updated 0, deleted 0, "
+        "skipped 0, requests 12",
+        "demo-ado (full): succeeded; fetched 64, created 64, updated 0, deleted 0, skipped 0, "
+        "requests 20",
+    ]
+    again = runner.invoke(cli, ["sync", "--source", "demo-ado"])
+    assert again.output.splitlines()[1].startswith("demo-ado (incremental): succeeded; ")
 
 
 # An Azure DevOps Server whose deployment answers OPTIONS but offers no reporting revisions
@@ -220,7 +269,7 @@ token_env = "TRAINYARD_TEST_CLI_ADO_PAT"
         )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
-        "ado: failed; fetched 0, created 0, updated 0, deleted 0, skipped 0, requests 0; "
+        "ado (full): failed; fetched 0, created 0, updated 0, deleted 0, skipped 0, requests 0; "
         f"ConnectorError: Azure DevOps source 'ado' cannot call GET "
         f"wit/reporting/workItemRevisions (api-version 7.1-preview.2) at {url}/phoenix: "
         f"ValueError: API resource location {NO_REVISIONS} is not registered on "

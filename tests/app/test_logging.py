@@ -56,7 +56,8 @@ def test_the_ready_line_names_url_database_sources_and_arts(
         pass
     shown = make_url(store_url).render_as_string(hide_password=True)
     assert _lines(caplog, "app.main") == [
-        f"Trainyard web ready on http://127.0.0.1:8123 (database {shown}; sources fake (fake); "
+        "Trainyard web ready on http://127.0.0.1:8123 (console http://127.0.0.1:8123/, API "
+        f"http://127.0.0.1:8123/docs; database {shown}; sources fake (fake); "
         "ARTs Phoenix): HTTP only; pulls, the webhook inbox, deliveries, the event watcher "
         "and digests run in `trainyard worker`"
     ]

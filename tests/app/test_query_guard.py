@@ -1,4 +1,4 @@
-"""Issue 12 item 17: a query parameter an /api/v1 endpoint does not declare is a 400 naming it
+"""Issue 12 item 17: a query parameter an /api/v1 endpoint does not declare is a 422 naming it
 (it used to be ignored: ``/items?key=GOLD-137`` answered every item), for every operation,
 enumerated from the app's routes; what an endpoint accepts is what the OpenAPI document
 publishes; every list that answers CSV takes ``format``."""
@@ -100,17 +100,21 @@ def served(
         drop_pg_database(pg_name)
 
 
+INVALID_TYPE = "https://trainyard.dev/problems/invalid-request"
+
+
 def _takes(op: Operation) -> str:
     names = sorted(op.query)
     return f"it takes {', '.join(names)}" if names else "it takes no query parameters"
 
 
 @pytest.mark.parametrize("op", API_OPERATIONS, ids=str)
-def test_an_unknown_query_parameter_is_a_400_naming_it(served: Served, op: Operation) -> None:
+def test_an_unknown_query_parameter_is_a_422_naming_it(served: Served, op: Operation) -> None:
     resp = served.call(op, {"colour": "red"})
-    assert resp.status_code == 400, resp.text
+    assert resp.status_code == 422, resp.text
     assert resp.headers["content-type"] == "application/problem+json"
     body = resp.json()
+    assert (body["type"], body["title"]) == (INVALID_TYPE, "Invalid request")
     assert [(e["parameter"], e["in"]) for e in body["errors"]] == [("colour", "query")]
     assert body["detail"].startswith(f"unknown query parameter 'colour' for {op}; it takes ")
     if op.published:  # the parameters it lists are the ones the OpenAPI document publishes
@@ -123,7 +127,7 @@ def test_every_unknown_parameter_is_named_once_and_known_ones_are_not(served: Se
     resp = served.call(
         items, [("art", "Phoenix"), ("colour", "red"), ("size", "9"), ("colour", "")]
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert [e["parameter"] for e in resp.json()["errors"]] == ["colour", "size"]
     assert resp.json()["detail"] == (
         f"unknown query parameters 'colour', 'size' for GET /api/v1/items; {_takes(items)}"
@@ -155,3 +159,64 @@ def test_an_endpoint_that_answers_csv_takes_format(served: Served, op: Operation
     assert by_format.status_code == 200, by_format.text
     assert by_format.headers["content-type"] == "text/csv; charset=utf-8"
     assert by_format.text.splitlines()[0] == by_accept.text.splitlines()[0]  # same columns
+
+
+def test_every_parameter_mistake_is_one_kind_of_problem(served: Served) -> None:
+    """An unknown parameter, a value of the wrong type and a value naming nothing that exists
+    are answered alike: 422, one problem type, each error naming the parameter and where."""
+    items = next(op for op in API_OPERATIONS if str(op) == "GET /api/v1/items")
+    answers = [
+        served.call(items, query)
+        for query in ({"colour": "red"}, {"limit": "many"}, {"team": "Purple"}, {"limit": "0"})
+    ]
+    shapes = [
+        (r.status_code, r.headers["content-type"], r.json()["type"], r.json()["title"])
+        for r in answers
+    ]
+    assert shapes == [(422, "application/problem+json", INVALID_TYPE, "Invalid request")] * 4
+    assert [(e["parameter"], e["in"]) for r in answers for e in r.json()["errors"]] == [
+        ("colour", "query"),
+        ("limit", "query"),
+        ("team", "query"),
+        ("limit", "query"),
+    ]
+    assert answers[2].json()["detail"] == "no team named 'Purple'"
+
+
+def test_a_body_mistake_names_the_field_in_the_body(served: Served) -> None:
+    resp = served.client.post(
+        "/api/v1/subscriptions",
+        json={"url": "https://hooks.example.com/x", "events": ["item.exploded"]},
+        headers=served.headers,
+    )
+    assert resp.status_code == 422
+    assert resp.json()["type"] == INVALID_TYPE
+    assert resp.json()["errors"] == [
+        {
+            "parameter": "events",
+            "in": "body",
+            "message": resp.json()["detail"],
+        }
+    ]
+
+
+def test_a_body_that_cannot_be_read_is_the_same_kind_of_problem(served: Served) -> None:
+    resp = served.client.post(
+        "/api/v1/tokens",
+        content=b"\xff\xfe{",
+        headers={**served.headers, "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 422
+    assert resp.json() == {
+        "type": INVALID_TYPE,
+        "title": "Invalid request",
+        "status": 422,
+        "detail": "the body could not be read: There was an error parsing the body",
+        "errors": [
+            {
+                "parameter": "body",
+                "in": "body",
+                "message": "the body could not be read: There was an error parsing the body",
+            }
+        ],
+    }

@@ -285,25 +285,25 @@ def test_last_used_is_written_at_most_once_a_minute_over_the_api(
     [
         (
             {"name": "x", "scopes": ["root"]},
-            400,
+            422,
             "scopes",
             "unknown scope(s) root; known: read, write, admin",
         ),
         (
             {"name": "x", "scopes": ["read"], "expires_at": "2020-01-01"},
-            400,
+            422,
             "expires_at",
             "the expiry 2020-01-01T00:00:00+00:00 is not in the future",
         ),
         (
             {"name": "x", "scopes": ["read"], "expires_in": "1d", "expires_at": "2099-01-01"},
-            400,
+            422,
             "expires_in",
             "give expires_in or expires_at, not both",
         ),
         (
             {"name": "bad\tname", "scopes": ["read"]},
-            400,
+            422,
             "name",
             "a token name is 1 to 200 printable characters",
         ),

@@ -127,7 +127,7 @@ def test_ssrf_targets_are_refused(
         headers=bearer(tokens["admin"]),
         json={"url": url, "events": ["sync.completed"]},
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "url"
     assert reason in resp.json()["detail"]
 
@@ -138,7 +138,7 @@ def test_unknown_event_type_is_named(client: TestClient, tokens: dict[str, str])
         headers=bearer(tokens["admin"]),
         json={"url": "https://example.com/h", "events": ["item.exploded"]},
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "events"
 
 
@@ -347,3 +347,72 @@ def test_a_worker_sends_only_while_it_holds_the_delivery_lease(
         with state.sessions() as s:
             assert s.get(Lease, "outgoing") is None
         worker.close()
+
+
+@pytest.mark.parametrize("token", ["demo-jira-token", "wrong-token"])
+def test_a_pull_ending_is_announced_naming_the_source_and_its_counts(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    """sync.completed (or sync.failed) names the source, its tracker kind and ART, the run
+    as /sync-runs lists it, the mode and what the pull did."""
+    from app.demo import ENV, jira_source
+    from art.models import OutboxEvent
+    from simulators.generator import generate_art
+    from simulators.jira import create_jira_simulator
+    from sync.runner import PullRunner
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TRAINYARD_DEMO_JIRA_TOKEN", token)
+    scenario = generate_art(5, 40, teams=2)
+    sim_app = create_jira_simulator(
+        scenario, users={ENV["TRAINYARD_DEMO_JIRA_EMAIL"]: ENV["TRAINYARD_DEMO_JIRA_TOKEN"]}
+    )
+    with serve(sim_app) as tracker:
+        config = TrainyardConfig.model_validate(
+            {
+                "arts": [{"name": scenario.art, "teams": [{"name": t} for t in scenario.teams]}],
+                "sources": [jira_source("jira", tracker, scenario, list(scenario.teams))],
+            }
+        )
+        settings = Settings(database_url=store_url, scheduler=False, data_dir=tmp_path)
+        with TestClient(create_app(settings, config, with_worker=False)) as client:
+            state = client.app.state.trainyard  # type: ignore[attr-defined]
+            PullRunner(state.sessions, config, config.source("jira")).run()
+            with state.sessions() as session:
+                (event,) = session.scalars(
+                    select(OutboxEvent).where(OutboxEvent.type != "item.changed")
+                ).all()
+                kind, data = event.type, event.payload["data"]
+    named = {"source": "jira", "kind": "jira", "art": scenario.art, "run_id": 1, "mode": "full"}
+    if token == "wrong-token":
+        assert (kind, data) == (
+            "sync.failed",
+            {
+                **named,
+                "status": "failed",
+                "fetched": 0,
+                "created": 0,
+                "updated": 0,
+                "deleted": 0,
+                "skipped": 0,
+                "requests": 0,
+                "error": data["error"],
+            },
+        )
+        assert data["error"].startswith("ConnectorAuthError: ")
+    else:
+        assert (kind, data) == (
+            "sync.completed",
+            {
+                **named,
+                "status": "succeeded",
+                "fetched": 71,
+                "created": 71,
+                "updated": 0,
+                "deleted": 0,
+                "skipped": 0,
+                "requests": 9,
+                "error": None,
+            },
+        )

@@ -110,7 +110,7 @@ def test_start_runs_every_job_under_one_scheduler_and_pulls_at_once(
     assert began.startswith("Trainyard worker started on ")
     assert began.endswith(
         " with jobs baselines, digests:reload, full:fake, inbox:fake, incremental:fake,"
-        " outgoing, watch"
+        " outgoing, reporting, watch"
     )
     assert stopped == "Trainyard worker stopped"
 

@@ -237,7 +237,8 @@ def test_serve_and_worker_as_two_processes(store_url: str, tmp_path: Path) -> No
     for log in workers:
         assert "Scheduler started" in log
     every_job = (
-        "baselines, digests:reload, full:jira, inbox:jira, incremental:jira, outgoing, watch"
+        "baselines, digests:reload, full:jira, inbox:jira, incremental:jira, outgoing, reporting,"
+        " watch"
     )
     assert f"with jobs {every_job}\n" in workers[0]
     assert "with jobs inbox:jira, outgoing, watch\n" in workers[1]

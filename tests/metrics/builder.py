@@ -93,6 +93,7 @@ class Art:
         business_value: float | None = None,
         deleted: bool = False,
         art: str | None = "ART",
+        parent: str | None = None,
     ) -> Art:
         state: dict[str, Value] = {
             "status": status,
@@ -139,6 +140,7 @@ class Art:
                 target_date=target_date,
                 flagged=bool(state["flagged"]),
                 deleted=deleted,
+                parent=parent,
             )
         )
         return self

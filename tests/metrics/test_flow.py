@@ -137,7 +137,7 @@ def test_flow_predictability_hook_uses_the_pi_of_the_window() -> None:
         "scored": 2,
         "objectives": 2,
         "earned_pct": None,
-        "projected_pct": None,
+        "projected_pct": 110.0,  # the outlook: both scored keep their actual BV, 11 / 10
     }
 
 

@@ -22,6 +22,7 @@ from metrics.cycle_time import cycle_time_report
 from metrics.dependencies import dependencies_report
 from metrics.flow import flow_report
 from metrics.inputs import ArtData, Definition, Window
+from metrics.outlook import outlook_report
 from metrics.output import iso, r4
 from metrics.predictability import predictability_history, predictability_report
 from metrics.throughput import throughput_report
@@ -194,13 +195,58 @@ def check_headline(data: ArtData, case: str) -> None:
     art = rep["art"]
     assert (rep["state"], art["state"]) == (state, state)
     assert (art["complete"], art["scored"], art["objectives"]) == (complete, scored, total)
-    assert (art["predictability_pct"], art["earned_pct"], art["projected_pct"]) == (
-        pct,
-        earned,
-        earned,
-    )
+    assert (art["predictability_pct"], art["earned_pct"]) == (pct, earned)
+    assert (art["projected_pct"] is None) == (state != "in_progress")  # the outlook's median
     assert [t["earned_pct"] for t in rep["teams"]] == team_earned
     assert all(t["state"] == state for t in rep["teams"])
+
+
+# The PI outlook of PI 26.1 at the golden as_of. No objective is linked to items, so every
+# trial is the same: a scored objective keeps its actual BV, an unscored one is unprojectable.
+# Blue: 5 of 6 -> 83.3333 (objective 9 unprojectable); Red: nothing projectable (11, 12);
+# Green: 14 uncommitted keeps 2, 13 unprojectable, nothing planned -> null; ART 7 / 6.
+OUTLOOK_TEAMS = {"Blue": (83.3333, 83.3333, 100.0, 1), "Red": (None, None, None, 2)}
+OUTLOOK_TEAMS["Green"] = (None, None, None, 1)
+OUTLOOK_ART = (116.6667, 116.6667, 100.0, 4)
+_FIGURES = ("projected_pct", "projected_pct_85", "chance_in_band_pct", "unprojectable")
+
+
+def check_outlook(data: ArtData) -> None:
+    rep = predictability_report(data, PI, AS_OF).to_dict()
+    ahead = outlook_report(data, PI, AS_OF).to_dict()
+    for body in (rep, ahead):
+        assert tuple(body["art"][k] for k in _FIGURES) == OUTLOOK_ART
+        got = {t["team"]: tuple(t[k] for k in _FIGURES) for t in body["teams"]}
+        assert got == OUTLOOK_TEAMS
+    # each team's features in the PI not done, in key order, none with stories: one each
+    assert [(f["key"], f["position"], f["remaining_stories"]) for f in ahead["features"]] == [
+        ("BLUE-F2", 1, 1),
+        ("BLUE-F3", 2, 1),
+        ("RED-F1", 1, 1),
+        ("RED-F2", 2, 1),
+        ("RED-F3", 3, 1),
+        ("GREEN-F1", 1, 1),
+        ("GREEN-F3", 2, 1),
+    ]
+    assert ahead["days"] == 33  # 2026-02-11 to 2026-03-15
+
+
+def check_outlook_with_linked_objectives(data: ArtData) -> None:
+    """With :data:`EARNED_LINKS`. Green: 13's stories are done (8 of 8) and 14 keeps 2, so
+    every trial gives 10 / 8 = 125%. Red: 11 has RED-4 and RED-5 left (1 of 3 done), its
+    sample holds 2 stories in 90 days: C = 0 with chance (88/90)^33 = 47.6%, C = 1 with 35.7%,
+    so the median trial finishes one more story: 8 x 2/3 / 8 = 66.6667%, the 15th percentile
+    none: 33.3333%, in band only with C >= 2 (16.6%). Blue: 9 has BLUE-6 left; 5 stories in
+    90 days, so the chance that a trial finishes it is 1 - (85/90)^33 = 84.8%."""
+    ahead = outlook_report(with_earned_links(data), PI, AS_OF).to_dict()
+    blue, red, green = ahead["teams"]
+    assert tuple(green[k] for k in _FIGURES) == (125.0, 125.0, 100.0, 0)
+    assert tuple(red[k] for k in _FIGURES[:2]) == (66.6667, 33.3333)
+    assert abs(red["chance_in_band_pct"] - 16.63) < 1.5
+    assert abs(blue["chance_in_band_pct"] - 100 * (1 - (85 / 90) ** 33)) < 1.5
+    chance = {o["id"]: o["chance_complete_pct"] for o in ahead["objectives"]}
+    assert (chance[13], chance[12], chance[10]) == (100.0, None, None)
+    assert chance[9] == blue["chance_in_band_pct"]  # Blue is in band exactly when 9 is done
 
 
 def check_predictability_history(data: ArtData, expected: Expected) -> None:
@@ -369,6 +415,14 @@ def test_predictability(data: ArtData, pi: str) -> None:
 @pytest.mark.parametrize("case", list(HEADLINES))
 def test_predictability_headline(data: ArtData, case: str) -> None:
     check_headline(with_earned_links(data), case)
+
+
+def test_outlook(data: ArtData) -> None:
+    check_outlook(data)
+
+
+def test_outlook_with_linked_objectives(data: ArtData) -> None:
+    check_outlook_with_linked_objectives(data)
 
 
 def test_predictability_history_states(data: ArtData) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from builder import Art, at
 
+from metrics.outlook import outlook_report
 from metrics.predictability import band, predictability_report, score
 
 Obj = tuple[str, bool, float | None, float | None]  # team, committed, planned, actual
@@ -103,17 +104,33 @@ def _projection_art() -> Art:
     return art
 
 
-def test_projected_pct_from_linked_items_while_the_pi_runs() -> None:
+def test_earned_pct_from_linked_items_while_the_pi_runs() -> None:
     rep = predictability_report(_projection_art().data(), "PI 1", at(10)).to_dict()
     assert [o["earned_bv"] for o in rep["objectives"]] == [7.5, 2.0, 2.0, None]
-    assert [o["projected_bv"] for o in rep["objectives"]] == [7.5, 2.0, 2.0, None]
     assert rep["teams"][0]["earned_pct"] == 82.1429  # 11.5 / 14
-    assert rep["art"]["earned_pct"] == rep["art"]["projected_pct"] == 82.1429
+    assert rep["art"]["earned_pct"] == 82.1429
     assert rep["art"]["predictability_pct"] is None
     assert (rep["state"], rep["art"]["state"]) == ("in_progress", "in_progress")
+
+
+def test_projected_figures_are_the_outlooks_while_the_pi_runs() -> None:
+    data = _projection_art().data()
+    rep = predictability_report(data, "PI 1", at(10)).to_dict()
+    ahead = outlook_report(data, "PI 1", at(10)).to_dict()
+    keys = ("projected_pct", "projected_pct_85", "chance_in_band_pct", "unprojectable")
+    assert {k: rep["art"][k] for k in keys} == {k: ahead["art"][k] for k in keys}
+    assert {k: rep["teams"][0][k] for k in keys} == {k: ahead["teams"][0][k] for k in keys}
+    assert rep["art"]["unprojectable"] == 1  # the objective without linked items
+    got = {o["id"]: (o["projected_bv"], o["chance_complete_pct"]) for o in rep["objectives"]}
+    assert got == {
+        o["id"]: (o["projected_bv"], o["chance_complete_pct"]) for o in ahead["objectives"]
+    }
+    assert got[4] == (None, None)  # no linked items
+    assert rep["definition"]["outlook_seed"] == ahead["seed"]
 
 
 def test_no_projection_after_the_pi() -> None:
     rep = predictability_report(_projection_art().data(), "PI 1", at(75)).to_dict()
     assert rep["art"]["projected_pct"] is None and rep["art"]["earned_pct"] is None
+    assert rep["art"]["chance_in_band_pct"] is None and rep["art"]["unprojectable"] is None
     assert rep["state"] == "finished"

@@ -9,7 +9,7 @@ Checks, explicitly (``CHECKS``): not_a_server_error, status_code_conformance,
 content_type_conformance, response_schema_conformance, response_headers_conformance,
 unsupported_method, allow_header_conformance and ignored_auth. Left out, because the API is
 right and the check assumes otherwise: positive_data_acceptance (a schema-valid request may
-still name an ART, PI or team that does not exist, or an as_of outside 1900-9000: 400/404 are
+still name an ART, PI or team that does not exist, or an as_of outside 1900-9000: 422/404 are
 the right answers) and negative_data_rejection (a number is read as a Unix time for date-time
 parameters, as FastAPI does; unknown query parameters are refused, see test_query_guard.py).
 The stateful checks (use_after_free, ensure_resource_availability) need linked operations,

@@ -7,7 +7,7 @@ from tests.app.api.conftest import WINDOW, Api
 from tests.app.chart_checks import check_chart, svg_texts
 
 STORIES_IN_WINDOW = {"level": "story", **WINDOW}
-CHARTS = {  # each chart with the query it takes (a parameter it does not take is a 400)
+CHARTS = {  # each chart with the query it takes (a parameter it does not take is a 422)
     "cfd": STORIES_IN_WINDOW,
     "burnup": {},
     "predictability": {},
@@ -73,7 +73,7 @@ def test_chart_draws_the_cached_report_body_with_a_title_and_an_etag(api: Api) -
     assert svg.headers["etag"] != first.headers["etag"]
 
 
-def test_unknown_chart_or_format_is_404_and_bad_parameters_400(api: Api) -> None:
+def test_unknown_chart_or_format_is_404_and_bad_parameters_422(api: Api) -> None:
     for path in ["/charts/velocity.svg", "/charts/cfd.gif", "/charts/nothing.png"]:
         resp = api.get(path)
         assert resp.status_code == 404, path
@@ -81,7 +81,7 @@ def test_unknown_chart_or_format_is_404_and_bad_parameters_400(api: Api) -> None
     assert "cfd, burnup" in api.get("/charts/velocity.svg").json()["detail"]
     # parameters are checked as the reports check them
     resp = api.get("/charts/cfd.svg", team="Nobody")
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert resp.json()["errors"][0]["parameter"] == "team"
     bad_pi = api.get("/charts/burnup.png", pi="PI 9.9")
-    assert bad_pi.status_code == 400 and bad_pi.json()["errors"][0]["parameter"] == "pi"
+    assert bad_pi.status_code == 422 and bad_pi.json()["errors"][0]["parameter"] == "pi"

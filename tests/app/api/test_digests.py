@@ -91,6 +91,18 @@ def test_digest_is_sent_with_figures_and_inline_charts(api: Api, smtp: tuple[Inb
     assert "ART: 116.7% (above), 2 of 6 objectives scored" in text
     assert "- Blue: planned 6, actual 5, 83.3%" in text
     assert "<strong>116.7%</strong>" in html
+    # the PI outlook, a line per team: no objective is linked, so every trial is the same
+    assert "PI OUTLOOK: where PI 26.1 lands by 2026-03-15 (10000 trials" in text
+    assert (
+        "ART: median 116.7%, at least 116.7% in 85% of trials, 100.0% chance of 80% or more"
+        " (4 objectives without linked work or score)"
+    ) in text
+    assert (
+        "- Blue: median 83.3%, at least 83.3% in 85% of trials, 100.0% chance of 80% or more"
+        " (1 objective without linked work or score)"
+    ) in text
+    assert "- Red: not projectable (2 objectives without linked work or score)" in text
+    assert "PI outlook: where PI 26.1 lands by 2026-03-15" in html
     # dependencies needing attention: the golden late one, with its reason
     assert (
         "[late] GREEN-F1 <http://tracker.invalid/browse/GREEN-F1> (Green) -> "
@@ -140,11 +152,11 @@ def test_preview_returns_the_html_and_next_send_reports_changes(
 @pytest.mark.parametrize(
     ("field", "value", "status"),
     [
-        ("cron", "every monday", 400),
-        ("timezone", "Mars/Olympus", 400),
+        ("cron", "every monday", 422),
+        ("timezone", "Mars/Olympus", 422),
         ("recipients", ["not-an-address"], 422),
         ("sections", ["gossip"], 422),
-        ("art", "Dragon", 400),
+        ("art", "Dragon", 422),
     ],
 )
 def test_bad_digest_fields_are_named(api: Api, field: str, value: Any, status: int) -> None:

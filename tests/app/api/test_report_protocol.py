@@ -37,7 +37,7 @@ FLOW_HEADER = ",".join(
 END = "key,title,team,iteration,art,status_category"
 PREDICTABILITY = (
     "pi,scope,team,planned_bv,actual_bv,predictability_pct,band,complete,scored,objectives,"
-    "projected_pct,state,earned_pct"
+    "projected_pct,state,earned_pct,projected_pct_85,chance_in_band_pct,unprojectable"
 )
 # (path, params, CSV header, number of data rows)
 CSV_CASES: list[tuple[str, dict[str, Any], str, int]] = [
@@ -149,10 +149,12 @@ def test_csv_rows_hold_the_figures(api: Api) -> None:
     # predictability: a row per team, then the ART's
     lines = api.get(f"{PI}/predictability", format="csv").text.splitlines()
     assert lines[1:] == [
-        "PI 26.1,team,Blue,6,5,83.3333,within,false,1,2,,in_progress,",
-        "PI 26.1,team,Red,0,0,,,false,0,2,,in_progress,",
-        "PI 26.1,team,Green,0,2,,,false,1,2,,in_progress,",
-        "PI 26.1,art,,6,7,116.6667,above,false,2,6,,in_progress,",
+        # the outlook: no objective is linked to items, so the scored ones keep their
+        # actual BV in every trial and the unscored ones are unprojectable
+        "PI 26.1,team,Blue,6,5,83.3333,within,false,1,2,83.3333,in_progress,,83.3333,100.0,1",
+        "PI 26.1,team,Red,0,0,,,false,0,2,,in_progress,,,,2",
+        "PI 26.1,team,Green,0,2,,,false,1,2,,in_progress,,,,1",
+        "PI 26.1,art,,6,7,116.6667,above,false,2,6,116.6667,in_progress,,116.6667,100.0,4",
     ]
 
 
@@ -184,28 +186,28 @@ def test_repeated_request_is_served_from_the_cache_until_the_data_changes(api: A
 
 
 BAD: list[tuple[str, dict[str, Any], int, str | None]] = [
-    ("/flow", {"team": "Nobody"}, 400, "team"),
-    (f"{PI}/burnup", {"team": "Nobody"}, 400, "team"),
-    ("/flow", {"from": "2026-02-09", "to": "2026-02-09"}, 400, "from"),
-    ("/cfd", {"from": "2026-02-10", "to": "2026-02-09"}, 400, "from"),
-    ("/cfd", {"from": "1990-01-01", "to": "2026-02-09"}, 400, "from"),
-    ("/charts/cfd.svg", {"from": "0001-01-01"}, 400, "from"),
-    ("/throughput", {"to": "9999-12-31"}, 400, "to"),
+    ("/flow", {"team": "Nobody"}, 422, "team"),
+    (f"{PI}/burnup", {"team": "Nobody"}, 422, "team"),
+    ("/flow", {"from": "2026-02-09", "to": "2026-02-09"}, 422, "from"),
+    ("/cfd", {"from": "2026-02-10", "to": "2026-02-09"}, 422, "from"),
+    ("/cfd", {"from": "1990-01-01", "to": "2026-02-09"}, 422, "from"),
+    ("/charts/cfd.svg", {"from": "0001-01-01"}, 422, "from"),
+    ("/throughput", {"to": "9999-12-31"}, 422, "to"),
     ("/throughput", {"interval": "month"}, 422, "interval"),
     ("/cycle-time", {"level": "saga"}, 422, "level"),
-    ("/forecast", {"items": 5, "date": "2026-03-01"}, 400, "items"),
-    ("/forecast", {"date": "2026-01-01"}, 400, "date"),
+    ("/forecast", {"items": 5, "date": "2026-03-01"}, 422, "items"),
+    ("/forecast", {"date": "2026-01-01"}, 422, "date"),
     ("/forecast", {"items": 0}, 422, "items"),
     ("/pis/PI 9.9/predictability", {}, 404, None),
     ("/pis/PI 9.9/burnup", {}, 404, None),
-    (f"{PI}/dependencies", {"cursor": "not-a-cursor"}, 400, "cursor"),
-    (f"{PI}/dependencies", {"cursor": "eyJvZmZzZXQiOi0xfQ"}, 400, "cursor"),
-    (f"{PI}/dependencies", {"limit": 0}, 400, "limit"),
+    (f"{PI}/dependencies", {"cursor": "not-a-cursor"}, 422, "cursor"),
+    (f"{PI}/dependencies", {"cursor": "eyJvZmZzZXQiOi0xfQ"}, 422, "cursor"),
+    (f"{PI}/dependencies", {"limit": 0}, 422, "limit"),
     (f"{PI}/dependencies", {"status": "stuck"}, 422, "status"),
-    ("/velocity", {"pi": "PI 9.9"}, 400, "pi"),
-    ("/aging", {"as_of": "2026-02-10T12:00:00"}, 400, "as_of"),
+    ("/velocity", {"pi": "PI 9.9"}, 422, "pi"),
+    ("/aging", {"as_of": "2026-02-10T12:00:00"}, 422, "as_of"),
     ("/aging", {"as_of": "yesterday"}, 422, "as_of"),
-    ("/aging", {"as_of": "0001-01-03T00:00:00Z"}, 400, "as_of"),
+    ("/aging", {"as_of": "0001-01-03T00:00:00Z"}, 422, "as_of"),
     ("/cfd", {"format": "xml"}, 422, "format"),
 ]
 
@@ -260,7 +262,7 @@ def test_openapi_documents_every_report_and_its_csv_columns(api: Api) -> None:
     ]:
         op = doc["paths"][base + path]["get"]
         assert op["description"], path
-        assert {"200", "304", "400", "401", "404"} <= set(op["responses"]), path
+        assert {"200", "304", "401", "404", "422"} <= set(op["responses"]), path
     flow = doc["paths"][base + "/flow"]["get"]
     assert "velocity.by_work_type.feature" in flow["responses"]["200"]["description"]
     names = {p["name"] for p in flow["parameters"]}

@@ -46,6 +46,9 @@ def test_predictability_figures_of_the_api_example(api: Api) -> None:
         "state": "finished",
         "earned_pct": None,
         "projected_pct": None,
+        "projected_pct_85": None,
+        "chance_in_band_pct": None,
+        "unprojectable": None,
     }
     blue = next(t for t in old["teams"] if t["team"] == "Blue")
     assert (blue["planned_bv"], blue["actual_bv"], blue["predictability_pct"], blue["band"]) == (
@@ -79,15 +82,19 @@ def test_predictability_headline_says_how_much_is_known(api: Api, case: str) -> 
     art = body["art"]
     assert (body["state"], art["state"], art["complete"]) == (state, state, complete)
     assert (art["scored"], art["objectives"]) == (scored, total)
-    assert (art["predictability_pct"], art["earned_pct"], art["projected_pct"]) == (
-        pct,
-        earned,
-        earned,
-    )
+    assert (art["predictability_pct"], art["earned_pct"]) == (pct, earned)
+    assert (art["projected_pct"] is None) == (state != "in_progress")  # the outlook's median
     assert [t["earned_pct"] for t in body["teams"]] == team_earned
     csv = api.get(f"/pis/{pi}/predictability", as_of=as_of, format="csv").text.splitlines()
-    assert csv[0].endswith(",projected_pct,state,earned_pct")
-    assert csv[-1].endswith(f",{state},{'' if earned is None else earned}")
+    assert csv[0].endswith(
+        ",projected_pct,state,earned_pct,projected_pct_85,chance_in_band_pct,unprojectable"
+    )
+    outlook = (
+        ",".join(str(art[k]) for k in ("projected_pct_85", "chance_in_band_pct", "unprojectable"))
+        if state == "in_progress"
+        else ",,"
+    )
+    assert csv[-1].endswith(f",{state},{'' if earned is None else earned},{outlook}")
 
 
 def test_predictability_trend_lists_every_pi(api: Api) -> None:

@@ -1,0 +1,157 @@
+"""Signing in to the console: a token checked once, a random session id in an HttpOnly,
+SameSite=Strict cookie, every page behind it, and a session that ends with its token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.console.session import COOKIE
+from app.tokens import find_token, revoke_token
+from tests.app.api.conftest import ART, AS_OF, REPORT_PI, Api
+
+BOARD = f"/arts/{ART}/pis/{REPORT_PI}/board"
+
+
+def _sign_in(api: Api, token: str, target: str = "/") -> str:
+    resp = api.client.post(
+        "/sign-in", data={"token": token, "next": target}, follow_redirects=False
+    )
+    assert resp.status_code == 303, resp.text
+    return resp.headers["set-cookie"]
+
+
+def test_a_page_without_a_session_is_a_303_to_sign_in_and_shows_nothing(api: Api) -> None:
+    resp = api.client.get(BOARD, params={"as_of": AS_OF}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert resp.headers["location"] == (
+        "/sign-in?next=%2Farts%2FPhoenix%2Fpis%2FPI+26.1%2Fboard%3Fas_of%3D2026-02-10T12%253A00"
+        "%253A00%252B00%253A00"
+    )
+    assert resp.text == ""
+
+
+def test_a_bearer_token_is_no_console_session(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.tokens['read']}"}
+    resp = api.client.get(BOARD, headers=headers, follow_redirects=False)
+    assert resp.status_code == 303
+
+
+def test_signing_in_sets_a_strict_httponly_cookie_holding_no_token(api: Api) -> None:
+    cookie = _sign_in(api, api.tokens["read"], BOARD)
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    assert "secure" not in cookie.lower()  # plain http here; https adds Secure
+    assert "Max-Age=43200" in cookie and "Path=/" in cookie
+    assert api.tokens["read"] not in cookie
+    value = api.client.cookies[COOKIE]
+    assert len(value) == 43 and value != api.tokens["read"]
+    assert api.client.get(BOARD, params={"as_of": AS_OF}).status_code == 200
+
+
+def test_an_https_request_gets_a_secure_cookie(api: Api) -> None:
+    resp = api.client.post(
+        "https://testserver/sign-in",
+        data={"token": api.tokens["read"], "next": "/"},
+        follow_redirects=False,
+    )
+    assert "secure" in resp.headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("", "enter an API token (from `trainyard token create`)"),
+        ("ty_nothing", "this token is unknown"),
+    ],
+)
+def test_a_refused_token_stays_on_sign_in_saying_why(api: Api, token: str, message: str) -> None:
+    resp = api.client.post("/sign-in", data={"token": token, "next": BOARD})
+    assert resp.status_code == 401
+    assert f'<p class="error" role="alert">{message}</p>' in resp.text.replace("&#96;", "`")
+    assert "set-cookie" not in resp.headers
+
+
+@pytest.mark.parametrize("scope", ["write", "admin"])
+def test_tokens_with_more_than_read_sign_in_too(api: Api, scope: str) -> None:
+    _sign_in(api, api.tokens[scope])
+    assert api.client.get(f"/arts/{ART}", params={"as_of": AS_OF}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        (BOARD, "/arts/Phoenix/pis/PI%2026.1/board"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("", "/"),
+    ],
+)
+def test_sign_in_only_goes_back_to_this_site(api: Api, target: str, landing: str) -> None:
+    resp = api.client.post(
+        "/sign-in", data={"token": api.tokens["read"], "next": target}, follow_redirects=False
+    )
+    assert resp.headers["location"] == landing
+
+
+def test_revoking_the_token_ends_its_console_sessions(api: Api) -> None:
+    _sign_in(api, api.tokens["read"])
+    assert api.client.get(f"/arts/{ART}", follow_redirects=False).status_code == 200
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as session, session.begin():
+        revoke_token(find_token(session, "test-read"), datetime.now(UTC))
+    assert api.client.get(f"/arts/{ART}", follow_redirects=False).status_code == 303
+
+
+def test_signing_out_ends_the_session_on_the_server_too(api: Api) -> None:
+    _sign_in(api, api.tokens["read"])
+    stolen = api.client.cookies[COOKIE]
+    resp = api.client.get("/sign-out", follow_redirects=False)
+    assert (resp.status_code, resp.headers["location"]) == (303, "/sign-in")
+    assert 'trainyard_console=""' in resp.headers["set-cookie"]
+    api.client.cookies.set(COOKIE, stolen)  # the old id, replayed
+    assert api.client.get(f"/arts/{ART}", follow_redirects=False).status_code == 303
+
+
+def test_the_sign_in_form_is_the_only_form_that_posts(api: Api) -> None:
+    _sign_in(api, api.tokens["read"])
+    pages = [
+        f"/arts/{ART}",
+        BOARD,
+        f"/arts/{ART}/pis/{REPORT_PI}/dependencies",
+        f"/arts/{ART}/predictability",
+        f"/arts/{ART}/flow",
+        f"/arts/{ART}/velocity",
+        f"/arts/{ART}/data-quality",
+        f"/arts/{ART}/items/RED-F1",
+    ]
+    for path in pages:
+        html = api.client.get(path, params={"as_of": AS_OF}).text.lower()
+        assert 'method="post"' not in html, path
+    assert api.client.get("/sign-in").text.count('method="post"') == 1
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(api: Api) -> None:
+    resp = api.client.post(
+        "/sign-in",
+        data={"token": api.tokens["read"], "next": "/"},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 403
+    assert "set-cookie" not in resp.headers
+    same = api.client.post(
+        "/sign-in",
+        data={"token": api.tokens["read"], "next": "/"},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert same.status_code == 303
+
+
+def test_pages_cannot_be_framed_and_load_nothing_from_elsewhere(api: Api) -> None:
+    headers = api.client.get("/sign-in").headers
+    assert headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "default-src 'self'" in headers["content-security-policy"]
