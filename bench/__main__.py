@@ -1,7 +1,7 @@
 """``python -m bench``: the benchmark table (see bench/harness.py for what each section does).
 
     .venv/bin/python -m bench [--sizes 10000,50000,200000] [--repeat 3]
-        [--only pulls,incremental,webhooks,metrics,api,console,wire,memory]
+        [--only pulls,incremental,webhooks,metrics,api,outlook,console,wire,memory]
         [--stores sqlite,postgres] [--wire-items 5016] [--memory-items 50000] [--quick]
 
 Prints one table (section, case, size, figure, target, pass/fail) and writes it with every
