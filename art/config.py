@@ -170,6 +170,8 @@ class SourceConfig(Strict):
     full_cron: str = "0 2 * * *"
     overlap_minutes: Annotated[int, Field(ge=0)] = 2
     page_size: Annotated[int, Field(ge=1, le=5000)] = 100
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 4  # requests in flight during a pull
+    metadata_ttl_minutes: Annotated[float, Field(ge=0)] = 10  # fields, sprints... kept this long
     # webhooks
     webhook_secret_env: str | None = None
     webhook_username: str | None = None

@@ -1,7 +1,8 @@
 """``python -m bench``: the benchmark table (see bench/harness.py for what each section does).
 
     .venv/bin/python -m bench [--sizes 10000,50000,200000] [--repeat 3]
-        [--only pulls,incremental,webhooks,metrics,api,console] [--stores sqlite,postgres] [--quick]
+        [--only pulls,incremental,webhooks,metrics,api,outlook,console,wire,memory]
+        [--stores sqlite,postgres] [--wire-items 5016] [--memory-items 50000] [--quick]
 
 Prints one table (section, case, size, figure, target, pass/fail) and writes it with every
 sample to bench/results/latest.json. ``--quick`` is a smoke run: size 2,000, one repeat.
@@ -18,8 +19,11 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# sections of bench/wire.py, run after the harness's: pulls near the wire, a large pull's RSS
+WIRE_SECTIONS = ("wire", "memory")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -38,7 +42,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sizes", default=DEFAULT_SIZES, help="ART sizes in items, comma-separated"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median wins)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="sections, comma-separated")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS + WIRE_SECTIONS), help="sections, comma-separated"
+    )
+    parser.add_argument(
+        "--wire-items", type=int, default=5016, help="items of the wire section's project"
+    )
+    parser.add_argument(
+        "--memory-items", type=int, default=50_000, help="items of the memory section's pull"
+    )
     parser.add_argument("--stores", default="sqlite,postgres", help="sqlite and/or postgres")
     parser.add_argument("--quick", action="store_true", help="smoke run: size 2000, repeat 1")
     parser.add_argument("--events", type=int, default=1000, help="webhook deliveries per burst")
@@ -50,13 +62,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, default=None, help="JSON file (default bench/results/latest.json)"
     )
     args = parser.parse_args(argv)
-    unknown = set(_csv(args.only)) - set(SECTIONS)
+    unknown = set(_csv(args.only)) - set(SECTIONS + WIRE_SECTIONS)
     if unknown:
-        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; known: {SECTIONS}")
+        known = SECTIONS + WIRE_SECTIONS
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; known: {known}")
     if set(_csv(args.stores)) - {"sqlite", "postgres"}:
         parser.error("--stores takes sqlite and/or postgres")
     if args.quick:
         args.sizes, args.repeat = "2000", 1
+        args.wire_items, args.memory_items = 2000, 2000
         args.load_seconds = min(args.load_seconds, 2.0)
     return args
 
@@ -69,10 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench.harness import Options, run
     from bench.table import render, write_json
 
+    only = tuple(_csv(args.only))
     options = Options(
         sizes=[int(s.replace("_", "")) for s in _csv(args.sizes)],
         repeat=max(1, args.repeat),
-        only=tuple(_csv(args.only)),
+        only=tuple(s for s in only if s not in WIRE_SECTIONS),
         stores=tuple(_csv(args.stores)),  # type: ignore[arg-type]
         teams=args.teams,
         seed=args.seed,
@@ -82,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         rows, meta = run(options)
+        rows += _wire(options, only, args.wire_items, args.memory_items)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     print(render(rows))
@@ -93,6 +109,26 @@ def main(argv: list[str] | None = None) -> int:
     for note in meta["notes"]:
         print(f"note: {note}")
     return 0
+
+
+def _wire(options: Any, only: tuple[str, ...], wire_items: int, memory_items: int) -> list[Any]:
+    """The rows of bench/wire.py's sections asked for, on the stores that answer."""
+    from bench.procs import Stores
+    from bench.wire import memory_rows, wire_rows
+
+    if not set(only) & set(WIRE_SECTIONS):
+        return []
+    stores = Stores()
+    kinds = [k for k in options.stores if k != "postgres" or stores.postgres_available()]
+    o, rows = options, []
+    try:
+        if "wire" in only:
+            rows += wire_rows(stores, kinds, o.seed, wire_items, o.teams, o.today, o.log)
+        if "memory" in only:
+            rows += memory_rows(stores, o.seed, memory_items, o.teams, o.today, o.log)
+    finally:
+        stores.close()
+    return rows
 
 
 if __name__ == "__main__":

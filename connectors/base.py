@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
 
 from art.config import PIConfig, SourceConfig
 from art.records import RecordBatch
+from connectors.metadata import SourceMetadata
 
 
 @runtime_checkable
@@ -153,15 +154,24 @@ def connector_class(kind: str) -> ConnectorFactory:
     )
 
 
-def make_connector(source: SourceConfig, pis: list[PIConfig]) -> Connector:
-    """Build the connector for ``source``; ConfigError when its kind is not installed."""
+def make_connector(
+    source: SourceConfig, pis: list[PIConfig], metadata: SourceMetadata | None = None
+) -> Connector:
+    """Build the connector for ``source``; ConfigError when its kind is not installed.
+
+    ``metadata``: the running service's cache of this source's tracker metadata, handed to
+    connectors that keep one (``share_metadata``); others read their tracker as before."""
     from art.errors import ConfigError
 
     try:
         factory = connector_class(source.kind)
     except ConfigError as exc:
         raise ConfigError(f"source '{source.name}': {exc}") from None
-    return factory(source, pis)
+    connector = factory(source, pis)
+    share = getattr(connector, "share_metadata", None)
+    if metadata is not None and callable(share):
+        share(metadata)
+    return connector
 
 
 def utc_watermark(at: datetime) -> str:

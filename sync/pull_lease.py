@@ -21,6 +21,7 @@ from art.errors import Conflict, TrainyardError
 from art.records import RecordBatch
 from art.store.lease import Heartbeat, holder_id, live_holder, release, try_acquire
 from connectors.base import Connector
+from connectors.metadata import SourceMetadata
 from sync.apply import ApplyCounts
 from sync.runner import ProgressHook, PullResult, PullRunner
 
@@ -87,6 +88,7 @@ def run_leased_pull(
     connector: Connector | None = None,
     on_batch: ProgressHook | None = None,
     ttl: timedelta = LEASE_TTL,
+    metadata: SourceMetadata | None = None,
 ) -> PullResult | None:
     """Run one pull unless another pull holds the source's lease; None when skipped.
 
@@ -97,7 +99,7 @@ def run_leased_pull(
     if not try_acquire(sessions, lease_name(source.name), holder, ttl):
         log.info("pull of %s skipped: another pull holds its lease", source.name)
         return None
-    return run_held_pull(sessions, config, source, full, holder, connector, on_batch, ttl)
+    return run_held_pull(sessions, config, source, full, holder, connector, on_batch, ttl, metadata)
 
 
 def run_held_pull(
@@ -109,12 +111,13 @@ def run_held_pull(
     connector: Connector | None = None,
     on_batch: ProgressHook | None = None,
     ttl: timedelta = LEASE_TTL,
+    metadata: SourceMetadata | None = None,
 ) -> PullResult:
     """Run a pull whose lease ``holder`` has taken: renewed while it runs, released after."""
     name = lease_name(source.name)
     runner: PullRunner | None = None
     try:
-        runner = PullRunner(sessions, config, source, connector=connector)
+        runner = PullRunner(sessions, config, source, connector=connector, metadata=metadata)
         with Heartbeat(sessions, name, holder, ttl) as heartbeat:
 
             def checked(batch: RecordBatch, counts: ApplyCounts) -> None:

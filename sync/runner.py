@@ -24,6 +24,7 @@ from art.records import RecordBatch
 from art.store.outbox import emit
 from art.store.upsert import refresh_statistics, upsert
 from connectors.base import Connector, make_connector
+from connectors.metadata import SourceMetadata
 from sync.apply import ApplyCounts, BatchApplier
 
 log = logging.getLogger(__name__)
@@ -98,12 +99,15 @@ class PullRunner:
         config: TrainyardConfig,
         source: SourceConfig,
         connector: Connector | None = None,
+        metadata: SourceMetadata | None = None,
     ) -> None:
+        """``metadata``: the running service's cache of the source's tracker metadata, for
+        the connector built here (none given: the connector reads its own)."""
         self.sessions = sessions
         self.config = config
         self.source = source
         art_cfg = config.art(source.art)
-        self.connector = connector or make_connector(source, list(art_cfg.pis))
+        self.connector = connector or make_connector(source, list(art_cfg.pis), metadata)
         with sessions() as session:
             row = source_row(session, source.name)
             self.source_id = row.id

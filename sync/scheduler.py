@@ -31,6 +31,7 @@ from art.models import InboxEvent
 from art.records import RecordBatch
 from art.store.lease import holder_id
 from connectors.base import make_connector
+from connectors.metadata import SourceMetadata
 from sync.apply import ApplyCounts, BatchApplier
 from sync.inbox import InboxWorker, Receipt, receive
 from sync.jobs import FREQUENT, alone, holding
@@ -53,6 +54,10 @@ class SyncService:
     def __init__(self, sessions: sessionmaker[Session], config: TrainyardConfig) -> None:
         self.sessions = sessions
         self.config = config
+        # each source's tracker metadata, kept between the pulls and fetches of this process
+        self.metadata = {
+            s.name: SourceMetadata(s.metadata_ttl_minutes * 60) for s in config.sources
+        }
         self.inboxes: dict[str, InboxWorker] = {s.name: self._inbox(s) for s in config.sources}
         self.holder = holder_id()  # this process, as the holder of inbox leases
         self.stopping = threading.Event()
@@ -70,7 +75,7 @@ class SyncService:
             self.sessions,
             source_id,
             BatchApplier(source_id, art_id, art_cfg, source),
-            lambda: make_connector(source, list(art_cfg.pis)),
+            lambda: make_connector(source, list(art_cfg.pis), self.metadata[source.name]),
         )
 
     def source(self, name: str, kind: str | None = None) -> SourceConfig:
@@ -135,7 +140,12 @@ class SyncService:
         if self.stopping.is_set():
             return None
         return run_leased_pull(
-            self.sessions, self.config, self.source(name), full, on_batch=self._check_stop
+            self.sessions,
+            self.config,
+            self.source(name),
+            full,
+            on_batch=self._check_stop,
+            metadata=self.metadata[name],
         )
 
     def start_pull(self, source: SourceConfig, full: bool) -> threading.Thread:
@@ -145,7 +155,7 @@ class SyncService:
         thread = threading.Thread(
             target=run_held_pull,
             args=(self.sessions, self.config, source, full, holder),
-            kwargs={"on_batch": self._check_stop},
+            kwargs={"on_batch": self._check_stop, "metadata": self.metadata[source.name]},
             name=f"pull:{source.name}",
             daemon=True,
         )

@@ -7,14 +7,16 @@ first, so anything that changes during the pull is picked up by the next increme
 
 Incremental pull (``since`` = a feed token): the feed from that token names the changed items;
 WIQL tells which are still in scope (the others are deletions); their current state comes from
-``workitemsbatch`` and their history from the feed when it holds it all (new items), else from
-``workItems/{id}/revisions``.
+``workitemsbatch`` and their history from the feed: whole when the feed holds it all (new
+items), else going on from where an earlier pull of this service left the item (its last
+revision read, kept in the source's metadata), else, for an item this process has not read
+yet, from ``workItems/{id}/revisions``. Fields, teams, states and iterations are kept in the
+source's metadata between pulls, so a warm incremental pull with nothing new costs one request
+and one with N changed items ceil(N/200) + 3.
 """
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -25,15 +27,16 @@ from art.records import Deletion, ObjectiveRecord, RecordBatch, RiskRecord, Team
 from connectors.azure_devops import queries, webhooks
 from connectors.azure_devops.client import BATCH_MAX, AdoClient
 from connectors.azure_devops.fields import resolve_fields
-from connectors.azure_devops.history import changes_from_revisions, complete
+from connectors.azure_devops.history import Fold, Position, history_from
 from connectors.azure_devops.mapping import Context, item_id, links_of, map_item
 from connectors.azure_devops.structure import IterationIndex, TeamResolver
 from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
 from connectors.base import WebhookEvent
+from connectors.metadata import SourceMetadata
+from connectors.throttle import fetch_ahead
 
-Revisions = dict[int, list[dict[str, Any]]]
+Folds = dict[int, Fold]  # item id -> its history as read from the feed
 TOO_LARGE = "WorkItemTrackingQueryResultSizeLimitExceededException"
-ITERATIONS_TTL = 300.0  # seconds a fetch (webhook) trusts the iteration tree it has
 
 
 class AzureDevOpsConnector:
@@ -49,7 +52,6 @@ class AzureDevOpsConnector:
         retry: RetryPolicy | None = None,
         wiql_window: int = queries.WIQL_CAP,
         feed_page_size: int = 1000,
-        metadata_ttl: float = 3600.0,
         timeout: float = 60.0,
     ) -> None:
         if not source.project:
@@ -60,18 +62,13 @@ class AzureDevOpsConnector:
                 "holding the personal access token"
             )
         self.source, self.pis = source, pis
-        self.wiql_window, self.feed_page_size, self.metadata_ttl = (
-            wiql_window,
-            feed_page_size,
-            metadata_ttl,
-        )
+        self.wiql_window, self.feed_page_size = wiql_window, feed_page_size
         org_url = source.url.rstrip("/")
         self.guard = Guard(retry or RetryPolicy(), source.name, org_url, source.token_env)
         self.client = AdoClient(
             org_url, source.project, source.secret("token_env") or "", self.guard, timeout
         )
-        self._meta: tuple[float, Context] | None = None
-        self._iterations_read = float("-inf")
+        self.metadata = SourceMetadata(source.metadata_ttl_minutes * 60)
         self._special: set[int] | None = None  # objective and risk ids, from the last pull
         self._counted = 0
 
@@ -79,31 +76,30 @@ class AzureDevOpsConnector:
         self.client.close()
 
     # -- context ---------------------------------------------------------------------------
-    def context(self, refresh: bool = True) -> Context:
-        """Fields, teams and states, cached for ``metadata_ttl``; iterations re-read on every
-        pull (``refresh``), and by a fetch once they are older than ``ITERATIONS_TTL``."""
-        now = time.monotonic()
-        if self._meta is None or now - self._meta[0] > self.metadata_ttl:
-            refs = resolve_fields(self.source, self.client.fields())
-            teams = TeamResolver.build(self.source, {})
-            if teams.needs_team_settings:
-                areas = {
-                    t["name"]: self.client.team_field_values(t["name"]).get("values") or []
-                    for t in self.client.teams()
-                }
-                teams = TeamResolver.build(self.source, areas)
-            self._meta = (
-                now,
-                Context(
-                    self.source, refs, IterationIndex.build(self.source, self.pis, None), teams
-                ),
-            )
-        ctx = self._meta[1]
-        if refresh or now - self._iterations_read > ITERATIONS_TTL:
-            tree = self.client.iterations()
-            ctx.iterations = IterationIndex.build(self.source, self.pis, tree)
-            self._iterations_read = now
+    def share_metadata(self, metadata: SourceMetadata) -> None:
+        """Use the running service's metadata of this source (kept between pulls)."""
+        self.metadata = metadata
+
+    def context(self) -> Context:
+        """Fields, teams, states and iterations, each kept for ``metadata_ttl_minutes`` in
+        :attr:`metadata` (a full pull reads them again)."""
+        ctx: Context = self.metadata.read("context", self._load_context)
+        ctx.iterations = self.metadata.read(
+            "iterations",
+            lambda: IterationIndex.build(self.source, self.pis, self.client.iterations()),
+        )
         return ctx
+
+    def _load_context(self) -> Context:
+        refs = resolve_fields(self.source, self.client.fields())
+        teams = TeamResolver.build(self.source, {})
+        if teams.needs_team_settings:
+            areas = {
+                t["name"]: self.client.team_field_values(t["name"]).get("values") or []
+                for t in self.client.teams()
+            }
+            teams = TeamResolver.build(self.source, areas)
+        return Context(self.source, refs, IterationIndex.build(self.source, self.pis, None), teams)
 
     def _ensure_states(self, ctx: Context, types: set[str]) -> None:
         """Fetch the states (with categories) of work item types not seen yet."""
@@ -153,19 +149,42 @@ class AzureDevOpsConnector:
             found.update(self.client.wiql(queries.among(scope, part), self.wiql_window))
         return found
 
-    def _feed(self, ctx: Context, token: str | None) -> tuple[Revisions, str | None]:
-        by_item: Revisions = defaultdict(list)
-        fields = ctx.refs.history_fields()
-        for page in self.client.revisions_feed(token, self.feed_page_size, fields):
+    def _feed(self, ctx: Context, token: str | None) -> tuple[Folds, str | None]:
+        """Read the feed from ``token`` to its end, folding each item's revisions as the
+        pages arrive (a pull keeps changes, not revisions): from rev 1, or from where an
+        earlier pull of this service left the item."""
+        folds: Folds = {}
+        positions = self.metadata.positions
+        for page in self.client.revisions_feed(
+            token, self.feed_page_size, ctx.refs.history_fields()
+        ):
+            self._ensure_states(  # the state categories the snapshots need
+                ctx,
+                {
+                    str((r.get("fields") or {}).get("System.WorkItemType") or "")
+                    for r in page.values
+                },
+            )
             for revision in page.values:
-                if isinstance(revision.get("id"), int):
-                    by_item[revision["id"]].append(revision)
+                number = revision.get("id")
+                if not isinstance(number, int) or isinstance(number, bool):
+                    continue
+                fold = folds.get(number)
+                if fold is None:
+                    first = int(revision.get("rev") or 0) == 1
+                    fold = folds[number] = Fold(
+                        str(number), None if first else positions.get(number)
+                    )
+                fold.add(ctx, revision, None)
             token = page.continuation_token or token
-        return by_item, token
+        return folds, token
 
     # -- pulls -----------------------------------------------------------------------------
     def pull(self, since: str | None) -> Iterator[RecordBatch]:
         """Full pull when ``since`` is None, else incremental from that feed token."""
+        if since is None:  # a full pull reads the metadata again and every item's history
+            self.metadata.expire()
+            self.metadata.positions.clear()
         ctx = self.context()
         history, token = self._feed(ctx, since)
         if since is not None and not history:
@@ -181,20 +200,23 @@ class AzureDevOpsConnector:
             gone = set(history) - in_scope
         ordered = sorted(special.intersection(ids)) + [i for i in ids if i not in special]
         parts = list(chunks(ordered, BATCH_MAX)) or [[]]
-        for n, part in enumerate(parts):
+        fetched = fetch_ahead(self._work_items, parts, self.source.concurrency)
+        for n, (part, found) in enumerate(zip(parts, fetched, strict=True)):
             batch = RecordBatch()
             if n == 0:
                 batch.iterations = list(ctx.iterations.records.values())
                 batch.teams = ctx.teams.records()
                 batch.deletions = [Deletion(str(i)) for i in sorted(gone)]
-            self._fill(batch, ctx, part, history, special)
+            self._fill(batch, ctx, part, found, history, special)
+            for number in part:  # mapped: the feed's revisions of these items are done with
+                history.pop(number, None)
             if n == len(parts) - 1:
                 batch.watermark = token
             yield self._counted_batch(batch)
 
     def fetch(self, keys: list[str]) -> RecordBatch:
         """The named items now, with full history and links (webhooks use it)."""
-        ctx = self.context(refresh=False)
+        ctx = self.context()
         batch = RecordBatch()
         ids = sorted({int(k) for k in keys if k.isdigit()})
         for key in keys:
@@ -204,28 +226,32 @@ class AzureDevOpsConnector:
         if self._special is None and ids:
             self._special = self._special_ids()
         for part in chunks(ids, BATCH_MAX):
-            self._fill(batch, ctx, part, {}, self._special or set())
+            self._fill(batch, ctx, part, self._work_items(part), {}, self._special or set())
         return self._counted_batch(batch)
 
     def _counted_batch(self, batch: RecordBatch) -> RecordBatch:
         batch.links = list(dict.fromkeys(batch.links))  # each link is seen from both ends
         names = dict.fromkeys(i.team for i in batch.items if i.team)
         batch.teams = list(dict.fromkeys([*batch.teams, *(TeamRecord(n, n) for n in names)]))
-        batch.requests = self.guard.requests - self._counted
-        self._counted = self.guard.requests
+        now = self.guard.requests  # workers fetching ahead count theirs meanwhile
+        batch.requests, self._counted = now - self._counted, now
         return batch
+
+    def _work_items(self, ids: list[int]) -> list[dict[str, Any]]:
+        """The current state of ``ids`` (one workitemsbatch; the pull runs several at once)."""
+        return [w for w in self.client.work_items(ids) if isinstance(w, dict)] if ids else []
 
     def _fill(
         self,
         batch: RecordBatch,
         ctx: Context,
         ids: list[int],
-        history: Revisions,
+        found: list[dict[str, Any]],
+        history: Folds,
         special: set[int],
     ) -> None:
-        """Map the items ``ids`` into ``batch``; history from ``history`` where whole, else
-        fetched per item."""
-        found = [w for w in self.client.work_items(ids) if isinstance(w, dict)] if ids else []
+        """Map the items ``found`` for ``ids`` into ``batch`` (an id not found is a deletion);
+        history from ``history`` where whole, else from where the item's history stands."""
         seen = {w.get("id") for w in found}
         batch.deletions.extend(Deletion(str(i)) for i in ids if i not in seen)
         self._ensure_states(
@@ -242,7 +268,7 @@ class AzureDevOpsConnector:
         self,
         ctx: Context,
         work_item: Mapping[str, Any],
-        history: Revisions,
+        history: Folds,
         special: set[int],
         batch: RecordBatch,
     ) -> None:
@@ -256,10 +282,16 @@ class AzureDevOpsConnector:
             batch.risks.append(record)
             return
         number = item_id(work_item)
-        revisions = history.get(number, [])
-        if not complete(revisions):
+        fold = history.get(number)
+        position: Position | None
+        if fold is not None and not fold.broken and fold.position is not None:
+            changes, position, whole = fold.changes, fold.position, fold.whole
+        else:  # the feed does not hold it from where its stored history stands: ask
             revisions = self.client.item_revisions(number)
-        changes = changes_from_revisions(ctx, record.key, revisions, record.item_type)
+            changes, position = history_from(ctx, record.key, revisions, record.item_type)
+            whole = True
+        if position is not None:
+            self.metadata.positions[number] = position
         links = [
             link
             for link in links_of(ctx, work_item)
@@ -268,7 +300,8 @@ class AzureDevOpsConnector:
         batch.items.append(record)
         batch.changes.extend(changes)
         batch.links.extend(links)
-        batch.complete_history_for.add(record.key)
+        if whole:  # else the changes go on from those stored by an earlier pull
+            batch.complete_history_for.add(record.key)
         batch.complete_links_for.add(record.key)
 
     # -- webhooks --------------------------------------------------------------------------

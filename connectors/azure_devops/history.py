@@ -8,6 +8,7 @@ Only changes after creation are changes; the first revision is the item's initia
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,16 @@ def snapshot(ctx: Context, fields: Mapping[str, Any], item_type: str) -> Snapsho
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where an item's history stands: its last revision read, that revision's tracked
+    values, and how many changes came before (the next change's ``seq``)."""
+
+    rev: int
+    snapshot: Snapshot
+    seq: int
+
+
 def changes_from_revisions(
     ctx: Context, key: str, revisions: Iterable[Mapping[str, Any]], item_type: str
 ) -> list[ChangeRecord]:
@@ -70,38 +81,108 @@ def changes_from_revisions(
 
     ``item_type`` is the current type, used when a revision lacks ``System.WorkItemType``.
     """
-    ordered = sorted(revisions, key=lambda r: int(r.get("rev") or 0))
-    out: list[ChangeRecord] = []
-    previous: Snapshot | None = None
-    for revision in ordered:
+    return history_from(ctx, key, revisions, item_type)[0]
+
+
+def _intern(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
+
+
+class Fold:
+    """One item's history folded revision by revision, in ``rev`` order: the changes so far
+    and the position after the last revision.
+
+    The feed's revisions are folded as its pages arrive, so a pull keeps each item's changes
+    rather than every revision it read. ``start`` is where an earlier pull left the item
+    (revisions then go on from ``start.rev + 1``); without it the first revision must be rev 1.
+    A revision out of that order, or one that cannot be read, breaks the fold: the caller
+    then reads the item's whole history from its revisions."""
+
+    __slots__ = ("broken", "changes", "key", "position", "whole")
+
+    def __init__(self, key: str, start: Position | None = None) -> None:
+        self.key, self.position, self.whole = key, start, start is None
+        self.changes: list[ChangeRecord] = []
+        self.broken = False
+
+    def add(self, ctx: Context, revision: Mapping[str, Any], item_type: str | None) -> None:
+        """Fold the next revision; ``item_type`` stands in for a missing WorkItemType."""
+        if self.broken:
+            return
+        rev = int(revision.get("rev") or 0)
+        expected = self.position.rev + 1 if self.position is not None else 1
         fields = revision.get("fields")
-        if not isinstance(fields, Mapping):
-            raise BadPayload(f"revision {revision.get('rev')} without fields")
+        kind = fields.get("System.WorkItemType") if isinstance(fields, Mapping) else None
+        if rev != expected or not isinstance(fields, Mapping) or not (kind or item_type):
+            self.broken = True
+            return
+        try:
+            self._add(ctx, rev, fields, str(kind or item_type))
+        except BadPayload:
+            self.broken = True
+
+    def _add(self, ctx: Context, rev: int, fields: Mapping[str, Any], item_type: str) -> None:
+        before = self.position
+        seq = before.seq if before is not None else 0
         if fields.get("System.IsDeleted") is True:
-            continue
-        current = snapshot(ctx, fields, str(fields.get("System.WorkItemType") or item_type))
-        if previous is not None:
+            if before is not None:
+                self.position = Position(rev, before.snapshot, seq)
+            return  # (a deleted first revision leaves the fold without a position)
+        read = snapshot(ctx, fields, item_type)
+        # values and names recur across revisions: one string each, for every change and
+        # position kept (a pull of 50,000 items holds them until their batch is stored)
+        current = Snapshot(tuple(_intern(v) for v in read.values), read.category)
+        if before is not None:
+            previous = before.snapshot
             at = parse_time(fields.get("System.ChangedDate"), "System.ChangedDate")
-            author = display_name(fields.get("System.ChangedBy"))
-            for name, before, after in zip(ORDER, previous.values, current.values, strict=True):
-                if before == after:
+            author = _intern(display_name(fields.get("System.ChangedBy")))
+            for name, old, new in zip(ORDER, previous.values, current.values, strict=True):
+                if old == new:
                     continue
                 status = name is ChangeField.STATUS
-                out.append(
+                self.changes.append(
                     ChangeRecord(
-                        item_key=key,
+                        item_key=self.key,
                         field=name,
                         at=at,
-                        from_value=before,
-                        to_value=after,
+                        from_value=old,
+                        to_value=new,
                         from_category=previous.category if status else None,
                         to_category=current.category if status else None,
                         author=author,
-                        seq=len(out),
+                        seq=seq,
                     )
                 )
-        previous = current
-    return out
+                seq += 1
+        self.position = Position(rev, current, seq)
+
+
+def history_from(
+    ctx: Context,
+    key: str,
+    revisions: Iterable[Mapping[str, Any]],
+    item_type: str,
+) -> tuple[list[ChangeRecord], Position | None]:
+    """The changes of a whole history (every revision from the first) and the position
+    after it; BadPayload when a revision cannot be read."""
+    out: list[ChangeRecord] = []
+    previous: Snapshot | None = None
+    rev = 0
+    for revision in sorted(revisions, key=lambda r: int(r.get("rev") or 0)):
+        fields = revision.get("fields")
+        if not isinstance(fields, Mapping):
+            raise BadPayload(f"revision {revision.get('rev')} without fields")
+        rev = int(revision.get("rev") or 0)
+        if fields.get("System.IsDeleted") is True:
+            continue
+        fold = Fold(key, Position(rev - 1, previous, len(out)) if previous else None)
+        fold._add(ctx, rev, fields, str(fields.get("System.WorkItemType") or item_type))
+        out += fold.changes
+        assert fold.position is not None
+        previous = fold.position.snapshot
+    if previous is None:
+        return out, None
+    return out, Position(rev, previous, len(out))
 
 
 def complete(revisions: Iterable[Mapping[str, Any]]) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from msrest.exceptions import ClientRequestError
 
 from art.errors import ConnectorAuthError, ConnectorError, RateLimited, TrackerUnavailable
 from connectors.retry_after import parse_retry_after
+from connectors.throttle import Throttle
 
 log = logging.getLogger(__name__)
 TRANSIENT = {408, 500, 502, 503, 504}
@@ -67,10 +69,23 @@ class Guard:
     requests: int = 0
     waited: float = 0.0
     log: list[str] = field(default_factory=list)
+    throttle: Throttle = field(default_factory=Throttle)  # a 429 pauses every worker
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> None:
+        with self._lock:
+            self.requests += 1
 
     def wait(self, seconds: float) -> None:
-        self.waited += seconds
+        with self._lock:
+            self.waited += seconds
         self.policy.sleep(seconds)
+
+    def pause_all(self, seconds: float) -> None:
+        """The service throttles the source: every worker waits ``seconds``, this one too."""
+        with self._lock:
+            self.waited += seconds
+        self.throttle.pause(self.policy.sleep, seconds)
 
     def auth_error(self, status: int, url: str) -> ConnectorAuthError:
         where = f"the environment variable {self.token_env}" if self.token_env else "token_env"
@@ -105,7 +120,8 @@ def guarded_send(guard: Guard, send: Callable[[], requests.Response]) -> request
     policy = guard.policy
     for attempt in range(1, policy.attempts + 1):
         last = attempt == policy.attempts
-        guard.requests += 1
+        guard.throttle.wait()
+        guard.count()
         try:
             response = send()
             body = response.content  # read now: a reset mid-body is retried below
@@ -133,7 +149,10 @@ def guarded_send(guard: Guard, send: Callable[[], requests.Response]) -> request
                     f"Azure DevOps source '{guard.source}' kept failing: "
                     f"HTTP {status} from {response.url}"
                 )
-            guard.wait(policy.backoff(attempt, wait))
+            if status == 429:
+                guard.pause_all(policy.backoff(attempt, wait))
+            else:
+                guard.wait(policy.backoff(attempt, wait))
             continue
         content_type = response.headers.get("Content-Type", "")
         if status == 203 or (status < 300 and content_type.startswith("text/html")):
@@ -150,7 +169,7 @@ def guarded_send(guard: Guard, send: Callable[[], requests.Response]) -> request
             guard.wait(policy.backoff(attempt))
             continue
         if wait:  # a throttled 200: slow down before the next call, as the service asks
-            guard.wait(min(wait, policy.cap))
+            guard.pause_all(min(wait, policy.cap))
         return response
     raise AssertionError("unreachable")
 

@@ -10,6 +10,7 @@ one page). Every tracker or network error leaves this module as one of art.error
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Literal
 
 import requests
@@ -26,6 +27,7 @@ from art.errors import (
 )
 from connectors.jira.retry import RETRY_STATUSES, RetryPolicy
 from connectors.retry_after import parse_retry_after
+from connectors.throttle import Throttle
 
 Flavour = Literal["cloud", "datacenter"]
 NETWORK_ERRORS = (
@@ -45,13 +47,22 @@ class JiraRequestError(ConnectorError):
 
 
 class JiraClient:
-    """One source's session. ``requests`` counts every HTTP request sent, retries included."""
+    """One source's session, shared by the workers of a pull (``concurrency``).
+    ``requests`` counts every HTTP request sent, retries included."""
 
     def __init__(
-        self, source: SourceConfig, retry: RetryPolicy | None = None, timeout: float = 30.0
+        self,
+        source: SourceConfig,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        flavour: Flavour | None = None,
     ) -> None:
+        """``flavour``: the deployment type already learned (the source's metadata); when
+        None, ``serverInfo`` is read to learn it."""
         self.source, self.retry = source, retry or RetryPolicy()
         self.requests = 0
+        self.throttle = Throttle()  # a 429 pauses every worker of the source
+        self._counting = threading.Lock()
         email, token = source.secret("email_env"), source.secret("token_env")
         if token is None:
             raise ConfigError(
@@ -75,9 +86,11 @@ class JiraClient:
             options={"check_update": False},
             **auth,
         )
-        info = self.get("serverInfo")
-        detected: Flavour = "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
-        self.flavour: Flavour = detected if source.flavour == "auto" else source.flavour
+        if flavour is None:
+            info = self.get("serverInfo")
+            detected: Flavour = "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
+            flavour = detected if source.flavour == "auto" else source.flavour
+        self.flavour: Flavour = flavour
 
     # -- requests --------------------------------------------------------------------------
     def url(self, path: str, agile: bool = False) -> str:
@@ -105,7 +118,9 @@ class JiraClient:
         data = None if body is None else json.dumps(body)
         attempt = 0
         while True:
-            self.requests += 1
+            self.throttle.wait()
+            with self._counting:
+                self.requests += 1
             retry_after: float | None = None
             try:
                 response = self.jira._session.request(method, url, params=params, data=data)
@@ -132,7 +147,10 @@ class JiraClient:
                         f"{where}: still {problem} after {attempt} retries", retry_after
                     ) from None
                 raise TrackerUnavailable(f"{where}: {problem}, after {attempt} retries") from None
-            self.retry.sleep(wait)
+            if problem.startswith("rate limited"):
+                self.throttle.pause(self.retry.sleep, wait)
+            else:
+                self.retry.sleep(wait)
             attempt += 1
 
     def _refused(self, method: str, path: str, status: int, exc: JIRAError) -> ConnectorError:

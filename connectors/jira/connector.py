@@ -14,7 +14,6 @@ for a full pull) and moves again only once the search is read completely.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -30,11 +29,12 @@ from connectors.jira.client import JiraClient, JiraRequestError
 from connectors.jira.context import Context
 from connectors.jira.fields import FieldIds, resolve
 from connectors.jira.mapping import map_issue
-from connectors.jira.prefetch import read_ahead
 from connectors.jira.retry import RetryPolicy
 from connectors.jira.search import ORDER, IssueSearch, search_pages
 from connectors.jira.sprints import SprintIndex, load_sprints
 from connectors.jira.webhooks import parse_webhook, verify_signature
+from connectors.metadata import SourceMetadata
+from connectors.read_ahead import read_ahead
 
 _ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.I | re.S)
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a watermark before anything: read everything
@@ -52,39 +52,61 @@ class JiraConnector:
         *,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
-        sprint_refresh: timedelta = timedelta(minutes=30),
     ) -> None:
         """``retry``: how 429/5xx/network failures are retried; ``timeout``: seconds per HTTP
-        request; ``sprint_refresh``: how old the boards' sprint list may get before an
-        incremental pull reads it again (a full pull always does; sprints first seen on an
-        issue are learned from the issue itself)."""
+        request. The site's metadata (flavour, fields, statuses, time zone, the boards'
+        sprints) is kept for ``metadata_ttl_minutes`` in :attr:`metadata`, which the sync
+        service shares between the connectors it builds for the source; a full pull reads
+        it again (sprints first seen on an issue are learned from the issue itself)."""
         self.source, self.pis = source, list(pis)
-        self._retry, self._timeout, self._refresh = retry, timeout, sprint_refresh
+        self._retry, self._timeout = retry, timeout
         self._client: JiraClient | None = None
-        self._meta: tuple[FieldIds, list[dict[str, Any]], str] | None = None
-        self._sprints: SprintIndex | None = None
-        self._sprints_read: float = 0.0
-        self._teams: list[TeamRecord] = []
+        self.metadata = SourceMetadata(source.metadata_ttl_minutes * 60)
+
+    def share_metadata(self, metadata: SourceMetadata) -> None:
+        """Use the running service's metadata of this source (kept between pulls)."""
+        self.metadata = metadata
 
     @property
     def client(self) -> JiraClient:
-        """The session, opened on first use (which reads serverInfo to learn the flavour)."""
+        """The session, opened on first use (which reads serverInfo to learn the flavour,
+        unless the source's metadata knows it)."""
         if self._client is None:
-            self._client = JiraClient(self.source, self._retry, self._timeout)
+            known = self.metadata.get("flavour")
+            self._client = JiraClient(self.source, self._retry, self._timeout, known)
+            self.metadata.put("flavour", self._client.flavour)
         return self._client
 
-    def _context(self, refresh_sprints: bool) -> Context:
+    def _site(self) -> tuple[FieldIds, list[dict[str, Any]], str]:
+        """Field ids, statuses and the API user's time zone."""
         client = self.client
-        if self._meta is None:
+
+        def load() -> tuple[FieldIds, list[dict[str, Any]], str]:
             fields = resolve(client.get("field"), self.source)
             statuses = client.get("status")
             zone = str(client.get("myself").get("timeZone") or "UTC")
-            self._meta = (fields, statuses, zone)
-        stale = time.monotonic() - self._sprints_read > self._refresh.total_seconds()
-        if self._sprints is None or (refresh_sprints and stale):
-            self._sprints, self._teams = load_sprints(client, self.source, self.pis)
-            self._sprints_read = time.monotonic()
-        return Context.build(self.source, self.pis, self._meta[0], self._meta[1], self._sprints)
+            return fields, statuses, zone
+
+        site: tuple[FieldIds, list[dict[str, Any]], str] = self.metadata.read("site", load)
+        return site
+
+    def _boards(self, refresh: bool = True) -> tuple[tuple[SprintIndex, list[TeamRecord]], bool]:
+        """The boards' sprints and teams, and whether they were read just now; without
+        ``refresh`` ones older than the time-to-live do (a fetch for a webhook)."""
+        known = self.metadata.get("sprints") if refresh else self.metadata.peek("sprints")
+        if known is not None:
+            return known, False
+        read = load_sprints(self.client, self.source, self.pis)
+        return self.metadata.put("sprints", read), True
+
+    def _context(self, refresh_sprints: bool = True) -> Context:
+        return self._read_site(refresh_sprints)[0]
+
+    def _read_site(self, refresh_sprints: bool) -> tuple[Context, list[TeamRecord], bool]:
+        """The mapping's context, the boards' teams, and whether the boards were read now."""
+        fields, statuses, _ = self._site()
+        (sprints, teams), fresh = self._boards(refresh_sprints)
+        return Context.build(self.source, self.pis, fields, statuses, sprints), teams, fresh
 
     def _jql(self, since: str | None) -> str:
         scope = []
@@ -114,35 +136,39 @@ class JiraConnector:
 
     def _zone(self) -> ZoneInfo:
         try:
-            return ZoneInfo(self._meta[2] if self._meta else "UTC")
+            site = self.metadata.peek("site")
+            return ZoneInfo(site[2] if site else "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
     # -- the contract ----------------------------------------------------------------------
     def pull(self, since: str | None) -> Iterator[RecordBatch]:
         """Full pull when ``since`` is None, else the issues updated since the watermark."""
+        if since is None:
+            self.metadata.expire()  # a full pull reads the site's metadata again
         mark = self._client.requests if self._client is not None else 0
         client = self.client
-        if since is None:
-            self._sprints_read = 0.0  # a full pull reads the boards' sprints again
-        read_before = self._sprints_read
-        ctx = self._context(refresh_sprints=True)
-        seen_teams = {t.key for t in self._teams}
-        fresh = self._sprints_read != read_before  # else sync has them from an earlier pull
+        self.metadata.put("flavour", client.flavour)
+        ctx, teams, fresh = self._read_site(True)  # not fresh: sync has them already
+        seen_teams = {t.key for t in teams}
         jql, wanted = self._jql(since), ctx.fields.request()
         yield RecordBatch(
             iterations=list(ctx.sprints.records.values()) if fresh else [],
-            teams=list(self._teams) if fresh else [],
+            teams=list(teams) if fresh else [],
             requests=client.requests - mark,
         )
+
+        unsent = [0]  # requests after the last page (an empty search, a listing)
 
         def pages() -> Iterator[tuple[list[dict[str, Any]], int, bool]]:
             mark = client.requests
             search = IssueSearch(client, jql, wanted, self.source.page_size)
             for issues in search:
                 complete_changelogs(client, issues, ctx.fields)
-                yield issues, client.requests - mark, search.in_order
-                mark = client.requests
+                now = client.requests  # workers asking ahead count theirs meanwhile
+                yield issues, now - mark, search.in_order
+                mark = now
+            unsent[0] = client.requests - mark
 
         high, trusted = (self._mark(since) if since else BEGINNING), True
         for issues, requests, in_order in read_ahead(pages):
@@ -155,7 +181,9 @@ class JiraConnector:
             batch.requests = requests
             yield batch
         if not trusted:  # the search was read completely after all
-            yield RecordBatch(watermark=utc_watermark(high))
+            yield RecordBatch(watermark=utc_watermark(high), requests=unsent[0])
+        elif unsent[0]:
+            yield RecordBatch(requests=unsent[0])
 
     def fetch(self, keys: list[str]) -> RecordBatch:
         """The named issues now, with full history and links; a vanished one is a Deletion."""
@@ -226,7 +254,8 @@ class JiraConnector:
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         """Turn one delivery into what changed (issue events ask for a refetch)."""
-        return parse_webhook(headers, body, self.source, self.pis, self._sprints)
+        known = self.metadata.peek("sprints")
+        return parse_webhook(headers, body, self.source, self.pis, known[0] if known else None)
 
     def close(self) -> None:
         if self._client is not None:

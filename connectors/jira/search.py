@@ -25,6 +25,7 @@ re-read makes Jira answer 400, which fails the pull too, naming the key.
 from __future__ import annotations
 
 from collections.abc import Container, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -162,29 +163,61 @@ class IssueSearch:
     def _offsets(
         self, jql: str, fields: list[str], size: int, known: Container[str], expand: bool
     ) -> Iterator[list[Issue]]:
+        """Offset pages, each starting one issue before where the last one ended. Once the
+        first page tells the count, the pages that follow are asked for ahead, several at
+        once (the source's ``concurrency``), at the offsets this loop would ask for; a page
+        is used only when its offset is the one the loop reached, so an answer shorter than
+        the first or a stale offset drops what was asked ahead and the loop goes on alone."""
         pos, backs = 0, 0  # pos: offset after the last issue read, as of the last page
-        while True:
-            start = max(0, pos - 1)
-            body: dict[str, Any] = {
-                "jql": jql,
-                "startAt": start,
-                "maxResults": size,
-                "fields": fields,
-            }
-            if expand:
-                body["expand"] = ["changelog"]
-            page = self.client.post("search", body)
-            issues = page.get("issues") or []
-            total = page.get("total")
-            self._reported = total if isinstance(total, int) else None
-            if start > 0 and issues and _key(issues[0]) not in known and backs < STEP_BACKS:
-                backs += 1  # stale offset (something before it went): step back, re-read
-                pos = max(1, pos - max(1, len(issues) - 1))
-                continue
-            yield issues
-            pos = start + len(issues)
-            if not issues or (self._reported is not None and pos >= self._reported):
-                return
+        ahead: dict[int, Future[Any]] = {}
+        workers = max(1, self.client.source.concurrency)
+        pool = ThreadPoolExecutor(workers, "jira-offsets") if workers > 1 else None
+        try:
+            while True:
+                start = max(0, pos - 1)
+                asked = ahead.pop(start, None)
+                page = (
+                    asked.result() if asked else self._offset_page(jql, fields, size, start, expand)
+                )
+                issues = page.get("issues") or []
+                total = page.get("total")
+                self._reported = total if isinstance(total, int) else None
+                if start > 0 and issues and _key(issues[0]) not in known and backs < STEP_BACKS:
+                    backs += 1  # stale offset (something before it went): step back, re-read
+                    pos = max(1, pos - max(1, len(issues) - 1))
+                    self._drop(ahead)
+                    continue
+                yield issues
+                pos = start + len(issues)
+                if not issues or (self._reported is not None and pos >= self._reported):
+                    return
+                if pool is not None and self._reported is not None and len(issues) > 1:
+                    step = len(issues) - 1  # each page repeats the last issue of the one before
+                    wanted = range(pos - 1, self._reported, step)
+                    for offset in list(wanted)[:workers]:
+                        if offset not in ahead:
+                            ahead[offset] = pool.submit(
+                                self._offset_page, jql, fields, size, offset, expand
+                            )
+                    for offset in [o for o in ahead if o < pos - 1]:
+                        ahead.pop(offset).cancel()
+        finally:
+            self._drop(ahead)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _drop(ahead: dict[int, Future[Any]]) -> None:
+        """Forget the pages asked ahead (their requests still count: they were sent)."""
+        for future in ahead.values():
+            future.cancel()
+        ahead.clear()
+
+    def _offset_page(self, jql: str, fields: list[str], size: int, start: int, expand: bool) -> Any:
+        body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+        if expand:
+            body["expand"] = ["changelog"]
+        return self.client.post("search", body)
 
 
 def search_pages(

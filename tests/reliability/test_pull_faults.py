@@ -340,7 +340,9 @@ def test_an_incremental_pull_out_of_order_cut_short_keeps_its_watermark(
                 state.faults.unavailable_storm = 1000
 
         first = dc.pull(on_batch=storm)
-        assert first.status == "failed" and 25 <= first.counts.fetched < 140  # read ahead: 2-4
+        # pages are read ahead (the read-ahead threads, offsets asked several at once): some or
+        # all of the 140 may be stored before the storm ends the pull, never the watermark
+        assert first.status == "failed" and 25 <= first.counts.fetched <= 140
         # the newest changes are stored, older ones are not read yet: the watermark stays put
         assert _watermark(sessions) == since
         with sessions() as s:

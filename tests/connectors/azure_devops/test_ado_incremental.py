@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from art.records import ChangeRecord, Deletion
 from art.vocabulary import ChangeField, StatusCategory
+from connectors.metadata import SourceMetadata
 from simulators.scenario import ScenarioChange, ScenarioItem
 
 from . import truth
@@ -132,17 +133,59 @@ def test_new_items_history_comes_from_the_feed(golden_sim: Sim) -> None:
     connector.close()
 
 
-def test_nothing_changed_keeps_the_token_and_costs_two_requests(golden_sim: Sim) -> None:
-    token = golden_sim.pull()[-1].watermark
+def test_nothing_changed_keeps_the_token_and_costs_one_request(golden_sim: Sim) -> None:
+    """The service shares the source's metadata between the connectors it builds."""
+    metadata = SourceMetadata()
+    first = golden_sim.connector()
+    first.share_metadata(metadata)
+    token = list(first.pull(None))[-1].watermark
+    first.close()
     golden_sim.log.reset()
     connector = golden_sim.connector()
-    list(connector.pull(None))
-    golden_sim.log.reset()
+    connector.share_metadata(metadata)
     batches = list(connector.pull(token))
     assert len(batches) == 1 and batches[0].is_empty()
     assert batches[0].watermark == token
-    assert golden_sim.log.total == 2  # iterations and one feed page
+    assert golden_sim.log.total == batches[0].requests == 1  # one feed page
     connector.close()
+
+
+def test_warm_incremental_pull_reads_history_from_the_feed(golden_sim: Sim) -> None:
+    """Changed items go on from the revision an earlier pull left them at: no per-item
+    revisions request, and the same history rows a whole history gives."""
+    sim, world = golden_sim, golden_sim.world
+    metadata = SourceMetadata()
+    connector = sim.connector()
+    connector.share_metadata(metadata)
+    token = list(connector.pull(None))[-1].watermark
+    keys = ("BLUE-6", "RED-4", "GREEN-3", "RED-5")
+    world.mutate("BLUE-6", at=T1, status="Done", points=3)
+    world.mutate("RED-4", at=T1, iteration="I4", team="Blue")
+    world.mutate("GREEN-3", at=T2, flagged=True)
+    world.mutate("RED-5", at=T2, flagged=True)
+    world.mutate("RED-5", at=T2, flagged=False)  # two revisions of one item in the feed
+    sim.log.reset()
+    batches = list(connector.pull(token))
+    changed = {str(world.id_of(k)) for k in keys}
+    assert {i.key for b in batches for i in b.items} == changed
+    new = change_rows(batches)
+    assert len(new) == 7 and {c[2] for c in new} == {T1, T2}
+    assert all(b.complete_history_for == set() for b in batches)
+    assert sim.log.count("workItems/{id}/revisions") == 0
+    assert (sim.log.count("workItemRevisions"), sim.log.count("wiql")) == (1, 2)
+    assert sim.log.count("workItemsBatch") == 1
+    assert sim.log.total == sum(b.requests for b in batches) == 4  # ceil(4/200) + 3
+    connector.close()
+
+    cold = sim.connector()  # another process: it asks for the changed items' revisions
+    sim.log.reset()
+    again = list(cold.pull(token))
+    assert sim.log.count("workItems/{id}/revisions") == 4
+    assert new == {c for c in change_rows(again) if c[2] >= T1}
+    # the warm pull numbered its changes as the whole histories do (same history rows)
+    warm = {c for b in batches for c in b.changes}
+    assert len(warm) == len(new) and warm <= {c for b in again for c in b.changes}
+    cold.close()
 
 
 def test_deleted_and_moved_out_items_become_deletions(golden_sim: Sim) -> None:
@@ -225,4 +268,25 @@ def test_service_hook_delivery_leads_to_a_fetch(golden_sim: Sim) -> None:
     assert [(i.key, i.status, i.status_category) for i in batch.items] == [
         (str(gid), "Closed", StatusCategory.DONE)
     ]
+    connector.close()
+
+
+def test_an_item_read_past_the_feed_gets_its_whole_history_again(golden_sim: Sim) -> None:
+    """A webhook's fetch read the item beyond the pull's token: the feed's revisions do not
+    follow on from where its history stands, so the pull asks for all of it (as it would
+    after a batch that was mapped but never committed)."""
+    sim, world = golden_sim, golden_sim.world
+    connector = sim.connector()
+    connector.share_metadata(SourceMetadata())
+    token = list(connector.pull(None))[-1].watermark
+    world.mutate("BLUE-6", at=T1, status="Done")
+    blue6 = str(world.id_of("BLUE-6"))
+    connector.fetch([blue6])
+    world.mutate("RED-4", at=T2, team="Blue")
+    red4 = str(world.id_of("RED-4"))
+    sim.log.reset()
+    batches = list(connector.pull(token))
+    assert sim.log.count("workItems/{id}/revisions") == 1  # BLUE-6 only; RED-4 goes on
+    assert batches[0].complete_history_for == {blue6}
+    assert {c[0] for c in change_rows(batches) if c[2] >= T1} == {blue6, red4}
     connector.close()

@@ -172,3 +172,32 @@ def test_malformed_item_is_reported_and_skipped(golden_sim: Sim) -> None:
     del expected[bad]
     assert item_rows(batches) == expected
     assert bad not in {c.item_key for c in batches[0].changes}
+
+
+def test_batches_fetched_four_at_a_time_give_what_one_at_a_time_gives(
+    simulator: SimFactory,
+) -> None:
+    scenario = generate_art(11, 700, teams=4, today=date(2026, 3, 2))
+    pulls = {}
+    for concurrency in (1, 4):
+        sim = simulator(scenario, page_cap=150)
+        batches = sim.pull(concurrency=concurrency)
+        assert_truth(sim, batches)
+        assert sum(b.requests for b in batches) == sim.log.total
+        pulls[concurrency] = (batches, dict(sim.log.counts))
+    (one, one_log), (four, four_log) = pulls[1], pulls[4]
+    assert [[i.key for i in b.items] for b in one] == [[i.key for i in b.items] for b in four]
+    assert change_rows(one) == change_rows(four)
+    assert one_log == four_log
+
+
+def test_a_429_under_concurrency_is_waited_out_once_per_refusal(simulator: SimFactory) -> None:
+    scenario = generate_art(11, 700, teams=4, today=date(2026, 3, 2))
+    sim = simulator(scenario, page_cap=150)
+    sim.faults.rate_limit_every = 4
+    sim.faults.retry_after = 2
+    batches = sim.pull(concurrency=4)
+    assert_truth(sim, batches)
+    refused = sim.log.faults["429"]
+    assert refused > 0 and len(sim.sleeps.calls) == refused
+    assert all(s >= 2.0 for s in sim.sleeps.calls)

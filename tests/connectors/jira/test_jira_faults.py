@@ -276,3 +276,34 @@ def test_an_incremental_pull_out_of_order_holds_its_watermark_until_all_is_read(
     assert [b.watermark for b in batches] == [None, since] + [None] * (len(batches) - 3) + [newest]
     assert batches[-1].is_empty()
     assert len(batches) == 5  # sprints, three pages of the 120 changed, the final watermark
+
+
+def test_data_center_pages_fetched_ahead_read_what_one_at_a_time_reads(
+    scenario: Scenario, running: Running, connect: Connect
+) -> None:
+    """Offsets asked for four at a time: the same issues and the same requests."""
+    pulls = {}
+    for concurrency in (1, 4):
+        app = create_jira_simulator(scenario, "datacenter", page_cap=50)
+        with running(app) as url:
+            batches = list(connect(url, scenario, "datacenter", concurrency=concurrency).pull(None))
+        pulls[concurrency] = (batches, dict(sim_of(app).log.counts))
+        assert assert_matches(Pulled(batches), scenario) == ALIVE
+        assert sum(b.requests for b in batches) == sim_of(app).log.total
+    (one, one_log), (four, four_log) = pulls[1], pulls[4]
+    assert [[i.key for i in b.items] for b in one] == [[i.key for i in b.items] for b in four]
+    assert one_log == four_log
+
+
+def test_rate_limits_under_concurrency_are_waited_out_by_every_worker(
+    scenario: Scenario, running: Running, connect: Connect, sleeps: Sleeps
+) -> None:
+    app = create_jira_simulator(
+        scenario, "datacenter", page_cap=50, faults=Faults(rate_limit_every=3, retry_after=2)
+    )
+    with running(app) as url:
+        pulled = Pulled(list(connect(url, scenario, "datacenter", concurrency=4).pull(None)))
+    assert assert_matches(pulled, scenario) == ALIVE
+    limited = sim_of(app).log.faults["429"]
+    assert limited > 0 and len(sleeps) == limited  # one wait per refusal, the others held
+    assert all(s >= 2.0 for s in sleeps)

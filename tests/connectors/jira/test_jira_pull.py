@@ -13,6 +13,8 @@ from jira_support import Pulled, assert_matches, expected_links, pis_of, source_
 
 from connectors.base import Connector
 from connectors.jira.connector import JiraConnector
+from connectors.jira.retry import RetryPolicy
+from connectors.metadata import SourceMetadata
 from simulators.jira import create_jira_simulator, sim_of
 from simulators.scenario import Scenario
 
@@ -133,7 +135,8 @@ def test_a_second_pull_with_nothing_changed_sends_no_items(
         watermark = list(conn.pull(None))[-1].watermark
         later = (datetime.fromisoformat(str(watermark)) + timedelta(hours=1)).isoformat()
         batches = list(conn.pull(later))
-    assert [b.items for b in batches] == [[]]
+    # the sprints' batch (none: still fresh), then the empty search's request
+    assert [(b.items, b.requests, b.watermark) for b in batches] == [([], 0, None), ([], 1, None)]
 
 
 def test_incremental_jql_is_written_in_the_users_time_zone(
@@ -177,14 +180,14 @@ def test_sprints_are_read_again_once_stale_and_sprint_hooks_know_their_team(
 ) -> None:
     app = create_jira_simulator(scenario, "cloud")
     with running(app) as url:
-        conn = JiraConnector(
-            source_for(url, scenario, "cloud"), pis_of(scenario), sprint_refresh=timedelta(0)
-        )
+        conn = JiraConnector(source_for(url, scenario, "cloud"), pis_of(scenario))
+        conn.share_metadata(SourceMetadata(ttl=0.0))  # everything is stale at once
         watermark = list(conn.pull(None))[-1].watermark
         sim_of(app).log.reset()
         first = next(iter(conn.pull(watermark)))
         conn.close()
     assert len(first.iterations) == 80 and sim_of(app).log.count("/sprint") == 4
+    assert sim_of(app).log.count("/field") == 1  # and the fields
     body = json.dumps(
         {
             "timestamp": 1,
@@ -219,3 +222,28 @@ def test_team_managed_projects_read_story_point_estimate(
     assert raw["fields"]["project"]["simplified"] is True
     assert raw["fields"]["customfield_10028"] is None  # Story Points: not in this project
     assert raw["fields"]["customfield_10016"] == pulled.items["ATLAS-40"].story_points == 3.0
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_warm_empty_incremental_pull_costs_one_request(
+    flavour: str, scenario: Scenario, running: Running, retry: RetryPolicy
+) -> None:
+    """The service builds a connector per pull and shares the source's metadata with each:
+    the next pull neither reads serverInfo, fields, statuses nor the boards again."""
+    app = create_jira_simulator(scenario, flavour, page_cap=50)
+    sim, metadata = sim_of(app), SourceMetadata()
+    with running(app) as url:
+        source = source_for(url, scenario, flavour)
+        first = JiraConnector(source, pis_of(scenario), retry=retry)
+        first.share_metadata(metadata)
+        watermark = list(first.pull(None))[-1].watermark
+        first.close()
+        later = (datetime.fromisoformat(str(watermark)) + timedelta(hours=1)).isoformat()
+        sim.log.reset()
+        second = JiraConnector(source, pis_of(scenario), retry=retry)
+        second.share_metadata(metadata)
+        batches = list(second.pull(later))
+        second.close()
+    assert [b.items for b in batches] == [[], []] and batches[0].iterations == []
+    assert sim.log.total == sum(b.requests for b in batches) == 1  # one search page
+    assert sim.log.count("search") == 1

@@ -1,9 +1,11 @@
-"""Read ahead: the next pages come over the network while the current one is mapped.
+"""Read ahead: the next results are produced while the current one is consumed.
 
-A pull alternates waiting on Jira (search, changelogs) and mapping JSON; both are sequential
-by nature, but they need not wait for each other. One worker thread runs the producer (the
-only user of the HTTP session meanwhile) at most ``depth`` results ahead; its exceptions
-reach the consumer unchanged, and a consumer that stops early stops the worker.
+A pull alternates waiting on the tracker, mapping JSON and writing the store; each is
+sequential by nature, but they need not wait for each other: the Jira connector reads its
+search pages (and their changelogs) ahead, while sync maps and stores the last ones. One
+worker thread runs the producer (the only user of what it reads meanwhile) at most ``depth``
+results ahead; its exceptions reach the consumer unchanged, and a consumer that stops early
+stops the worker.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def read_ahead(produce: Callable[[], Iterator[T]], depth: int = 2) -> Iterator[T
         except BaseException as exc:  # handed to the consumer, who raises it
             offer("error", exc)
 
-    worker = threading.Thread(target=work, name="jira-read-ahead", daemon=True)
+    worker = threading.Thread(target=work, name="trainyard-read-ahead", daemon=True)
     worker.start()
     try:
         while True:
