@@ -158,7 +158,7 @@ def test_the_board_shows_each_open_features_chance_while_the_pi_runs(console: Ap
     found = dict(re.findall(r'data-key="([^"]+)" aria-label="[^"]*, (\d+%) chance done', html))
     assert found == FEATURE_CHANCES
     assert html.count('class="card-chance"') == len(FEATURE_CHANCES)
-    assert '>85% chance done by PI end</text>' in html
+    assert "85%</tspan> chance done by PI end</text>" in html
     over = console.client.get(f"/arts/{ART}/pis/PI 25.4/board", params={"as_of": AS_OF}).text
     assert "chance done by PI end" not in over and "Outlook data" not in over
 
