@@ -16,7 +16,7 @@ from typing import Any
 from app.charts.palette import CATEGORY_COLOURS, DEPENDENCY_COLOURS
 
 LABEL_W, COL_W, HEAD_H, MILESTONE_H = 120, 250, 46, 30
-CARD_W, CARD_H, GAP, PAD = 176, 66, 10, 10  # 74 px between columns for the strings
+CARD_W, CARD_H, GAP, PAD = 176, 82, 10, 10  # 74 px between columns for the strings
 UNPLANNED = "unplanned"
 STATUS_WORDS = {
     "on_track": "on track",
@@ -52,6 +52,7 @@ class Card:
     points: float | None = None
     outside: bool = False  # a dependency's end not planned on this board
     elsewhere: str | None = None  # then the iteration it is planned in, if any
+    chance: float | None = None  # the PI outlook's chance it is done by the PI's end, in %
 
 
 @dataclass
@@ -188,12 +189,15 @@ def layout(
     dependencies: list[dict[str, Any]],
     team: str | None = None,
     dependencies_only: bool = False,
+    chances: dict[str, float] | None = None,
 ) -> Board:
     """The board of ``body`` with the cards and strings the filters keep: ``team`` keeps its
     own cards and those its dependencies reach; ``dependencies_only`` keeps the cards with a
     string. ``points`` are the features' own points, by key, shown on their cards;
     ``dependencies`` the rows of the PI's dependency report, for the ends not on the board
-    (title, status category) and the providers with no date planned (``planned_by``)."""
+    (title, status category) and the providers with no date planned (``planned_by``);
+    ``chances`` the PI outlook's chance, by key, that each feature not done is done by the
+    PI's end (none once the PI is over)."""
     ends = {d[end]["key"]: d[end] for d in dependencies for end in ("provider", "consumer")}
     unplanned = {
         (d["provider"]["key"], d["consumer"]["key"])
@@ -236,6 +240,7 @@ def layout(
                         points=points.get(f["key"]),
                         outside=bool(f.get("outside")),
                         elsewhere=f.get("elsewhere"),
+                        chance=None if f.get("outside") else (chances or {}).get(f["key"]),
                     )
                 )
         rows.append(Row(name or "No team", y, height))

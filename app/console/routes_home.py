@@ -122,8 +122,9 @@ def sync_health(state: StateDep, ctx: ReportContext) -> list[dict[str, Any]]:
 
 @router.get("/arts/{art}")
 def art_home(request: Request, ctx: Ctx, state: StateDep, user: User) -> Response:
-    """The ART at a glance: the current PI and iteration, predictability, dependencies by
-    status (the red ones listed), aging and blocked items, and each source's sync health."""
+    """The ART at a glance: the current PI and iteration, predictability so far and, while
+    the PI runs, where its outlook says it lands, dependencies by status (the red ones
+    listed), aging and blocked items, and each source's sync health."""
     pi = ctx.current_pi()
     values: dict[str, Any] = {"ctx": ctx, "user": user, "pi": pi, "sources": []}
     if pi is not None:
@@ -135,6 +136,7 @@ def art_home(request: Request, ctx: Ctx, state: StateDep, user: User) -> Respons
         values["predictability"] = predictability_body(ctx, pi)
         values["dependencies"] = dependencies_body(ctx, pi)
         values["links"] = data_links(f"/pis/{pi}/predictability", ctx)
+        values["outlook_links"] = data_links(f"/pis/{pi}/outlook", ctx)
         values["dependency_links"] = data_links(f"/pis/{pi}/dependencies", ctx)
     aging = aging_body(ctx, None, None, 90, "days")
     facts = ctx.data.by_key

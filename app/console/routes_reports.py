@@ -70,7 +70,8 @@ def _pi_or_current(ctx: ReportContext, pi: str | None) -> str | None:
 @router.get("/arts/{art}/predictability")
 def predictability(request: Request, ctx: Ctx, user: User, pi: Text = None) -> Response:
     """Predictability per team and for the ART across PIs, with the 80-100% band, and the
-    objectives of one PI (default: the current one) with planned and actual business value."""
+    objectives of one PI (default: the current one) with planned and actual business value;
+    while that PI runs, its outlook per team and objective (projected BV, chance complete)."""
     history = predictability_history_body(ctx)
     name = _pi_or_current(ctx, pi)
     values: dict[str, Any] = {
@@ -87,6 +88,7 @@ def predictability(request: Request, ctx: Ctx, user: User, pi: Text = None) -> R
     if name is not None:
         values["one"] = predictability_body(ctx, name)
         values["one_links"] = data_links(f"/pis/{name}/predictability", ctx)
+        values["outlook_links"] = data_links(f"/pis/{name}/outlook", ctx)
     return page(request, "predictability.html", values)
 
 

@@ -75,6 +75,53 @@ def answers(fn: Callable[P, dict[str, Any]]) -> Callable[P, dict[str, Any]]:
     return call
 
 
+OUTLOOK_MEANING = (
+    "while the PI runs, the PI outlook replays each team's story throughput of the last 90 "
+    "days for the days left in the PI, 10,000 trials, against the work left on its "
+    "objectives: projected_pct is the median trial's predictability, projected_pct_85 the "
+    "figure 85% of the trials reach or beat, chance_in_band_pct the share of trials at 80% "
+    "or more, unprojectable the objectives neither scored nor linked to work (left out); per "
+    "objective projected_bv (median) and chance_complete_pct (share of trials in which all "
+    "its work is done); all null before and after the PI"
+)
+AT_RISK_MEANING = (
+    "committed objectives not scored yet whose chance_complete_pct is below 50, or whose "
+    "projected_bv is below planned_bv, or that cannot be projected (no linked work: no "
+    "projected_bv and no chance); ranked by chance_complete_pct, lowest first, those with no "
+    "chance first, then by planned_bv, highest first; `why` says which rule caught each"
+)
+AT_RISK_CHANCE = 50.0  # below this chance of completion, a committed objective is at risk
+
+
+def _why_at_risk(o: dict[str, Any]) -> str | None:
+    """Why a committed objective not scored yet is at risk (AT_RISK_MEANING), or None."""
+    chance, projected, planned = o["chance_complete_pct"], o["projected_bv"], o["planned_bv"]
+    reasons = []
+    if projected is None:
+        reasons.append("it cannot be projected: no work is linked to it")
+    if chance is not None and chance < AT_RISK_CHANCE:
+        reasons.append(f"its chance of completion is {chance}%, below {AT_RISK_CHANCE:.0f}%")
+    if projected is not None and planned is not None and projected < planned:
+        reasons.append(f"its projected BV {projected} is below the planned {planned}")
+    return "; ".join(reasons) or None
+
+
+def objectives_at_risk(objectives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The committed objectives not scored yet that AT_RISK_MEANING names, each with its
+    ``why``, in its order (the least likely to complete first)."""
+    found = []
+    for o in objectives:
+        why = _why_at_risk(o) if o["committed"] and o["actual_bv"] is None else None
+        if why is not None:
+            found.append({**o, "why": why})
+
+    def rank(o: dict[str, Any]) -> tuple[float, float, str]:
+        chance = o["chance_complete_pct"]
+        return (-1.0 if chance is None else chance, -(o["planned_bv"] or 0), str(o["id"]))
+
+    return sorted(found, key=rank)
+
+
 class Tools:
     """The tools over the running app's state (known once its lifespan has started)."""
 
@@ -129,17 +176,6 @@ class Tools:
         ctx = self.ctx(art, as_of)
         name = self._pi(ctx, pi)
         body = predictability_body(ctx, name)
-        at_risk = []
-        for o in body["objectives"]:
-            if not o["committed"] or o["actual_bv"] is not None:
-                continue
-            if o["projected_bv"] is None:
-                why = "committed, not scored yet, and no projection is available"
-            elif o["planned_bv"] is not None and o["projected_bv"] < o["planned_bv"]:
-                why = f"projected BV {o['projected_bv']} is below the planned {o['planned_bv']}"
-            else:
-                continue
-            at_risk.append({**o, "why": why})
         return {
             "art": art,
             "pi": name,
@@ -147,12 +183,12 @@ class Tools:
             "state": body["state"],
             "definition": {
                 **body["definition"],
-                "objectives_at_risk": "committed objectives not scored yet whose projected BV "
-                "is below their planned BV, or that have no projection yet",
+                "outlook": OUTLOOK_MEANING,
+                "objectives_at_risk": AT_RISK_MEANING,
             },
             "predictability": body["art"],
             "teams": body["teams"],
-            "objectives_at_risk": at_risk,
+            "objectives_at_risk": objectives_at_risk(body["objectives"]),
         }
 
     @answers
@@ -328,9 +364,14 @@ DESCRIPTIONS: dict[str, str] = {
     "list_arts": "The Agile Release Trains Trainyard knows, with their teams, PIs and current "
     "PI. Call it first when the user has not named an ART, then ask which one.",
     "pi_overview": "A PI at a glance: SAFe PI predictability (actual over planned business "
-    "value of the committed objectives, 80-100% is the target band) so far and projected "
-    "(earned_pct, projected_pct), per team and for the ART, and the committed objectives at "
-    "risk." + ASK_ART + ASK_PI + CITE,
+    "value of the committed objectives, 80-100% is the target band) so far (earned_pct) and, "
+    "while the PI runs, its outlook per team and for the ART from a Monte Carlo simulation "
+    "of 10,000 trials of each team's recent pace: projected_pct (the median trial), "
+    "projected_pct_85 (85% of the trials reach at least this), chance_in_band_pct (the "
+    "chance of ending at 80% or more) and unprojectable (objectives with nothing to project "
+    "from). objectives_at_risk lists the committed, unscored objectives whose chance of "
+    "completion (chance_complete_pct) is below 50% or whose projected BV is below planned, "
+    "least likely first." + ASK_ART + ASK_PI + CITE,
     "dependencies": "Cross-team dependencies (blocks / depends-on links) with an end in the PI: "
     "provider, consumer, status (resolved, on_track, at_risk, conflict, late, removed) and the "
     "reason in words; filter by status and team. late: the provider's planned finish has "

@@ -118,3 +118,64 @@ def test_no_page_writes_to_the_store(console: Api) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert writes == []
+
+
+# The golden PI 26.1 at AS_OF (tests/metrics/test_golden.py): no objective is linked to work,
+# so the ART's outlook is its scored 7 of 6 planned in every trial (116.6667%, 100% of them at
+# 80% or more) with objectives 9, 11, 12 and 13 unprojectable; the features' chances come
+# from each team's throughput sample (seed derived from the data).
+OUTLOOK_HOME = (
+    "Outlook at the end of the PI Projected (middle of 10,000 trials) 117% "
+    "85% of trials reach at least 117% Chance of 80% or more 100% "
+    "Objectives that cannot be projected 4"
+)
+FEATURE_CHANCES = {
+    "BLUE-F2": "85%",
+    "BLUE-F3": "56%",
+    "RED-F1": "52%",
+    "RED-F2": "17%",
+    "RED-F3": "4%",
+    "GREEN-F1": "67%",
+    "GREEN-F3": "30%",
+}
+
+
+def test_the_home_page_shows_the_outlook_while_the_pi_runs(console: Api) -> None:
+    html = console.client.get(f"/arts/{ART}", params={"as_of": AS_OF}).text
+    assert OUTLOOK_HOME in _text(html)
+    assert (
+        'href="/api/v1/arts/Phoenix/pis/PI%2026.1/outlook?format=csv&amp;'
+        'as_of=2026-02-10T12%3A00%3A00%2B00%3A00"' in html
+    )
+    after = _text(console.client.get(f"/arts/{ART}", params={"as_of": "2026-04-01T12:00:00Z"}).text)
+    assert "Current PI: PI 26.1" in after and "PI finished" in after
+    assert "Outlook at the end of the PI" not in after  # nothing left to simulate
+
+
+def test_the_board_shows_each_open_features_chance_while_the_pi_runs(console: Api) -> None:
+    path = f"/arts/{ART}/pis/{REPORT_PI}/board"
+    html = console.client.get(path, params={"as_of": AS_OF}).text
+    found = dict(re.findall(r'data-key="([^"]+)" aria-label="[^"]*, (\d+%) chance done', html))
+    assert found == FEATURE_CHANCES
+    assert html.count('class="card-chance"') == len(FEATURE_CHANCES)
+    assert "85%</tspan> chance done by PI end</text>" in html
+    over = console.client.get(f"/arts/{ART}/pis/PI 25.4/board", params={"as_of": AS_OF}).text
+    assert "chance done by PI end" not in over and "Outlook data" not in over
+
+
+def test_the_predictability_page_shows_the_outlook_of_teams_and_objectives(
+    console: Api,
+) -> None:
+    text = _text(console.client.get(f"/arts/{ART}/predictability", params={"as_of": AS_OF}).text)
+    assert (
+        "Blue 83% 83% 100% 1 Red — — — 2 Green — — — 1 ART 117% 117% 100% 4" in text
+    )  # team rows: projected, 85% of trials, chance of 80% or more, cannot be projected
+    head = "Planned BV Actual BV Earned BV Projected BV Chance complete"
+    assert head in text
+    assert "Blue Blue objective 10 of PI 26.1 committed 6 5 — 5 —" in text
+    assert "Blue Blue objective 9 of PI 26.1 committed 9 not scored — — —" in text
+    assert "Green Green objective 14 of PI 26.1 uncommitted (stretch) 2 2 — 2 —" in text
+    old = console.client.get(
+        f"/arts/{ART}/predictability", params={"as_of": AS_OF, "pi": "PI 25.4"}
+    ).text
+    assert "Projected BV" not in old and "Outlook of" not in old

@@ -51,6 +51,9 @@ def test_the_tools_are_listed_with_their_meaning(served: Served) -> None:
         assert {t.name for t in listed} == TOOLS
         for tool in listed:
             assert tool.description and tool.annotations and tool.annotations.read_only_hint
+            if tool.name == "pi_overview":
+                for words in ("10,000 trials", "projected_pct (the median trial)", "85%"):
+                    assert words in tool.description
             if tool.name != "list_arts":
                 assert "ask which one" in tool.description, tool.name
                 assert "art" in tool.input_schema["required"], tool.name
@@ -78,9 +81,27 @@ def test_list_arts_and_pi_overview(served: Served) -> None:
         assert (pi["pi"], pi["as_of"], pi["state"]) == ("PI 26.1", AS_OF, "in_progress")
         assert pi["predictability"]["predictability_pct"] == 116.6667  # actual 7 / planned 6
         assert [t["predictability_pct"] for t in pi["teams"]] == [83.3333, None, None]
-        # committed and unscored, no projection yet: Blue 9, Red 11, Green 13
-        assert [o["id"] for o in pi["objectives_at_risk"]] == [9, 11, 13]
-        assert "objectives_at_risk" in pi["definition"]
+        # the outlook (tests/metrics/test_golden.py): no objective is linked to work, so every
+        # trial keeps the scored BV: ART 7 / 6, Blue 5 / 6, Red and Green nothing planned
+        outlook = ("projected_pct", "projected_pct_85", "chance_in_band_pct", "unprojectable")
+        assert [pi["predictability"][k] for k in outlook] == [116.6667, 116.6667, 100.0, 4]
+        assert [[t[k] for k in outlook] for t in pi["teams"]] == [
+            [83.3333, 83.3333, 100.0, 1],
+            [None, None, None, 2],
+            [None, None, None, 1],
+        ]
+        # committed and unscored, nothing linked so no chance: Blue 9 (planned 9), then
+        # Red 11 and Green 13 (planned 8 each, by id)
+        at_risk = [
+            (o["id"], o["planned_bv"], o["chance_complete_pct"], o["why"])
+            for o in pi["objectives_at_risk"]
+        ]
+        why = "it cannot be projected: no work is linked to it"
+        assert at_risk == [(9, 9, None, why), (11, 8, None, why), (13, 8, None, why)]
+        assert pi["definition"]["objectives_at_risk"].startswith(
+            "committed objectives not scored yet whose chance_complete_pct is below 50"
+        )
+        assert "10,000 trials" in pi["definition"]["outlook"]
         old = await call(client, "pi_overview", art="Phoenix", pi="PI 25.4", as_of=AS_OF)
         assert (old["state"], old["objectives_at_risk"]) == ("finished", [])
 

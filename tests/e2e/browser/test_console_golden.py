@@ -20,9 +20,8 @@ LIVE = [d for d in REFERENCE["expected"]["dependencies"] if d["status"] != "remo
 BOARD = "/arts/{art}/pis/{pi}/board"
 
 
-def expected_cards() -> set[str]:
-    """The features the board shows: those planned in the report PI's iterations at as_of
-    and not removed, plus every end of a dependency that is not removed."""
+def planned_features() -> set[str]:
+    """The features planned in the report PI's iterations at as_of and not removed."""
     scenario = REFERENCE["scenario"]
     pi = next(p for p in scenario["pis"] if p["name"] == scenario["report_pi"])
     iterations = {i["name"] for i in pi["iterations"]}
@@ -37,7 +36,20 @@ def expected_cards() -> set[str]:
                 iteration = change["to"]
         if iteration in iterations:
             planned.add(item["key"])
-    return planned | {k for d in LIVE for k in (d["provider"], d["consumer"])}
+    return planned
+
+
+def expected_cards() -> set[str]:
+    """The features the board shows: those planned in the PI, plus every end of a
+    dependency that is not removed."""
+    return planned_features() | {k for d in LIVE for k in (d["provider"], d["consumer"])}
+
+
+def expected_chances() -> set[str]:
+    """The cards that show the PI outlook's chance of being done by the PI's end: the PI's
+    features not done at as_of (the PI runs then)."""
+    states = REFERENCE["expected"]["items"]
+    return {k for k in planned_features() if states[k]["status_category"] != "done"}
 
 
 def test_a_page_without_a_session_shows_no_data_and_sends_to_sign_in(
@@ -113,6 +125,15 @@ def test_the_board_shows_the_expected_cards_and_strings(
             "conflict": 1,
             "on track": 1,
         }
+    )
+    # while the PI runs, each of its features not done carries its chance (the PI outlook)
+    chances = page.page.locator("svg.board a.card:has(.card-chance)")
+    with_chance = {chances.nth(i).get_attribute("data-key") for i in range(chances.count())}
+    assert with_chance == expected_chances()
+    assert len(with_chance) == 7
+    assert (
+        page.page.locator("svg.board a.card[data-key='BLUE-F2'] .card-chance").text_content()
+        == "85% chance done by PI end"
     )
     assert page.problems == []
     # the board alone, for the README (docs/screenshots/program-board.png is a copy)
