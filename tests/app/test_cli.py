@@ -201,7 +201,7 @@ def test_sync_without_a_configuration_file_pulls_the_demo(
         "demo-jira (full): succeeded; fetched 176, created 176, updated 0, deleted 0, "
         "skipped 0, requests 12",
         "demo-ado (full): succeeded; fetched 64, created 64, updated 0, deleted 0, skipped 0, "
-        "requests 20",
+        "requests 21",
     ]
     again = runner.invoke(cli, ["sync", "--source", "demo-ado"])
     assert again.output.splitlines()[1].startswith("demo-ado (incremental): succeeded; ")
