@@ -31,7 +31,7 @@ from art.vocabulary import Level
 from metrics.columns import DONE, LEVELS, REMOVED, columns
 from metrics.forecast import simulate_how_many, throughput_sample
 from metrics.inputs import ArtData, Objective
-from metrics.output import band, iso, num, r4
+from metrics.output import band, iso, objective_fields, r4
 from metrics.timeline import local_date
 
 TRIALS = 10_000
@@ -83,12 +83,7 @@ class ObjectiveOutlook:
     def to_dict(self) -> dict[str, Any]:
         o = self.objective
         return {
-            "id": o.id,
-            "team": o.team,
-            "text": o.text,
-            "committed": o.committed,
-            "planned_bv": None if o.planned_bv is None else num(o.planned_bv),
-            "actual_bv": None if o.actual_bv is None else num(o.actual_bv),
+            **objective_fields(o),
             "total_work": self.total_work,
             "remaining_work": self.remaining_work,
             "projected_bv": r4(self.projected_bv),

@@ -7,7 +7,10 @@ file), so that sums and ratios are never computed from rounded parts.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from metrics.facts import Objective
 
 _UTC = ZoneInfo("UTC")
 
@@ -20,6 +23,19 @@ def r4(x: float | None) -> float | None:
 def num(x: float) -> int | float:
     """Points and counts: an int when integral (42, not 42.0), else rounded to 4 decimals."""
     return int(x) if float(x).is_integer() else round(float(x), 4)
+
+
+def objective_fields(o: Objective) -> dict[str, Any]:
+    """A PI objective as every report names it: id, team, text, commitment, planned and actual
+    business value (None while not scored)."""
+    return {
+        "id": o.id,
+        "team": o.team,
+        "text": o.text,
+        "committed": o.committed,
+        "planned_bv": None if o.planned_bv is None else num(o.planned_bv),
+        "actual_bv": None if o.actual_bv is None else num(o.actual_bv),
+    }
 
 
 def iso(t: datetime | None) -> str | None:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from art.vocabulary import StatusCategory
 from metrics.inputs import ArtData, Objective, PISpan
 from metrics.outlook import Figures, Outlook, outlook_report
-from metrics.output import band, iso, num, r4
+from metrics.output import band, iso, num, objective_fields, r4
 from metrics.timeline import local_date
 
 PIState = Literal["not_started", "in_progress", "finished"]
@@ -174,12 +174,7 @@ class PredictabilityReport:
             "teams": [t.to_dict() for t in self.teams],
             "objectives": [
                 {
-                    "id": o.id,
-                    "team": o.team,
-                    "text": o.text,
-                    "committed": o.committed,
-                    "planned_bv": None if o.planned_bv is None else num(o.planned_bv),
-                    "actual_bv": None if o.actual_bv is None else num(o.actual_bv),
+                    **objective_fields(o),
                     "earned_bv": r4(self.earned_bv.get(o.id)),
                     "projected_bv": r4(ahead[o.id].projected_bv) if o.id in ahead else None,
                     "chance_complete_pct": (
