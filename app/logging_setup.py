@@ -32,6 +32,19 @@ class NotSimulators(logging.Filter):
         return not (record.name.startswith("uvicorn") and record.threadName == THREAD_NAME)
 
 
+class NotJobBookkeeping(logging.Filter):
+    """Drops APScheduler's line per job added or removed (two dozen at every start): the
+    worker logs its jobs in one line of its own; the scheduler's start, stop and warnings
+    (a missed or failed run) still come through."""
+
+    BOOKKEEPING = ("Adding job tentatively", "Added job ", "Removed job ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "apscheduler.scheduler" and str(record.msg).startswith(self.BOOKKEEPING)
+        )
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record; the exception, when there is one, as ``error``."""
 
@@ -58,6 +71,7 @@ def configure_logging(fmt: LogFormat = "text", level: int = logging.INFO) -> Non
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT))
     handler.setLevel(level)
     handler.addFilter(NotSimulators())
+    handler.addFilter(NotJobBookkeeping())
     handler.set_name(HANDLER)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == HANDLER]:

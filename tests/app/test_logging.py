@@ -174,3 +174,22 @@ def test_the_access_log_survives_the_demo_simulators_and_leaves_theirs_out(
     access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/api/v1/arts", "1.1", 401)
     (line,) = capsys.readouterr().err.splitlines()  # the simulator's request is not logged
     assert line.endswith(' INFO uvicorn.access: 127.0.0.1:5000 - "GET /api/v1/arts HTTP/1.1" 401')
+
+
+def test_the_schedulers_job_bookkeeping_is_left_out(
+    restored_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("text")
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    scheduler.info(
+        "Adding job tentatively -- it will be properly scheduled when the scheduler starts"
+    )
+    scheduler.info('Added job "%s" to job store "%s"', "SyncService.pull", "default")
+    scheduler.info("Removed job %s", "first-pull:demo-jira")
+    scheduler.info("Scheduler started")
+    scheduler.warning('Run time of job "%s" was missed by %s', "SyncService.pull", "0:00:03")
+    lines = [line.split(" ", 2)[2] for line in capsys.readouterr().err.splitlines()]
+    assert lines == [
+        "INFO apscheduler.scheduler: Scheduler started",
+        'WARNING apscheduler.scheduler: Run time of job "SyncService.pull" was missed by 0:00:03',
+    ]
