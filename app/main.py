@@ -55,7 +55,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings, config)
         app.state.trainyard = state
-        hooks.warn_unsigned(state.config)
+        hooks.warn_unsigned(state.config, demo=state.demo is not None)
         worker = Worker(state) if with_worker else None
         if worker is not None:
             worker.start()

@@ -37,9 +37,11 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def warn_unsigned(config: TrainyardConfig) -> None:
+def warn_unsigned(config: TrainyardConfig, demo: bool = False) -> None:
     """At start-up: name each source whose webhooks anyone who can reach them may send, and
-    each whose webhook secret variable is unset or empty (its deliveries will be refused)."""
+    each whose webhook secret variable is unset or empty (its deliveries will be refused).
+    The demo's sources take unsigned webhooks on purpose (to be tried without a secret, on
+    loopback): said once as information, not as a warning at every ``make run``."""
     for source in config.sources:
         var = source.webhook_secret_env
         if var is not None and not os.environ.get(var):
@@ -49,6 +51,12 @@ def warn_unsigned(config: TrainyardConfig) -> None:
                 source.name,
                 var,
                 "empty" if var in os.environ else "not set",
+            )
+        elif source.webhook_allow_unsigned and var is None and demo:
+            log.info(
+                "demo source '%s' accepts unsigned webhooks, so they can be tried without a "
+                "secret; a real source sets webhook_secret_env",
+                source.name,
             )
         elif source.webhook_allow_unsigned and var is None:
             log.warning(

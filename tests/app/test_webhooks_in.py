@@ -695,3 +695,31 @@ def test_the_web_reads_a_webhook_body_as_json_once(
         resp = _post(client, body, "delivery-1")
     assert (resp.status_code, resp.json()["status"]) == (202, "pending")
     assert decoded == [body]
+
+
+def test_the_demos_unsigned_webhooks_are_information_not_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`make run` (the demo) takes unsigned webhooks on purpose: one INFO line a source."""
+    from app.routes.hooks import warn_unsigned
+
+    scenario = generate_art(3, 30, teams=3)
+    config = TrainyardConfig.model_validate(
+        {
+            "arts": [{"name": scenario.art, "teams": [{"name": t} for t in TEAMS]}],
+            "sources": [
+                jira_source(
+                    "demo-jira", "http://127.0.0.1:9", scenario, TEAMS, webhook_allow_unsigned=True
+                ),
+            ],
+        }
+    )
+    with caplog.at_level(logging.INFO, logger="app.routes.hooks"):
+        warn_unsigned(config, demo=True)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "INFO",
+            "demo source 'demo-jira' accepts unsigned webhooks, so they can be tried without a "
+            "secret; a real source sets webhook_secret_env",
+        )
+    ]
