@@ -8,6 +8,7 @@ here: ``from metrics.inputs import ArtData, Window`` is how reports and tests im
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,6 +74,9 @@ class ArtData:
     )
     _derived: dict[Callable[[ArtData], object], object] = field(
         default_factory=dict, init=False, repr=False, compare=False
+    )
+    _derived_lock: threading.RLock = field(
+        default_factory=threading.RLock, init=False, repr=False, compare=False
     )
 
     @cached_property
@@ -146,11 +150,15 @@ class ArtData:
 
         The modules built on this one (the columnar engine, the per-item flow facts) keep
         their structures here without this module importing them: ``build`` is the key.
-        Two threads racing on a first use may both build; the first one stored is used.
+        Threads racing on a first use build once: the others wait for that build (a build
+        of a large ART takes seconds of the interpreter both would share).
         """
         got = self._derived.get(build)
         if got is None:
-            got = self._derived.setdefault(build, build(self))
+            with self._derived_lock:  # re-entrant: a build may use another derived structure
+                got = self._derived.get(build)
+                if got is None:
+                    got = self._derived[build] = build(self)
         return cast(T, got)
 
     def select(

@@ -38,15 +38,35 @@ class LRUCache(Generic[V]):
                 if key in self._data:
                     self.hits += 1
                     return self._data[key]
-            value = compute()
+            try:
+                value = compute()
+            except BaseException:
+                with self._lock:
+                    self._key_locks.pop(key, None)
+                raise
+            self.put(key, value)
             with self._lock:
                 self.misses += 1
-                self._data[key] = value
-                self._data.move_to_end(key)
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
                 self._key_locks.pop(key, None)
             return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Store ``value`` under ``key`` (the least recently used entry goes when full)."""
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def peek(self, key: Hashable) -> V | None:
+        """The value under ``key`` if there is one, without computing it."""
+        with self._lock:
+            return self._data.get(key)
+
+    def computing(self, key: Hashable) -> bool:
+        """Whether a computation of ``key`` is under way (its value not stored yet)."""
+        with self._lock:
+            return key in self._key_locks and key not in self._data
 
     def clear(self) -> None:
         with self._lock:

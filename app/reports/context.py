@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from app.reports.service import ReportService, unknown_pi
@@ -51,11 +50,17 @@ class ReportContext:
     cache_as_of: str = ""  # the minute a defaulted as_of is cached under; else as_of itself
     known: tuple[int, int] | None = None  # (art id, data version) read once for the request
 
-    @cached_property
+    @property
     def data(self) -> ArtData:
         """The ART's loaded data: the service loads it once per data version, and a request
-        looks it up once, so its checks and its report see the same version."""
-        return self.service.data(self.art, self.known)
+        looks it up once, so its checks and its report see the same version. Not a
+        ``cached_property``: on Python 3.11 that holds one lock for every instance, so a
+        request loading a new version would hold up every other request's first look."""
+        got: ArtData | None = self.__dict__.get("_data")
+        if got is None:
+            got = self.service.data(self.art, self.known)
+            object.__setattr__(self, "_data", got)  # a frozen dataclass, memoized per request
+        return got
 
     @property
     def today(self) -> date:

@@ -72,6 +72,9 @@ class ReportService:
         self._latest_lock = threading.Lock()
         self._loading: dict[int, int] = {}  # per ART id: the version a request is loading now
         self.bodies: LRUCache[dict[str, Any]] = LRUCache(size=512)
+        # per (ART, report, parameters): the newest version's body, served to readers while
+        # another request computes the body of a version newer still
+        self._latest_bodies: LRUCache[tuple[int, dict[str, Any]]] = LRUCache(size=512)
 
     def definition(self, art: str) -> Definition:
         """The ART's rules from the config, with every source's status mapping merged."""
@@ -163,7 +166,18 @@ class ReportService:
             data = self.data(art, known)
             return link_items(compute(data), data.items)
 
-        return self.bodies.get_or_compute((art, known[1], name, params), linked)
+        key, latest_key = (art, known[1], name, params), (art, name, params)
+        if self.bodies.computing(key):
+            # Another request is computing this report for the new version: rather than wait
+            # seconds for it, answer with the one before (its ETag is its own content's).
+            previous = self._latest_bodies.peek(latest_key)
+            if previous is not None and previous[0] < known[1]:
+                return previous[1]
+        body = self.bodies.get_or_compute(key, linked)
+        previous = self._latest_bodies.peek(latest_key)
+        if previous is None or previous[0] < known[1]:
+            self._latest_bodies.put(latest_key, (known[1], body))
+        return body
 
     def stored_baseline(self, art: str, pi: str) -> FrozenPlan | None:
         """The PI's frozen plan baseline; None while none is stored (reads never store)."""
