@@ -215,7 +215,7 @@ def _steady_service_main(db_url: str, config: dict[str, Any], port: int, data_di
         application.add_api_route("/bench/profile/stop", SAMPLER.stop, include_in_schema=False)
         return application
 
-    app.main.create_app = with_bench_routes  # type: ignore[assignment]
+    app.main.create_app = with_bench_routes
     _service_main(db_url, config, port, data_dir)
 
 
