@@ -1,7 +1,8 @@
 """Steady under load: reads while data arrives (section ``steady``, issue 18 item 4).
 
 A generated ART (``--steady-items``, 50,000 by default) is pulled into a fresh PostgreSQL
-database; the service runs in its own process over it. Then, for ``--steady-seconds`` (20 s):
+database; the service runs in its own process over it. The readers first run alone for 5 s
+(the reference: the same reads with no data arriving); then, for ``--steady-seconds`` (20 s):
 
 - ``readers`` (20) client threads call a rotation of reports and lists (bench/api_load.py
   ``hammer``): predictability and dependencies of the last finished PI, flow, CFD, aging,
@@ -48,6 +49,7 @@ WEBHOOK_RATE = 10.0
 SECONDS = 20.0
 CHANGED_SHARE = 0.01  # of the tracker's items changed before the pull, so it writes versions
 SAMPLE_EVERY = 0.01  # the profiler's period
+QUIET_SECONDS = 5.0  # readers alone first: the same reads with no data arriving (reference)
 
 
 # -- the service process, instrumented ----------------------------------------------------
@@ -72,12 +74,14 @@ class _Sampler:
         self.leaf: collections.Counter[str] = collections.Counter()
         self.inclusive: collections.Counter[str] = collections.Counter()
         self.threads: collections.Counter[str] = collections.Counter()
+        self.others: collections.Counter[str] = collections.Counter()  # the other threads' leaves
         self.samples = 0
 
     def start(self) -> None:
         self.leaf.clear()
         self.inclusive.clear()
         self.threads.clear()
+        self.others.clear()
         self.samples = 0
         self.running.set()
         threading.Thread(target=self._loop, name="bench-sampler", daemon=True).start()
@@ -91,6 +95,7 @@ class _Sampler:
             "leaf": self.leaf.most_common(top),
             "inclusive": self.inclusive.most_common(top),
             "busy_threads": self.threads.most_common(top),
+            "other_threads_leaf": self.others.most_common(top),
         }
 
     def _loop(self) -> None:
@@ -116,8 +121,10 @@ class _Sampler:
                 leaf = (
                     f"{frame.f_code.co_name} ({_short(frame.f_code.co_filename)}:{frame.f_lineno})"
                 )
-                self.threads[thread.rstrip("0123456789_- ")] += 1
+                group = thread.rstrip("0123456789_- ")
+                self.threads[group] += 1
                 if not thread.startswith("AnyIO"):  # the functions of the request threads
+                    self.others[f"{group}: {leaf}"] += 1
                     continue
                 self.samples += 1
                 self.leaf[leaf] += 1
@@ -406,6 +413,15 @@ def steady_rows(
                     with httpx.Client(base_url=service.url, headers=headers, timeout=300) as c:
                         for path in _paths(sim.scenario):  # the ART loaded, every report once
                             c.get(path).raise_for_status()
+                    log("  steady: readers alone first (nothing arriving)")
+                    quiet = hammer(
+                        service.url,
+                        _paths(sim.scenario),
+                        headers,
+                        min(QUIET_SECONDS, seconds),
+                        readers,
+                        service.pid,
+                    )
                     sim.ask("mutate", (CHANGED_SHARE, seed + 1, None))
                     log(f"  steady: {seconds:g} s window, {readers} readers")
                     out = _window(
@@ -432,6 +448,7 @@ def steady_rows(
                     burst.close()
         finally:
             stores.drop(url)
+    out["quiet"] = quiet
     return _rows(out, items, case, readers)
 
 
@@ -462,6 +479,20 @@ def _rows(out: dict[str, Any], items: int, case: str, readers: int) -> list[Row]
             {k: r[k] for k in ("rps", "requests", "client_cpu", "server_cpu", "seconds")},
         ),
     ]
+    q = out["quiet"]
+    rows.append(
+        Row(
+            "steady",
+            f"reads, {readers} readers, nothing arriving [postgres]",
+            items,
+            f"p50 {secs(q['p50'])}, p99 {secs(q['p99'])}, {q['errors']} errors, "
+            f"{q['rps']:,.0f} req/s; CPU s/s: client {q['client_cpu']:.2f}, service "
+            f"{(q['server_cpu'] or 0):.2f}",
+            "reference",
+            None,
+            q,
+        )
+    )
     for path, spread in r.get("by_path", {}).items():
         name = path.rsplit("/", 1)[-1]
         rows.append(
@@ -491,7 +522,11 @@ def _rows(out: dict[str, Any], items: int, case: str, readers: int) -> list[Row]
             f"longest {secs(out['load_max'])})",
             "≈ 1 per report per version, not per request",
             out["most_per_key"] <= 1 and out["computations"] < max(1, out["report_requests"]),
-            {k: v for k, v in out.items() if k not in ("reads", "pulls", "webhooks", "profile")},
+            {
+                k: v
+                for k, v in out.items()
+                if k not in ("reads", "pulls", "webhooks", "profile", "quiet", "profiled_reads")
+            },
         )
     )
     pulls = out["pulls"]

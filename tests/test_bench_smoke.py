@@ -48,11 +48,12 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         assert row.ok is None
         return
     cases = [r.case for r in rows]
-    assert cases[:2] == [
+    assert cases[:3] == [
         "reads, 4 readers, pull + 5 webhooks/s [postgres]",
         "throughput, 4 readers, pull + 5 webhooks/s [postgres]",
+        "reads, 4 readers, nothing arriving [postgres]",
     ]
-    assert [c.split(" [")[0].strip() for c in cases[2:8]] == [
+    assert [c.split(" [")[0].strip() for c in cases[3:9]] == [
         "predictability",
         "dependencies",
         "flow",
@@ -60,7 +61,7 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         "aging",
         "items?limit=1000",
     ]
-    assert cases[8:] == [
+    assert cases[9:] == [
         "report computations per data version",
         "pulls during the window",
         "webhooks during the window",
@@ -68,12 +69,13 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
     reads = rows[0].values["reads"]
     assert reads["errors"] == 0 and reads["failures"] == []
     assert all(spread["requests"] > 0 for spread in reads["by_path"].values())
-    computed = rows[8].values
+    assert rows[2].values["errors"] == 0 and rows[2].values["requests"] > 0
+    computed = rows[9].values
     assert computed["versions_made"] >= 1 and computed["computations"] >= 1
     assert computed["most_per_key"] == 1  # a body is computed once per version and params
-    pulls = rows[9].values["pulls"]
+    pulls = rows[10].values["pulls"]
     assert pulls[0]["mode"] == "full" and all(p["status"] == "succeeded" for p in pulls)
-    hooks = rows[10].values
+    hooks = rows[11].values
     assert hooks["events"] == hooks["accepted"] == 10
 
 
