@@ -60,7 +60,7 @@ class _Counts:
         self.lock = threading.Lock()
         self.bodies: list[dict[str, Any]] = []
         self.loads: list[dict[str, Any]] = []
-        self.hits = 0
+        self.columns: list[dict[str, Any]] = []  # builds of the columnar engine, per ArtData
 
 
 COUNTS = _Counts()
@@ -153,6 +153,19 @@ def _instrument() -> None:
     """Wrap this process's ReportService so it counts what it computes (bench only)."""
     from app.reports import service as reports
     from app.reports.cache import LRUCache
+    from metrics import columns
+
+    build = columns.Columns.__init__
+
+    def counting_build(self: Any, data: Any) -> None:
+        start = time.perf_counter()
+        build(self, data)
+        with COUNTS.lock:
+            COUNTS.columns.append(
+                {"data": id(data), "seconds": time.perf_counter() - start, "at": time.time()}
+            )
+
+    columns.Columns.__init__ = counting_build  # type: ignore[method-assign]
 
     class CountingCache(LRUCache[dict[str, Any]]):
         def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -211,7 +224,11 @@ def _steady_service_main(db_url: str, config: dict[str, Any], port: int, data_di
 
         def counts() -> dict[str, Any]:
             with COUNTS.lock:
-                return {"bodies": list(COUNTS.bodies), "loads": list(COUNTS.loads)}
+                return {
+                    "bodies": list(COUNTS.bodies),
+                    "loads": list(COUNTS.loads),
+                    "columns": list(COUNTS.columns),
+                }
 
         def profile_start() -> dict[str, str]:
             SAMPLER.start()
@@ -343,6 +360,7 @@ def _window(
         counts = client.get("/bench/counts").json()
     bodies = [b for b in counts["bodies"] if began <= b["at"] <= ended]
     loads = [x for x in counts["loads"] if began <= x["at"] <= ended]
+    builds = [x for x in counts["columns"] if began <= x["at"] <= ended]
     versions = sorted({v for _, v in background.versions})
     computed = collections.Counter(b["report"] for b in bodies)
     per_key = collections.Counter((b["version"], b["key"]) for b in bodies)
@@ -366,6 +384,9 @@ def _window(
         "full_loads": sum(1 for x in loads if x["full"]),
         "load_seconds": sum(x["seconds"] for x in loads),
         "load_max": max((x["seconds"] for x in loads), default=0.0),
+        "columns_builds": len(builds),
+        "columns_data": len({x["data"] for x in builds}),
+        "columns_seconds": sum(x["seconds"] for x in builds),
     }
 
 
@@ -519,7 +540,8 @@ def _rows(out: dict[str, Any], items: int, case: str, readers: int) -> list[Row]
             f"= {per_version:.2f} per report per version, for {out['report_requests']:,} "
             f"report reads ({secs(out['compute_seconds'])} computing); ART loads "
             f"{out['loads']} ({out['full_loads']} full, {secs(out['load_seconds'])}, "
-            f"longest {secs(out['load_max'])})",
+            f"longest {secs(out['load_max'])}); columns built {out['columns_builds']} times "
+            f"for {out['columns_data']} loaded ARTs ({secs(out['columns_seconds'])})",
             "≈ 1 per report per version, not per request",
             out["most_per_key"] <= 1 and out["computations"] < max(1, out["report_requests"]),
             {
