@@ -146,7 +146,8 @@ def _short(path: str) -> str:
 def _idle(leaf: str) -> bool:
     """A thread waiting for work (its pool's queue), not serving anyone."""
     waiting = leaf.startswith(("wait (", "get (", "_worker (", "select ("))
-    return waiting and ("threading.py" in leaf or "queue.py" in leaf or "selectors.py" in leaf)
+    files = ("threading.py", "queue.py", "selectors.py", "futures/thread.py")
+    return waiting and any(f in leaf for f in files)
 
 
 def _instrument() -> None:
