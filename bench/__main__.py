@@ -1,8 +1,9 @@
 """``python -m bench``: the benchmark table (see bench/harness.py for what each section does).
 
     .venv/bin/python -m bench [--sizes 10000,50000,200000] [--repeat 3]
-        [--only pulls,incremental,webhooks,metrics,api,outlook,console,wire,memory]
-        [--stores sqlite,postgres] [--wire-items 5016] [--memory-items 50000] [--quick]
+        [--only pulls,incremental,webhooks,metrics,api,outlook,console,wire,memory,steady]
+        [--stores sqlite,postgres] [--wire-items 5016] [--memory-items 50000]
+        [--steady-items 50000] [--steady-seconds 20] [--steady-profile] [--quick]
 
 Prints one table (section, case, size, figure, target, pass/fail) and writes it with every
 sample to bench/results/latest.json. ``--quick`` is a smoke run: size 2,000, one repeat.
@@ -24,6 +25,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 # sections of bench/wire.py, run after the harness's: pulls near the wire, a large pull's RSS
 WIRE_SECTIONS = ("wire", "memory")
+# bench/steady.py, run last: reads while a pull runs and webhooks arrive (PostgreSQL)
+STEADY_SECTIONS = ("steady",)
+AFTER_SECTIONS = WIRE_SECTIONS + STEADY_SECTIONS
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -43,13 +47,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median wins)")
     parser.add_argument(
-        "--only", default=",".join(SECTIONS + WIRE_SECTIONS), help="sections, comma-separated"
+        "--only", default=",".join(SECTIONS + AFTER_SECTIONS), help="sections, comma-separated"
     )
     parser.add_argument(
         "--wire-items", type=int, default=5016, help="items of the wire section's project"
     )
     parser.add_argument(
         "--memory-items", type=int, default=50_000, help="items of the memory section's pull"
+    )
+    parser.add_argument(
+        "--steady-items", type=int, default=50_000, help="items of the steady section's ART"
+    )
+    parser.add_argument(
+        "--steady-seconds", type=float, default=20.0, help="the steady section's window"
+    )
+    parser.add_argument(
+        "--steady-profile",
+        action="store_true",
+        help="steady: a second window with a sampling profiler in the service",
     )
     parser.add_argument("--stores", default="sqlite,postgres", help="sqlite and/or postgres")
     parser.add_argument("--quick", action="store_true", help="smoke run: size 2000, repeat 1")
@@ -62,15 +77,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, default=None, help="JSON file (default bench/results/latest.json)"
     )
     args = parser.parse_args(argv)
-    unknown = set(_csv(args.only)) - set(SECTIONS + WIRE_SECTIONS)
+    unknown = set(_csv(args.only)) - set(SECTIONS + AFTER_SECTIONS)
     if unknown:
-        known = SECTIONS + WIRE_SECTIONS
+        known = SECTIONS + AFTER_SECTIONS
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; known: {known}")
     if set(_csv(args.stores)) - {"sqlite", "postgres"}:
         parser.error("--stores takes sqlite and/or postgres")
     if args.quick:
         args.sizes, args.repeat = "2000", 1
-        args.wire_items, args.memory_items = 2000, 2000
+        args.wire_items, args.memory_items, args.steady_items = 2000, 2000, 2000
+        args.steady_seconds = min(args.steady_seconds, 5.0)
         args.load_seconds = min(args.load_seconds, 2.0)
     return args
 
@@ -87,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         sizes=[int(s.replace("_", "")) for s in _csv(args.sizes)],
         repeat=max(1, args.repeat),
-        only=tuple(s for s in only if s not in WIRE_SECTIONS),
+        only=tuple(s for s in only if s not in AFTER_SECTIONS),
         stores=tuple(_csv(args.stores)),  # type: ignore[arg-type]
         teams=args.teams,
         seed=args.seed,
@@ -98,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows, meta = run(options)
         rows += _wire(options, only, args.wire_items, args.memory_items)
+        if "steady" in only:
+            rows += _steady(options, args)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     print(render(rows))
@@ -129,6 +147,27 @@ def _wire(options: Any, only: tuple[str, ...], wire_items: int, memory_items: in
     finally:
         stores.close()
     return rows
+
+
+def _steady(options: Any, args: argparse.Namespace) -> list[Any]:
+    """The rows of bench/steady.py (one saying why, when PostgreSQL does not answer)."""
+    from bench.procs import Stores
+    from bench.steady import steady_rows
+
+    stores = Stores()
+    try:
+        return steady_rows(
+            stores,
+            options.seed,
+            args.steady_items,
+            options.teams,
+            options.today,
+            options.log,
+            seconds=args.steady_seconds,
+            profile=args.steady_profile,
+        )
+    finally:
+        stores.close()
 
 
 if __name__ == "__main__":

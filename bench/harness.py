@@ -338,14 +338,14 @@ def _incremental(state: Run, sim: Simulator, size: int, kept: dict[StoreKind, st
 
 
 # -- the service: webhooks and API load -------------------------------------------------
-def _token(db_url: str) -> str:
+def _token(db_url: str, scopes: tuple[str, ...] = ("read",)) -> str:
     from app.tokens import create_token
     from art.db import make_engine, session_factory, transaction
 
     engine = make_engine(db_url)
     try:
         with transaction(session_factory(engine)) as session:
-            return create_token(session, "bench", ["read"])
+            return create_token(session, "bench", list(scopes))
     finally:
         engine.dispose()
 

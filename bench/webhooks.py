@@ -6,7 +6,8 @@ move them); then one delivery per story is posted, as Jira sends them (``X-Hub-S
 and answers 202; its inbox worker fetches the issue from the simulator and applies it. A
 poller watches the store for each story's new status; the latency of a delivery is from its
 202 to the first poll that sees the new status. The items API (``updated_since``) is read at
-the end to check every change is visible there too.
+the end to check every change is visible there too. Given a ``rate``, the deliveries are paced
+(as a steady stream of tracker changes) instead of posted as fast as the senders go.
 """
 
 from __future__ import annotations
@@ -93,8 +94,10 @@ class Burst:
 
     def _visible(self, since: datetime, wanted: dict[str, str]) -> set[str]:
         with self.sessions() as s:
-            rows = s.execute(
-                select(WorkItem.key, WorkItem.status).where(WorkItem.synced_at >= since)
+            rows = s.execute(  # by key: a pull running beside may re-sync every item
+                select(WorkItem.key, WorkItem.status).where(
+                    WorkItem.synced_at >= since, WorkItem.key.in_(list(wanted))
+                )
             )
             return {k for k, st in rows if wanted.get(k) == st}
 
@@ -111,11 +114,14 @@ class Burst:
         with httpx.Client(base_url=self.url, timeout=900, headers=self.auth) as client:
             client.get(f"/api/v1/arts/{art}/flow").raise_for_status()
 
-    def run(self, events: int, senders: int = 8, stall: float = 60) -> dict[str, Any]:
+    def run(
+        self, events: int, senders: int = 8, stall: float = 60, rate: float | None = None
+    ) -> dict[str, Any]:
         """One burst of ``events`` deliveries; latencies in seconds, counts, durations.
 
-        Waits until every accepted delivery is visible, or ``stall`` seconds pass without any
-        becoming visible."""
+        ``rate``: deliveries per second at most (the n-th is posted no earlier than n/rate
+        seconds after the first). Waits until every accepted delivery is visible, or
+        ``stall`` seconds pass without any becoming visible."""
         self._round += 1
         stories = self._stories()
         rng = random.Random(self._round)
@@ -131,6 +137,7 @@ class Burst:
         failures: list[str] = []
         posted_all = threading.Event()
         stamps = itertools.count(int(time.time() * 1000))  # Jira's epoch-millisecond stamps
+        turns = itertools.count()
 
         def send() -> None:
             with httpx.Client(base_url=self.url, timeout=60) as client:
@@ -139,6 +146,8 @@ class Burst:
                         key, issue_id = jobs.get_nowait()
                     except queue.Empty:
                         return
+                    if rate:
+                        time.sleep(max(0.0, start + next(turns) / rate - time.perf_counter()))
                     body = _body(key, issue_id, next(stamps), wanted[key])
                     delivery = f"bench-{self._round}-{key}"
                     try:

@@ -1,4 +1,5 @@
-"""The benchmark harness (bench/) still runs: every section at a tiny ART, once, on SQLite.
+"""The benchmark harness (bench/) still runs: every section at a tiny ART, once, on SQLite
+(the steady section, PostgreSQL only, on PostgreSQL when it answers).
 
 Only the shape of the output is checked, never a timing: figures on a shared CI machine mean
 nothing, and the benchmark has its own targets in its table (`make bench`).
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bench.__main__ import parse_args
 from bench.harness import SECTIONS, Options, run
+from bench.procs import Stores
+from bench.steady import steady_rows
 from bench.table import render, write_json
 
 pytestmark = pytest.mark.timeout(180)
@@ -24,6 +28,55 @@ def test_cli_quick_means_one_small_run() -> None:
     assert (args.sizes, args.repeat, args.only) == ("2000", 1, "pulls,metrics")
     with pytest.raises(SystemExit):
         parse_args(["--only", "nonsense"])
+    steady = parse_args(["--quick", "--only", "steady"])
+    assert (steady.only, steady.steady_items, steady.steady_seconds) == ("steady", 2000, 5.0)
+    assert parse_args([]).steady_items == 50_000
+
+
+def test_steady_section_yields_rows_at_a_tiny_size() -> None:
+    stores = Stores()
+    try:
+        rows = steady_rows(
+            stores, 7, 300, 4, date(2026, 3, 2), lambda _: None, seconds=2, readers=4, rate=5
+        )
+    finally:
+        stores.close()
+
+    if not stores.postgres_available():
+        (row,) = rows
+        assert row.figure == f"skipped: PostgreSQL at {stores.pg_url} did not answer"
+        assert row.ok is None
+        return
+    cases = [r.case for r in rows]
+    assert cases[:3] == [
+        "reads, 4 readers, pull + 5 webhooks/s [postgres]",
+        "throughput, 4 readers, pull + 5 webhooks/s [postgres]",
+        "reads, 4 readers, nothing arriving [postgres]",
+    ]
+    assert [c.split(" [")[0].strip() for c in cases[3:9]] == [
+        "predictability",
+        "dependencies",
+        "flow",
+        "cfd",
+        "aging",
+        "items?limit=1000",
+    ]
+    assert cases[9:] == [
+        "report computations per data version",
+        "pulls during the window",
+        "webhooks during the window",
+    ]
+    reads = rows[0].values["reads"]
+    assert reads["errors"] == 0 and reads["failures"] == []
+    assert all(spread["requests"] > 0 for spread in reads["by_path"].values())
+    assert rows[2].values["errors"] == 0 and rows[2].values["requests"] > 0
+    computed = rows[9].values
+    assert computed["versions_made"] >= 1 and computed["computations"] >= 1
+    assert computed["most_per_key"] == 1  # a body is computed once per version and params
+    pulls = rows[10].values["pulls"]
+    assert pulls[0]["mode"] == "full" and all(p["status"] == "succeeded" for p in pulls)
+    hooks = rows[11].values
+    assert hooks["events"] == hooks["accepted"] == 10
 
 
 def test_every_section_yields_rows_at_a_tiny_size(
