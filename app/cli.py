@@ -91,6 +91,31 @@ def db_reporting_role(
 
 
 @contextmanager
+def _config_or_demo(
+    settings: Settings, demo: bool = False, *, checking: bool = False
+) -> Iterator[TrainyardConfig]:
+    """The configuration file's config, or (with no file, or ``demo``) the built-in demo's,
+    its trackers started for the block and stopped after it. The demo is always named;
+    ``checking`` (config check) also names a valid file, in its report on stdout."""
+    from app import configuration
+
+    config = None if demo else configuration.load(settings)
+    if config is not None:
+        if checking:
+            typer.echo(f"configuration: {settings.config_path()} is valid")
+        yield config
+        return
+    from app.demo import start_demo
+
+    running = start_demo(settings.demo_items)
+    try:
+        typer.echo("configuration: the built-in demo (no configuration file)", err=not checking)
+        yield running.config
+    finally:
+        running.stop()
+
+
+@contextmanager
 def _token_store() -> Iterator[Session]:
     """A transaction on the configured database; NotMigrated naming the fix when it is stale."""
     from art.db import check_migrated, make_engine, session_factory, transaction
@@ -321,28 +346,17 @@ def sync(
     Exits 0 when every source was pulled, 1 when one failed or was not pulled (another pull
     of it is running), 2 on a configuration or database error.
     """
-    from app import configuration
     from sync.cli import run_sync
 
     # each source's line says how its pull ended; log warnings would only repeat it
     settings = Settings()
     _log_to_stderr(settings, logging.ERROR)
-    running = None
     try:
-        config = configuration.load(settings)
-        if config is None:
-            from app.demo import start_demo
-
-            running = start_demo(settings.demo_items)
-            config = running.config
-            typer.echo("configuration: the built-in demo (no configuration file)", err=True)
-        results = run_sync(settings.database_url, config, source, full)
+        with _config_or_demo(settings) as config:
+            results = run_sync(settings.database_url, config, source, full)
     except TrainyardError as exc:
         _fail(exc)
         return
-    finally:
-        if running is not None:
-            running.stop()
     if any(r is None or r.status != "succeeded" for r in results):
         raise typer.Exit(1)
 
@@ -361,29 +375,16 @@ def config_check(
     Exits 0 when all is well, 1 when a source has a problem (one line each), 2 on a
     configuration error.
     """
-    from app import configuration
     from app.config_check import check
 
     settings = Settings()
     _log_to_stderr(settings, logging.ERROR)
-    running = None
     try:
-        config = None if demo else configuration.load(settings)
-        if config is None:
-            from app.demo import start_demo
-
-            running = start_demo(settings.demo_items)
-            config = running.config
-            typer.echo("configuration: the built-in demo (no configuration file)")
-        else:
-            typer.echo(f"configuration: {settings.config_path()} is valid")
-        reports = check(config, source)
+        with _config_or_demo(settings, demo, checking=True) as config:
+            reports = check(config, source)
     except TrainyardError as exc:
         _fail(exc)
         return
-    finally:
-        if running is not None:
-            running.stop()
     problems = [p for r in reports for p in r.problems]
     for report in reports:
         for line in report.lines:

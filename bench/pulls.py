@@ -22,7 +22,9 @@ import httpx
 from bench.procs import SECRETS, WireCall, peak_rss_bytes
 
 
-def _runner(db_url: str, config_dict: dict[str, Any]) -> Any:
+def pull_runner(db_url: str, config_dict: dict[str, Any], metadata: Any = None) -> Any:
+    """A pull runner of the config's first source on a migrated store, and its engine;
+    ``metadata``: the tracker metadata a running service would share between its pulls."""
     from art.config import TrainyardConfig
     from art.db import make_engine, session_factory, transaction
     from sync.runner import PullRunner
@@ -34,7 +36,7 @@ def _runner(db_url: str, config_dict: dict[str, Any]) -> Any:
     sessions = session_factory(engine)
     with transaction(sessions) as session:
         apply_config(session, config)
-    return PullRunner(sessions, config, config.sources[0]), engine
+    return PullRunner(sessions, config, config.sources[0], metadata=metadata), engine
 
 
 def _run(runner: Any, full: bool) -> dict[str, Any]:
@@ -55,7 +57,7 @@ def _run(runner: Any, full: bool) -> dict[str, Any]:
 
 def full_pull_job(db_url: str, config_dict: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process: one full pull into ``db_url``; its figures and the peak RSS."""
-    runner, engine = _runner(db_url, config_dict)
+    runner, engine = pull_runner(db_url, config_dict)
     rss_before = peak_rss_bytes()
     try:
         out = _run(runner, full=True)
@@ -96,7 +98,7 @@ def connector_job(config_dict: dict[str, Any]) -> dict[str, Any]:
 
 def incremental_job(db_url: str, config_dict: dict[str, Any]) -> dict[str, Any]:
     """One incremental pull from the store's watermark, as the scheduler runs it."""
-    runner, engine = _runner(db_url, config_dict)
+    runner, engine = pull_runner(db_url, config_dict)
     try:
         return _run(runner, full=False)
     finally:

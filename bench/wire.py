@@ -21,7 +21,6 @@ before the change (a PullRunner without a shared metadata cache is a cold one).
 from __future__ import annotations
 
 import math
-import os
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +29,6 @@ from bench.procs import (
     CTX,
     JIRA_EMAIL,
     JIRA_TOKEN,
-    SECRETS,
     Recorder,
     Simulator,
     StoreKind,
@@ -40,7 +38,7 @@ from bench.procs import (
     peak_rss_bytes,
     worker_pool,
 )
-from bench.pulls import connector_job, replay
+from bench.pulls import connector_job, pull_runner, replay
 from bench.table import Row, mb, secs
 
 WIRE_TARGET = {"sqlite": 1.5, "postgres": 2.0}
@@ -104,26 +102,6 @@ class DataCenterSimulator(Simulator):
 
 
 # -- jobs (in worker processes) ------------------------------------------------------------
-def _pull_runner(db_url: str, config_dict: dict[str, Any], metadata: Any) -> Any:
-    from art.config import TrainyardConfig
-    from art.db import make_engine, session_factory, transaction
-    from sync.runner import PullRunner
-    from sync.structure import apply_config
-
-    os.environ.update(SECRETS)
-    config = TrainyardConfig.model_validate(config_dict)
-    engine = make_engine(db_url)
-    sessions = session_factory(engine)
-    with transaction(sessions) as session:
-        apply_config(session, config)
-    source = config.sources[0]
-    try:
-        runner = PullRunner(sessions, config, source, metadata=metadata)
-    except TypeError:  # a checkout without the shared metadata: a cold connector
-        runner = PullRunner(sessions, config, source)
-    return runner, sessions, config, engine
-
-
 def _flow_report(sessions: Any, config: Any, pi: tuple[str, date, date], as_of: datetime) -> int:
     """The flow report of the last finished PI, as its route computes it (loads the ART)."""
     from app.reports.bodies_flow import flow_body
@@ -142,14 +120,14 @@ def pull_and_report_job(
     db_url: str, config_dict: dict[str, Any], pi: tuple[str, date, date], as_of: datetime
 ) -> dict[str, Any]:
     """In a fresh process: a full pull then the first flow report, timed together."""
-    runner, sessions, config, engine = _pull_runner(db_url, config_dict, None)
+    runner, engine = pull_runner(db_url, config_dict)
     try:
         start = time.perf_counter()
         result = runner.run(full=True)
         pulled = time.perf_counter()
         if result.status != "succeeded":
             raise RuntimeError(f"pull failed: {result.error}")
-        items = _flow_report(sessions, config, pi, as_of)
+        items = _flow_report(runner.sessions, runner.config, pi, as_of)
         done = time.perf_counter()
     finally:
         runner.close()
@@ -170,14 +148,10 @@ _SERVICE: dict[str, Any] = {}  # the warm worker's metadata per source, as SyncS
 
 def warm_pull_job(db_url: str, config_dict: dict[str, Any], full: bool) -> dict[str, Any]:
     """In a kept worker process: a pull sharing the source's metadata with the ones before."""
-    try:
-        from connectors.metadata import SourceMetadata
+    from connectors.metadata import SourceMetadata
 
-        name = config_dict["sources"][0]["name"]
-        metadata = _SERVICE.setdefault(name, SourceMetadata())
-    except ImportError:
-        metadata = None
-    runner, _, _, engine = _pull_runner(db_url, config_dict, metadata)
+    metadata = _SERVICE.setdefault(config_dict["sources"][0]["name"], SourceMetadata())
+    runner, engine = pull_runner(db_url, config_dict, metadata)
     try:
         result = runner.run(full=full)
     finally:
