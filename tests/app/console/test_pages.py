@@ -77,7 +77,8 @@ def test_the_dependency_filters_keep_what_they_name(console: Api) -> None:
 def test_the_item_page_shows_its_history_links_and_dependency_status(console: Api) -> None:
     text = _text(console.client.get(f"/arts/{ART}/items/RED-F2", params={"as_of": AS_OF}).text)
     assert "RED-F2: RED-F2 feature" in text
-    assert "Iteration I3 PI PI 26.1 Points — Open RED-F2 in the tracker" in text
+    assert "Status To Do todo Level feature Team Red" in text  # work type named when it differs
+    assert "Iteration I3 PI PI 26.1 Points not estimated Open RED-F2 in the tracker" in text
     assert "History 2025-12-15 09:00 created Links" in text
     assert "is blocked by GREEN-F1 late GREEN-F1 (Green) was planned to finish with I2" in text
     assert "blocks GREEN-F3 at risk RED-F2 (Red) is planned to finish with I3" in text
