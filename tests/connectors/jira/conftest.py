@@ -57,12 +57,14 @@ def connect(retry: RetryPolicy) -> Iterator[Callable[..., JiraConnector]]:
     """Build connectors for a simulator URL; closed at the end of the test."""
     made: list[JiraConnector] = []
 
-    def build(url: str, scenario: Scenario, flavour: str, **overrides: Any) -> JiraConnector:
+    def build(
+        url: str, scenario: Scenario, flavour: str, timeout: float = 5.0, **overrides: Any
+    ) -> JiraConnector:
         conn = JiraConnector(
             source_for(url, scenario, flavour, **overrides),
             pis_of(scenario),
             retry=retry,
-            timeout=5.0,
+            timeout=timeout,
         )
         made.append(conn)
         return conn

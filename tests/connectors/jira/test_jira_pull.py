@@ -28,7 +28,9 @@ def test_full_pull_reproduces_the_scenario(
 ) -> None:
     app = create_jira_simulator(scenario, flavour, page_cap=50)
     with running(app) as url:
-        conn = connect(url, scenario, flavour)
+        # a generous timeout: the request count below is exact, and a page that took more
+        # than the fixture's 5 s on a loaded machine would be asked for again (a retry)
+        conn = connect(url, scenario, flavour, timeout=60.0)
         assert isinstance(conn, Connector)
         batches = list(conn.pull(None))
     pulled = Pulled(batches)
