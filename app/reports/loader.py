@@ -36,26 +36,17 @@ from metrics.inputs import (
 )
 
 _CHANGE_FIELDS = {f.value for f in ChangeField}
-
-
-def _cat(v: str | None) -> StatusCategory | None:
-    return StatusCategory(v) if v else None
-
-
-def _at_creation(field: str, frm: str | None) -> bool:
-    """A status row with no ``from``: the state at creation, which the Jira connector leads an
-    item's history with. The status before it is its own (the item did not exist): the formulas
-    would otherwise take the current status for that instant, and an item now in progress
-    would count as started when it was created."""
-    return field == ChangeField.STATUS.value and frm is None
-
-
-def _from_value(
-    field: str, frm: str | None, to: str | None, aliases: Mapping[str, str]
-) -> str | None:
-    if _at_creation(field, frm):
-        return to
-    return aliases.get(frm, frm) if field == "team" and frm else frm
+_FIELDS = {f.value: f for f in ChangeField}
+_LEVELS = {v.value: v for v in Level}
+_WORK_TYPES = {v.value: v for v in WorkType}
+# a stored category to its enum; NULL and "" (none stored) to None
+_STATUS_CATEGORIES = {c.value: c for c in StatusCategory}
+_CATEGORIES: dict[str | None, StatusCategory | None] = {None: None, "": None}
+_CATEGORIES.update(_STATUS_CATEGORIES)
+# A status row with no ``from`` is the state at creation, which the Jira connector leads an
+# item's history with. The status before it is its own (the item did not exist): the formulas
+# would otherwise take the current status for that instant, and an item now in progress would
+# count as started when it was created. So its ``from`` (value and category) is its ``to``.
 
 
 @dataclass(frozen=True)
@@ -284,7 +275,8 @@ def _items(
     """(store id, facts) of the items ``wanted`` selects, by id, each with its tracker URL and
     display key from its configured source."""
     i_team, i_pi = aliased(Team), aliased(PI)
-    rows = session.execute(
+    levels, types, cats = _LEVELS, _WORK_TYPES, _STATUS_CATEGORIES
+    rows = session.connection().execute(
         select(
             WorkItem.id,
             WorkItem.key,
@@ -317,10 +309,10 @@ def _items(
             r[0],
             ItemFacts(
                 key=r[1],
-                level=Level(r[2]),
-                work_type=WorkType(r[3]),
+                level=levels[r[2]],
+                work_type=types[r[3]],
                 status=r[4],
-                status_category=StatusCategory(r[5]),
+                status_category=cats[r[5]],
                 created_at=r[6],
                 team=r[7],
                 title=r[8],
@@ -343,38 +335,51 @@ def _items(
 def _changes(
     session: Session, wanted: ColumnElement[bool], aliases: Mapping[str, str]
 ) -> list[tuple[int, Change]]:
-    """(item id, change) of the items ``wanted`` selects, by item, time and sequence."""
-    return [
-        (
-            item_id,
-            Change(
-                item_key=key,
-                field=ChangeField(field),
-                at=at,
-                from_value=_from_value(field, frm, to, aliases),
-                to_value=aliases.get(to, to) if field == "team" and to else to,
-                from_category=_cat(tc if _at_creation(field, frm) else fc),
-                to_category=_cat(tc),
-                seq=seq,
-            ),
+    """(item id, change) of the items ``wanted`` selects, by item, time and sequence.
+
+    The largest read of a load (several rows per item): executed on the connection, without
+    the ORM's row layer, with the enums looked up in dicts rather than constructed per row."""
+    fields, cats = _FIELDS, _CATEGORIES
+    status, team = ChangeField.STATUS.value, ChangeField.TEAM.value
+    rows = session.connection().execute(
+        select(
+            ChangeRow.work_item_id,
+            WorkItem.key,
+            ChangeRow.field,
+            ChangeRow.at,
+            ChangeRow.from_value,
+            ChangeRow.to_value,
+            ChangeRow.from_category,
+            ChangeRow.to_category,
+            ChangeRow.seq,
         )
-        for item_id, key, field, at, frm, to, fc, tc, seq in session.execute(
-            select(
-                ChangeRow.work_item_id,
-                WorkItem.key,
-                ChangeRow.field,
-                ChangeRow.at,
-                ChangeRow.from_value,
-                ChangeRow.to_value,
-                ChangeRow.from_category,
-                ChangeRow.to_category,
-                ChangeRow.seq,
+        .join(WorkItem, WorkItem.id == ChangeRow.work_item_id)
+        .where(wanted, ChangeRow.field.in_(_CHANGE_FIELDS))
+        .order_by(ChangeRow.work_item_id, ChangeRow.at, ChangeRow.seq)
+    )
+    out: list[tuple[int, Change]] = []
+    append = out.append
+    for item_id, key, field, at, frm, to, fc, tc, seq in rows:
+        created = field == status and frm is None  # the state at creation (above)
+        if field == team and aliases:
+            frm = aliases.get(frm, frm) if frm else frm
+            to = aliases.get(to, to) if to else to
+        append(
+            (
+                item_id,
+                Change(
+                    item_key=key,
+                    field=fields[field],
+                    at=at,
+                    from_value=to if created else frm,
+                    to_value=to,
+                    from_category=cats[tc if created else fc],
+                    to_category=cats[tc],
+                    seq=seq,
+                ),
             )
-            .join(WorkItem, WorkItem.id == ChangeRow.work_item_id)
-            .where(wanted, ChangeRow.field.in_(_CHANGE_FIELDS))
-            .order_by(ChangeRow.work_item_id, ChangeRow.at, ChangeRow.seq)
         )
-    ]
+    return out
 
 
 def _item_filter(
