@@ -10,7 +10,7 @@ queries are then a handful of vectorized passes. Times are int64 microseconds si
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ import numpy.typing as npt
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
 from metrics.facts import ItemFacts
 from metrics.history import guess_category, parse_flag, parse_points
-from metrics.inputs import ArtData
+from metrics.inputs import ArtData, Change
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -89,98 +89,207 @@ class Coder:
             out = [c if c != -9 else self.code(v) for c, v in zip(out, values, strict=True)]
         return out
 
+    def copy(self) -> Coder:
+        """An independent coder with the same codes (new values go to the copy only)."""
+        other = Coder()
+        other.values, other._codes = list(self.values), dict(self._codes)
+        return other
+
     def get(self, v: str | None) -> int:
         """The code of a known value; -2 (matching nothing) when unknown."""
         return self._codes.get(v, -2)
 
 
+# the per-item inputs of the stream, and the per-change ones (see _Raw)
+_ITEM_FIELDS: tuple[str, ...] = ("created", "level", "work_type", "team", "deleted", "status")
+_ITEM_FIELDS += ("iteration", "pi", "flagged", "cat", "points")
+_CHANGE_FIELDS = ("item", "t", "kind", "seq", "val", "frm", "cat", "fcat", "num", "fnum")
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """The encoded inputs of the stream: per item (its current values), per change (sorted
+    by item, time and sequence). Kept with the columns, so the next data version encodes only
+    the items that changed and copies the rest."""
+
+    items: dict[str, npt.NDArray[Any]]
+    changes: dict[str, npt.NDArray[Any]]
+
+
+class _Coders:
+    """The four value coders; copied for a new version, so the one before keeps its own."""
+
+    def __init__(self, base: _Coders | None = None) -> None:
+        if base is None:
+            self.statuses, self.iterations, self.teams, self.pis = (Coder() for _ in range(4))
+        else:
+            self.statuses, self.iterations = base.statuses.copy(), base.iterations.copy()
+            self.teams, self.pis = base.teams.copy(), base.pis.copy()
+
+
+def _encode_items(items: Sequence[ItemFacts], k: _Coders) -> dict[str, npt.NDArray[Any]]:
+    """Each item's attributes and current values as codes."""
+    return {
+        "created": _us_array([it.created_at.timestamp() for it in items]),
+        "level": np.array([LEVELS.index(it.level) for it in items], dtype=np.int8),
+        "work_type": np.array([WORK_TYPES.index(it.work_type) for it in items], np.int8),
+        "team": np.array(k.teams.codes([it.team for it in items]), dtype=np.int32),
+        "deleted": np.array([it.deleted for it in items], dtype=np.bool_),
+        "status": np.array(k.statuses.codes([it.status for it in items]), dtype=np.int32),
+        "iteration": np.array(k.iterations.codes([it.iteration for it in items]), np.int32),
+        "pi": np.array(k.pis.codes([it.pi for it in items]), dtype=np.int32),
+        "flagged": np.array([it.flagged for it in items], dtype=np.int32),
+        "cat": np.array([_CAT[it.status_category] for it in items], dtype=np.int8),
+        "points": np.array(
+            [np.nan if it.story_points is None else it.story_points for it in items], np.float64
+        ),
+    }
+
+
+def _encode_changes(
+    chs: Sequence[Change],
+    items: Sequence[ItemFacts],
+    index: dict[str, int],
+    mapping: Mapping[str, StatusCategory],
+    k: _Coders,
+) -> dict[str, npt.NDArray[Any]]:
+    """The changes (of items in ``index``, of the stream's fields) encoded field by field,
+    in their given order: codes for values, categories for statuses."""
+    m = len(chs)
+    c_kind = np.array([_KIND[c.field] for c in chs], dtype=np.int8)
+    out: dict[str, npt.NDArray[Any]] = {
+        "item": np.array([index[c.item_key] for c in chs], dtype=np.int64),
+        "t": _us_array([c.at.timestamp() for c in chs]),
+        "kind": c_kind,
+        "seq": np.array([c.seq for c in chs], dtype=np.int64),
+        "val": np.zeros(m, dtype=np.int32),
+        "frm": np.zeros(m, dtype=np.int32),
+        "cat": np.zeros(m, dtype=np.int8),
+        "fcat": np.zeros(m, dtype=np.int8),
+        "num": np.zeros(m, dtype=np.float64),
+        "fnum": np.zeros(m, dtype=np.float64),
+    }
+    c_val, c_from, c_cat, c_fcat = out["val"], out["frm"], out["cat"], out["fcat"]
+    for kind in (STATUS, ITERATION, POINTS, FLAGGED, TEAM, PI):
+        sel = np.flatnonzero(c_kind == kind)
+        sub = [chs[j] for j in sel.tolist()]
+        if kind == STATUS:
+            owners = [items[index[c.item_key]] for c in sub]
+            frm = [c.from_value or it.status for c, it in zip(sub, owners, strict=True)]
+            c_val[sel] = k.statuses.codes([c.to_value for c in sub])
+            c_from[sel] = k.statuses.codes(frm)
+            c_cat[sel] = [
+                _CAT[c.to_category or mapping.get(c.to_value or "") or _guess(c.to_value, it)]
+                for c, it in zip(sub, owners, strict=True)
+            ]
+            c_fcat[sel] = [
+                _CAT[c.from_category or mapping.get(f) or _guess(f, it)]
+                for c, f, it in zip(sub, frm, owners, strict=True)
+            ]
+        elif kind == POINTS:
+            out["num"][sel] = [_num(parse_points(c.to_value)) for c in sub]
+            out["fnum"][sel] = [_num(parse_points(c.from_value)) for c in sub]
+        elif kind == FLAGGED:
+            c_val[sel] = [parse_flag(c.to_value) for c in sub]
+            c_from[sel] = [parse_flag(c.from_value) for c in sub]
+        else:
+            coder = k.iterations if kind == ITERATION else k.teams if kind == TEAM else k.pis
+            c_val[sel] = coder.codes([c.to_value for c in sub])
+            c_from[sel] = coder.codes([c.from_value for c in sub])
+    return out
+
+
+def _sorted_changes(ch: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
+    """The change rows by item, time and sequence (ties keep their given order)."""
+    order = np.lexsort((ch["seq"], ch["t"], ch["item"]))
+    return {name: arr[order] for name, arr in ch.items()}
+
+
+def _raw(data: ArtData, index: dict[str, int], k: _Coders) -> _Raw:
+    """Every item and change encoded."""
+    chs = [c for c in data.changes if c.item_key in index and c.field in _KIND]
+    changes = _encode_changes(chs, data.items, index, data.definition.statuses, k)
+    return _Raw(_encode_items(data.items, k), _sorted_changes(changes))
+
+
+def _raw_from(
+    data: ArtData, index: dict[str, int], k: _Coders, before: ArtData, prev: Columns
+) -> tuple[_Raw, int]:
+    """Every item and change encoded, taking from ``prev`` (the columns of ``before``, the
+    data this data was refreshed from) the rows of every item whose facts and changes are
+    the very same objects: only the items that changed are encoded again."""
+    items, by_item, prev_by_item = data.items, data.changes_by_item, before.changes_by_item
+    prev_items, prev_index = before.items, prev.index
+    source = np.full(len(items), -1, dtype=np.int64)  # per item: its row in prev, or -1
+    for i, it in enumerate(items):
+        j = prev_index.get(it.key)
+        if j is None or prev_items[j] is not it:
+            continue
+        if by_item.get(it.key) is prev_by_item.get(it.key):
+            source[i] = j
+    fresh = np.flatnonzero(source < 0)
+    fresh_items = [items[i] for i in fresh.tolist()]
+    encoded = _encode_items(fresh_items, k)
+    kept = source >= 0
+    item_rows: dict[str, npt.NDArray[Any]] = {}
+    for name in _ITEM_FIELDS:
+        arr = np.empty(len(items), dtype=prev.raw.items[name].dtype)
+        arr[kept] = prev.raw.items[name][source[kept]]
+        arr[fresh] = encoded[name]
+        item_rows[name] = arr
+    # the change rows of kept items, re-numbered; then the changed items' own
+    new_of_prev = np.full(prev.n + 1, -1, dtype=np.int64)
+    new_of_prev[source[kept]] = np.flatnonzero(kept)
+    old = prev.raw.changes
+    stay = new_of_prev[old["item"]] >= 0
+    chs = [c for it in fresh_items for c in by_item.get(it.key, ()) if c.field in _KIND]
+    new = _encode_changes(chs, items, index, data.definition.statuses, k)
+    change_rows = {name: np.concatenate([old[name][stay], new[name]]) for name in _CHANGE_FIELDS}
+    change_rows["item"][: int(stay.sum())] = new_of_prev[old["item"][stay]]
+    return _Raw(item_rows, _sorted_changes(change_rows)), len(fresh_items)
+
+
 class Columns:
-    """Item attributes and the forward-filled event stream of one ArtData."""
+    """Item attributes and the forward-filled event stream of one ArtData. ``encoded``: how
+    many items this build encoded (all, or those changed since the version before)."""
 
     def __init__(self, data: ArtData) -> None:
         items = data.items
         n = self.n = len(items)
-        mapping = data.definition.statuses
         self.keys = [it.key for it in items]
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.statuses, self.iterations, self.teams, self.pis = Coder(), Coder(), Coder(), Coder()
-        st, itc, tmc, pic = self.statuses, self.iterations, self.teams, self.pis
-        self.created = _us_array([it.created_at.timestamp() for it in items])
-        self.level = np.array([LEVELS.index(it.level) for it in items], dtype=np.int8)
-        self.work_type = np.array([WORK_TYPES.index(it.work_type) for it in items], np.int8)
-        self.team = np.array(tmc.codes([it.team for it in items]), dtype=np.int32)
-        self.deleted = np.array([it.deleted for it in items], dtype=np.bool_)
-        # current values: the state at creation when a field never changed
-        cur_int = {
-            STATUS: np.array(st.codes([it.status for it in items]), dtype=np.int32),
-            ITERATION: np.array(itc.codes([it.iteration for it in items]), dtype=np.int32),
-            TEAM: self.team.copy(),
-            PI: np.array(pic.codes([it.pi for it in items]), dtype=np.int32),
-            FLAGGED: np.array([it.flagged for it in items], dtype=np.int32),
-        }
-        cur_cat = np.array([_CAT[it.status_category] for it in items], dtype=np.int8)
-        cur_pts = np.array(
-            [np.nan if it.story_points is None else it.story_points for it in items], np.float64
-        )
-        # the changes, encoded field by field: codes for values, categories for statuses
-        index = self.index
-        chs = [c for c in data.changes if c.item_key in index and c.field in _KIND]
-        m = len(chs)
-        c_item = np.array([index[c.item_key] for c in chs], dtype=np.int64)
-        c_t = _us_array([c.at.timestamp() for c in chs])
-        c_kind = np.array([_KIND[c.field] for c in chs], dtype=np.int8)
-        order = np.lexsort((np.array([c.seq for c in chs], dtype=np.int64), c_t, c_item))
-        chs = [chs[j] for j in order.tolist()]
-        c_item, c_t, c_kind = c_item[order], c_t[order], c_kind[order]
-        if m:  # a change stamped before creation counts at creation, in its order
-            c_t = np.maximum(c_t, self.created[c_item])
-        c_val = np.zeros(m, dtype=np.int32)
-        c_from = np.zeros(m, dtype=np.int32)
-        c_cat = np.zeros(m, dtype=np.int8)
-        c_fcat = np.zeros(m, dtype=np.int8)
-        c_num = np.zeros(m, dtype=np.float64)
-        c_fnum = np.zeros(m, dtype=np.float64)
-        for kind in (STATUS, ITERATION, POINTS, FLAGGED, TEAM, PI):
-            sel = np.flatnonzero(c_kind == kind)
-            sub = [chs[j] for j in sel.tolist()]
-            if kind == STATUS:
-                frm = [c.from_value or items[index[c.item_key]].status for c in sub]
-                c_val[sel] = st.codes([c.to_value for c in sub])
-                c_from[sel] = st.codes(frm)
-                c_cat[sel] = [
-                    _CAT[
-                        c.to_category
-                        or mapping.get(c.to_value or "")
-                        or _guess(c.to_value, items[index[c.item_key]])
-                    ]
-                    for c in sub
-                ]
-                c_fcat[sel] = [
-                    _CAT[c.from_category or mapping.get(f) or _guess(f, items[index[c.item_key]])]
-                    for c, f in zip(sub, frm, strict=True)
-                ]
-            elif kind == POINTS:
-                c_num[sel] = [_num(parse_points(c.to_value)) for c in sub]
-                c_fnum[sel] = [_num(parse_points(c.from_value)) for c in sub]
-            elif kind == FLAGGED:
-                c_val[sel] = [parse_flag(c.to_value) for c in sub]
-                c_from[sel] = [parse_flag(c.from_value) for c in sub]
-            else:
-                coder = itc if kind == ITERATION else tmc if kind == TEAM else pic
-                c_val[sel] = coder.codes([c.to_value for c in sub])
-                c_from[sel] = coder.codes([c.from_value for c in sub])
+        before = data.refreshed_from()
+        prev = before.derived_if_built(Columns) if before is not None else None
+        coders: _Coders
+        if before is not None and prev is not None and before.definition == data.definition:
+            coders = _Coders(prev.coders)
+            self.raw, self.encoded = _raw_from(data, self.index, coders, before, prev)
+        else:
+            coders = _Coders()
+            self.raw, self.encoded = _raw(data, self.index, coders), n
+        self.coders: _Coders = coders
+        self.statuses, self.iterations = coders.statuses, coders.iterations
+        self.teams, self.pis = coders.teams, coders.pis
+        it, ch = self.raw.items, self.raw.changes
+        self.created, self.level, self.work_type = it["created"], it["level"], it["work_type"]
+        self.team, self.deleted = it["team"], it["deleted"]
+        cur_int = {STATUS: it["status"], ITERATION: it["iteration"], TEAM: it["team"]}
+        cur_int |= {PI: it["pi"], FLAGGED: it["flagged"]}
+        c_item, c_kind, c_from = ch["item"], ch["kind"], ch["frm"]
+        c_t = np.maximum(ch["t"], self.created[c_item]) if c_item.size else ch["t"]
+        # (a change stamped before creation counts at creation, in its order)
         # the state at creation: the first change's "from", else the current value
         init_int = {k: v.copy() for k, v in cur_int.items()}
-        init_cat, init_pts = cur_cat.copy(), cur_pts.copy()
+        init_cat, init_pts = it["cat"].copy(), it["points"].copy()
         for kind, arr in init_int.items():
             sel = np.flatnonzero(c_kind == kind)
             items_k, first_k = np.unique(c_item[sel], return_index=True)
             arr[items_k] = c_from[sel[first_k]]
             if kind == STATUS:
-                init_cat[items_k] = c_fcat[sel[first_k]]
+                init_cat[items_k] = ch["fcat"][sel[first_k]]
         sel = np.flatnonzero(c_kind == POINTS)
         items_k, first_k = np.unique(c_item[sel], return_index=True)
-        init_pts[items_k] = c_fnum[sel[first_k]]
+        init_pts[items_k] = ch["fnum"][sel[first_k]]
         # the stream: creation events first within each item, then the changes
         e = n + c_item.size
         self.e = e
@@ -194,6 +303,7 @@ class Columns:
         self.kind = ev_kind[order]
         self.first = np.searchsorted(self.item, np.arange(n))
         pos = np.arange(e)
+        c_val = ch["val"]
 
         def fill(kind: int, init: npt.NDArray[Any], val: npt.NDArray[Any]) -> npt.NDArray[Any]:
             raw = np.concatenate([init, val])[order]
@@ -203,12 +313,12 @@ class Columns:
             return raw[idx]
 
         self.status = fill(STATUS, init_int[STATUS], c_val).astype(np.int32)
-        self.cat = fill(STATUS, init_cat, c_cat).astype(np.int8)
+        self.cat = fill(STATUS, init_cat, ch["cat"]).astype(np.int8)
         self.iteration = fill(ITERATION, init_int[ITERATION], c_val).astype(np.int32)
         self.team_at = fill(TEAM, init_int[TEAM], c_val).astype(np.int32)
         self.pi_at = fill(PI, init_int[PI], c_val).astype(np.int32)
         self.flagged = fill(FLAGGED, init_int[FLAGGED], c_val).astype(np.bool_)
-        self.points = fill(POINTS, init_pts, c_num).astype(np.float64)
+        self.points = fill(POINTS, init_pts, ch["num"]).astype(np.float64)
         last_of_item = np.ones(e, dtype=np.bool_)
         if e:
             last_of_item[:-1] = self.item[1:] != self.item[:-1]

@@ -9,6 +9,7 @@ here: ``from metrics.inputs import ArtData, Window`` is how reports and tests im
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,6 +79,11 @@ class ArtData:
     _derived_lock: threading.RLock = field(
         default_factory=threading.RLock, init=False, repr=False, compare=False
     )
+    # the data this one was refreshed from (see prime), held weakly: a chain of versions is
+    # never kept alive by its successors
+    _before: list[weakref.ref[ArtData]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def by_key(self) -> dict[str, ItemFacts]:
@@ -130,7 +136,10 @@ class ArtData:
         :func:`change_order`), and the item histories ``previous`` built for items whose facts
         and changes are the very same objects here, instead of rebuilding them on first use."""
         self.__dict__["changes_by_item"] = changes_by_item
-        if previous is None or previous.definition != self.definition:
+        if previous is None:
+            return
+        self._before[:] = [weakref.ref(previous)]
+        if previous.definition != self.definition:
             return
         for key, h in previous._histories.items():
             facts = self.by_key.get(key)
@@ -160,6 +169,15 @@ class ArtData:
                 if got is None:
                     got = self._derived[build] = build(self)
         return cast(T, got)
+
+    def refreshed_from(self) -> ArtData | None:
+        """The data this one was refreshed from (see :meth:`prime`), while it is still held
+        elsewhere; a derived structure may then copy what did not change from its own."""
+        return self._before[0]() if self._before else None
+
+    def derived_if_built(self, build: Callable[[ArtData], T]) -> T | None:
+        """What :meth:`derived` made of this data with ``build``; None when not made."""
+        return cast("T | None", self._derived.get(build))
 
     def select(
         self, level: Level | None = None, team: str | None = None, *, keep_deleted: bool = False
