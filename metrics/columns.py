@@ -243,10 +243,16 @@ def _raw_from(
     old = prev.raw.changes
     stay = new_of_prev[old["item"]] >= 0
     chs = [c for it in fresh_items for c in by_item.get(it.key, ()) if c.field in _KIND]
-    new = _encode_changes(chs, items, index, data.definition.statuses, k)
-    change_rows = {name: np.concatenate([old[name][stay], new[name]]) for name in _CHANGE_FIELDS}
-    change_rows["item"][: int(stay.sum())] = new_of_prev[old["item"][stay]]
-    return _Raw(item_rows, _sorted_changes(change_rows)), len(fresh_items)
+    new = _sorted_changes(_encode_changes(chs, items, index, data.definition.statuses, k))
+    # the kept rows stay in order (kept items keep their relative order), so the new rows
+    # are inserted before the first kept row of a later item, not sorted with them again
+    kept_item = new_of_prev[old["item"][stay]]
+    at = np.searchsorted(kept_item, new["item"], side="left")
+    change_rows = {
+        name: np.insert(kept_item if name == "item" else old[name][stay], at, new[name])
+        for name in _CHANGE_FIELDS
+    }
+    return _Raw(item_rows, change_rows), len(fresh_items)
 
 
 class Columns:
@@ -296,8 +302,11 @@ class Columns:
         ev_item = np.concatenate([np.arange(n, dtype=np.int64), c_item])
         ev_t = np.concatenate([self.created, c_t])
         ev_kind = np.concatenate([np.zeros(n, dtype=np.int8), c_kind])
-        rank = np.concatenate([np.zeros(n, np.int64), np.arange(1, c_item.size + 1)])
-        order = np.lexsort((rank, ev_t, ev_item))
+        # each item's creation, then its changes as sorted (a clamped time keeps the order):
+        # the stream's order is known without sorting it
+        order = np.empty(e, dtype=np.int64)
+        order[np.arange(n) + np.searchsorted(c_item, np.arange(n))] = np.arange(n)
+        order[np.arange(c_item.size) + c_item + 1] = np.arange(n, e)
         self.item = ev_item[order]
         self.t = ev_t[order]
         self.kind = ev_kind[order]

@@ -9,26 +9,30 @@ positions stay where they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from metrics.inputs import ItemFacts
 
 
-def link_items(body: dict[str, Any], items: Iterable[ItemFacts]) -> dict[str, Any]:
-    """``body`` with ``url`` and ``display_key`` on each object whose ``key`` is an item."""
-    refs = {it.key: (it.url, it.display_key or it.key) for it in items}
-    _walk(body, refs)
+def link_items(body: dict[str, Any], items: Mapping[str, ItemFacts]) -> dict[str, Any]:
+    """``body`` with ``url`` and ``display_key`` on each object whose ``key`` is an item of
+    ``items`` (by key: the loaded ART's own index, built once per data version)."""
+    _walk(body, items)
     return body
 
 
-def _walk(value: Any, refs: dict[str, tuple[str | None, str]]) -> None:
+def _walk(value: Any, items: Mapping[str, ItemFacts]) -> None:
     if isinstance(value, dict):
         for v in value.values():
-            _walk(v, refs)
+            if isinstance(v, dict | list):
+                _walk(v, items)
         key = value.get("key")
-        if isinstance(key, str) and key in refs and "url" not in value:
-            value["url"], value["display_key"] = refs[key]
+        if isinstance(key, str) and "url" not in value:
+            it = items.get(key)
+            if it is not None:
+                value["url"], value["display_key"] = it.url, it.display_key or it.key
     elif isinstance(value, list):
         for v in value:
-            _walk(v, refs)
+            if isinstance(v, dict | list):
+                _walk(v, items)

@@ -164,7 +164,7 @@ class ReportService:
 
         def linked() -> dict[str, Any]:
             data = self.data(art, known)
-            return link_items(compute(data), data.items)
+            return link_items(compute(data), data.by_key)
 
         key, latest_key = (art, known[1], name, params), (art, name, params)
         if self.bodies.computing(key):
