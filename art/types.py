@@ -28,6 +28,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """SQLite: the stored text parsed straight to an aware UTC datetime, one call a value
+        (the generic path parses it, then re-attaches UTC: a large load reads millions)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def process(value: str | datetime | None) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):  # naive UTC as stored; parsed with its zone at once
+                return parse(value + "+00:00")
+            return self.process_result_value(value, dialect)
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
