@@ -8,21 +8,29 @@ shown as the tracker shows them (``#1014``) or with the source's ``display_prefi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
 from art.config import SourceConfig
 
 AZURE_DEVOPS = "azure-devops"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch  # what quote() leaves as it is
+
+
+def _quoted(text: str) -> str:
+    """``text`` as one URL path segment; keys and ids seldom need quoting, and a load
+    names every item of an ART, so the check comes first."""
+    return text if _UNRESERVED(text) else quote(text, safe="")
 
 
 def item_url(source: SourceConfig, key: str) -> str:
     """The issue or work item in the tracker's own web UI."""
     base = source.url.rstrip("/")
     if source.kind == AZURE_DEVOPS:
-        project = f"/{quote(source.project, safe='')}" if source.project else ""
-        return f"{base}{project}/_workitems/edit/{quote(key, safe='')}"
-    return f"{base}/browse/{quote(key, safe='')}"
+        project = f"/{_quoted(source.project)}" if source.project else ""
+        return f"{base}{project}/_workitems/edit/{_quoted(key)}"
+    return f"{base}/browse/{_quoted(key)}"
 
 
 def display_key(source: SourceConfig, key: str) -> str:
