@@ -220,13 +220,16 @@ def _raw_from(
     the very same objects: only the items that changed are encoded again."""
     items, by_item, prev_by_item = data.items, data.changes_by_item, before.changes_by_item
     prev_items, prev_index = before.items, prev.index
-    source = np.full(len(items), -1, dtype=np.int64)  # per item: its row in prev, or -1
-    for i, it in enumerate(items):
-        j = prev_index.get(it.key)
-        if j is None or prev_items[j] is not it:
-            continue
-        if by_item.get(it.key) is prev_by_item.get(it.key):
-            source[i] = j
+    rows = [prev_index.get(it.key, -1) for it in items]
+    source = np.array(  # per item: its row in prev, or -1
+        [
+            j
+            if j >= 0 and prev_items[j] is it and by_item.get(it.key) is prev_by_item.get(it.key)
+            else -1
+            for j, it in zip(rows, items, strict=True)
+        ],
+        dtype=np.int64,
+    )
     fresh = np.flatnonzero(source < 0)
     fresh_items = [items[i] for i in fresh.tolist()]
     encoded = _encode_items(fresh_items, k)
@@ -244,14 +247,23 @@ def _raw_from(
     stay = new_of_prev[old["item"]] >= 0
     chs = [c for it in fresh_items for c in by_item.get(it.key, ()) if c.field in _KIND]
     new = _sorted_changes(_encode_changes(chs, items, index, data.definition.statuses, k))
-    # the kept rows stay in order (kept items keep their relative order), so the new rows
-    # are inserted before the first kept row of a later item, not sorted with them again
     kept_item = new_of_prev[old["item"][stay]]
-    at = np.searchsorted(kept_item, new["item"], side="left")
-    change_rows = {
-        name: np.insert(kept_item if name == "item" else old[name][stay], at, new[name])
-        for name in _CHANGE_FIELDS
-    }
+    if kept_item.size and bool(np.any(kept_item[1:] < kept_item[:-1])):  # items reordered
+        both = {name: np.concatenate([old[name][stay], new[name]]) for name in _CHANGE_FIELDS}
+        both["item"][: kept_item.size] = kept_item
+        return _Raw(item_rows, _sorted_changes(both)), len(fresh_items)
+    # the kept rows stay in order (kept items keep their relative order), so the new rows go
+    # before the first kept row of a later item, not sorted with them again
+    total = kept_item.size + new["item"].size
+    new_at = np.searchsorted(kept_item, new["item"], side="left") + np.arange(new["item"].size)
+    kept_at = np.ones(total, dtype=np.bool_)
+    kept_at[new_at] = False
+    change_rows: dict[str, npt.NDArray[Any]] = {}
+    for name in _CHANGE_FIELDS:
+        arr = np.empty(total, dtype=new[name].dtype)
+        arr[kept_at] = kept_item if name == "item" else old[name][stay]
+        arr[new_at] = new[name]
+        change_rows[name] = arr
     return _Raw(item_rows, change_rows), len(fresh_items)
 
 

@@ -359,7 +359,15 @@ def _changes(
     )
     out: list[tuple[int, Change]] = []
     append = out.append
+    # one string object per distinct key and value (the driver makes one per row): a large
+    # ART's history repeats a few statuses and iterations millions of times
+    pool: dict[str | None, str | None] = {None: None}
+    same = pool.setdefault
+    owner = ""
     for item_id, key, field, at, frm, to, fc, tc, seq in rows:
+        if key != owner:
+            owner = key
+        key, frm, to = owner, same(frm, frm), same(to, to)
         created = field == status and frm is None  # the state at creation (above)
         if field == team and aliases:
             frm = aliases.get(frm, frm) if frm else frm

@@ -60,7 +60,7 @@ def _grouped(changes: list[Change]) -> dict[str, list[Change]]:
     return out
 
 
-def _next_version(before: ArtData, seed: int) -> tuple[ArtData, set[str]]:
+def _next_version(before: ArtData, seed: int, shuffle: bool = False) -> tuple[ArtData, set[str]]:
     """``before`` as a loader's refresh would make it: some items with new facts, some with
     a new history, one gone, two new (a new status and a new team among them), the rest the
     very same objects; primed with ``before`` like the report service's refresh."""
@@ -84,17 +84,20 @@ def _next_version(before: ArtData, seed: int) -> tuple[ArtData, set[str]]:
         items.append(new)
         by_item[new.key] = [Change(new.key, ChangeField.POINTS, at(36, 1), None, "8")]
         touched.add(new.key)
+    if shuffle:  # a data version whose items come in another order
+        rnd.shuffle(items)
     changes = [c for it in items for c in by_item.get(it.key, [])]
     after = dataclasses.replace(before, items=items, changes=changes)
     after.prime({k: v for k, v in by_item.items() if k in {it.key for it in items}}, before)
     return after, touched
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_refreshed_columns_equal_a_fresh_build(seed: int) -> None:
+def test_refreshed_columns_equal_a_fresh_build(seed: int, shuffle: bool) -> None:
     before = random_art(60, seed).data()
     built_before = columns(before)
-    after, touched = _next_version(before, seed)
+    after, touched = _next_version(before, seed, shuffle)
     assert after.refreshed_from() is before
     refreshed = columns(after)
     fresh = Columns(dataclasses.replace(after))  # no previous version: everything encoded
