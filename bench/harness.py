@@ -43,11 +43,14 @@ from bench.table import Row, mb, median, medians, secs
 from bench.webhooks import Burst
 
 SECTIONS = ("pulls", "incremental", "webhooks", "metrics", "api", "outlook", "console")
-VISIBLE_WITHIN = 2.0  # seconds from a webhook's 202 to its change in the store (issue #5)
+VISIBLE_WITHIN = 1.0  # seconds from a webhook's 202 to its change in the store (issue 18)
 TRACKER_NAME = {"jira": "Jira", "ado": "Azure DevOps"}
 WIRE_RATIO_TARGET = 2.0
 RSS_GROWTH_LIMIT = 1.25  # peak RSS at a size / at the smallest size
-COLD_TARGET = 1.0
+LOAD_TARGET = 3.0  # seconds to load a 200,000-item ART with its columns (issue 18)
+LOAD_RSS_TARGET = 2**30  # resident once loaded
+REPORT_TARGET = 0.1  # a report over the loaded ART
+NEXT_VERSION_TARGET = 0.2  # a report of the next data version after a 1,000-item burst
 API_SHARE_TARGET = 0.5
 # An incremental pull may cost what it costs with nothing changed (which must not grow with
 # the ART), plus about one request per changed item, plus a few queries any change set needs.
@@ -462,16 +465,17 @@ def _metrics(
     pi = _last_finished_pi(scenario)
     o.log(f"  metrics on {kind}: {pi[0]}, {o.repeat} repeats")
     out = in_fresh_process(metrics_job, url, config, pi, scenario.as_of, o.repeat)
-    loads = [run["load"] for name in REPORTS for run in out["reports"][name]]
+    load = median([run["load"] for run in out["loads"]])
+    rss = max(run["rss"] for run in out["loads"])
     state.add(
         Row(
             "metrics",
-            f"load ArtData [{kind}]",
+            f"load the ART with its columns [{kind}]",
             size,
-            f"{secs(median(loads))} ({out['items']:,} items)",
-            "reported apart",
-            None,
-            {"load": median(loads), "samples": loads, "items": out["items"]},
+            f"{secs(load)}, {mb(rss)} resident ({out['items']:,} items)",
+            f"< {LOAD_TARGET:g} s, < {mb(LOAD_RSS_TARGET)}",
+            load < LOAD_TARGET and rss < LOAD_RSS_TARGET,
+            {"load": load, "rss": rss, "samples": out["loads"], "items": out["items"]},
         )
     )
     for name in REPORTS:
@@ -479,15 +483,26 @@ def _metrics(
         state.add(
             Row(
                 "metrics",
-                f"{name} {pi[0]} [{kind}]",
+                f"{name} {pi[0]}, once loaded [{kind}]",
                 size,
-                f"cold {secs(m['cold'])} (load {secs(m['load'])} + compute "
-                f"{secs(m['compute'])}), cached {secs(m['cached'])}",
-                f"cold < {COLD_TARGET:g} s",
-                m["cold"] < COLD_TARGET,
+                f"{secs(m['compute'])}, cached {secs(m['cached'])}",
+                f"< {secs(REPORT_TARGET)}",
+                m["compute"] < REPORT_TARGET,
                 m,
             )
         )
+    following = median(out["next_version"])
+    state.add(
+        Row(
+            "metrics",
+            f"flow report of a new version, 1,000 items changed [{kind}]",
+            size,
+            secs(following),
+            f"< {secs(NEXT_VERSION_TARGET)}",
+            following < NEXT_VERSION_TARGET,
+            {"next_version": following, "samples": out["next_version"]},
+        )
+    )
 
 
 # -- console ------------------------------------------------------------------------------

@@ -1,18 +1,19 @@
-"""Metrics: the PI reports of a pulled ART through ReportService, cold and cached.
+"""Metrics: the PI reports of a pulled ART through ReportService, as the API computes them.
 
-For each report a new ReportService loads the ART from the store (``load``: the set-based
-SELECTs into ArtData), then computes the report body as the API route does (``compute``: the
-first computation, which also builds the ArtData index on first use); ``cold`` is the two
-together. ``cached`` is the same call again, served from the service's body cache. The
-window is the whole last finished PI (its first day to the day after its last), level story
-(the bulk of the ART), as of the scenario's as-of time.
-
-This replaces bench/_metrics_perf_draft.py, which timed the formulas over an in-memory
-synthetic ART without the store or the cache.
+In a fresh process, per repeat: a new ReportService loads the ART (``load``: the set-based
+SELECTs into ArtData, then its columns, which every report reads) and the resident memory
+after it is read; each report is then computed once over the loaded ART (``compute``: what
+a request for a new report or new parameters waits for) and once more (``cached``: the body
+cache). Then ``changed`` items (1,000) are stamped with a new data version, as a burst of
+webhooks' commits stamps the items it changes, and ``next_version`` is the time until the
+flow report of that version is served: the refresh of the loaded ART with those items, its
+columns and the report. The window is the whole last finished PI (its first day to the day
+after its last), level story (the bulk of the ART), as of the scenario's as-of time.
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -44,12 +45,14 @@ def metrics_job(
     pi: tuple[str, date, date],
     as_of: datetime,
     repeat: int,
+    changed: int = 1000,
 ) -> dict[str, Any]:
-    """In a worker process: ``repeat`` cold and cached timings of every report."""
+    """In a worker process: ``repeat`` loads, report computations and new versions."""
     from app.reports.context import ReportContext
     from app.reports.service import ReportService
     from art.config import TrainyardConfig
     from art.db import make_engine, session_factory
+    from metrics.columns import columns
 
     config = TrainyardConfig.model_validate(config_dict)
     art = config.arts[0].name
@@ -57,25 +60,55 @@ def metrics_job(
     sessions = session_factory(engine)
     bodies = _bodies(*pi)
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in bodies}
+    loads: list[dict[str, float]] = []
+    versions: list[float] = []
     items = 0
     try:
         for _ in range(repeat):
+            service = ReportService(sessions, config)
+            gc.collect()
+            t0 = time.perf_counter()
+            data = service.data(art)
+            columns(data)
+            t1 = time.perf_counter()
+            gc.collect()
+            loads.append({"load": t1 - t0, "rss": current_rss_bytes()})
+            items = len(data.items)
+            ctx = ReportContext(art, as_of, service)
             for name, body in bodies.items():
-                service = ReportService(sessions, config)
-                ctx = ReportContext(art, as_of, service)
-                t0 = time.perf_counter()
-                data = service.data(art)
-                t1 = time.perf_counter()
-                first = body(ctx)
                 t2 = time.perf_counter()
-                again = body(ctx)
+                first = body(ctx)
                 t3 = time.perf_counter()
+                again = body(ctx)
+                t4 = time.perf_counter()
                 if again is not first:
                     raise AssertionError(f"{name}: the second call was not the cached body")
-                items = len(data.items)
-                out[name].append(
-                    {"load": t1 - t0, "compute": t2 - t1, "cold": t2 - t0, "cached": t3 - t2}
-                )
+                out[name].append({"compute": t3 - t2, "cached": t4 - t3})
+            _stamp(engine, changed)
+            t5 = time.perf_counter()
+            bodies["flow"](ReportContext(art, as_of, service))
+            versions.append(time.perf_counter() - t5)
+            del data, ctx
     finally:
         engine.dispose()
-    return {"items": items, "reports": out}
+    return {"items": items, "loads": loads, "reports": out, "next_version": versions}
+
+
+def _stamp(engine: Any, changed: int) -> None:
+    """A new data version with ``changed`` items stamped with it (the bench's stand-in for a
+    burst of webhooks: the loader re-reads exactly the items a commit stamps)."""
+    from sqlalchemy import func, select, update
+
+    from art.models import ART, WorkItem
+
+    with engine.begin() as conn:
+        version = conn.execute(select(func.max(ART.data_version))).scalar_one() + 1
+        conn.execute(update(ART).values(data_version=version))
+        picked = select(WorkItem.id).order_by(WorkItem.id).limit(changed).scalar_subquery()
+        conn.execute(update(WorkItem).where(WorkItem.id.in_(picked)).values(art_version=version))
+
+
+def current_rss_bytes() -> int:
+    """The process's resident memory now (Linux), in bytes."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
