@@ -9,7 +9,7 @@ shown as the tracker shows them (``#1014``) or with the source's ``display_prefi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote
 
 from art.config import SourceConfig
@@ -24,21 +24,42 @@ def _quoted(text: str) -> str:
     return text if _UNRESERVED(text) else quote(text, safe="")
 
 
-def item_url(source: SourceConfig, key: str) -> str:
-    """The issue or work item in the tracker's own web UI."""
+def _url_prefix(source: SourceConfig) -> str:
+    """Everything of an item's URL before its key."""
     base = source.url.rstrip("/")
     if source.kind == AZURE_DEVOPS:
         project = f"/{_quoted(source.project)}" if source.project else ""
-        return f"{base}{project}/_workitems/edit/{_quoted(key)}"
-    return f"{base}/browse/{_quoted(key)}"
+        return f"{base}{project}/_workitems/edit/"
+    return f"{base}/browse/"
+
+
+def _shown_prefix(source: SourceConfig) -> str | None:
+    """What goes before an item's key when people read it; None: the key as it is."""
+    return (source.display_prefix or "#") if source.kind == AZURE_DEVOPS else None
+
+
+def item_url(source: SourceConfig, key: str) -> str:
+    """The issue or work item in the tracker's own web UI: Jira ``{url}/browse/{KEY}``, Azure
+    DevOps ``{org url}/{project}/_workitems/edit/{id}``."""
+    return _url_prefix(source) + _quoted(key)
 
 
 def display_key(source: SourceConfig, key: str) -> str:
     """The key as people read it: Jira keys as they are, Azure DevOps ids ``#1014`` or
     ``{display_prefix}1014``."""
-    if source.kind == AZURE_DEVOPS:
-        return f"{source.display_prefix or '#'}{key}"
-    return key
+    shown = _shown_prefix(source)
+    return key if shown is None else f"{shown}{key}"
+
+
+def item_refs(source: SourceConfig) -> Callable[[str], dict[str, str | None]]:
+    """:func:`item_ref` for the keys of one source, with what the source decides worked out
+    once: a load of an ART names every item."""
+    url, shown = _url_prefix(source), _shown_prefix(source)
+
+    def ref(key: str) -> dict[str, str | None]:
+        return {"url": url + _quoted(key), "display_key": key if shown is None else shown + key}
+
+    return ref
 
 
 def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:
@@ -46,7 +67,7 @@ def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:
     its key and has no URL."""
     if source is None:
         return {"url": None, "display_key": key}
-    return {"url": item_url(source, key), "display_key": display_key(source, key)}
+    return item_refs(source)(key)
 
 
 def by_name(sources: Iterable[SourceConfig]) -> Mapping[str, SourceConfig]:

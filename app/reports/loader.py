@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
 from art.config import SourceConfig
-from art.links import item_ref
+from art.links import item_refs
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
@@ -36,8 +36,10 @@ from metrics.inputs import (
 )
 
 _CHANGE_FIELDS = {f.value for f in ChangeField}
+FETCH_BLOCK = 20_000  # rows per fetch of the large reads
 _FIELDS = {f.value: f for f in ChangeField}
 _LEVELS = {v.value: v for v in Level}
+_LINK_KINDS = {v.value: v for v in LinkKind}
 _WORK_TYPES = {v.value: v for v in WorkType}
 # a stored category to its enum; NULL and "" (none stored) to None
 _STATUS_CATEGORIES = {c.value: c for c in StatusCategory}
@@ -90,11 +92,10 @@ def load_art(
     art_row = art_by_name(session, art)
     wanted = _item_filter(art_row.id, team, pi, window)
     items = _items(session, art, wanted, sources or {})
-    changes = _changes(session, wanted, team_aliases or {})
+    histories = _changes(session, wanted, team_aliases or {})
+    changes = [c for lst in histories.values() for c in lst]
     links = [lk for _, lk in _links(session, art_row.id)]
-    return _assemble(
-        session, art_row, definition, [f for _, f in items], [c for _, c in changes], links, pi
-    )
+    return _assemble(session, art_row, definition, [f for _, f in items], changes, links, pi)
 
 
 def snapshot_art(
@@ -109,7 +110,7 @@ def snapshot_art(
     art_row = art_by_name(session, art)  # read first: the rows read after include its version
     wanted = WorkItem.art_id == art_row.id
     items = _items(session, art, wanted, sources or {})
-    histories = _grouped(_changes(session, wanted, team_aliases or {}))
+    histories = _changes(session, wanted, team_aliases or {})
     links = dict(_links(session, art_row.id))
     return _snapshot(session, art_row, definition, dict(items), histories, links)
 
@@ -134,7 +135,7 @@ def refresh_art(
     histories = dict(previous.histories)
     for item_id, _ in fresh:
         histories.pop(item_id, None)  # replaced whole below; an item may have lost its rows
-    histories.update(_grouped(_changes(session, wanted, team_aliases or {})))
+    histories.update(_changes(session, wanted, team_aliases or {}))
     # a link added or removed stamps its stored ends: re-read the links touching them
     keys = {f.key for _, f in fresh}
     links = {
@@ -167,16 +168,6 @@ def _snapshot(
     kept = {i: histories[i] for i in ids if i in histories}
     data.prime({facts[i].key: lst for i, lst in kept.items()}, previous)
     return ArtSnapshot(data, art_row.id, ids, kept, links, art_row.data_version)
-
-
-def _grouped(rows: list[tuple[int, Change]]) -> dict[int, list[Change]]:
-    """Changes per item id, each list in the formulas' order (time, then sequence)."""
-    grouped: dict[int, list[Change]] = {}
-    for item_id, change in rows:
-        grouped.setdefault(item_id, []).append(change)
-    for lst in grouped.values():
-        lst.sort(key=change_order)
-    return grouped
 
 
 def _assemble(
@@ -259,13 +250,17 @@ def _links(
 ) -> list[tuple[int, Link]]:
     """(store id, link) of the ART's sources' links (``touching``: only those), by id."""
     sources = select(Source.id).where(Source.art_id == art_id).scalar_subquery()
+    kinds = _LINK_KINDS
     return [
-        (id_, Link(a, b, LinkKind(kind)))
-        for id_, a, b, kind in session.execute(
+        (id_, Link(a, b, kinds[kind]))
+        for part in session.connection()
+        .execute(
             select(LinkRow.id, LinkRow.from_key, LinkRow.to_key, LinkRow.kind)
             .where(LinkRow.source_id.in_(sources), true() if touching is None else touching)
             .order_by(LinkRow.id)
         )
+        .partitions(FETCH_BLOCK)
+        for id_, a, b, kind in part
     ]
 
 
@@ -276,6 +271,7 @@ def _items(
     display key from its configured source."""
     i_team, i_pi = aliased(Team), aliased(PI)
     levels, types, cats = _LEVELS, _WORK_TYPES, _STATUS_CATEGORIES
+    refs = {name: item_refs(source) for name, source in sources.items()}
     rows = session.connection().execute(
         select(
             WorkItem.id,
@@ -325,20 +321,23 @@ def _items(
                 target_date=r[14],
                 flagged=bool(r[15]),
                 deleted=bool(r[16]),
-                **(item_ref(sources[r[17]], r[1]) if r[17] in sources else {}),
+                **(refs[r[17]](r[1]) if r[17] in refs else {}),
             ),
         )
-        for r in rows
+        for part in rows.partitions(FETCH_BLOCK)
+        for r in part
     ]
 
 
 def _changes(
     session: Session, wanted: ColumnElement[bool], aliases: Mapping[str, str]
-) -> list[tuple[int, Change]]:
-    """(item id, change) of the items ``wanted`` selects, by item, time and sequence.
+) -> dict[int, list[Change]]:
+    """The changes of the items ``wanted`` selects, per item id, each list in the formulas'
+    order (time, then sequence).
 
-    The largest read of a load (several rows per item): executed on the connection, without
-    the ORM's row layer, with the enums looked up in dicts rather than constructed per row."""
+    The largest read of a load (several rows per item): executed on the connection without
+    the ORM's row layer, fetched in blocks, grouped as the rows come (they come by item),
+    with the enums looked up in dicts rather than constructed per row."""
     fields, cats = _FIELDS, _CATEGORIES
     status, team = ChangeField.STATUS.value, ChangeField.TEAM.value
     rows = session.connection().execute(
@@ -357,26 +356,26 @@ def _changes(
         .where(wanted, ChangeRow.field.in_(_CHANGE_FIELDS))
         .order_by(ChangeRow.work_item_id, ChangeRow.at, ChangeRow.seq)
     )
-    out: list[tuple[int, Change]] = []
-    append = out.append
+    grouped: dict[int, list[Change]] = {}
     # one string object per distinct key and value (the driver makes one per row): a large
     # ART's history repeats a few statuses and iterations millions of times
     pool: dict[str | None, str | None] = {None: None}
     same = pool.setdefault
-    owner = ""
-    for item_id, key, field, at, frm, to, fc, tc, seq in rows:
-        if key != owner:
-            owner = key
-        key, frm, to = owner, same(frm, frm), same(to, to)
-        created = field == status and frm is None  # the state at creation (above)
-        if field == team and aliases:
-            frm = aliases.get(frm, frm) if frm else frm
-            to = aliases.get(to, to) if to else to
-        append(
-            (
-                item_id,
+    owner, history, item_key = -1, list[Change](), ""
+    for part in rows.partitions(FETCH_BLOCK):
+        for item_id, key, field, at, frm, to, fc, tc, seq in part:
+            if item_id != owner:
+                owner, history = item_id, []
+                grouped[item_id] = history
+                item_key = key
+            frm, to = same(frm, frm), same(to, to)
+            created = field == status and frm is None  # the state at creation (above)
+            if field == team and aliases:
+                frm = aliases.get(frm, frm) if frm else frm
+                to = aliases.get(to, to) if to else to
+            history.append(
                 Change(
-                    item_key=key,
+                    item_key=item_key,
                     field=fields[field],
                     at=at,
                     from_value=to if created else frm,
@@ -384,10 +383,13 @@ def _changes(
                     from_category=cats[tc if created else fc],
                     to_category=cats[tc],
                     seq=seq,
-                ),
+                )
             )
-        )
-    return out
+    for history in grouped.values():
+        # the query's order already; sorted again in case stored text times order otherwise
+        # (cheap on a sorted list)
+        history.sort(key=change_order)
+    return grouped
 
 
 def _item_filter(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.baselines import FrozenPlan, store_plan, stored_plan
 from app.reports.cache import LRUCache
+from app.reports.collector import collector_paused
 from app.reports.definition import art_definition, team_aliases
 from app.reports.item_links import link_items
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
@@ -30,6 +31,7 @@ from art.errors import Conflict, NotFound
 from art.links import by_name
 from art.structure_queries import art_by_name, pi_by_name
 from metrics import plan_at
+from metrics.columns import columns
 from metrics.inputs import ArtData, Definition
 from metrics.timeline import day_start
 
@@ -127,28 +129,37 @@ class ReportService:
     def _load_from(
         self, art: str, art_id: int, version: int, base: Loaded | None, now: datetime
     ) -> Loaded:
-        definition, aliases = self.definition(art), team_aliases(self.config, art)
-        sources = by_name(self.config.sources)
-        with self.sessions() as session:
-            if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
-                snapshot = refresh_art(
-                    session,
-                    base.snapshot,
-                    definition=definition,
-                    team_aliases=aliases,
-                    sources=sources,
-                )
-                loaded = Loaded(art_id, version, snapshot, base.full_at)
-            else:
-                snapshot = snapshot_art(
-                    session, art, definition=definition, team_aliases=aliases, sources=sources
-                )
-                loaded = Loaded(art_id, version, snapshot, now)
+        with collector_paused():  # see app.reports.collector
+            with self.sessions() as session:
+                loaded = self._read(session, art, art_id, version, base, now)
+            columns(loaded.data)  # every report reads them: part of the load, not of one report
         with self._latest_lock:
             latest = self._latest.get(art_id)
             if latest is None or latest.version <= version:
                 self._latest[art_id] = loaded
         return loaded
+
+    def _read(
+        self,
+        session: Session,
+        art: str,
+        art_id: int,
+        version: int,
+        base: Loaded | None,
+        now: datetime,
+    ) -> Loaded:
+        """A refresh of ``base`` when it is an older version and recent, else a full load."""
+        definition, aliases = self.definition(art), team_aliases(self.config, art)
+        sources = by_name(self.config.sources)
+        if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
+            snapshot = refresh_art(
+                session, base.snapshot, definition=definition, team_aliases=aliases, sources=sources
+            )
+            return Loaded(art_id, version, snapshot, base.full_at)
+        snapshot = snapshot_art(
+            session, art, definition=definition, team_aliases=aliases, sources=sources
+        )
+        return Loaded(art_id, version, snapshot, now)
 
     def report(
         self,
