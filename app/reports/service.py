@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.baselines import FrozenPlan, store_plan, stored_plan
 from app.reports.cache import LRUCache
-from app.reports.collector import collector_paused
+from app.reports.collector import collector_paused, freeze_loaded, release_frozen
 from app.reports.definition import art_definition, team_aliases
 from app.reports.item_links import link_items
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
@@ -129,10 +129,16 @@ class ReportService:
     def _load_from(
         self, art: str, art_id: int, version: int, base: Loaded | None, now: datetime
     ) -> Loaded:
-        with collector_paused():  # see app.reports.collector
+        refresh = (
+            base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY
+        )
+        if base is not None and not refresh:
+            release_frozen()  # the periodic full load; see app.reports.collector
+        with collector_paused():
             with self.sessions() as session:
-                loaded = self._read(session, art, art_id, version, base, now)
+                loaded = self._read(session, art, art_id, version, base if refresh else None, now)
             columns(loaded.data)  # every report reads them: part of the load, not of one report
+        freeze_loaded()
         with self._latest_lock:
             latest = self._latest.get(art_id)
             if latest is None or latest.version <= version:
@@ -148,10 +154,10 @@ class ReportService:
         base: Loaded | None,
         now: datetime,
     ) -> Loaded:
-        """A refresh of ``base`` when it is an older version and recent, else a full load."""
+        """A refresh of ``base``, or with none a full load."""
         definition, aliases = self.definition(art), team_aliases(self.config, art)
         sources = by_name(self.config.sources)
-        if base is not None and base.version < version and now - base.full_at < FULL_LOAD_EVERY:
+        if base is not None:
             snapshot = refresh_art(
                 session, base.snapshot, definition=definition, team_aliases=aliases, sources=sources
             )

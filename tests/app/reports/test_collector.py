@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from app.reports.collector import collector_paused
+from app.reports.collector import collector_paused, freeze_loaded, release_frozen
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +17,7 @@ def restore_collector() -> Iterator[None]:
     was = gc.isenabled()
     yield
     (gc.enable if was else gc.disable)()
+    gc.unfreeze()
 
 
 def test_the_collector_is_off_inside_and_on_again_after_the_last_holder() -> None:
@@ -56,3 +58,24 @@ def test_concurrent_loads_share_the_pause_and_an_error_ends_it() -> None:
     worker.join(5)
     assert seen == [False]
     assert gc.isenabled() is True
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_what_a_load_froze_is_collected_at_the_next_full_load() -> None:
+    gc.collect()
+    cycle = _Cycle()
+    gone = weakref.ref(cycle)
+    freeze_loaded()  # a load: the cycle, alive now, is frozen with everything else
+    assert gc.get_freeze_count() > 0
+    del cycle
+    gc.collect()
+    assert gone() is not None  # frozen: no collection sees it
+    release_frozen()  # a full load begins
+    assert gone() is None
+    assert gc.get_freeze_count() == 0

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.reports.service as service_module
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from app.reports.service import ReportService
 from sync.runner import PullRunner
@@ -103,3 +107,38 @@ def test_report_service_refreshes_a_new_version_to_the_same_figures(
         list(fresh.items),
         list(fresh.changes),
     )
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_refresh_freezes_the_loaded_art_and_the_hourly_full_load_releases_it(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(6)
+    _pull(sessions, items)
+    service = ReportService(sessions, CONFIG)
+    first = service.data("Phoenix")
+    cycle = _Cycle()
+    gone = weakref.ref(cycle)
+    items[1].move("Done", T0 + timedelta(days=10))
+    _pull(sessions, items)
+    try:
+        refreshed = service.data("Phoenix")  # a refresh: everything alive now is frozen
+        assert refreshed.by_key["PHX-4"] is first.by_key["PHX-4"]  # not re-read
+        assert gc.get_freeze_count() > 0
+        del cycle
+        gc.collect()
+        assert gone() is not None
+        monkeypatch.setattr(service_module, "FULL_LOAD_EVERY", timedelta(0))
+        items[2].move("Done", T0 + timedelta(days=11))
+        _pull(sessions, items)
+        reloaded = service.data("Phoenix")  # the periodic full load: released first
+        assert reloaded.by_key["PHX-4"] is not first.by_key["PHX-4"]  # read again
+        assert gone() is None
+    finally:
+        gc.unfreeze()
