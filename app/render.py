@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -97,6 +99,42 @@ def etag_for(body: Any) -> str:
     return f'"{digest[:32]}"'
 
 
+class _RenderedBodies:
+    """The ETags and JSON bytes of the latest report bodies, by the body object.
+
+    Report bodies come from the report service's cache, one object per report, data version
+    and parameters, and readers ask for the same ones again and again: serializing a large
+    body twice per request (once for its ETag, once to send it) was most of a cached read.
+    An entry holds its body, so an id is never taken for another body while it is kept;
+    bodies are never changed once cached."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[int, bool], tuple[dict[str, Any], str, bytes | None]]
+        self._entries = OrderedDict()
+
+    def get(self, body: dict[str, Any], csv_form: bool) -> tuple[str, bytes | None]:
+        """(ETag, JSON bytes; None for the CSV form, which is rendered per request)."""
+        key = (id(body), csv_form)
+        with self._lock:
+            got = self._entries.get(key)
+            if got is not None and got[0] is body:
+                self._entries.move_to_end(key)
+                return got[1], got[2]
+        tag = etag_for({"csv": csv_form, "body": body})
+        content = None if csv_form else bytes(JSONResponse(body).body)
+        with self._lock:
+            self._entries[key] = (body, tag, content)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return tag, content
+
+
+RENDERED = _RenderedBodies()
+
+
 def report_response(
     request: Request,
     body: dict[str, Any],
@@ -108,11 +146,11 @@ def report_response(
     The JSON and CSV forms are different representations, so their tags differ, and
     ``Vary: Accept`` tells caches that the form depends on that header."""
     csv_form = wants_csv(request)
-    tag = etag_for({"csv": csv_form, "body": body})
+    tag, content = RENDERED.get(body, csv_form)
     headers = {"ETag": tag, "Vary": "Accept"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
-    if csv_form:
+    if csv_form or content is None:
         rows = csv_rows if csv_rows is not None else body.get("data", [body])
         return Response(to_csv(rows, columns), media_type=CSV, headers=headers)
-    return JSONResponse(body, headers=headers)
+    return Response(content, media_type="application/json", headers=headers)

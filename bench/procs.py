@@ -385,33 +385,80 @@ class Stores:
 
 
 # -- the service under test ---------------------------------------------------------------
-def _service_main(db_url: str, config: dict[str, Any], port: int, data_dir: str) -> None:
-    """Child process: the real app on uvicorn (scheduler off; the inbox worker runs)."""
-    import logging
-
-    import uvicorn
-
-    from app.main import create_app
+def _settings(db_url: str, data_dir: str, port: int = 0) -> Any:
+    """The settings of the bench's service and worker processes (no scheduled jobs)."""
     from app.settings import Settings
-    from art.config import TrainyardConfig
 
-    os.environ.update(SECRETS)
-    logging.basicConfig(level=logging.WARNING)
-    settings = Settings(
+    return Settings(
         database_url=db_url,
         scheduler=False,
         data_dir=Path(data_dir),
         host="127.0.0.1",
         port=port,
     )
-    app = create_app(settings, TrainyardConfig.model_validate(config))
+
+
+def _service_main(
+    db_url: str, config: dict[str, Any], port: int, data_dir: str, with_worker: bool = True
+) -> None:
+    """Child process: the real app on uvicorn, as ``trainyard start`` (scheduler off; the
+    inbox worker runs) or, without the worker, as ``trainyard serve``."""
+    import logging
+
+    import uvicorn
+
+    from app.main import create_app
+    from art.config import TrainyardConfig
+
+    os.environ.update(SECRETS)
+    logging.basicConfig(level=logging.WARNING)
+    settings = _settings(db_url, data_dir, port)
+    app = create_app(settings, TrainyardConfig.model_validate(config), with_worker=with_worker)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _worker_main(db_url: str, config: dict[str, Any], data_dir: str) -> None:
+    """Child process: ``trainyard worker --no-scheduler`` (applies webhooks, sends events)."""
+    import logging
+
+    from app.worker import run_worker
+    from art.config import TrainyardConfig
+
+    os.environ.update(SECRETS)
+    logging.basicConfig(level=logging.WARNING)
+    run_worker(_settings(db_url, data_dir), TrainyardConfig.model_validate(config))
+
+
+class WorkerProcess:
+    """``trainyard worker`` in a child process, beside a Service without its own worker."""
+
+    def __init__(self, db_url: str, config: dict[str, Any], data_dir: Path) -> None:
+        self._proc = CTX.Process(
+            target=_worker_main,
+            args=(db_url, config, str(data_dir)),
+            daemon=True,
+            name="trainyard-worker",
+        )
+
+    def __enter__(self) -> WorkerProcess:
+        self._proc.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()  # SIGTERM: the worker ends its jobs
+            self._proc.join(timeout=20)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(timeout=5)
 
 
 class Service:
     """Trainyard on uvicorn in a child process, on a free loopback port."""
 
-    def __init__(self, db_url: str, config: dict[str, Any], data_dir: Path) -> None:
+    def __init__(
+        self, db_url: str, config: dict[str, Any], data_dir: Path, with_worker: bool = True
+    ) -> None:
         from simulators.server import free_port
 
         self.port = free_port()
@@ -419,7 +466,7 @@ class Service:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._proc = CTX.Process(
             target=_service_main,
-            args=(db_url, config, self.port, str(data_dir)),
+            args=(db_url, config, self.port, str(data_dir), with_worker),
             daemon=True,
             name="trainyard-service",
         )

@@ -25,10 +25,12 @@ PostgreSQL only (the issue's scenario); when it does not answer, one row says so
 from __future__ import annotations
 
 import collections
+import contextlib
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,8 +40,8 @@ import httpx
 
 from bench.api_load import hammer
 from bench.harness import _last_finished_pi, _token
-from bench.procs import CTX, Service, Simulator, Stores, in_fresh_process
-from bench.pulls import full_pull_job
+from bench.procs import CTX, Service, Simulator, Stores, WorkerProcess, in_fresh_process
+from bench.pulls import full_pull_job, pull_runner
 from bench.table import Row, secs
 from bench.webhooks import Burst
 
@@ -212,7 +214,9 @@ def _instrument() -> None:
     reports.ReportService._load_from = counting_load  # type: ignore[method-assign]
 
 
-def _steady_service_main(db_url: str, config: dict[str, Any], port: int, data_dir: str) -> None:
+def _steady_service_main(
+    db_url: str, config: dict[str, Any], port: int, data_dir: str, with_worker: bool
+) -> None:
     """Child process: procs' service, with the counters and the profiler at /bench/*."""
     import app.main
     from bench.procs import _service_main
@@ -241,17 +245,19 @@ def _steady_service_main(db_url: str, config: dict[str, Any], port: int, data_di
         return application
 
     app.main.create_app = with_bench_routes
-    _service_main(db_url, config, port, data_dir)
+    _service_main(db_url, config, port, data_dir, with_worker)
 
 
 class CountingService(Service):
     """procs.Service whose process counts report computations and ART loads."""
 
-    def __init__(self, db_url: str, config: dict[str, Any], data_dir: Path) -> None:
-        super().__init__(db_url, config, data_dir)
+    def __init__(
+        self, db_url: str, config: dict[str, Any], data_dir: Path, with_worker: bool
+    ) -> None:
+        super().__init__(db_url, config, data_dir, with_worker)
         self._proc = CTX.Process(
             target=_steady_service_main,
-            args=(db_url, config, self.port, str(data_dir)),
+            args=(db_url, config, self.port, str(data_dir), with_worker),
             daemon=True,
             name="trainyard-service-counted",
         )
@@ -275,10 +281,17 @@ class _Background:
     """The pulls, the paced webhooks and the version watcher of one window."""
 
     def __init__(
-        self, service: Service, burst: Burst, headers: dict[str, str], art: str, source: str
+        self,
+        service: Service,
+        burst: Burst,
+        headers: dict[str, str],
+        art: str,
+        source: str,
+        pull_in: tuple[str, dict[str, Any]] | None,
     ) -> None:
         self.service, self.burst, self.headers = service, burst, headers
         self.art, self.source = art, source
+        self.pull_in = pull_in  # (store URL, config): pulls in a worker process, not the API
         self.stop = threading.Event()
         self.versions: list[tuple[float, int]] = []
         self.pulls: list[dict[str, Any]] = []
@@ -305,7 +318,14 @@ class _Background:
         return httpx.Client(base_url=self.service.url, headers=self.headers, timeout=60)
 
     def _pull(self, full: bool) -> None:
-        """Pulls back to back while the window lasts: full first, then incremental."""
+        """Pulls back to back while the window lasts: full first, then incremental; in the
+        service (``POST /sources/{source}/sync``), or in a process of their own as a worker's
+        scheduled pulls run beside ``trainyard serve``."""
+        if self.pull_in is not None:
+            while not self.stop.is_set():
+                self.pulls.append(in_fresh_process(pull_job, *self.pull_in, full))
+                full = False
+            return
         with self._client() as client:
             while not self.stop.is_set():
                 before = self._last_run(client)["id"]
@@ -349,9 +369,10 @@ def _window(
     seconds: float,
     readers: int,
     rate: float,
+    pull_in: tuple[str, dict[str, Any]] | None,
 ) -> dict[str, Any]:
     """One measured window: readers against pulls and webhooks; every figure of it."""
-    background = _Background(service, burst, headers, scenario.art, source)
+    background = _Background(service, burst, headers, scenario.art, source, pull_in)
     began = time.time()
     background.start(seconds, rate, full=True)
     reads = hammer(service.url, _paths(scenario), headers, seconds, readers, service.pid)
@@ -391,6 +412,12 @@ def _window(
     }
 
 
+# the two ways to run Trainyard: ``trainyard start`` (web and worker in one process, what
+# `make run` does) and ``trainyard serve`` beside ``trainyard worker`` (the production layout
+# on PostgreSQL: README, "Running more than one replica")
+LAYOUTS = {"one process": True, "serve + worker": False}
+
+
 def steady_rows(
     stores: Stores,
     seed: int,
@@ -403,13 +430,12 @@ def steady_rows(
     rate: float = WEBHOOK_RATE,
     profile: bool = False,
 ) -> list[Row]:
-    """The rows of the steady section (one when PostgreSQL does not answer)."""
-    case = f"{readers} readers, pull + {rate:g} webhooks/s [postgres]"
+    """The rows of the steady section, per layout (one when PostgreSQL does not answer)."""
     if not stores.postgres_available():
         return [
             Row(
                 "steady",
-                case,
+                f"{readers} readers, pull + {rate:g} webhooks/s [postgres]",
                 items,
                 f"skipped: PostgreSQL at {stores.pg_url} did not answer",
                 f"p99 < {P99_TARGET * 1000:.0f} ms, 0 errors",
@@ -418,17 +444,45 @@ def steady_rows(
             )
         ]
     log(f"steady: {items:,}-item ART, Jira simulator starting")
+    rows: list[Row] = []
     with Simulator("jira", seed, items, teams, today) as sim:
+        for k, (layout, one_process) in enumerate(LAYOUTS.items()):
+            case = f"{readers} readers, pull + {rate:g} webhooks/s [postgres, {layout}]"
+            window = _Window(sim, seed + 10 * k, seconds, readers, rate, log)
+            out = window.run(stores, one_process, profile)
+            rows += _rows(out, items, case, readers)
+    return rows
+
+
+@dataclass
+class _Window:
+    """One layout's run: a fresh store pulled in full, the service (and worker), the readers
+    alone, then the measured window (and a profiled one)."""
+
+    sim: Simulator
+    seed: int
+    seconds: float
+    readers: int
+    rate: float
+    log: Callable[[str], None]
+
+    def run(self, stores: Stores, one_process: bool, profile: bool) -> dict[str, Any]:
+        sim, seconds, readers, rate, log = self.sim, self.seconds, self.readers, self.rate, self.log
         assert sim.scenario is not None
         config = sim.config()
         url = stores.fresh("postgres")
+        data_dir = stores.root / f"data-steady-{'one' if one_process else 'split'}"
         try:
-            log("  steady: full pull into PostgreSQL (untimed)")
+            log(f"  steady ({_layout(one_process)}): full pull into PostgreSQL (untimed)")
             in_fresh_process(full_pull_job, url, config)
             token = _token(url, ("read", "admin"))
             headers = {"Authorization": f"Bearer {token}"}
             source = config["sources"][0]["name"]
-            with CountingService(url, config, stores.root / "data-steady") as service:
+            pull_in = None if one_process else (url, config)
+            with (
+                CountingService(url, config, data_dir, one_process) as service,
+                contextlib.nullcontext() if one_process else WorkerProcess(url, config, data_dir),
+            ):
                 burst = Burst(sim, service.url, url, token, source)
                 try:
                     burst.warm_up()
@@ -444,34 +498,52 @@ def steady_rows(
                         readers,
                         service.pid,
                     )
-                    sim.ask("mutate", (CHANGED_SHARE, seed + 1, None))
+                    sim.ask("mutate", (CHANGED_SHARE, self.seed + 1, None))
                     log(f"  steady: {seconds:g} s window, {readers} readers")
-                    out = _window(
-                        service, burst, headers, sim.scenario, source, seconds, readers, rate
-                    )
+                    args = (service, burst, headers, sim.scenario, source, seconds, readers, rate)
+                    out = _window(*args, pull_in)
                     if profile:
-                        sim.ask("mutate", (CHANGED_SHARE, seed + 2, None))
+                        sim.ask("mutate", (CHANGED_SHARE, self.seed + 2, None))
                         log(f"  steady: {seconds:g} s window again, profiled")
                         with httpx.Client(base_url=service.url, timeout=60) as c:
                             c.get("/bench/profile/start").raise_for_status()
-                            again = _window(
-                                service,
-                                burst,
-                                headers,
-                                sim.scenario,
-                                source,
-                                seconds,
-                                readers,
-                                rate,
-                            )
+                            again = _window(*args, pull_in)
                             out["profile"] = c.get("/bench/profile/stop").json()
                             out["profiled_reads"] = again["reads"]
                 finally:
                     burst.close()
         finally:
             stores.drop(url)
-    out["quiet"] = quiet
-    return _rows(out, items, case, readers)
+        out["quiet"] = quiet
+        return out
+
+
+def _layout(one_process: bool) -> str:
+    return next(name for name, one in LAYOUTS.items() if one == one_process)
+
+
+def pull_job(db_url: str, config_dict: dict[str, Any], full: bool) -> dict[str, Any]:
+    """In a fresh process: one pull, as a worker's scheduled pull runs; the run in the words
+    of ``GET /sync-runs`` (mode, status, counts, error)."""
+    from sync.runner import pull_mode
+
+    runner, engine = pull_runner(db_url, config_dict)
+    start = time.perf_counter()
+    try:
+        with runner.sessions() as session:
+            mode = pull_mode(session, runner.source.name, full)
+        result = runner.run(full=full)
+    finally:
+        runner.close()
+        engine.dispose()
+    return {
+        "mode": mode,
+        "status": result.status,
+        "fetched": result.counts.fetched,
+        "updated": result.counts.updated,
+        "seconds": time.perf_counter() - start,
+        "error": result.error,
+    }
 
 
 def _rows(out: dict[str, Any], items: int, case: str, readers: int) -> list[Row]:

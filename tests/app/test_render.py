@@ -1,0 +1,44 @@
+"""Report responses: the ETag and the JSON bytes of a cached body are made once."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from app.render import RENDERED, etag_for, report_response
+
+
+def _request(accept: str = "application/json", if_none_match: str | None = None) -> Request:
+    headers = [(b"accept", accept.encode())]
+    if if_none_match is not None:
+        headers.append((b"if-none-match", if_none_match.encode()))
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers, "query_string": b""}
+    return Request(scope)
+
+
+def test_a_body_asked_for_again_is_answered_from_its_first_rendering() -> None:
+    body = {"as_of": "2026-12-05T00:00:00Z", "data": [{"key": "PHX-1", "points": 5.5}]}
+    first = report_response(_request(), body)
+    assert first.body == JSONResponse(body).body  # the bytes JSONResponse would send
+    assert first.headers["etag"] == etag_for({"csv": False, "body": body})
+    assert json.loads(first.body) == body
+    cached = RENDERED.get(body, False)
+    again = report_response(_request(), body)
+    assert RENDERED.get(body, False) is not None
+    assert again.body == first.body and again.headers["etag"] == first.headers["etag"]
+    assert RENDERED.get(body, False)[1] is cached[1]  # the very bytes, not rendered again
+    not_modified = report_response(_request(if_none_match=first.headers["etag"]), body)
+    assert not_modified.status_code == 304
+
+
+def test_an_equal_body_of_another_object_and_the_csv_form_are_their_own() -> None:
+    body = {"data": [{"key": "PHX-2", "team": "Blue"}]}
+    twin = {"data": [{"key": "PHX-2", "team": "Blue"}]}
+    a, b = report_response(_request(), body), report_response(_request(), twin)
+    assert a.headers["etag"] == b.headers["etag"]  # same content, same tag
+    assert RENDERED.get(body, False)[1] is not RENDERED.get(twin, False)[1]
+    as_csv = report_response(_request("text/csv"), body)
+    assert as_csv.body == b"key,team\r\nPHX-2,Blue\r\n"
+    assert as_csv.headers["etag"] != a.headers["etag"]
