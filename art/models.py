@@ -108,6 +108,7 @@ class WorkItem(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "key"),
         Index("ix_work_items_synced", "synced_at", "id"),
+        Index("ix_work_items_art_synced", "art_id", "synced_at", "id"),
         Index("ix_work_items_art_level", "art_id", "level", "status_category"),
         Index("ix_work_items_team", "team_id"),
         Index("ix_work_items_pi", "pi_id"),
