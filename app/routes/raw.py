@@ -77,10 +77,12 @@ def _position(cursor: str | None) -> tuple[datetime, int] | None:
         raise BadRequest("cursor is not a cursor this API issued", parameter="cursor") from None
 
 
-def _next(rows: list[Any], limit: int, at: str) -> str | None:
+def _next(rows: list[Any], limit: int, at: str, whole_row: bool = False) -> str | None:
+    """The cursor after a page: the position of its last row (the row's first element, or
+    with ``whole_row`` the row itself, holds ``at`` and ``id``)."""
     if len(rows) <= limit:
         return None
-    last = rows[limit - 1][0]
+    last = rows[limit - 1] if whole_row else rows[limit - 1][0]
     return encode_cursor({"at": getattr(last, at).isoformat(), "id": last.id})
 
 
@@ -146,17 +148,17 @@ def list_items(
     data = [
         {
             "key": w.key,
-            "source": source,
-            "art": art_name,
+            "source": w.source,
+            "art": w.art,
             "title": w.title,
             "item_type": w.item_type,
             "level": w.level,
             "work_type": w.work_type,
             "status": w.status,
             "status_category": w.status_category,
-            "team": team_name,
-            "iteration": iteration,
-            "pi": pi_name,
+            "team": w.team,
+            "iteration": w.iteration,
+            "pi": w.pi,
             "parent": w.parent_key,
             "story_points": as_entered(w.story_points),
             "business_value": as_entered(w.business_value),
@@ -166,11 +168,13 @@ def list_items(
             "updated_at": _iso(w.updated_at),
             "deleted": w.deleted,
             "synced_at": _iso(w.synced_at),
-            **item_ref(sources.get(source), w.key),
+            **item_ref(sources.get(w.source), w.key),
         }
-        for w, source, team_name, iteration, pi_name, art_name in rows[:limit]
+        for w in rows[:limit]
     ]
-    return list_response(request, data, _next(rows, limit, "synced_at"), ITEM_COLUMNS)
+    return list_response(
+        request, data, _next(rows, limit, "synced_at", whole_row=True), ITEM_COLUMNS
+    )
 
 
 @router.get("/changes", response_model=ChangePage)
