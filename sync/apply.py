@@ -101,8 +101,9 @@ class BatchApplier:
     def apply(self, session: Session, batch: RecordBatch, now: datetime) -> ApplyCounts:
         resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg)
         resolver.upsert_iterations(batch.iterations)
-        counts = self._items(session, resolver, batch.items, now)
-        ids = self._item_ids(session, {c.item_key for c in batch.changes})
+        known: dict[str, int] = {}  # item ids by key, read once a batch (see _item_ids)
+        counts = self._items(session, resolver, batch.items, now, known)
+        ids = self._item_ids(session, {c.item_key for c in batch.changes}, known)
         histories: set[int] = set()  # items whose history rows were added or removed
         touched = self._changes(
             session, batch.changes, batch.complete_history_for, ids, histories, now
@@ -142,7 +143,8 @@ class BatchApplier:
         ):
             version = next_data_version(session, self.art_id)
             keys = {*counts.changed_keys, *(d.key for d in batch.deletions), *linked}
-            self._stamp(session, histories | set(self._item_ids(session, keys).values()), version)
+            stamped = histories | set(self._item_ids(session, keys, known).values())
+            self._stamp(session, stamped, version)
         return counts
 
     def _named(self, key: str, record: WorkItemRecord | None) -> dict[str, Any]:
@@ -214,7 +216,12 @@ class BatchApplier:
         }
 
     def _items(
-        self, session: Session, resolver: Resolver, records: list[WorkItemRecord], now: datetime
+        self,
+        session: Session,
+        resolver: Resolver,
+        records: list[WorkItemRecord],
+        now: datetime,
+        known: dict[str, int],
     ) -> ApplyCounts:
         counts = ApplyCounts(fetched=len(records))
         if not records:
@@ -234,6 +241,7 @@ class BatchApplier:
             )
             for db_row in rows:
                 existing[db_row[0]] = (db_row[1], dict(zip(ITEM_FIELDS, db_row[2:], strict=True)))
+        known.update({key: id_ for key, (id_, _) in existing.items()})
         new_rows, changed_rows, changed = [], [], []
         for key, row in wanted.items():
             if key not in existing:
@@ -261,7 +269,7 @@ class BatchApplier:
         counts.after = {k: latest[k] for k in changed}
         raws = [(k, r.raw) for k, r in latest.items() if r.raw is not None]
         if raws:
-            ids = self._item_ids(session, {k for k, _ in raws})
+            ids = self._item_ids(session, {k for k, _ in raws}, known)
             upsert(
                 session,
                 RawRecord,
@@ -275,16 +283,18 @@ class BatchApplier:
             )
         return counts
 
-    def _item_ids(self, session: Session, keys: set[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in chunks(sorted(keys), IN_LIST):
+    def _item_ids(self, session: Session, keys: set[str], known: dict[str, int]) -> dict[str, int]:
+        """Ids of the stored items among ``keys``. A batch's items, their history and its
+        stamps name the same keys: only those not in ``known`` (the ids the batch has read,
+        which never change within it) are read, and added to it."""
+        for chunk in chunks(sorted(keys - known.keys()), IN_LIST):
             rows = session.execute(
                 select(WorkItem.key, WorkItem.id).where(
                     WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
                 )
             )
-            found.update({k: i for k, i in rows})
-        return found
+            known.update({k: i for k, i in rows})
+        return {k: known[k] for k in keys if k in known}
 
     # -- history ----------------------------------------------------------------------------
     def _changes(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import TrainyardConfig
@@ -17,12 +20,15 @@ from art.models import (
     Iteration,
     Link,
     OutboxEvent,
+    RawRecord,
+    Source,
     SyncRun,
     Team,
     Watermark,
     WorkItem,
 )
 from art.records import RecordBatch
+from sync.apply import BatchApplier
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
@@ -33,6 +39,9 @@ CONFIG = TrainyardConfig.model_validate(
         "sources": [{"name": "fake", "kind": "fake", "url": "http://fake", "art": "Phoenix"}],
     }
 )
+
+
+ID_LOOKUP = re.compile(r'SELECT work_items\."?key"?, work_items\.id FROM work_items WHERE')
 
 
 class Killed(BaseException):
@@ -288,3 +297,38 @@ def test_item_changed_names_source_items_and_their_fields_after(
             "updated_at": "2026-01-08T09:00:00+00:00",
         },
     }
+
+
+def test_a_batch_reads_its_items_ids_once_and_files_raws_and_history_under_them(
+    ready: sessionmaker[Session],
+) -> None:
+    items = make_items(12)
+    batch = next(iter(FakeConnector(items, page=12).pull(None)))
+    batch.items = [dataclasses.replace(r, raw={"key": r.key}) for r in batch.items]
+    with ready() as s:
+        source_id, art_id = s.execute(select(Source.id, Source.art_id)).one()
+    applier = BatchApplier(source_id, art_id, CONFIG.art("Phoenix"))
+    lookups: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if ID_LOOKUP.match(" ".join(statement.split())):
+            lookups.append(statement)
+
+    with ready() as s, s.begin():
+        event.listen(s.get_bind(), "before_cursor_execute", record)
+        try:
+            counts = applier.apply(s, batch, T0)
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", record)
+    assert counts.created == 12
+    assert len(lookups) == 1  # the new items' ids, for their raws; history and stamps reuse them
+    with ready() as s:
+        raws = s.execute(
+            select(WorkItem.key, RawRecord.payload).join(
+                WorkItem, WorkItem.id == RawRecord.work_item_id
+            )
+        ).all()
+        assert sorted(tuple(r) for r in raws) == sorted((i.key, {"key": i.key}) for i in items)
+        version = s.scalar(select(ART.data_version))
+        assert set(s.scalars(select(WorkItem.art_version))) == {version}
+    assert _state(ready) == _truth(items)
