@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, text
+from sqlalchemy import JSON, Connection, Dialect, String, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -207,14 +207,21 @@ def _unnest(
     dialect = conn.dialect
     prep = dialect.identifier_preparer
     names = ", ".join(prep.quote(c) for c in columns)
-    arrays = ", ".join(
-        f"%s::{core.c[c].type.dialect_impl(dialect).compile(dialect)}[]" for c in columns
-    )
+    arrays = ", ".join(f"%s::{_element_type(core, c, dialect)}[]" for c in columns)
     sql = (
         f"INSERT INTO {prep.format_table(core)} ({names}) "
         f"SELECT * FROM unnest({arrays}) {_on_conflict(conn, conflict, action)}"
     )
     return conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*values, strict=True))).rowcount
+
+
+def _element_type(core: Table, column: str, dialect: Dialect) -> str:
+    """The SQL type of ``column``'s array, without a string's length: an explicit cast to
+    VARCHAR(n) cuts an over-long value short, where the INSERT itself refuses it."""
+    impl = core.c[column].type.dialect_impl(dialect)
+    if isinstance(impl, String) and impl.length is not None:
+        impl = type(impl)()
+    return str(impl.compile(dialect))
 
 
 def _copy_in(

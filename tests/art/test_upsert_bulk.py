@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import ART, PIObjective, Source, WorkItem
@@ -210,3 +211,30 @@ def test_fold_rows_leaves_each_key_as_upserting_its_rows_in_turn() -> None:
         {"k": 2, "a": "only", "b": 2},
     ]
     assert fold_rows(rows, ["k"], []) == [rows[0], rows[1]]
+
+
+def test_an_over_long_string_fails_or_is_stored_on_the_bulk_path_as_on_the_statement_path(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    art_id, statement, bulk = _sources(sessions)
+    outcomes = []
+    for source_id, threshold in ((statement, 10**9), (bulk, upsert_module.BULK_MIN_ROWS)):
+        rows = [_item(art_id, source_id, n) for n in range(ROWS)]
+        rows[3]["level"] = "x" * 25  # a VARCHAR(20) column
+        with monkeypatch.context() as patched:
+            patched.setattr(upsert_module, "BULK_MIN_ROWS", threshold)
+            try:
+                with sessions() as s, s.begin():
+                    insert_ignore(s, WorkItem, rows, ["source_id", "key"])
+                with sessions() as s:
+                    level = select(WorkItem.level).where(
+                        WorkItem.source_id == source_id, WorkItem.key == "P-3"
+                    )
+                    outcomes.append(s.scalars(level).one())
+            except Exception as exc:  # the driver's error, wrapped by SQLAlchemy or not (COPY)
+                outcomes.append(type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__)
+    assert outcomes[0] == outcomes[1]
+    if sessions.kw["bind"].dialect.name == "postgresql":
+        assert outcomes == ["StringDataRightTruncation"] * 2
+    else:
+        assert outcomes == ["x" * 25] * 2
