@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from art.models import ART, PIObjective, Source, WorkItem
+from art.models import ART, Lease, PIObjective, Source, WorkItem
 from art.store import upsert as upsert_module
 from art.store.upsert import fold_rows, insert_ignore, upsert
 
@@ -238,3 +238,33 @@ def test_an_over_long_string_fails_or_is_stored_on_the_bulk_path_as_on_the_state
         assert outcomes == ["StringDataRightTruncation"] * 2
     else:
         assert outcomes == ["x" * 25] * 2
+
+
+def test_bulk_upsert_without_json_folds_a_keys_rows_as_the_statement_path_applies_them(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    later = T0 + timedelta(hours=1)
+    stored = []
+    for prefix, threshold in (("statement", 10**9), ("bulk", upsert_module.BULK_MIN_ROWS)):
+        first = [{"name": f"{prefix}-{n}", "holder": "h1", "expires_at": T0} for n in range(ROWS)]
+        again = [
+            {"name": f"{prefix}-{n}", "holder": "h2", "expires_at": later} for n in range(20, 30)
+        ]
+        again.append({"name": f"{prefix}-25", "holder": "h3", "expires_at": T0})
+        with monkeypatch.context() as patched:
+            patched.setattr(upsert_module, "BULK_MIN_ROWS", threshold)
+            with sessions() as s, s.begin():
+                upsert(s, Lease, first, ["name"], ["holder"])
+                upsert(s, Lease, again, ["name"], ["holder"])
+        with sessions() as s:
+            rows = s.execute(
+                select(Lease.name, Lease.holder, Lease.expires_at).where(
+                    Lease.name.like(f"{prefix}-%")
+                )
+            )
+            stored.append(sorted((n.split("-")[1], h, at) for n, h, at in rows))
+    assert stored[0] == stored[1]
+    by_number = {n: (h, at) for n, h, at in stored[1]}
+    assert by_number["24"] == ("h2", T0)  # stored before: its expires_at kept
+    assert by_number["25"] == ("h3", later)  # new: its first row, holder from its last
+    assert by_number["29"] == ("h2", later)
