@@ -102,12 +102,13 @@ class BatchApplier:
         resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg)
         resolver.upsert_iterations(batch.iterations)
         known: dict[str, int] = {}  # item ids by key, read once a batch (see _item_ids)
-        counts = self._items(session, resolver, batch.items, now, known)
+        inserted: set[str] = set()  # keys of the items this batch inserted
+        counts = self._items(session, resolver, batch.items, now, known, inserted)
         ids = self._item_ids(session, {c.item_key for c in batch.changes}, known)
         histories: set[int] = set()  # items whose history rows were added or removed
-        touched = self._changes(
-            session, batch.changes, batch.complete_history_for, ids, histories, now
-        )
+        # an item inserted by this batch has no stored history to reconcile with its own
+        complete = batch.complete_history_for - inserted
+        touched = self._changes(session, batch.changes, complete, ids, histories, now)
         linked: set[str] = set()  # keys at either end of a link added or removed
         touched += self._links(session, batch.links, batch.complete_links_for, linked, now)
         self._objectives(session, resolver, batch, now)
@@ -222,7 +223,11 @@ class BatchApplier:
         records: list[WorkItemRecord],
         now: datetime,
         known: dict[str, int],
+        inserted: set[str],
     ) -> ApplyCounts:
+        """Upsert the items and their raw records; adds their ids to ``known`` and, when this
+        batch inserted every new one (no other writer stored one first), their keys to
+        ``inserted``."""
         counts = ApplyCounts(fetched=len(records))
         if not records:
             return counts
@@ -261,7 +266,8 @@ class BatchApplier:
                     {**row, "id": existing[key][0], "synced_at": now, "deleted_at": None}
                 )
                 changed.append(key)
-        insert_ignore(session, WorkItem, new_rows, ["source_id", "key"])
+        if insert_ignore(session, WorkItem, new_rows, ["source_id", "key"]) == len(new_rows):
+            inserted.update(row["key"] for row in new_rows)
         if changed_rows:
             session.execute(update(WorkItem), changed_rows)
         counts.created, counts.updated = len(new_rows), len(changed_rows)
