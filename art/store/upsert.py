@@ -1,13 +1,14 @@
 """Dialect upserts: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike.
 
-A few rows go to the driver as one executemany of a single cached statement: SQLAlchemy's
-"insertmanyvalues" packs them into multi-row INSERTs itself, within each driver's parameter
-limit. Building one ``.values([...])`` statement per chunk instead made SQLAlchemy compile a
-new statement with thousands of bind parameters every time, which cost more than the writes.
+A few rows (fewer than ``BULK_MIN_ROWS``) go to the driver as one executemany of a single
+cached statement: SQLAlchemy's "insertmanyvalues" packs them into multi-row INSERTs itself,
+within each driver's parameter limit. Building one ``.values([...])`` statement per chunk
+instead made SQLAlchemy compile a new statement with thousands of bind parameters every time,
+which cost more than the writes.
 
-Many rows (``BULK_MIN_ROWS`` and more: a pull's batches) are bound here, each value as its
-column type binds it, and skip SQLAlchemy's per-row parameter layer, which cost more than the
-writes themselves:
+Many rows (a pull's batches) are bound here, each value as its column type binds it, and skip
+SQLAlchemy's per-row parameter layer, which cost more than the writes themselves; they still
+pass its engine events (but COPY's stream):
 
 - SQLite takes them as one plain executemany (the driver counts what was inserted);
 - PostgreSQL takes them as one ``INSERT ... SELECT FROM unnest(...)`` of one array per column:
