@@ -28,6 +28,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """SQLite: an aware datetime straight to the text SQLite's DATETIME stores (naive UTC,
+        to the microsecond), one call a value (a pull binds a few for each history row)."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        to_naive_utc = self.process_bind_param
+
+        def process(value: datetime | None) -> str | None:
+            naive = to_naive_utc(value, dialect)
+            return None if naive is None else naive.isoformat(" ", "microseconds")
+
+        return process
+
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         """SQLite: the stored text parsed straight to an aware UTC datetime, one call a value
         (the generic path parses it, then re-attaches UTC: a large load reads millions)."""

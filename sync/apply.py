@@ -101,12 +101,14 @@ class BatchApplier:
     def apply(self, session: Session, batch: RecordBatch, now: datetime) -> ApplyCounts:
         resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg)
         resolver.upsert_iterations(batch.iterations)
-        counts = self._items(session, resolver, batch.items, now)
-        ids = self._item_ids(session, {c.item_key for c in batch.changes})
+        known: dict[str, int] = {}  # item ids by key, read once a batch (see _item_ids)
+        inserted: set[str] = set()  # keys of the items this batch inserted
+        counts = self._items(session, resolver, batch.items, now, known, inserted)
+        ids = self._item_ids(session, {c.item_key for c in batch.changes}, known)
         histories: set[int] = set()  # items whose history rows were added or removed
-        touched = self._changes(
-            session, batch.changes, batch.complete_history_for, ids, histories, now
-        )
+        # an item inserted by this batch has no stored history to reconcile with its own
+        complete = batch.complete_history_for - inserted
+        touched = self._changes(session, batch.changes, complete, ids, histories, now)
         linked: set[str] = set()  # keys at either end of a link added or removed
         touched += self._links(session, batch.links, batch.complete_links_for, linked, now)
         self._objectives(session, resolver, batch, now)
@@ -142,7 +144,8 @@ class BatchApplier:
         ):
             version = next_data_version(session, self.art_id)
             keys = {*counts.changed_keys, *(d.key for d in batch.deletions), *linked}
-            self._stamp(session, histories | set(self._item_ids(session, keys).values()), version)
+            stamped = histories | set(self._item_ids(session, keys, known).values())
+            self._stamp(session, stamped, version)
         return counts
 
     def _named(self, key: str, record: WorkItemRecord | None) -> dict[str, Any]:
@@ -214,8 +217,17 @@ class BatchApplier:
         }
 
     def _items(
-        self, session: Session, resolver: Resolver, records: list[WorkItemRecord], now: datetime
+        self,
+        session: Session,
+        resolver: Resolver,
+        records: list[WorkItemRecord],
+        now: datetime,
+        known: dict[str, int],
+        inserted: set[str],
     ) -> ApplyCounts:
+        """Upsert the items and their raw records; adds their ids to ``known`` and, when this
+        batch inserted every new one (no other writer stored one first), their keys to
+        ``inserted``."""
         counts = ApplyCounts(fetched=len(records))
         if not records:
             return counts
@@ -234,6 +246,7 @@ class BatchApplier:
             )
             for db_row in rows:
                 existing[db_row[0]] = (db_row[1], dict(zip(ITEM_FIELDS, db_row[2:], strict=True)))
+        known.update({key: id_ for key, (id_, _) in existing.items()})
         new_rows, changed_rows, changed = [], [], []
         for key, row in wanted.items():
             if key not in existing:
@@ -253,7 +266,8 @@ class BatchApplier:
                     {**row, "id": existing[key][0], "synced_at": now, "deleted_at": None}
                 )
                 changed.append(key)
-        insert_ignore(session, WorkItem, new_rows, ["source_id", "key"])
+        if insert_ignore(session, WorkItem, new_rows, ["source_id", "key"]) == len(new_rows):
+            inserted.update(row["key"] for row in new_rows)
         if changed_rows:
             session.execute(update(WorkItem), changed_rows)
         counts.created, counts.updated = len(new_rows), len(changed_rows)
@@ -261,7 +275,7 @@ class BatchApplier:
         counts.after = {k: latest[k] for k in changed}
         raws = [(k, r.raw) for k, r in latest.items() if r.raw is not None]
         if raws:
-            ids = self._item_ids(session, {k for k, _ in raws})
+            ids = self._item_ids(session, {k for k, _ in raws}, known)
             upsert(
                 session,
                 RawRecord,
@@ -275,16 +289,18 @@ class BatchApplier:
             )
         return counts
 
-    def _item_ids(self, session: Session, keys: set[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in chunks(sorted(keys), IN_LIST):
+    def _item_ids(self, session: Session, keys: set[str], known: dict[str, int]) -> dict[str, int]:
+        """Ids of the stored items among ``keys``. A batch's items, their history and its
+        stamps name the same keys: only those not in ``known`` (the ids the batch has read,
+        which never change within it) are read, and added to it."""
+        for chunk in chunks(sorted(keys - known.keys()), IN_LIST):
             rows = session.execute(
                 select(WorkItem.key, WorkItem.id).where(
                     WorkItem.source_id == self.source_id, WorkItem.key.in_(chunk)
                 )
             )
-            found.update({k: i for k, i in rows})
-        return found
+            known.update({k: i for k, i in rows})
+        return {k: known[k] for k in keys if k in known}
 
     # -- history ----------------------------------------------------------------------------
     def _changes(

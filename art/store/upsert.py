@@ -1,29 +1,47 @@
 """Dialect upserts: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike.
 
-Rows go to the driver as one executemany of a single cached statement: SQLAlchemy's
-"insertmanyvalues" packs them into multi-row INSERTs itself, within each driver's parameter
-limit. Building one ``.values([...])`` statement per chunk instead made SQLAlchemy compile a
-new statement with thousands of bind parameters every time, which cost more than the writes.
+A few rows (fewer than ``BULK_MIN_ROWS``) go to the driver as one executemany of a single
+cached statement: SQLAlchemy's "insertmanyvalues" packs them into multi-row INSERTs itself,
+within each driver's parameter limit. Building one ``.values([...])`` statement per chunk
+instead made SQLAlchemy compile a new statement with thousands of bind parameters every time,
+which cost more than the writes.
 
-On PostgreSQL, many rows (``COPY_MIN_ROWS`` and more: a pull's history rows) go through
-``COPY`` into a temporary table and one ``INSERT ... SELECT ... ON CONFLICT`` from it: COPY
-streams the rows without a bind parameter each, and does not take ``ON CONFLICT`` itself.
+Many rows (a pull's batches) are bound here, each value as its column type binds it, and skip
+SQLAlchemy's per-row parameter layer, which cost more than the writes themselves; they still
+pass its engine events (but COPY's stream):
+
+- SQLite takes them as one plain executemany (the driver counts what was inserted);
+- PostgreSQL takes them as one ``INSERT ... SELECT FROM unnest(...)`` of one array per column:
+  a few bind parameters instead of one per value. Rows with JSON documents stay on the
+  statement path: psycopg dumps arrays of long strings slowly;
+- PostgreSQL takes ``COPY_MIN_ROWS`` and more (a pull's history rows) through ``COPY`` into a
+  temporary table and one ``INSERT ... SELECT ... ON CONFLICT`` from it: COPY streams the rows,
+  and does not take ``ON CONFLICT`` itself.
+
+A single statement cannot update one row twice (PostgreSQL refuses it), so the paths that
+write all rows in one go first fold the rows of one key into one, as applying them in turn
+would leave it.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import JSON, Connection, Dialect, String, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from art.models import Base
 
+BULK_MIN_ROWS = 10  # from this many rows, they are bound here and skip SQLAlchemy's layer
 COPY_MIN_ROWS = 500  # from this many rows, PostgreSQL gets them through COPY
 _temp_names = itertools.count(1)
+
+Values = list[list[Any]]
+BulkWrite = Callable[[Connection, Table, list[str], Values, Sequence[str], str], int]
 
 
 def dialect_insert(session: Session, table: type[Base]) -> Any:
@@ -39,9 +57,10 @@ def insert_ignore(
     """Insert rows, skipping those that collide on ``conflict`` (dedupe); returns inserted."""
     if not rows:
         return 0
+    bulk = _bulk(session, table, rows)
+    if bulk is not None:
+        return bulk.write(rows, conflict, "DO NOTHING")
     pk = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    if _copies(session, rows):
-        return _copy_in(session, table, rows, conflict, "DO NOTHING", returning=pk.name)
     stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(conflict))
     # RETURNING counts what was inserted on both backends (psycopg's rowcount is -1)
     result = session.connection().execute(stmt.returning(pk), list(rows))
@@ -58,11 +77,11 @@ def upsert(
     """Insert rows or, on a ``conflict`` collision, overwrite the ``update`` columns."""
     if not rows:
         return
-    if _copies(session, rows):
-        last = {tuple(r[c] for c in conflict): r for r in rows}  # one row per key: the last
+    bulk = _bulk(session, table, rows)
+    if bulk is not None:
         prep = session.get_bind().dialect.identifier_preparer
-        sets = ", ".join(f"{prep.quote(c)} = EXCLUDED.{prep.quote(c)}" for c in update)
-        _copy_in(session, table, list(last.values()), conflict, f"DO UPDATE SET {sets}")
+        sets = ", ".join(f"{prep.quote(c)} = excluded.{prep.quote(c)}" for c in update)
+        bulk.write(fold_rows(rows, conflict, update), conflict, f"DO UPDATE SET {sets}")
         return
     stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(
@@ -71,47 +90,171 @@ def upsert(
     session.connection().execute(stmt, list(rows))
 
 
-def _copies(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
-    return len(rows) >= COPY_MIN_ROWS and session.get_bind().dialect.name == "postgresql"
+def fold_rows(
+    rows: Sequence[dict[str, Any]], conflict: Sequence[str], update: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One row per ``conflict`` key, as upserting the rows in turn leaves it: the first row
+    of a key, its ``update`` columns overwritten by each later row of that key."""
+    folded: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[c] for c in conflict)
+        first = folded.get(key)
+        folded[key] = row if first is None else {**first, **{c: row[c] for c in update}}
+    return list(folded.values())
+
+
+@dataclass(frozen=True)
+class _Bulk:
+    """A bulk path (module docstring) for rows of one table and one set of columns."""
+
+    conn: Connection
+    core: Table
+    columns: list[str]
+    writer: BulkWrite
+
+    def write(self, rows: Sequence[dict[str, Any]], conflict: Sequence[str], action: str) -> int:
+        """Write ``rows`` with ``ON CONFLICT (conflict) action``; returns the rows written."""
+        values = _bound(self.conn, self.core, self.columns, rows)
+        return self.writer(self.conn, self.core, self.columns, values, conflict, action)
+
+
+def _bulk(session: Session, table: type[Base], rows: Sequence[dict[str, Any]]) -> _Bulk | None:
+    """The bulk path ``rows`` take, or None for the statement path."""
+    core: Table = table.__table__  # type: ignore[assignment]
+    writer = _bulk_writer(session, core, len(rows))
+    columns = None if writer is None else _columns(core, rows[0])
+    if writer is None or columns is None:
+        return None
+    return _Bulk(session.connection(), core, columns, writer)
+
+
+def _bulk_writer(session: Session, core: Table, count: int) -> BulkWrite | None:
+    """The writer of ``count`` rows of ``core`` in the session's dialect, if any."""
+    if count < BULK_MIN_ROWS:
+        return None
+    if session.get_bind().dialect.name == "sqlite":
+        return _executemany
+    if count >= COPY_MIN_ROWS:
+        return _copy_in
+    if any(isinstance(c.type, JSON) for c in core.columns):
+        return None
+    return _unnest
+
+
+def _columns(core: Table, row: dict[str, Any]) -> list[str] | None:
+    """The columns an INSERT of ``row`` writes: its own, and those it lacks that have a scalar
+    Python default (as SQLAlchemy adds them); None when one has a computed default."""
+    missing = [c for c in core.columns if c.name not in row and c.default is not None]
+    if any(not c.default.is_scalar for c in missing):  # type: ignore[union-attr]
+        return None
+    return [*row, *(c.name for c in missing)]
+
+
+def _bound(
+    conn: Connection, core: Table, columns: list[str], rows: Sequence[dict[str, Any]]
+) -> Values:
+    """Each row's values in ``columns`` order, as the column types bind them in this dialect
+    (UTC timestamps, JSON documents, and booleans and dates on SQLite); a column the rows lack
+    takes its default."""
+    dialect = conn.dialect
+    own = set(rows[0])
+    plan = [
+        (
+            name,
+            core.c[name].type.dialect_impl(dialect).bind_processor(dialect),
+            None if name in own else core.c[name].default.arg,  # type: ignore[union-attr]
+        )
+        for name in columns
+    ]
+    return [
+        [
+            bind(row[name] if default is None else row.get(name, default))
+            if bind
+            else (row[name] if default is None else row.get(name, default))
+            for name, bind, default in plan
+        ]
+        for row in rows
+    ]
+
+
+def _executemany(
+    conn: Connection,
+    core: Table,
+    columns: list[str],
+    values: Values,
+    conflict: Sequence[str],
+    action: str,
+) -> int:
+    """SQLite: one executemany of a plain INSERT; the driver sums the rows each one inserted."""
+    prep = conn.dialect.identifier_preparer
+    names = ", ".join(prep.quote(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = (
+        f"INSERT INTO {prep.format_table(core)} ({names}) VALUES ({marks}) "
+        f"{_on_conflict(conn, conflict, action)}"
+    )
+    return conn.exec_driver_sql(sql, [tuple(v) for v in values]).rowcount
+
+
+def _unnest(
+    conn: Connection,
+    core: Table,
+    columns: list[str],
+    values: Values,
+    conflict: Sequence[str],
+    action: str,
+) -> int:
+    """PostgreSQL: one INSERT of the rows unnested from one array parameter per column."""
+    dialect = conn.dialect
+    prep = dialect.identifier_preparer
+    names = ", ".join(prep.quote(c) for c in columns)
+    arrays = ", ".join(f"%s::{_element_type(core, c, dialect)}[]" for c in columns)
+    sql = (
+        f"INSERT INTO {prep.format_table(core)} ({names}) "
+        f"SELECT * FROM unnest({arrays}) {_on_conflict(conn, conflict, action)}"
+    )
+    return conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*values, strict=True))).rowcount
+
+
+def _element_type(core: Table, column: str, dialect: Dialect) -> str:
+    """The SQL type of ``column``'s array, without a string's length: an explicit cast to
+    VARCHAR(n) cuts an over-long value short, where the INSERT itself refuses it."""
+    impl = core.c[column].type.dialect_impl(dialect)
+    if isinstance(impl, String) and impl.length is not None:
+        impl = type(impl)()
+    return str(impl.compile(dialect))
 
 
 def _copy_in(
-    session: Session,
-    table: type[Base],
-    rows: Sequence[dict[str, Any]],
+    conn: Connection,
+    core: Table,
+    columns: list[str],
+    values: Values,
     conflict: Sequence[str],
     action: str,
-    returning: str | None = None,
 ) -> int:
-    """COPY ``rows`` into a temporary table shaped like theirs, then INSERT them from it
-    with ``ON CONFLICT (conflict) action``; returns the rows inserted when ``returning``."""
-    conn = session.connection()
-    dialect = conn.dialect
-    prep = dialect.identifier_preparer
-    core: Table = table.__table__  # type: ignore[assignment]
-    columns = list(rows[0])
+    """PostgreSQL: COPY the rows into a temporary table shaped like theirs, then INSERT them
+    from it in one statement."""
+    prep = conn.dialect.identifier_preparer
     names = ", ".join(prep.quote(c) for c in columns)
     target, temp = prep.format_table(core), f"trainyard_copy_{next(_temp_names)}"
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {target} WITH NO DATA"
     )
-    # each value as the column type binds it (UTC timestamps, JSONB documents)
-    binds = [core.c[c].type.bind_processor(dialect) for c in columns]
     driver = conn.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [bind(row[c]) if bind else row[c] for c, bind in zip(columns, binds, strict=True)]
-            )
-    keys = ", ".join(prep.quote(c) for c in conflict)
-    sql = f"INSERT INTO {target} ({names}) SELECT {names} FROM {temp} ON CONFLICT ({keys}) {action}"
-    if returning:
-        sql += f" RETURNING {prep.quote(returning)}"
-    result = conn.exec_driver_sql(sql)
-    inserted = len(result.all()) if returning else 0
+        for row in values:
+            copy.write_row(row)
+    sql = f"INSERT INTO {target} ({names}) SELECT {names} FROM {temp} "
+    inserted = conn.exec_driver_sql(sql + _on_conflict(conn, conflict, action)).rowcount
     conn.exec_driver_sql(f"DROP TABLE {temp}")
     return inserted
+
+
+def _on_conflict(conn: Connection, conflict: Sequence[str], action: str) -> str:
+    prep = conn.dialect.identifier_preparer
+    return f"ON CONFLICT ({', '.join(prep.quote(c) for c in conflict)}) {action}"
 
 
 def refresh_statistics(session: Session) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.config import TrainyardConfig
@@ -17,12 +20,15 @@ from art.models import (
     Iteration,
     Link,
     OutboxEvent,
+    RawRecord,
+    Source,
     SyncRun,
     Team,
     Watermark,
     WorkItem,
 )
 from art.records import RecordBatch
+from sync.apply import ApplyCounts, BatchApplier
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
@@ -33,6 +39,10 @@ CONFIG = TrainyardConfig.model_validate(
         "sources": [{"name": "fake", "kind": "fake", "url": "http://fake", "art": "Phoenix"}],
     }
 )
+
+
+ID_LOOKUP = re.compile(r'SELECT work_items\."?key"?, work_items\.id FROM work_items WHERE')
+HISTORY_LOOKUP = re.compile(r"SELECT changes\.id, changes\.work_item_id, changes\.dedupe_key FROM")
 
 
 class Killed(BaseException):
@@ -288,3 +298,67 @@ def test_item_changed_names_source_items_and_their_fields_after(
             "updated_at": "2026-01-08T09:00:00+00:00",
         },
     }
+
+
+def _applier(sessions: sessionmaker[Session]) -> BatchApplier:
+    with sessions() as s:
+        source_id, art_id = s.execute(select(Source.id, Source.art_id)).one()
+    assert art_id is not None
+    return BatchApplier(source_id, art_id, CONFIG.art("Phoenix"))
+
+
+def _apply_counting(
+    sessions: sessionmaker[Session], batch: RecordBatch, statement: re.Pattern[str]
+) -> tuple[ApplyCounts, int]:
+    """Apply ``batch`` in one transaction; what it did, and how many SQL statements it ran
+    that match ``statement``."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if statement.match(" ".join(sql.split())):
+            seen.append(sql)
+
+    with sessions() as s, s.begin():
+        event.listen(s.get_bind(), "before_cursor_execute", record)
+        try:
+            counts = _applier(sessions).apply(s, batch, T0)
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", record)
+    return counts, len(seen)
+
+
+def test_a_batch_reads_its_items_ids_once_and_files_raws_and_history_under_them(
+    ready: sessionmaker[Session],
+) -> None:
+    items = make_items(12)
+    batch = next(iter(FakeConnector(items, page=12).pull(None)))
+    batch.items = [dataclasses.replace(r, raw={"key": r.key}) for r in batch.items]
+    counts, lookups = _apply_counting(ready, batch, ID_LOOKUP)
+    assert counts.created == 12
+    assert lookups == 1  # the new items' ids, for their raws; history and stamps reuse them
+    with ready() as s:
+        raws = s.execute(
+            select(WorkItem.key, RawRecord.payload).join(
+                WorkItem, WorkItem.id == RawRecord.work_item_id
+            )
+        ).all()
+        assert sorted(tuple(r) for r in raws) == sorted((i.key, {"key": i.key}) for i in items)
+        version = s.scalar(select(ART.data_version))
+        assert set(s.scalars(select(WorkItem.art_version))) == {version}
+    assert _state(ready) == _truth(items)
+
+
+def test_stored_history_is_read_back_only_for_items_stored_before_the_batch(
+    ready: sessionmaker[Session],
+) -> None:
+    items = make_items(6)
+    first = next(iter(FakeConnector(items, page=6).pull(None)))
+    counts, lookups = _apply_counting(ready, first, HISTORY_LOOKUP)
+    assert (counts.created, lookups) == (6, 0)  # all inserted here: no stored history yet
+    items[0].history.pop()  # the tracker lost a change: the pull drops its row
+    items.append(FakeItem("PHX-7", "Blue"))
+    items[-1].move("In Progress", T0 + timedelta(days=2))
+    second = next(iter(FakeConnector(items, page=7).pull(None)))
+    counts, lookups = _apply_counting(ready, second, HISTORY_LOOKUP)
+    assert (counts.created, lookups) == (1, 1)
+    assert _state(ready) == _truth(items)
