@@ -47,36 +47,38 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         assert row.figure == f"skipped: PostgreSQL at {stores.pg_url} did not answer"
         assert row.ok is None
         return
-    cases = [r.case for r in rows]
-    assert cases[:3] == [
-        "reads, 4 readers, pull + 5 webhooks/s [postgres]",
-        "throughput, 4 readers, pull + 5 webhooks/s [postgres]",
-        "reads, 4 readers, nothing arriving [postgres]",
-    ]
-    assert [c.split(" [")[0].strip() for c in cases[3:9]] == [
-        "predictability",
-        "dependencies",
-        "flow",
-        "cfd",
-        "aging",
-        "items?limit=1000",
-    ]
-    assert cases[9:] == [
-        "report computations per data version",
-        "pulls during the window",
-        "webhooks during the window",
-    ]
-    reads = rows[0].values["reads"]
-    assert reads["errors"] == 0 and reads["failures"] == []
-    assert all(spread["requests"] > 0 for spread in reads["by_path"].values())
-    assert rows[2].values["errors"] == 0 and rows[2].values["requests"] > 0
-    computed = rows[9].values
-    assert computed["versions_made"] >= 1 and computed["computations"] >= 1
-    assert computed["most_per_key"] == 1  # a body is computed once per version and params
-    pulls = rows[10].values["pulls"]
-    assert pulls[0]["mode"] == "full" and all(p["status"] == "succeeded" for p in pulls)
-    hooks = rows[11].values
-    assert hooks["events"] == hooks["accepted"] == 10
+    assert len(rows) == 24  # twelve for each layout
+    for layout, part in (("one process", rows[:12]), ("serve + worker", rows[12:])):
+        cases = [r.case for r in part]
+        assert cases[:3] == [
+            f"reads, 4 readers, pull + 5 webhooks/s [postgres, {layout}]",
+            f"throughput, 4 readers, pull + 5 webhooks/s [postgres, {layout}]",
+            "reads, 4 readers, nothing arriving [postgres]",
+        ]
+        assert [c.split(" [")[0].strip() for c in cases[3:9]] == [
+            "predictability",
+            "dependencies",
+            "flow",
+            "cfd",
+            "aging",
+            "items?limit=1000",
+        ]
+        assert cases[9:] == [
+            "report computations per data version",
+            "pulls during the window",
+            "webhooks during the window",
+        ]
+        reads = part[0].values["reads"]
+        assert reads["errors"] == 0 and reads["failures"] == []
+        assert all(spread["requests"] > 0 for spread in reads["by_path"].values())
+        assert part[2].values["errors"] == 0 and part[2].values["requests"] > 0
+        computed = part[9].values
+        assert computed["versions_made"] >= 1 and computed["computations"] >= 1
+        assert computed["most_per_key"] == 1  # a body is computed once per version and params
+        pulls = part[10].values["pulls"]
+        assert pulls[0]["mode"] == "full" and all(p["status"] == "succeeded" for p in pulls)
+        hooks = part[11].values
+        assert hooks["events"] == hooks["accepted"] == 10
 
 
 def test_every_section_yields_rows_at_a_tiny_size(
@@ -142,8 +144,12 @@ def test_every_section_yields_rows_at_a_tiny_size(
     assert set(api) == {"/healthz (ceiling)", "predictability (cached)", "items?limit=1000"}
     assert all(r.values["requests"] > 0 and r.values["errors"] == 0 for r in api.values())
     metrics = [r for r in rows if r.section == "metrics"]
-    assert len(metrics) == 6  # the load, then five reports
-    assert all(r.values["cached"] < r.values["cold"] for r in metrics[1:])
+    assert len(metrics) == 7  # the load, five reports, the report of a new version
+    assert metrics[0].case == "load the ART with its columns [sqlite]"
+    assert metrics[0].values["items"] > 0 and metrics[0].values["rss"] > 0
+    assert all(r.values["cached"] < r.values["compute"] for r in metrics[1:6])
+    assert metrics[6].case == "flow report of a new version, 1,000 items changed [sqlite]"
+    assert metrics[6].values["next_version"] > 0
 
     table = render(rows)
     assert table.splitlines()[0].split() == [
