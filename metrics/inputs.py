@@ -170,6 +170,12 @@ class ArtData:
                     got = self._derived[build] = build(self)
         return cast(T, got)
 
+    def build_indexes(self) -> None:
+        """Build now the indexes that nearly every report reads on first use (items by key,
+        the team names, per-item change lists), so a loader pays for them, not a report."""
+        for index in ("by_key", "team_names", "changes_by_item", "iteration_by_key"):
+            getattr(self, index)
+
     def refreshed_from(self) -> ArtData | None:
         """The data this one was refreshed from (see :meth:`prime`), while it is still held
         elsewhere; a derived structure may then copy what did not change from its own."""

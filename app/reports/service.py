@@ -137,7 +137,8 @@ class ReportService:
         with collector_paused():
             with self.sessions() as session:
                 loaded = self._read(session, art, art_id, version, base if refresh else None, now)
-            columns(loaded.data)  # every report reads them: part of the load, not of one report
+            loaded.data.build_indexes()  # every report reads them: part of the load, not of
+            columns(loaded.data)  # one report
         freeze_loaded()
         with self._latest_lock:
             latest = self._latest.get(art_id)
