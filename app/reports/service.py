@@ -137,8 +137,9 @@ class ReportService:
         with collector_paused():
             with self.sessions() as session:
                 loaded = self._read(session, art, art_id, version, base if refresh else None, now)
-            loaded.data.build_indexes()  # every report reads them: part of the load, not of
-            columns(loaded.data)  # one report
+            # what every report reads: built as part of the load, not by the first report
+            loaded.data.build_indexes()
+            columns(loaded.data)
         freeze_loaded()
         with self._latest_lock:
             latest = self._latest.get(art_id)
