@@ -34,6 +34,7 @@ from bench.procs import (
     StoreKind,
     Stores,
     in_fresh_process,
+    last_finished_pi,
     now_plus,
     worker_pool,
 )
@@ -412,7 +413,7 @@ def _api(
     o = state.options
     scenario = sim.scenario
     assert scenario is not None and scenario.as_of is not None
-    pi = _last_finished_pi(scenario)[0]
+    pi = last_finished_pi(scenario)[0]
     as_of = quote(scenario.as_of.isoformat())
     endpoints = {
         "/healthz (ceiling)": "/healthz",
@@ -451,18 +452,11 @@ def _api(
 
 
 # -- metrics ------------------------------------------------------------------------------
-def _last_finished_pi(scenario: Any) -> tuple[str, date, date]:
-    today = scenario.as_of.date()
-    done = [p for p in scenario.pis if p.end < today]
-    pi = done[-1] if done else scenario.pis[0]
-    return pi.name, pi.start, pi.end
-
-
 def _metrics(
     state: Run, scenario: Any, config: dict[str, Any], size: int, kind: StoreKind, url: str
 ) -> None:
     o = state.options
-    pi = _last_finished_pi(scenario)
+    pi = last_finished_pi(scenario)
     o.log(f"  metrics on {kind}: {pi[0]}, {o.repeat} repeats")
     out = in_fresh_process(metrics_job, url, config, pi, scenario.as_of, o.repeat)
     load = median([run["load"] for run in out["loads"]])

@@ -384,6 +384,15 @@ class Stores:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def last_finished_pi(scenario: Any) -> tuple[str, date, date]:
+    """(name, first day, last day) of the scenario's last PI ended before its as-of day (the
+    first PI when none has ended): the PI the reports of a bench are asked for."""
+    today = scenario.as_of.date()
+    done = [p for p in scenario.pis if p.end < today]
+    pi = done[-1] if done else scenario.pis[0]
+    return pi.name, pi.start, pi.end
+
+
 # -- the service under test ---------------------------------------------------------------
 def _settings(db_url: str, data_dir: str, port: int = 0) -> Any:
     """The settings of the bench's service and worker processes (no scheduled jobs)."""

@@ -39,8 +39,16 @@ from urllib.parse import quote
 import httpx
 
 from bench.api_load import hammer
-from bench.harness import _last_finished_pi, _token
-from bench.procs import CTX, Service, Simulator, Stores, WorkerProcess, in_fresh_process
+from bench.harness import _token
+from bench.procs import (
+    CTX,
+    Service,
+    Simulator,
+    Stores,
+    WorkerProcess,
+    in_fresh_process,
+    last_finished_pi,
+)
 from bench.pulls import full_pull_job, pull_runner
 from bench.table import Row, secs
 from bench.webhooks import Burst
@@ -266,7 +274,7 @@ class CountingService(Service):
 # -- the load ---------------------------------------------------------------------------
 def _paths(scenario: Any) -> list[str]:
     art = f"/api/v1/arts/{quote(scenario.art, safe='')}"
-    pi = quote(_last_finished_pi(scenario)[0], safe="")
+    pi = quote(last_finished_pi(scenario)[0], safe="")
     return [
         f"{art}/pis/{pi}/predictability",
         f"{art}/pis/{pi}/dependencies",

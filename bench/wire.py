@@ -34,6 +34,7 @@ from bench.procs import (
     StoreKind,
     Stores,
     in_fresh_process,
+    last_finished_pi,
     now_plus,
     peak_rss_bytes,
     worker_pool,
@@ -163,13 +164,6 @@ def warm_pull_job(db_url: str, config_dict: dict[str, Any], full: bool) -> dict[
 
 
 # -- the section -----------------------------------------------------------------------------
-def _last_finished_pi(scenario: Any) -> tuple[str, date, date]:
-    today = scenario.as_of.date()
-    done = [p for p in scenario.pis if p.end < today]
-    pi = done[-1] if done else scenario.pis[0]
-    return pi.name, pi.start, pi.end
-
-
 def wire_rows(
     stores: Stores,
     kinds: list[StoreKind],
@@ -192,7 +186,7 @@ def wire_rows(
         with sim:
             config = sim.config()
             assert sim.scenario is not None
-            pi, as_of = _last_finished_pi(sim.scenario), sim.scenario.as_of
+            pi, as_of = last_finished_pi(sim.scenario), sim.scenario.as_of
             sim.ask("record", True)
             log(f"  wire: {name}: warm-up pull (recorded)")
             in_fresh_process(connector_job, config)
