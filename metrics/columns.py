@@ -100,20 +100,11 @@ class Coder:
         return self._codes.get(v, -2)
 
 
-# the per-item inputs of the stream, and the per-change ones (see _Raw)
+# the per-item inputs of the stream, and the per-change ones
 _ITEM_FIELDS: tuple[str, ...] = ("created", "level", "work_type", "team", "deleted", "status")
 _ITEM_FIELDS += ("iteration", "pi", "flagged", "cat", "points")
-_CHANGE_FIELDS = ("item", "t", "kind", "seq", "val", "frm", "cat", "fcat", "num", "fnum")
 
-
-@dataclass(frozen=True, slots=True)
-class _Raw:
-    """The encoded inputs of the stream: per item (its current values), per change (sorted
-    by item, time and sequence). Kept with the columns, so the next data version encodes only
-    the items that changed and copies the rest."""
-
-    items: dict[str, npt.NDArray[Any]]
-    changes: dict[str, npt.NDArray[Any]]
+Rows = dict[str, npt.NDArray[Any]]
 
 
 class _Coders:
@@ -205,23 +196,40 @@ def _sorted_changes(ch: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[An
     return {name: arr[order] for name, arr in ch.items()}
 
 
-def _raw(data: ArtData, index: dict[str, int], k: _Coders) -> _Raw:
-    """Every item and change encoded."""
+def _encoded(data: ArtData, index: dict[str, int], k: _Coders) -> tuple[Rows, Rows]:
+    """Every item and change encoded: the item rows (their current values) and the change
+    rows (sorted by item, time and sequence)."""
     chs = [c for c in data.changes if c.item_key in index and c.field in _KIND]
     changes = _encode_changes(chs, data.items, index, data.definition.statuses, k)
-    return _Raw(_encode_items(data.items, k), _sorted_changes(changes))
+    return _encode_items(data.items, k), _sorted_changes(changes)
 
 
-def _raw_from(
-    data: ArtData, index: dict[str, int], k: _Coders, before: ArtData, prev: Columns
-) -> tuple[_Raw, int]:
-    """Every item and change encoded, taking from ``prev`` (the columns of ``before``, the
-    data this data was refreshed from) the rows of every item whose facts and changes are
-    the very same objects: only the items that changed are encoded again."""
+@dataclass(frozen=True, slots=True)
+class _Update:
+    """What a new data version encodes again: the items at ``fresh`` (positions in the new
+    data, ascending), their encoded item rows and their change rows (sorted, items numbered
+    as in the new data). ``new_of_prev``: per item of the version before, its position now
+    (-1: encoded again or gone)."""
+
+    fresh: I64
+    items: Rows
+    changes: Rows
+    new_of_prev: I64
+
+
+def _sources(data: ArtData, before: ArtData, prev: Columns) -> I64:
+    """Per item, its row in ``prev`` when its facts and changes are the very same objects as
+    there, else -1. A loader that knows the changed positions (ArtData.prime) saves the pass
+    over every item."""
+    changed = data.changed_since_before()
+    if changed is not None and len(data.items) == prev.n:
+        source = np.arange(prev.n, dtype=np.int64)
+        source[np.asarray(changed, dtype=np.int64)] = -1
+        return source
     items, by_item, prev_by_item = data.items, data.changes_by_item, before.changes_by_item
     prev_items, prev_index = before.items, prev.index
     rows = [prev_index.get(it.key, -1) for it in items]
-    source = np.array(  # per item: its row in prev, or -1
+    return np.array(
         [
             j
             if j >= 0 and prev_items[j] is it and by_item.get(it.key) is prev_by_item.get(it.key)
@@ -230,122 +238,203 @@ def _raw_from(
         ],
         dtype=np.int64,
     )
+
+
+def _update(data: ArtData, index: dict[str, int], k: _Coders, source: I64, prev_n: int) -> _Update:
+    """The items without a row to copy (``source`` -1) encoded again, with their changes."""
+    items, by_item = data.items, data.changes_by_item
     fresh = np.flatnonzero(source < 0)
     fresh_items = [items[i] for i in fresh.tolist()]
-    encoded = _encode_items(fresh_items, k)
-    kept = source >= 0
-    item_rows: dict[str, npt.NDArray[Any]] = {}
-    for name in _ITEM_FIELDS:
-        arr = np.empty(len(items), dtype=prev.raw.items[name].dtype)
-        arr[kept] = prev.raw.items[name][source[kept]]
-        arr[fresh] = encoded[name]
-        item_rows[name] = arr
-    # the change rows of kept items, re-numbered; then the changed items' own
-    new_of_prev = np.full(prev.n + 1, -1, dtype=np.int64)
-    new_of_prev[source[kept]] = np.flatnonzero(kept)
-    old = prev.raw.changes
-    stay = new_of_prev[old["item"]] >= 0
     chs = [c for it in fresh_items for c in by_item.get(it.key, ()) if c.field in _KIND]
-    new = _sorted_changes(_encode_changes(chs, items, index, data.definition.statuses, k))
-    kept_item = new_of_prev[old["item"][stay]]
-    if kept_item.size and bool(np.any(kept_item[1:] < kept_item[:-1])):  # items reordered
-        both = {name: np.concatenate([old[name][stay], new[name]]) for name in _CHANGE_FIELDS}
-        both["item"][: kept_item.size] = kept_item
-        return _Raw(item_rows, _sorted_changes(both)), len(fresh_items)
-    # the kept rows stay in order (kept items keep their relative order), so the new rows go
-    # before the first kept row of a later item, not sorted with them again
-    total = kept_item.size + new["item"].size
-    new_at = np.searchsorted(kept_item, new["item"], side="left") + np.arange(new["item"].size)
-    kept_at = np.ones(total, dtype=np.bool_)
+    changes = _sorted_changes(_encode_changes(chs, items, index, data.definition.statuses, k))
+    kept = source >= 0
+    new_of_prev = np.full(prev_n, -1, dtype=np.int64)
+    new_of_prev[source[kept]] = np.flatnonzero(kept)
+    return _Update(fresh, _encode_items(fresh_items, k), changes, new_of_prev)
+
+
+def _merged(old: Rows, new: Rows) -> Rows | None:
+    """The rows of ``old`` whose "item" is not -1 with the rows of ``new`` inserted, both by
+    ascending item, as one table by item; None when the kept rows' items do not ascend (the
+    items came in another order), so only a sort can merge them. Rows of one item keep
+    their order; no sort is needed.
+
+    Each column is assembled from runs of consecutive rows (a few per changed item) with one
+    copy and no temporary of the table's size: new memory is what costs on a large ART."""
+    stay = np.flatnonzero(old["item"] >= 0)
+    kept_item = old["item"][stay]
+    if kept_item.size and bool(np.any(kept_item[1:] < kept_item[:-1])):
+        return None
+    m, n_old = new["item"].size, old["item"].size
+    # each new row goes before the first kept row of a later item
+    new_at = np.searchsorted(kept_item, new["item"], side="left") + np.arange(m)
+    take = np.empty(stay.size + m, dtype=np.int64)  # per row: its row in old, or n_old + new
+    kept_at = np.ones(take.size, dtype=np.bool_)
     kept_at[new_at] = False
-    change_rows: dict[str, npt.NDArray[Any]] = {}
-    for name in _CHANGE_FIELDS:
-        arr = np.empty(total, dtype=new[name].dtype)
-        arr[kept_at] = kept_item if name == "item" else old[name][stay]
-        arr[new_at] = new[name]
-        change_rows[name] = arr
-    return _Raw(item_rows, change_rows), len(fresh_items)
+    take[kept_at] = stay
+    take[new_at] = n_old + np.arange(m)
+    breaks = np.flatnonzero((np.diff(take) != 1) | (take[1:] == n_old)) + 1
+    starts = np.concatenate([[0], breaks]).astype(np.int64) if take.size else breaks
+    lengths = np.diff(np.append(starts, take.size))
+    runs = [
+        (b >= n_old, b - n_old if b >= n_old else b, length)
+        for b, length in zip(take[starts].tolist(), lengths.tolist(), strict=True)
+    ]
+    out: Rows = {}
+    for name, fresh in new.items():
+        kept = old[name]
+        parts = [fresh[b : b + k] if is_new else kept[b : b + k] for is_new, b, k in runs]
+        out[name] = np.concatenate(parts) if parts else fresh[:0].copy()
+    return out
+
+
+def _items_from(n: int, prev: Columns, source: I64, up: _Update) -> Rows:
+    """Every item's row: copied from ``prev`` where ``source`` points into it, else the
+    update's."""
+    kept = source >= 0
+    rows: Rows = {}
+    for name in _ITEM_FIELDS:
+        arr = np.empty(n, dtype=prev.item_rows[name].dtype)
+        arr[kept] = prev.item_rows[name][source[kept]]
+        arr[up.fresh] = up.items[name]
+        rows[name] = arr
+    return rows
+
+
+# the forward-filled event stream, one row per event (see Columns)
+_EVENT_FIELDS: tuple[str, ...] = (
+    "item",
+    "t",
+    "kind",
+    "status",
+    "cat",
+    "iteration",
+    "team_at",
+    "pi_at",
+)
+_EVENT_FIELDS += ("flagged", "points", "next_t", "prev_cat", "entry")
+
+
+def _stream(it: Rows, ch: Rows) -> Rows:
+    """The event stream of encoded items (numbered from 0) and their sorted changes: each
+    item's creation event (its state at creation), then one event per change; every field
+    forward-filled, so each row holds the item's whole state from that event on."""
+    n = it["created"].size
+    cur_int = {STATUS: it["status"], ITERATION: it["iteration"], TEAM: it["team"]}
+    cur_int |= {PI: it["pi"], FLAGGED: it["flagged"]}
+    c_item, c_kind, c_from = ch["item"], ch["kind"], ch["frm"]
+    c_t = np.maximum(ch["t"], it["created"][c_item]) if c_item.size else ch["t"]
+    # (a change stamped before creation counts at creation, in its order)
+    # the state at creation: the first change's "from", else the current value
+    init_int = {k: v.copy() for k, v in cur_int.items()}
+    init_cat, init_pts = it["cat"].copy(), it["points"].copy()
+    for kind, arr in init_int.items():
+        sel = np.flatnonzero(c_kind == kind)
+        items_k, first_k = np.unique(c_item[sel], return_index=True)
+        arr[items_k] = c_from[sel[first_k]]
+        if kind == STATUS:
+            init_cat[items_k] = ch["fcat"][sel[first_k]]
+    sel = np.flatnonzero(c_kind == POINTS)
+    items_k, first_k = np.unique(c_item[sel], return_index=True)
+    init_pts[items_k] = ch["fnum"][sel[first_k]]
+    e = n + c_item.size
+    # each item's creation, then its changes as sorted (a clamped time keeps the order):
+    # the stream's order is known without sorting it
+    order = np.empty(e, dtype=np.int64)
+    order[np.arange(n) + np.searchsorted(c_item, np.arange(n))] = np.arange(n)
+    order[np.arange(c_item.size) + c_item + 1] = np.arange(n, e)
+    s: Rows = {
+        "item": np.concatenate([np.arange(n, dtype=np.int64), c_item])[order],
+        "t": np.concatenate([it["created"], c_t])[order],
+        "kind": np.concatenate([np.zeros(n, dtype=np.int8), c_kind])[order],
+    }
+    kinds, pos = s["kind"], np.arange(e)
+    c_val = ch["val"]
+
+    def fill(kind: int, init: npt.NDArray[Any], val: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        raw = np.concatenate([init, val])[order]
+        idx = np.where((kinds == kind) | (kinds == CREATE), pos, 0)
+        np.maximum.accumulate(idx, out=idx)
+        return raw[idx]
+
+    s["status"] = fill(STATUS, init_int[STATUS], c_val).astype(np.int32)
+    s["cat"] = fill(STATUS, init_cat, ch["cat"]).astype(np.int8)
+    s["iteration"] = fill(ITERATION, init_int[ITERATION], c_val).astype(np.int32)
+    s["team_at"] = fill(TEAM, init_int[TEAM], c_val).astype(np.int32)
+    s["pi_at"] = fill(PI, init_int[PI], c_val).astype(np.int32)
+    s["flagged"] = fill(FLAGGED, init_int[FLAGGED], c_val).astype(np.bool_)
+    s["points"] = fill(POINTS, init_pts, ch["num"]).astype(np.float64)
+    last_of_item = np.ones(e, dtype=np.bool_)
+    if e:
+        last_of_item[:-1] = s["item"][1:] != s["item"][:-1]
+    s["next_t"] = np.where(last_of_item, NEVER, np.roll(s["t"], -1))
+    s["prev_cat"] = np.where(kinds == CREATE, -1, np.roll(s["cat"], 1)).astype(np.int8)
+    s["entry"] = (kinds == CREATE) | (kinds == STATUS)
+    return s
+
+
+def _stream_from(prev: Columns, up: _Update) -> Rows | None:
+    """``prev``'s event stream with the events of the items encoded again replaced: every
+    field of an event depends on its own item's events only, so the other items' events are
+    copied as they are. None when the items came in another order."""
+    local = {**up.changes, "item": np.searchsorted(up.fresh, up.changes["item"])}
+    mine = _stream(up.items, local)
+    mine["item"] = up.fresh[mine["item"]]
+    old = {name: getattr(prev, name) for name in _EVENT_FIELDS}
+    old["item"] = up.new_of_prev[prev.item]
+    return _merged(old, mine)
 
 
 class Columns:
     """Item attributes and the forward-filled event stream of one ArtData. ``encoded``: how
-    many items this build encoded (all, or those changed since the version before)."""
+    many items this build encoded (all, or those changed since the version before); the
+    encoded item rows are kept (``item_rows``) so the next version copies them."""
+
+    item: I64  # per event: its item
+    t: I64  # per event: when (clamped to the item's creation)
+    kind: npt.NDArray[np.int8]  # CREATE or the field it changes
+    status: npt.NDArray[np.int32]
+    cat: npt.NDArray[np.int8]
+    iteration: npt.NDArray[np.int32]
+    team_at: npt.NDArray[np.int32]
+    pi_at: npt.NDArray[np.int32]
+    flagged: BOOL
+    points: F64
+    next_t: I64  # the item's next event (NEVER after its last)
+    prev_cat: npt.NDArray[np.int8]  # the category before the event (-1 at creation)
+    entry: BOOL  # creation or a status change: an entry into the status
 
     def __init__(self, data: ArtData) -> None:
         items = data.items
         n = self.n = len(items)
-        self.keys = [it.key for it in items]
-        self.index = {k: i for i, k in enumerate(self.keys)}
         before = data.refreshed_from()
         prev = before.derived_if_built(Columns) if before is not None else None
-        coders: _Coders
+        stream: Rows | None = None
         if before is not None and prev is not None and before.definition == data.definition:
+            self.keys, self.index = _keys_from(data, prev)
             coders = _Coders(prev.coders)
-            self.raw, self.encoded = _raw_from(data, self.index, coders, before, prev)
+            source = _sources(data, before, prev)
+            up = _update(data, self.index, coders, source, prev.n)
+            stream = _stream_from(prev, up)  # None when the items came in another order
+            if stream is not None:
+                self.item_rows, self.encoded = _items_from(n, prev, source, up), up.fresh.size
         else:
+            self.keys = [it.key for it in items]
+            self.index = {k: i for i, k in enumerate(self.keys)}
+        if stream is None:
             coders = _Coders()
-            self.raw, self.encoded = _raw(data, self.index, coders), n
+            self.item_rows, changes = _encoded(data, self.index, coders)
+            stream, self.encoded = _stream(self.item_rows, changes), n
         self.coders: _Coders = coders
         self.statuses, self.iterations = coders.statuses, coders.iterations
         self.teams, self.pis = coders.teams, coders.pis
-        it, ch = self.raw.items, self.raw.changes
+        it = self.item_rows
         self.created, self.level, self.work_type = it["created"], it["level"], it["work_type"]
         self.team, self.deleted = it["team"], it["deleted"]
-        cur_int = {STATUS: it["status"], ITERATION: it["iteration"], TEAM: it["team"]}
-        cur_int |= {PI: it["pi"], FLAGGED: it["flagged"]}
-        c_item, c_kind, c_from = ch["item"], ch["kind"], ch["frm"]
-        c_t = np.maximum(ch["t"], self.created[c_item]) if c_item.size else ch["t"]
-        # (a change stamped before creation counts at creation, in its order)
-        # the state at creation: the first change's "from", else the current value
-        init_int = {k: v.copy() for k, v in cur_int.items()}
-        init_cat, init_pts = it["cat"].copy(), it["points"].copy()
-        for kind, arr in init_int.items():
-            sel = np.flatnonzero(c_kind == kind)
-            items_k, first_k = np.unique(c_item[sel], return_index=True)
-            arr[items_k] = c_from[sel[first_k]]
-            if kind == STATUS:
-                init_cat[items_k] = ch["fcat"][sel[first_k]]
-        sel = np.flatnonzero(c_kind == POINTS)
-        items_k, first_k = np.unique(c_item[sel], return_index=True)
-        init_pts[items_k] = ch["fnum"][sel[first_k]]
-        # the stream: creation events first within each item, then the changes
-        e = n + c_item.size
-        self.e = e
-        ev_item = np.concatenate([np.arange(n, dtype=np.int64), c_item])
-        ev_t = np.concatenate([self.created, c_t])
-        ev_kind = np.concatenate([np.zeros(n, dtype=np.int8), c_kind])
-        # each item's creation, then its changes as sorted (a clamped time keeps the order):
-        # the stream's order is known without sorting it
-        order = np.empty(e, dtype=np.int64)
-        order[np.arange(n) + np.searchsorted(c_item, np.arange(n))] = np.arange(n)
-        order[np.arange(c_item.size) + c_item + 1] = np.arange(n, e)
-        self.item = ev_item[order]
-        self.t = ev_t[order]
-        self.kind = ev_kind[order]
+        for name in _EVENT_FIELDS:
+            setattr(self, name, stream[name])
+        self.e = self.item.size
         self.first = np.searchsorted(self.item, np.arange(n))
-        pos = np.arange(e)
-        c_val = ch["val"]
-
-        def fill(kind: int, init: npt.NDArray[Any], val: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            raw = np.concatenate([init, val])[order]
-            setter = (self.kind == kind) | (self.kind == CREATE)
-            idx = np.where(setter, pos, 0)
-            np.maximum.accumulate(idx, out=idx)
-            return raw[idx]
-
-        self.status = fill(STATUS, init_int[STATUS], c_val).astype(np.int32)
-        self.cat = fill(STATUS, init_cat, ch["cat"]).astype(np.int8)
-        self.iteration = fill(ITERATION, init_int[ITERATION], c_val).astype(np.int32)
-        self.team_at = fill(TEAM, init_int[TEAM], c_val).astype(np.int32)
-        self.pi_at = fill(PI, init_int[PI], c_val).astype(np.int32)
-        self.flagged = fill(FLAGGED, init_int[FLAGGED], c_val).astype(np.bool_)
-        self.points = fill(POINTS, init_pts, ch["num"]).astype(np.float64)
-        last_of_item = np.ones(e, dtype=np.bool_)
-        if e:
-            last_of_item[:-1] = self.item[1:] != self.item[:-1]
-        self.next_t = np.where(last_of_item, NEVER, np.roll(self.t, -1))
-        self.prev_cat = np.where(self.kind == CREATE, -1, np.roll(self.cat, 1)).astype(np.int8)
-        self.entry = (self.kind == CREATE) | (self.kind == STATUS)
         self._flows: dict[int, FlowArrays] = {}
         self._event_pi: I64 | None = None
 
@@ -479,6 +568,21 @@ def _start(c: Columns, started_cat: BOOL, named: BOOL) -> I64:
 
 def _guess(status: str | None, item: ItemFacts) -> StatusCategory:
     return guess_category(status or "", item)
+
+
+def _keys_from(data: ArtData, prev: Columns) -> tuple[list[str], dict[str, int]]:
+    """The item keys and their index, from ``prev``'s where the loader says which positions
+    changed and no key did (the index is then shared: it is never written after a build)."""
+    changed = data.changed_since_before()
+    if changed is not None and len(data.items) == prev.n:
+        keys = list(prev.keys)
+        for i in changed:
+            keys[i] = data.items[i].key
+        if all(keys[i] == prev.keys[i] for i in changed):
+            return keys, prev.index
+    else:
+        keys = [it.key for it in data.items]
+    return keys, {k: i for i, k in enumerate(keys)}
 
 
 def columns(data: ArtData) -> Columns:

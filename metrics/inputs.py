@@ -84,6 +84,10 @@ class ArtData:
     _before: list[weakref.ref[ArtData]] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
+    # the positions prime was told changed since _before (see prime): one entry or none
+    _changed: list[Sequence[int]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def by_key(self) -> dict[str, ItemFacts]:
@@ -130,21 +134,58 @@ class ArtData:
         return list(seen)
 
     def prime(
-        self, changes_by_item: dict[str, list[Change]], previous: ArtData | None = None
+        self,
+        changes_by_item: dict[str, list[Change]],
+        previous: ArtData | None = None,
+        changed: Sequence[int] | None = None,
     ) -> None:
         """Take the per-item grouping of ``changes`` a loader already holds (each list in
         :func:`change_order`), and the item histories ``previous`` built for items whose facts
-        and changes are the very same objects here, instead of rebuilding them on first use."""
+        and changes are the very same objects here, instead of rebuilding them on first use.
+
+        ``changed``: the positions of the only items whose facts or changes may differ from
+        ``previous``'s, when every other position holds the very same item as there (a
+        refresh that added no item). The indexes are then copied from ``previous`` and
+        patched at those positions, and the columns re-encode only those items."""
         self.__dict__["changes_by_item"] = changes_by_item
         if previous is None:
             return
         self._before[:] = [weakref.ref(previous)]
+        if changed is not None and len(previous.items) == len(self.items):
+            self._changed[:] = [changed]
+            self._patch_indexes(previous, changed)
         if previous.definition != self.definition:
+            return
+        if changed is not None and self._changed:
+            gone = {previous.items[i].key for i in changed} | {self.items[i].key for i in changed}
+            self._histories.update((k, h) for k, h in previous._histories.items() if k not in gone)
             return
         for key, h in previous._histories.items():
             facts = self.by_key.get(key)
             if facts is h.item and changes_by_item.get(key) is previous.changes_by_item.get(key):
                 self._histories[key] = h
+
+    def _patch_indexes(self, previous: ArtData, changed: Sequence[int]) -> None:
+        """``previous``'s key index and team names, patched at the ``changed`` positions
+        (a copy of a dict is far cheaper than a pass over every item)."""
+        by_key = dict(previous.by_key)
+        for i in changed:
+            old = previous.items[i]
+            if by_key.get(old.key) is old:
+                del by_key[old.key]
+        for i in changed:
+            by_key[self.items[i].key] = self.items[i]
+        if len(by_key) == len(self.items):  # keys unique: what a fresh index would hold
+            self.__dict__["by_key"] = by_key
+        # the team names: configured ones first, then the others as items first name them;
+        # kept when each changed item keeps its team or moves between configured ones (or none)
+        configured = {*self.teams, None}
+        if (self.teams, self.objectives) == (previous.teams, previous.objectives) and all(
+            {self.items[i].team, previous.items[i].team} <= configured
+            or self.items[i].team == previous.items[i].team
+            for i in changed
+        ):
+            self.__dict__["team_names"] = previous.team_names
 
     def history(self, key: str) -> ItemHistory:
         """The replayable history of one item (built on first use, then cached)."""
@@ -180,6 +221,11 @@ class ArtData:
         """The data this one was refreshed from (see :meth:`prime`), while it is still held
         elsewhere; a derived structure may then copy what did not change from its own."""
         return self._before[0]() if self._before else None
+
+    def changed_since_before(self) -> Sequence[int] | None:
+        """The positions of the items that may differ from :meth:`refreshed_from`'s, every
+        other position holding the very same item; None when not known."""
+        return self._changed[0] if self._changed else None
 
     def derived_if_built(self, build: Callable[[ArtData], T]) -> T | None:
         """What :meth:`derived` made of this data with ``build``; None when not made."""

@@ -8,9 +8,11 @@ tables become their plain inputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import overload
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
@@ -55,10 +57,10 @@ _CATEGORIES.update(_STATUS_CATEGORIES)
 class ArtSnapshot:
     """A whole ART as loaded, with what an incremental refresh needs.
 
-    ``item_ids`` runs parallel to ``data.items`` (store ids, ascending, as loaded),
-    ``histories`` holds each item's changes in time order and ``links`` the links by store
-    id, so a refresh replaces what the changed items hold and rebuilds the lists without
-    reading the rest again.
+    ``item_ids`` runs parallel to ``data.items`` (store ids, ascending, as loaded) and
+    ``positions`` is its inverse, ``histories`` holds each item's changes in time order and
+    ``links`` the links by store id, so a refresh replaces what the changed items hold and
+    rebuilds the lists without reading the rest again.
     """
 
     data: ArtData
@@ -67,6 +69,44 @@ class ArtSnapshot:
     histories: Mapping[int, list[Change]]
     links: Mapping[int, Link]  # by store id
     version: int  # the ART's data version read before the rows: each item stamped up to it
+    positions: Mapping[int, int]  # store id -> its position in item_ids and data.items
+
+    @cached_property
+    def link_ends(self) -> dict[str, list[int]]:
+        """Per item key, the store ids of the links it is an end of (built on first use)."""
+        ends: dict[str, list[int]] = {}
+        for i, lk in self.links.items():
+            ends.setdefault(lk.from_key, []).append(i)
+            if lk.to_key != lk.from_key:
+                ends.setdefault(lk.to_key, []).append(i)
+        return ends
+
+
+class FlatChanges(Sequence[Change]):
+    """The changes of per-item lists, item after item, flattened on first use: the reports
+    read the per-item lists (ArtData.changes_by_item) and the columns, so a refreshed ART
+    (a new version every few seconds while webhooks arrive) rarely needs the flat list."""
+
+    def __init__(self, ids: Sequence[int], histories: Mapping[int, list[Change]]) -> None:
+        self._ids, self._histories = ids, histories
+
+    @cached_property
+    def _all(self) -> list[Change]:
+        histories = self._histories
+        return [c for i in self._ids for c in histories.get(i, ())]
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self._all)
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Change]: ...
+    def __getitem__(self, index: int | slice) -> Change | list[Change]:
+        return self._all[index]
 
 
 def load_art(
@@ -129,25 +169,76 @@ def refresh_art(
     to a fresh :func:`snapshot_art` of the store: sync stamps every item a commit changes."""
     art_row = art_by_name(session, previous.data.art or "")
     wanted = and_(WorkItem.art_id == art_row.id, WorkItem.art_version > previous.version)
-    facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
     fresh = _items(session, art_row.name, wanted, sources or {})
-    facts.update(fresh)
-    histories = dict(previous.histories)
-    for item_id, _ in fresh:
-        histories.pop(item_id, None)  # replaced whole below; an item may have lost its rows
-    histories.update(_changes(session, wanted, team_aliases or {}))
-    # a link added or removed stamps its stored ends: re-read the links touching them
-    keys = {f.key for _, f in fresh}
-    links = {
-        i: lk
-        for i, lk in previous.links.items()
-        if lk.from_key not in keys and lk.to_key not in keys
+    fresh_ids = {i for i, _ in fresh}
+    # (only the re-read items': one stamped after their SELECT is read by the next refresh)
+    changed = {
+        i: lst for i, lst in _changes(session, wanted, team_aliases or {}).items() if i in fresh_ids
     }
-    if keys:
-        stamped = select(WorkItem.key).where(wanted).scalar_subquery()
-        touching = or_(LinkRow.from_key.in_(stamped), LinkRow.to_key.in_(stamped))
-        links.update(_links(session, art_row.id, touching))
-    return _snapshot(session, art_row, definition, facts, histories, links, previous.data)
+    links = _links_after(session, art_row.id, previous, {f.key for _, f in fresh}, wanted)
+    if fresh_ids.issubset(previous.positions):
+        return _patched(session, art_row, definition, previous, fresh, changed, links)
+    facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
+    facts.update(fresh)
+    histories = {i: h for i, h in previous.histories.items() if i not in fresh_ids}
+    histories.update(changed)
+    return _snapshot(session, art_row, definition, facts, histories, links, previous)
+
+
+def _links_after(
+    session: Session,
+    art_id: int,
+    previous: ArtSnapshot,
+    keys: set[str],
+    wanted: ColumnElement[bool],
+) -> Mapping[int, Link]:
+    """``previous``'s links with those touching the re-read items (``keys``) read again: a
+    link added or removed stamps its stored ends. ``previous``'s very mapping when they read
+    as they were (a status change leaves the links alone), so the ART's link list is kept."""
+    if not keys:
+        return previous.links
+    ends = previous.link_ends
+    old = {i for k in keys for i in ends.get(k, ())}
+    reread = dict(_links(session, art_id, _touching(art_id, wanted)))
+    if reread.keys() == old and all(previous.links[i] == lk for i, lk in reread.items()):
+        return previous.links
+    links = {i: lk for i, lk in previous.links.items() if i not in old}
+    links.update(reread)
+    return links
+
+
+def _ordered_links(links: Mapping[int, Link], previous: ArtSnapshot | None) -> Sequence[Link]:
+    """The links by store id: ``previous``'s list when the mapping is its own."""
+    if previous is not None and links is previous.links:
+        return previous.data.links
+    return [links[i] for i in sorted(links)]
+
+
+def _snapshot_of(
+    data: ArtData,
+    art_row: ART,
+    ids: tuple[int, ...],
+    histories: Mapping[int, list[Change]],
+    links: Mapping[int, Link],
+    positions: Mapping[int, int],
+    previous: ArtSnapshot | None,
+) -> ArtSnapshot:
+    """The snapshot, with ``previous``'s link index when its links are the very same."""
+    snapshot = ArtSnapshot(data, art_row.id, ids, histories, links, art_row.data_version, positions)
+    if previous is not None and links is previous.links and "link_ends" in previous.__dict__:
+        snapshot.__dict__["link_ends"] = previous.link_ends  # a cached_property's slot
+    return snapshot
+
+
+def _touching(art_id: int, wanted: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Links with an end among the items ``wanted`` selects: each end looked up on its own
+    index (source, key), not a scan of every link."""
+    stamped = select(WorkItem.key).where(wanted)
+    sources = select(Source.id).where(Source.art_id == art_id)
+    in_art = LinkRow.source_id.in_(sources)
+    by_from = select(LinkRow.id).where(in_art, LinkRow.from_key.in_(stamped))
+    by_to = select(LinkRow.id).where(in_art, LinkRow.to_key.in_(stamped))
+    return LinkRow.id.in_(union(by_from, by_to))
 
 
 def _snapshot(
@@ -157,17 +248,52 @@ def _snapshot(
     facts: Mapping[int, ItemFacts],
     histories: Mapping[int, list[Change]],
     links: Mapping[int, Link],
-    previous: ArtData | None = None,
+    previous: ArtSnapshot | None = None,
 ) -> ArtSnapshot:
     """Assemble the ArtData, handing it the per-item grouping (and ``previous``'s item
     histories where nothing changed) so a refresh does not rebuild them for every item."""
     ids = tuple(sorted(facts))
-    changes = [c for i in ids for c in histories.get(i, ())]
-    ordered = [links[i] for i in sorted(links)]
-    data = _assemble(session, art_row, definition, [facts[i] for i in ids], changes, ordered, None)
     kept = {i: histories[i] for i in ids if i in histories}
-    data.prime({facts[i].key: lst for i, lst in kept.items()}, previous)
-    return ArtSnapshot(data, art_row.id, ids, kept, links, art_row.data_version)
+    ordered = _ordered_links(links, previous)
+    data = _assemble(
+        session, art_row, definition, [facts[i] for i in ids], FlatChanges(ids, kept), ordered, None
+    )
+    data.prime({facts[i].key: lst for i, lst in kept.items()}, previous.data if previous else None)
+    positions = {i: p for p, i in enumerate(ids)}
+    return _snapshot_of(data, art_row, ids, kept, links, positions, previous)
+
+
+def _patched(
+    session: Session,
+    art_row: ART,
+    definition: Definition | None,
+    previous: ArtSnapshot,
+    fresh: list[tuple[int, ItemFacts]],
+    changed: Mapping[int, list[Change]],
+    links: Mapping[int, Link],
+) -> ArtSnapshot:
+    """``previous`` with the ``fresh`` items (none new) and their histories put in their
+    places: every other item keeps its position and objects, so the ART's indexes and
+    columns are patched there rather than rebuilt (see ArtData.prime)."""
+    positions, items = previous.positions, list(previous.data.items)
+    histories = dict(previous.histories)
+    by_key = dict(previous.data.changes_by_item)
+    for i, _ in fresh:
+        by_key.pop(items[positions[i]].key, None)
+    for i, f in fresh:
+        items[positions[i]] = f
+        lst = changed.get(i)
+        if lst is None:
+            histories.pop(i, None)  # it lost its rows
+        else:
+            histories[i] = by_key[f.key] = lst
+    ids = previous.item_ids
+    ordered = _ordered_links(links, previous)
+    data = _assemble(
+        session, art_row, definition, items, FlatChanges(ids, histories), ordered, None
+    )
+    data.prime(by_key, previous.data, sorted(positions[i] for i, _ in fresh))
+    return _snapshot_of(data, art_row, ids, histories, links, positions, previous)
 
 
 def _assemble(
@@ -175,8 +301,8 @@ def _assemble(
     art_row: ART,
     definition: Definition | None,
     items: list[ItemFacts],
-    changes: list[Change],
-    links: list[Link],
+    changes: Sequence[Change],
+    links: Sequence[Link],
     pi: str | None,
 ) -> ArtData:
     """ArtData of the given items, changes and links, with the ART's structure and

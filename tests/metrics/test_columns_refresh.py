@@ -60,10 +60,12 @@ def _grouped(changes: list[Change]) -> dict[str, list[Change]]:
     return out
 
 
-def _next_version(before: ArtData, seed: int, shuffle: bool = False) -> tuple[ArtData, set[str]]:
+def _next_version(before: ArtData, seed: int, mode: str) -> tuple[ArtData, set[str]]:
     """``before`` as a loader's refresh would make it: some items with new facts, some with
-    a new history, one gone, two new (a new status and a new team among them), the rest the
-    very same objects; primed with ``before`` like the report service's refresh."""
+    a new history, the rest the very same objects; primed with ``before`` like the report
+    service's refresh. Modes: "positions", primed with the changed positions (no item added
+    or gone); "identity", one gone and two new (a new status and a new team among them);
+    "shuffle", those and the items in another order."""
     rnd = random.Random(seed)
     items = list(before.items)
     by_item = dict(before.changes_by_item)  # the same list objects
@@ -76,37 +78,49 @@ def _next_version(before: ArtData, seed: int, shuffle: bool = False) -> tuple[Ar
         extra = Change(key, ChangeField.STATUS, at(35, 2), "To Do", "Brand New Status")
         by_item[key] = sorted([*by_item.get(key, []), extra], key=change_order)
         touched.add(key)
-    gone = items.pop(rnd.randrange(len(items)))
-    by_item.pop(gone.key, None)
-    touched.discard(gone.key)
-    for n in (1, 2):
-        new = dataclasses.replace(items[0], key=f"NEW-{n}", team="C", status="Fresh")
-        items.append(new)
-        by_item[new.key] = [Change(new.key, ChangeField.POINTS, at(36, 1), None, "8")]
-        touched.add(new.key)
-    if shuffle:  # a data version whose items come in another order
+    changed = sorted(i for i, it in enumerate(items) if it.key in touched)
+    if mode != "positions":
+        gone = items.pop(rnd.randrange(len(items)))
+        by_item.pop(gone.key, None)
+        touched.discard(gone.key)
+        for n in (1, 2):
+            new = dataclasses.replace(items[0], key=f"NEW-{n}", team="C", status="Fresh")
+            items.append(new)
+            by_item[new.key] = [Change(new.key, ChangeField.POINTS, at(36, 1), None, "8")]
+            touched.add(new.key)
+    if mode == "shuffle":  # a data version whose items come in another order
         rnd.shuffle(items)
     changes = [c for it in items for c in by_item.get(it.key, [])]
     after = dataclasses.replace(before, items=items, changes=changes)
-    after.prime({k: v for k, v in by_item.items() if k in {it.key for it in items}}, before)
+    grouping = {k: v for k, v in by_item.items() if k in {it.key for it in items}}
+    after.prime(grouping, before, changed if mode == "positions" else None)
     return after, touched
 
 
-@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("mode", ["positions", "identity", "shuffle"])
 @pytest.mark.parametrize("seed", range(6))
-def test_refreshed_columns_equal_a_fresh_build(seed: int, shuffle: bool) -> None:
+def test_refreshed_columns_equal_a_fresh_build(seed: int, mode: str) -> None:
     before = random_art(60, seed).data()
     built_before = columns(before)
-    after, touched = _next_version(before, seed, shuffle)
+    after, touched = _next_version(before, seed, mode)
     assert after.refreshed_from() is before
+    assert after.changed_since_before() == (
+        sorted(after.items.index(after.by_key[k]) for k in touched) if mode == "positions" else None
+    )
     refreshed = columns(after)
     fresh = Columns(dataclasses.replace(after))  # no previous version: everything encoded
-    assert fresh.raw is not refreshed.raw
+    assert fresh.item_rows is not refreshed.item_rows
     assert _decoded(refreshed) == _decoded(fresh)
     # the earlier version's columns and coders are left as they were
     assert "Brand New Status" not in built_before.statuses.values
     assert "Brand New Status" in refreshed.statuses.values
-    assert (refreshed.encoded, fresh.encoded) == (len(touched), len(after.items))
+    # items in another order: everything encoded again (the stream cannot be patched)
+    encoded = len(after.items) if mode == "shuffle" else len(touched)
+    assert (refreshed.encoded, fresh.encoded) == (encoded, len(after.items))
+    if mode == "positions":  # the indexes patched, not rebuilt, equal rebuilt ones
+        unprimed = dataclasses.replace(after)
+        assert after.by_key == unprimed.by_key
+        assert after.team_names == unprimed.team_names
     # and the formulas read the same from both
     as_of = at(40, 12)
     for name in ("start", "done", "active_us", "in_progress", "cat"):

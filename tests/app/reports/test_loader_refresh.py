@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import app.reports.service as service_module
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from app.reports.service import ReportService
+from metrics.columns import Columns, columns
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
@@ -84,6 +85,54 @@ def test_refresh_after_every_kind_of_change_equals_a_fresh_load(
     assert len(after.data.changes_by_item["PHX-5"]) == len(items[4].history)
     assert ("PHX-1", "PHX-2") not in {(lk.from_key, lk.to_key) for lk in after.data.links}
     assert ("PHX-7", "PHX-11") in {(lk.from_key, lk.to_key) for lk in after.data.links}
+
+
+def test_a_refresh_without_new_items_patches_the_art_in_place(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(12)
+    _pull(sessions, items)
+    before = _fresh(sessions)
+    columns(before.data)
+    kept = before.data.history("PHX-3")
+    items[1].move("Done", T0 + timedelta(days=10))  # a status change with its history row
+    items[4].history.pop()  # the tracker's history lost a row
+    items[5].team = "Red"  # a team change (both teams configured)
+    items[6].blocks.append(items[10].key)  # a link added: both ends stamped
+    _pull(sessions, items, full=True)
+
+    after = _refreshed(sessions, before)
+    _same(after, _fresh(sessions))
+    assert after.positions is before.positions  # no item added: every position stays
+    changed = after.data.changed_since_before()
+    assert changed is not None and changed == sorted(changed)
+    # the re-read items' positions (PHX-7 and PHX-11 for their new link), the rest the very
+    # same objects as before
+    keys = {after.data.items[i].key for i in changed}
+    assert keys == {"PHX-2", "PHX-5", "PHX-6", "PHX-7", "PHX-11"}
+    assert all(
+        (it is before.data.items[i]) == (i not in changed) for i, it in enumerate(after.data.items)
+    )
+    assert after.data.history("PHX-3") is kept  # nothing of PHX-3 changed: its history stays
+    assert after.data.by_key["PHX-6"].team == "Red"
+    unprimed = dataclasses.replace(after.data)
+    assert (after.data.by_key, after.data.team_names) == (unprimed.by_key, unprimed.team_names)
+    patched, rebuilt = columns(after.data), Columns(unprimed)
+    assert patched.encoded == 5
+    for name in ("item", "t", "kind", "cat", "points", "next_t", "prev_cat", "first", "created"):
+        assert getattr(patched, name).tolist() == getattr(rebuilt, name).tolist(), name
+    assert after.links is not before.links  # PHX-7 blocks PHX-11 now
+
+    items[2].move("Done", T0 + timedelta(days=12))  # a status change only: the links stay
+    _pull(sessions, items)
+    again = _refreshed(sessions, after)
+    _same(again, _fresh(sessions))
+    assert (again.links, again.data.links) == (after.links, after.data.links)
+    assert again.links is after.links
+    assert again.data.links is after.data.links
+    assert again.link_ends is after.link_ends  # the link index goes along
 
 
 def test_report_service_refreshes_a_new_version_to_the_same_figures(
