@@ -7,14 +7,15 @@ against an independent simulation written here with another seed.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pytest
 from builder import Art, at
 
-from metrics.inputs import Objective
-from metrics.outlook import natural_key, objective_order, outlook_report
+from metrics.inputs import ArtData, Objective
+from metrics.outlook import _children, natural_key, objective_order, outlook_report
 
 DONE = "Done"
 AS_OF = at(60, 12)  # day 60; PI 1 runs days 0-69, so days 61-69 are sampled: 9 days
@@ -255,3 +256,37 @@ def test_random_case_matches_an_independent_simulation() -> None:
     )
     assert abs(f1["chance_done_by_pi_end_pct"] - ref["f1"]) <= 2.0
     assert abs(f2["chance_done_by_pi_end_pct"] - ref["f2"]) <= 2.0
+
+
+def _refreshed(before: ArtData, moved: dict[str, str | None]) -> ArtData:
+    """``before`` as a loader's refresh makes it when only the ``moved`` items (key -> new
+    parent) were re-read: every item at its position, primed with the changed positions."""
+    items = list(before.items)
+    changed = [i for i, it in enumerate(items) if it.key in moved]
+    for i in changed:
+        items[i] = dataclasses.replace(items[i], parent=moved[items[i].key])
+    after = dataclasses.replace(before, items=items)
+    after.prime(dict(before.changes_by_item), before, changed)
+    return after
+
+
+def test_a_refreshed_art_keeps_the_parent_index_unless_a_parent_changed() -> None:
+    before = exact_art().data()
+    first = outlook_report(before, "PI 1", AS_OF, seed=5).to_dict()
+    kept = before.derived(_children)
+    same = _refreshed(before, {"S2": None})  # re-read, same parent (none)
+    assert same.derived(_children) is kept
+    assert outlook_report(same, "PI 1", AS_OF, seed=5).to_dict() == first
+    # C1 leaves F1 for F10: F1 has one story left (C2), F10 eight; the queue changes
+    moved = _refreshed(before, {"C1": "F10"})
+    assert moved.derived(_children) is not kept
+    assert moved.derived(_children) == dataclasses.replace(moved).derived(_children)
+    # (cumulative 1, 2, 10 stories against a capacity of 9)
+    features = outlook_report(moved, "PI 1", AS_OF, seed=5).to_dict()["features"]
+    assert [
+        (f["key"], f["remaining_stories"], f["chance_done_by_pi_end_pct"]) for f in features
+    ] == [
+        ("F1", 1, 100.0),
+        ("F2", 1, 100.0),
+        ("F10", 8, 0.0),
+    ]
