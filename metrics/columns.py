@@ -10,6 +10,7 @@ queries are then a handful of vectorized passes. Times are int64 microseconds si
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -373,16 +374,42 @@ def _stream(it: Rows, ch: Rows) -> Rows:
     return s
 
 
-def _stream_from(prev: Columns, up: _Update) -> Rows | None:
-    """``prev``'s event stream with the events of the items encoded again replaced: every
-    field of an event depends on its own item's events only, so the other items' events are
-    copied as they are. None when the items came in another order."""
+def _stream_from(prev: Columns, up: _Update) -> tuple[Rows, Rows] | None:
+    """``prev``'s event stream with the events of the items encoded again replaced, and
+    those items' own stream (numbered from 0, in ``up.fresh`` order): every field of an
+    event depends on its own item's events only, so the other items' events are copied as
+    they are. None when the items came in another order."""
     local = {**up.changes, "item": np.searchsorted(up.fresh, up.changes["item"])}
     mine = _stream(up.items, local)
-    mine["item"] = up.fresh[mine["item"]]
     old = {name: getattr(prev, name) for name in _EVENT_FIELDS}
     old["item"] = up.new_of_prev[prev.item]
-    return _merged(old, mine)
+    merged = _merged(old, {**mine, "item": up.fresh[mine["item"]]})
+    return None if merged is None else (merged, mine)
+
+
+def _part(stream: Rows, coders: _Coders, n: int) -> Columns:
+    """Columns over some items' own stream (numbered from 0): what :func:`_flows` reads."""
+    part = object.__new__(Columns)
+    part.n = n
+    for name in _EVENT_FIELDS:
+        setattr(part, name, stream[name])
+    part.e = part.item.size
+    part.first = np.searchsorted(part.item, np.arange(n))
+    part.statuses = coders.statuses
+    part._basis = None
+    return part
+
+
+@dataclass(frozen=True, slots=True)
+class _Basis:
+    """What a new version's flow arrays are patched from: the columns before (held weakly:
+    versions never keep their predecessors alive), per item its row there (-1: encoded
+    again), and the items encoded again (``fresh``) as columns of their own."""
+
+    prev: weakref.ref[Columns]
+    source: I64
+    fresh: I64
+    part: Columns
 
 
 class Columns:
@@ -410,14 +437,18 @@ class Columns:
         before = data.refreshed_from()
         prev = before.derived_if_built(Columns) if before is not None else None
         stream: Rows | None = None
+        self._basis: _Basis | None = None
         if before is not None and prev is not None and before.definition == data.definition:
             self.keys, self.index = _keys_from(data, prev)
             coders = _Coders(prev.coders)
             source = _sources(data, before, prev)
             up = _update(data, self.index, coders, source, prev.n)
-            stream = _stream_from(prev, up)  # None when the items came in another order
-            if stream is not None:
+            spliced = _stream_from(prev, up)  # None when the items came in another order
+            if spliced is not None:
+                stream, mine = spliced
                 self.item_rows, self.encoded = _items_from(n, prev, source, up), up.fresh.size
+                part = _part(mine, coders, up.fresh.size)
+                self._basis = _Basis(weakref.ref(prev), source, up.fresh, part)
         else:
             self.keys = [it.key for it in items]
             self.index = {k: i for i, k in enumerate(self.keys)}
@@ -494,8 +525,33 @@ class Columns:
         t = us(as_of)
         got = self._flows.get(t)
         if got is None:
-            got = self._flows[t] = _flows(self, data, t)
+            got = self._flows[t] = self._patched_flows(data, t) or _flows(self, data, t)
         return got
+
+    def _patched_flows(self, data: ArtData, t: int) -> FlowArrays | None:
+        """The flow arrays at ``t`` from those the version before computed at ``t``, with
+        the items encoded again computed on their own: the rules are per item, only the
+        event positions move. None when there is nothing to patch from."""
+        b = self._basis
+        prev = b.prev() if b is not None else None
+        before = prev._flows.get(t) if prev is not None else None
+        if b is None or prev is None or before is None:
+            return None
+        mine = _flows(b.part, data, t)
+        kept = b.source >= 0
+        rows = b.source[kept]
+        shift_kept = self.first[kept] - prev.first[rows]
+        shift_fresh = self.first[b.fresh] - b.part.first
+        out: dict[str, npt.NDArray[Any]] = {}
+        for name in FlowArrays.__slots__:
+            old, new = getattr(before, name)[rows], getattr(mine, name)
+            if name in _EVENT_INDICES:  # positions in the stream: each item's own moved
+                old = np.where(old >= 0, old + shift_kept, old)
+                new = np.where(new >= 0, new + shift_fresh, new)
+            arr = np.empty(self.n, dtype=old.dtype)
+            arr[kept], arr[b.fresh] = old, new
+            out[name] = arr
+        return FlowArrays(**out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,6 +570,9 @@ class FlowArrays:
     # the start without restarts: an item is in progress from it on (a restart never makes
     # an item unstarted), so the flow load per day counts from it
     first_start: I64
+
+
+_EVENT_INDICES = ("last", "start", "done", "first_start")  # the FlowArrays that are positions
 
 
 def _flows(c: Columns, data: ArtData, t: int) -> FlowArrays:
