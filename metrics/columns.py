@@ -42,6 +42,8 @@ _KIND = {
 _CAT = {c: k for k, c in enumerate(CATS)}
 LEVELS = list(Level)
 WORK_TYPES = list(WorkType)
+_LEVEL = {v: k for k, v in enumerate(LEVELS)}
+_WORK_TYPE = {v: k for k, v in enumerate(WORK_TYPES)}
 NEVER = np.iinfo(np.int64).max
 DAY_US = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,8 +88,10 @@ class Coder:
         """Codes of many values (new ones are added), as fast as a dict lookup each."""
         get = self._codes.get
         out = [get(v, -9) for v in values]
-        if -9 in out:
-            out = [c if c != -9 else self.code(v) for c, v in zip(out, values, strict=True)]
+        if -9 in out:  # new values: coded in order of first appearance, then looked up again
+            for v in dict.fromkeys(v for c, v in zip(out, values, strict=True) if c == -9):
+                self.code(v)
+            out = [get(v, -9) for v in values]
         return out
 
     def copy(self) -> Coder:
@@ -123,8 +127,8 @@ def _encode_items(items: Sequence[ItemFacts], k: _Coders) -> dict[str, npt.NDArr
     """Each item's attributes and current values as codes."""
     return {
         "created": _us_array([it.created_at.timestamp() for it in items]),
-        "level": np.array([LEVELS.index(it.level) for it in items], dtype=np.int8),
-        "work_type": np.array([WORK_TYPES.index(it.work_type) for it in items], np.int8),
+        "level": np.array([_LEVEL[it.level] for it in items], dtype=np.int8),
+        "work_type": np.array([_WORK_TYPE[it.work_type] for it in items], np.int8),
         "team": np.array(k.teams.codes([it.team for it in items]), dtype=np.int32),
         "deleted": np.array([it.deleted for it in items], dtype=np.bool_),
         "status": np.array(k.statuses.codes([it.status for it in items]), dtype=np.int32),

@@ -499,16 +499,16 @@ def _changes(
             if field == team and aliases:
                 frm = aliases.get(frm, frm) if frm else frm
                 to = aliases.get(to, to) if to else to
-            history.append(
+            history.append(  # positional: a million calls, each cheaper without keywords
                 Change(
-                    item_key=item_key,
-                    field=fields[field],
-                    at=at,
-                    from_value=to if created else frm,
-                    to_value=to,
-                    from_category=cats[tc if created else fc],
-                    to_category=cats[tc],
-                    seq=seq,
+                    item_key,
+                    fields[field],
+                    at,
+                    to if created else frm,  # from_value
+                    to,
+                    cats[tc if created else fc],  # from_category
+                    cats[tc],
+                    seq,
                 )
             )
     for history in grouped.values():
