@@ -41,6 +41,10 @@ def _bodies() -> list[dict[str, Any]]:
         {"data": [*flat, 7, "S-1", None]},  # scalars among the rows
         {"data": [], "key": "S-2", "rows": [[{"key": "S-0"}], [{"key": "S-1"}]]},
         {"provider": {"key": "S-3"}, "consumer": {"key": "S-4", "title": "t"}},
+        {"data": [{"key": "S-0", "provider": {"key": "S-3", "url": None}, "n": 1}] * 2},
+        {"data": [{"p": {"key": "S-1", "c": {"key": "S-2"}}}, {"p": {"key": "S-3"}}]},
+        {"data": [{"p": {"key": "S-1", "c": {"key": "S-2", "x": [1]}}}, {"key": "S-3"}]},
+        {"data": [{"p": {"key": "S-1", "c": OrderedDict(key="S-2")}}, {"key": "S-4"}]},
     ]
 
 
