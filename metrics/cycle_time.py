@@ -17,7 +17,7 @@ import numpy as np
 from art.vocabulary import Level
 from metrics.columns import I64, LEVELS, WORK_TYPES
 from metrics.flow import Unit, flow_definition, flow_times
-from metrics.inputs import ArtData, Window
+from metrics.inputs import ArtData, ItemFacts, Window
 from metrics.output import iso, iso_all, kept, r4_all
 from metrics.scope import FlowColumns, scope, window_bounds
 from metrics.stats import Summary, summarize
@@ -28,26 +28,25 @@ _WORK_TYPE_NAMES = [wt.value for wt in WORK_TYPES]
 
 @dataclass(frozen=True, slots=True)
 class CycleTimeRows:
-    """The rows as columns, in output order: the items' keys, teams, level and work type
-    codes, and their flow facts."""
+    """The rows as columns, in output order: the items, their level and work type codes, and
+    their flow facts."""
 
-    keys: list[str]
-    teams: list[str | None]
+    items: list[ItemFacts]
     levels: list[int]
     work_types: list[int]
     flow: FlowColumns
 
-    def to_dicts(self) -> list[dict[str, Any]]:
-        """One dict per row, each field formatted over its whole column first."""
-        f = self.flow
+    def to_dicts(self, linked: bool) -> list[dict[str, Any]]:
+        """One dict per row, each field formatted over its whole column first; ``linked``:
+        ending with the item's url and display key."""
+        f, items = self.flow, self.items
         timed = f.timed
         whole = np.where(f.flow_days == 0, 1.0, f.flow_days)
         efficiency = r4_all(100.0 * f.active_days / whole, timed & (f.flow_days != 0))
-        calendar = kept(f.calendar_days[timed].astype(object), timed)
-        return [
+        rows = [
             {
-                "key": key,
-                "team": team,
+                "key": it.key,
+                "team": it.team,
                 "level": _LEVEL_NAMES[lv],
                 "work_type": _WORK_TYPE_NAMES[wt],
                 "started_at": started,
@@ -59,15 +58,14 @@ class CycleTimeRows:
                 "lead_time_days": lead,
                 "efficiency_pct": eff,
             }
-            for key, team, lv, wt, started, done, flow, cal, active, wait, lead, eff in zip(
-                self.keys,
-                self.teams,
+            for it, lv, wt, started, done, flow, cal, active, wait, lead, eff in zip(
+                items,
                 self.levels,
                 self.work_types,
                 iso_all(f.started_us, f.start >= 0),
                 iso_all(f.done_us, f.done),
                 r4_all(f.flow_days, timed),
-                calendar,
+                kept(f.calendar_days[timed].astype(object), timed),
                 r4_all(f.active_days, timed),
                 r4_all(f.wait_days, timed),
                 r4_all(f.lead_days, f.done),
@@ -75,6 +73,10 @@ class CycleTimeRows:
                 strict=True,
             )
         ]
+        if linked:
+            for row, it in zip(rows, items, strict=True):
+                row["url"], row["display_key"] = it.url, it.shown_key
+        return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,10 @@ class CycleTimeReport:
     data: CycleTimeRows
     stats: Summary
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, linked: bool = False) -> dict[str, Any]:
+        """The report; ``linked``: each row ends with its item's url and display key, as the
+        API's link_items would add them, for less than a walk over tens of thousands of rows
+        costs."""
         return {
             **self.window.to_dict(),
             "level": self.level.value,
@@ -96,7 +101,7 @@ class CycleTimeReport:
             "unit": self.unit,
             "as_of": iso(self.as_of),
             "definition": self.definition,
-            "data": self.data.to_dicts(),
+            "data": self.data.to_dicts(linked),
             "stats": self.stats.to_dict(),
         }
 
@@ -126,8 +131,7 @@ def cycle_time_report(
         unit,
         flow_definition(data, window, sc.level, unit),
         CycleTimeRows(
-            [keys[i] for i in rows.tolist()],
-            [items[i].team for i in rows.tolist()],
+            [items[i] for i in rows.tolist()],
             sc.cols.level[rows].tolist(),
             sc.cols.work_type[rows].tolist(),
             sc.flow_columns(rows),

@@ -41,7 +41,7 @@ class End:
     def who(self) -> str:
         """The item as the reason names it: its key as its tracker shows it (``#1014`` for
         an Azure DevOps id), then its team."""
-        shown = self.item.display_key or self.item.key
+        shown = self.item.shown_key
         return f"{shown} ({self.team})" if self.team else shown
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ positions stay where they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 
@@ -46,16 +46,19 @@ def _walk_rows(rows: list[Any], items: Mapping[str, ItemFacts]) -> bool:
     the order does not matter. False for any other list, with nothing linked."""
     if set(map(type, rows)) != {dict}:
         return False
-    values = list(chain.from_iterable(map(dict.values, rows)))
-    types = set(map(type, values))
+    types = set(map(type, _values(rows)))
     if not types <= _SCALARS | {dict}:
         return False
-    if dict in types:
-        below = [v for v in values if type(v) is dict]
-        if not _walk_rows(below, items):
-            return False
-    _link(rows, items)
+    if dict in types and not _walk_rows([v for v in _values(rows) if type(v) is dict], items):
+        return False
+    _link([r for r in rows if "url" not in r], items)  # rows linked by their report skipped
     return True
+
+
+def _values(rows: list[dict[str, Any]]) -> Iterator[Any]:
+    """The values of all the rows, one after the other (none kept: a list of them all would
+    be larger than the rows)."""
+    return chain.from_iterable(map(dict.values, rows))
 
 
 def _link(objects: Iterable[dict[str, Any]], items: Mapping[str, ItemFacts]) -> None:
@@ -66,4 +69,4 @@ def _link(objects: Iterable[dict[str, Any]], items: Mapping[str, ItemFacts]) -> 
         if isinstance(key, str) and "url" not in obj:
             it = get(key)
             if it is not None:
-                obj["url"], obj["display_key"] = it.url, it.display_key or it.key
+                obj["url"], obj["display_key"] = it.url, it.shown_key

@@ -9,8 +9,11 @@ from dataclasses import replace
 from typing import Any
 
 from app.reports.item_links import link_items
+from art.vocabulary import Level
+from metrics.cycle_time import cycle_time_report
 from metrics.facts import ItemFacts
-from tests.metrics.builder import Art
+from metrics.inputs import Window
+from tests.metrics.builder import Art, at, d, flow_art
 
 
 def _reference(value: Any, items: Mapping[str, ItemFacts]) -> None:
@@ -61,3 +64,20 @@ def test_links_as_the_plain_walk() -> None:
         _reference(want, items)
         got = link_items(body, items)
         assert repr(got) == repr(want)
+
+
+def test_cycle_time_rows_linked_by_their_report() -> None:
+    """The cycle-time body links its own rows (tens of thousands): as link_items would."""
+    data = flow_art().data()
+    data = replace(
+        data,
+        items=[
+            replace(it, url=f"https://tracker/{it.key}", display_key=f"#{k}" if k % 2 else None)
+            for k, it in enumerate(data.items)
+        ],
+    )
+    report = cycle_time_report(data, Window(d(0), d(7)), at(10), Level.STORY)
+    linked = report.to_dict(linked=True)
+    assert linked["data"]
+    assert repr(linked) == repr(link_items(report.to_dict(), data.by_key))
+    assert repr(link_items(copy.deepcopy(linked), data.by_key)) == repr(linked)
