@@ -7,6 +7,7 @@ import math
 import random
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -15,8 +16,9 @@ from random_art import random_art
 from test_engine_equivalence import CONFIGS
 
 from art.vocabulary import Level
-from metrics.columns import from_us
+from metrics.columns import DAY_US, NEVER, from_us
 from metrics.cycle_time import by_time_then_key, cycle_time_report
+from metrics.days import DayBounds
 from metrics.inputs import Window
 from metrics.output import iso, iso_all, pct, r4, r4_all
 from metrics.scope import scope, window_bounds
@@ -110,3 +112,20 @@ def test_cycle_time_rows_agree(seed: int, tz: str, kw: dict[str, object]) -> Non
     for team in (None, "A"):
         got = cycle_time_report(data, window, as_of, Level.STORY, team).to_dict()["data"]
         assert repr(got) == repr(_reference_rows(data, window, as_of, team))
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin"])
+def test_day_spans_keep_the_spans_that_count(tz: str) -> None:
+    """day_spans drops exactly the spans whose day range is empty (they add nothing)."""
+    db = DayBounds(ZoneInfo(tz), at(0).date(), at(20).date())
+    rnd = np.random.default_rng(11)
+    start = rnd.integers(int(db.bounds[0]) - 10 * DAY_US, int(db.bounds[-1]) + 5 * DAY_US, 5_000)
+    start = np.concatenate([start, db.bounds, db.bounds - 1])
+    end = start + rnd.integers(0, 8 * DAY_US, start.size)
+    end[::9] = NEVER
+    end[1::9] = start[1::9]
+    near, lo, hi = db.day_spans(start, end)
+    want_lo, want_hi = db.index(start), db.index(end)
+    assert near.tolist() == np.flatnonzero(want_lo < want_hi).tolist()
+    assert (lo == want_lo[near]).all() and (hi == want_hi[near]).all()
+    assert DayBounds(ZoneInfo(tz), at(3).date(), at(3).date()).day_spans(start, end)[0].size == 0
