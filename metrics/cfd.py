@@ -66,10 +66,10 @@ def cfd_report(
     m = sc.sel[c.item] & (np.arange(c.e) <= last_ev) & (c.cat != REMOVED)
     idx = np.flatnonzero(m)
     end = np.where(idx == last_ev[idx], NEVER, c.next_t[idx])
-    lo, hi = db.index(c.t[idx]), db.index(end)
+    near, lo, hi = db.day_spans(c.t[idx], end)
     if by == "category":
         bands = list(CATEGORIES)
-        totals = db.totals(lo, hi, bands=len(CATS), band=c.cat[idx].astype(np.int64))
+        totals = db.totals(lo, hi, bands=len(CATS), band=c.cat[idx[near]].astype(np.int64))
         rows = {name: totals[k] for k, name in enumerate(bands)}
     else:
         codes = c.status[idx].astype(np.int64)
@@ -78,7 +78,7 @@ def cfd_report(
         for code, j in zip(uniq.tolist(), first.tolist(), strict=True):
             seen[c.statuses.values[code]] = CATS[int(c.cat[idx[j]])]
         bands = _order(seen, data.definition.statuses)
-        totals = db.totals(lo, hi, bands=max(1, len(c.statuses.values)), band=codes)
+        totals = db.totals(lo, hi, bands=max(1, len(c.statuses.values)), band=codes[near])
         rows = {
             name: totals[c.statuses.get(name)] if c.statuses.get(name) >= 0 else None
             for name in bands

@@ -33,6 +33,18 @@ class DayBounds:
         i = np.searchsorted(self.bounds, t, side="right") - 1
         return np.clip(i, 0, self.n).astype(np.int64)
 
+    def day_spans(self, start: I64, end: I64) -> tuple[I64, I64, I64]:
+        """Of spans [start, end): the positions of those that hold at the end of some day,
+        with their ``index`` ranges. Only spans starting before the last day's end and
+        ending at or after the first day's end can: the days of the others (most of a long
+        history) are never searched."""
+        near = np.zeros(0, dtype=np.int64)
+        if self.n:
+            near = np.flatnonzero((start < self.bounds[-1]) & (end >= self.bounds[1]))
+        lo, hi = self.index(start[near]), self.index(end[near])
+        held = lo < hi
+        return near[held], lo[held], hi[held]
+
     def raw(self, t: I64) -> I64:
         """Day index, unclamped: -1 before the first day, n and more after the last."""
         return (np.searchsorted(self.bounds, t, side="right") - 1).astype(np.int64)

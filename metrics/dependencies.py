@@ -41,7 +41,7 @@ class End:
     def who(self) -> str:
         """The item as the reason names it: its key as its tracker shows it (``#1014`` for
         an Azure DevOps id), then its team."""
-        shown = self.item.display_key or self.item.key
+        shown = self.item.shown_key
         return f"{shown} ({self.team})" if self.team else shown
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def _ends(data: ArtData, keys: list[str], as_of: datetime) -> dict[str, End]:
     report. The state in force at ``as_of`` is the last event at or before it; an item done
     at ``as_of`` has been done since the first event of its current run of done states."""
     c = columns(data)
-    idx = np.array([c.index[k] for k in keys], dtype=np.int64)
+    idx = np.fromiter(map(c.index.__getitem__, keys), dtype=np.int64, count=len(keys))
     last = c.last_index(us(as_of))[idx]
     alive = last >= 0
     at = np.maximum(last, 0)
@@ -98,22 +98,28 @@ def _ends(data: ArtData, keys: list[str], as_of: datetime) -> dict[str, End]:
     run_start = np.maximum.accumulate(np.where(run, np.arange(c.e), -1))
     done_at = c.t[np.maximum(run_start[at], 0)]
 
-    def value(coder: Coder, codes: npt.NDArray[np.int32], i: int) -> str | None:
-        code = int(codes[at[i]]) if alive[i] else -1
-        return coder.values[code] if code >= 0 else None
+    def values(coder: Coder, codes: npt.NDArray[np.int32]) -> list[str | None]:
+        names: list[str | None] = [*coder.values, None]  # code -1 (none) reads the last
+        return [names[k] for k in np.where(alive, codes[at], -1).tolist()]
 
+    by_key, iteration_by_key, pi_by_name = data.by_key, data.iteration_by_key, data.pi_by_name
     out: dict[str, End] = {}
-    for i, key in enumerate(keys):
-        item = data.by_key[key]
-        it_key = value(c.iterations, c.iteration, i)
-        it = data.iteration_by_key.get(it_key) if it_key else None
-        pi = it.pi if it is not None and it.pi else value(c.pis, c.pi_at, i)
-        cat = CATS[int(c.cat[at[i]])] if alive[i] else None
-        if item.deleted:
-            cat = StatusCategory.REMOVED
-        done = from_us(int(done_at[i])) if cat == StatusCategory.DONE else None
-        span = data.pi_by_name.get(pi) if pi else None
-        out[key] = End(item, value(c.teams, c.team_at, i), cat, it, span, done)
+    for key, team, it_key, pi_name, code, done_us in zip(
+        keys,
+        values(c.teams, c.team_at),
+        values(c.iterations, c.iteration),
+        values(c.pis, c.pi_at),
+        np.where(alive, c.cat[at], -1).tolist(),
+        done_at.tolist(),
+        strict=True,
+    ):
+        item = by_key[key]
+        it = iteration_by_key.get(it_key) if it_key else None
+        pi = it.pi if it is not None and it.pi else pi_name
+        cat = StatusCategory.REMOVED if item.deleted else CATS[code] if code >= 0 else None
+        done = from_us(done_us) if cat == StatusCategory.DONE else None
+        span = pi_by_name.get(pi) if pi else None
+        out[key] = End(item, team, cat, it, span, done)
     return out
 
 
@@ -127,14 +133,29 @@ def _dependency_links(data: ArtData) -> tuple[list[tuple[str, str]], list[str]]:
     time, so kept with the data (a 200,000-item ART has as many links to sort through)."""
     blocks, depends_on = LinkKind.BLOCKS, LinkKind.DEPENDS_ON
     pairs: dict[tuple[str, str], None] = {}
-    for link in data.links:
+    # most links are parents and relations: one comprehension skips them cheapest
+    for link in [k for k in data.links if k.kind == blocks or k.kind == depends_on]:
         if link.kind == blocks:
             pairs.setdefault((link.from_key, link.to_key))
-        elif link.kind == depends_on:
+        else:
             pairs.setdefault((link.to_key, link.from_key))
     items = data.by_key
     known = [(p, c) for p, c in pairs if p in items and c in items and p != c]
     return known, list(dict.fromkeys(k for pair in known for k in pair))
+
+
+@dataclass(frozen=True, slots=True)
+class _Assessed:
+    """A dependency's status before its reason is written: reports keep only some (those of
+    a PI), and the reasons are most of the cost."""
+
+    p: End
+    c: End
+    status: str  # by the rules, before the upstream one
+    planned: datetime | None
+    needed: datetime | None
+    c_pi: PISpan | None
+    blocker: tuple[End, str] | None  # the late or conflict dependency p waits on (upstream)
 
 
 def dependencies(data: ArtData, as_of: datetime, pi: str | None = None) -> list[Dependency]:
@@ -142,6 +163,12 @@ def dependencies(data: ArtData, as_of: datetime, pi: str | None = None) -> list[
 
     ``pi`` is the fallback PI of a consumer that has neither iteration nor PI.
     """
+    tz = data.definition.tz
+    return [_dependency(a, tz) for a in _assess(data, as_of, pi)]
+
+
+def _assess(data: ArtData, as_of: datetime, pi: str | None) -> list[_Assessed]:
+    """Every dependency's status at ``as_of``, with the blocker that makes it upstream."""
     tz = data.definition.tz
     fallback = data.pi_by_name.get(pi) if pi else None
     base: list[tuple[End, End, str, datetime | None, datetime | None, PISpan | None]] = []
@@ -169,32 +196,35 @@ def dependencies(data: ArtData, as_of: datetime, pi: str | None = None) -> list[
     for p, c, st, _, _, _ in base:
         if st in ("late", "conflict"):
             blocked_by.setdefault(c.item.key, []).append((p, st))
-    out: list[Dependency] = []
+    out: list[_Assessed] = []
     for p, c, st, planned, needed, c_pi in base:
         ups = blocked_by.get(p.item.key, []) if st == "on_track" else []
-        reason = _reason(p, c, c_pi, st, planned, needed, tz)
-        if ups:
-            # several late blockers: name the first by key, whatever order links were stored in
-            up, up_st = min(ups, key=lambda u: u[0].item.key)
-            st = "at_risk"
-            state = "late" if up_st == "late" else "planned after it is needed"
-            reason += f"; but {p.who} itself waits on {up.who}, which is {state}"
-        out.append(
-            Dependency(
-                p,
-                c,
-                cross_team=p.team is not None and c.team is not None and p.team != c.team,
-                cross_art=p.item.art is not None
-                and c.item.art is not None
-                and p.item.art != c.item.art,
-                status=st,
-                upstream=bool(ups),
-                planned_by=planned,
-                needed_by=needed,
-                reason=reason,
-            )
-        )
+        # several late blockers: name the first by key, whatever order links were stored in
+        blocker = min(ups, key=lambda u: u[0].item.key) if ups else None
+        out.append(_Assessed(p, c, st, planned, needed, c_pi, blocker))
     return out
+
+
+def _dependency(a: _Assessed, tz: ZoneInfo) -> Dependency:
+    """The dependency with its status and reason."""
+    p, c, st = a.p, a.c, a.status
+    reason = _reason(p, c, a.c_pi, st, a.planned, a.needed, tz)
+    if a.blocker is not None:
+        up, up_st = a.blocker
+        st = "at_risk"
+        state = "late" if up_st == "late" else "planned after it is needed"
+        reason += f"; but {p.who} itself waits on {up.who}, which is {state}"
+    return Dependency(
+        p,
+        c,
+        cross_team=p.team is not None and c.team is not None and p.team != c.team,
+        cross_art=p.item.art is not None and c.item.art is not None and p.item.art != c.item.art,
+        status=st,
+        upstream=a.blocker is not None,
+        planned_by=a.planned,
+        needed_by=a.needed,
+        reason=reason,
+    )
 
 
 def _status(
@@ -298,9 +328,10 @@ def dependencies_report(
     cross_team_only: bool = False,
 ) -> DependencyReport:
     """Dependencies with an end in the PI (all when ``pi`` is None), filtered, and cycles."""
-    deps = dependencies(data, as_of, pi)
+    assessed = _assess(data, as_of, pi)
     if pi is not None:
-        deps = [d for d in deps if pi in (_pi(d.provider), _pi(d.consumer))]
+        assessed = [a for a in assessed if pi in (_pi(a.p), _pi(a.c))]
+    deps = [_dependency(a, data.definition.tz) for a in assessed]
     cycles = find_cycles(
         (d.provider.item.key, d.consumer.item.key) for d in deps if d.status != "removed"
     )

@@ -84,6 +84,11 @@ class ItemFacts:
     url: str | None = None  # the item in its tracker (art.links), passed in as data
     display_key: str | None = None  # the key as people read it (``#1014``)
 
+    @property
+    def shown_key(self) -> str:
+        """The key as people read it: the display key, else the key itself."""
+        return self.display_key or self.key
+
 
 @dataclass(frozen=True, slots=True)
 class Change:

@@ -193,7 +193,8 @@ def load(sc: Scope, window: Window) -> Load:
     m &= (c.cat != DONE) & (c.cat != REMOVED)
     idx = np.flatnonzero(m)
     end = np.where(idx == last_ev[idx], NEVER, c.next_t[idx])
-    counts = db.totals(db.index(c.t[idx]), db.index(end))[0]
+    _, lo, hi = db.day_spans(c.t[idx], end)
+    counts = db.totals(lo, hi)[0]
     now = int(np.count_nonzero(sc.sel & fa.in_progress))
     return Load(now, [(d, round(float(n))) for d, n in zip(db.days, counts, strict=True)])
 

@@ -6,7 +6,7 @@ for the rows they output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import numpy as np
@@ -16,6 +16,7 @@ from metrics.columns import (
     BOOL,
     CATS,
     DAY_US,
+    F64,
     I64,
     LEVELS,
     Columns,
@@ -35,6 +36,32 @@ class Flowing:
 
     item: ItemFacts
     flow: ItemFlow
+
+
+@dataclass(frozen=True, slots=True)
+class FlowColumns:
+    """The flow facts of some items, one entry per item: what a report of thousands of rows
+    reads instead of one ItemFlow per item. Durations hold where ``timed`` (lead time where
+    ``done``); elsewhere they are zero."""
+
+    idx: I64  # the items
+    start: I64  # event of the start (-1: never started)
+    done: BOOL
+    timed: BOOL
+    started_us: I64
+    done_us: I64
+    flow_days: F64
+    active_days: F64
+    wait_days: F64
+    calendar_days: I64
+    lead_days: F64
+
+    def take(self, order: I64) -> FlowColumns:
+        """The same items in another order (or a subset)."""
+        return FlowColumns(*(getattr(self, name)[order] for name in _FLOW_COLUMNS))
+
+
+_FLOW_COLUMNS = [f.name for f in fields(FlowColumns)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,50 +93,69 @@ class Scope:
         d = self.data.definition
         return calendar_days(d.tz, self.fa.started_us[idx], self.fa.done_us[idx], d.count_start_day)
 
-    def rows(self, idx: I64) -> list[Flowing]:
-        """Row objects (item facts and ItemFlow) for the given item indices."""
-        fa, c, items = self.fa, self.cols, self.data.items
+    def flow_columns(self, idx: I64) -> FlowColumns:
+        """The flow facts of the given items as columns (full precision)."""
+        fa = self.fa
         timed = fa.timed[idx]
         cal = np.zeros(idx.size, dtype=np.int64)
         if timed.any():
             cal[timed] = self.calendar_days(idx[timed])
+        started_us, done_us, active_us = fa.started_us[idx], fa.done_us[idx], fa.active_us[idx]
+        total = np.where(timed, done_us - started_us, 0)
+        active_us = np.where(timed, active_us, 0)
+        return FlowColumns(
+            idx,
+            fa.start[idx],
+            fa.done[idx] >= 0,
+            timed,
+            started_us,
+            done_us,
+            total / DAY_US,
+            active_us / DAY_US,
+            (total - active_us) / DAY_US,
+            cal,
+            (done_us - self.cols.created[idx]) / DAY_US,
+        )
+
+    def rows(self, idx: I64) -> list[Flowing]:
+        """Row objects (item facts and ItemFlow) for the given item indices."""
+        fa, c, items = self.fa, self.cols, self.data.items
+        f = self.flow_columns(idx)
         last = fa.last[idx]
         status = np.where(last >= 0, c.status[np.maximum(last, 0)], -1).tolist()
         names = c.statuses.values
         out: list[Flowing] = []
-        for i, st, cat, s, d, s_us, d_us, act, tm, cd, cr in zip(
+        for i, st, cat, s, dn, s_us, d_us, tm, flow, act, wait, cd, lead in zip(
             idx.tolist(),
             status,
             fa.cat[idx].tolist(),
-            fa.start[idx].tolist(),
-            fa.done[idx].tolist(),
-            fa.started_us[idx].tolist(),
-            fa.done_us[idx].tolist(),
-            fa.active_us[idx].tolist(),
-            timed.tolist(),
-            cal.tolist(),
-            c.created[idx].tolist(),
+            f.start.tolist(),
+            f.done.tolist(),
+            f.started_us.tolist(),
+            f.done_us.tolist(),
+            f.timed.tolist(),
+            f.flow_days.tolist(),
+            f.active_days.tolist(),
+            f.wait_days.tolist(),
+            f.calendar_days.tolist(),
+            f.lead_days.tolist(),
             strict=True,
         ):
-            flow = active = wait = None
-            if tm:
-                total = d_us - s_us
-                flow, active, wait = total / DAY_US, act / DAY_US, (total - act) / DAY_US
             out.append(
                 Flowing(
                     items[i],
                     ItemFlow(
                         items[i].key,
                         from_us(s_us) if s >= 0 else None,
-                        from_us(d_us) if d >= 0 else None,
+                        from_us(d_us) if dn else None,
                         names[st] if st >= 0 else None,
                         CATS[cat] if cat >= 0 else None,
                         s,
-                        flow,
-                        active,
-                        wait,
+                        flow if tm else None,
+                        act if tm else None,
+                        wait if tm else None,
                         cd if tm else None,
-                        (d_us - cr) / DAY_US if d >= 0 else None,
+                        lead if dn else None,
                     ),
                 )
             )

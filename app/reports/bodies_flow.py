@@ -60,7 +60,9 @@ def cycle_time_body(ctx: ReportContext, q: FlowQuery, unit: Unit) -> dict[str, A
     return ctx.report(
         "cycle-time",
         (*q.key, unit),
-        lambda d: cycle_time_report(d, q.window, ctx.as_of, q.level, q.team, unit).to_dict(),
+        lambda d: cycle_time_report(d, q.window, ctx.as_of, q.level, q.team, unit).to_dict(
+            linked=True
+        ),
     )
 
 
