@@ -63,6 +63,7 @@ def cycle_time_body(ctx: ReportContext, q: FlowQuery, unit: Unit) -> dict[str, A
         lambda d: cycle_time_report(d, q.window, ctx.as_of, q.level, q.team, unit).to_dict(
             linked=True
         ),
+        linked=True,
     )
 
 

@@ -126,11 +126,19 @@ class ReportContext:
         return Window(start, end)
 
     def report(
-        self, name: str, params: Hashable, compute: Callable[[ArtData], dict[str, Any]]
+        self,
+        name: str,
+        params: Hashable,
+        compute: Callable[[ArtData], dict[str, Any]],
+        *,
+        linked: bool = False,
     ) -> dict[str, Any]:
-        """A report body from the service's cache, keyed by name, as_of and ``params``."""
+        """A report body from the service's cache, keyed by name, as_of and ``params``
+        (``linked``: see ReportService.report)."""
         key = self.cache_as_of or self.as_of.isoformat()
-        return self.service.report(self.art, name, (key, params), compute, self.known)
+        return self.service.report(
+            self.art, name, (key, params), compute, self.known, linked=linked
+        )
 
 
 def context_at(service: ReportService, art: str, as_of: datetime) -> ReportContext:
