@@ -227,6 +227,24 @@ class ArtData:
         other position holding the very same item; None when not known."""
         return self._changed[0] if self._changed else None
 
+    def carried(
+        self,
+        build: Callable[[ArtData], T],
+        same_item: Callable[[ItemFacts, ItemFacts], bool],
+        same_links: bool = False,
+    ) -> T | None:
+        """What ``build`` made of the data this one was refreshed from, when it still holds
+        here: every item kept its position and ``same_item(now, before)`` holds for each
+        changed one (and with ``same_links``, the links are the very same list). None when
+        it must be built afresh."""
+        before, changed = self.refreshed_from(), self.changed_since_before()
+        if before is None or changed is None or (same_links and self.links is not before.links):
+            return None
+        kept = before.derived_if_built(build)
+        if kept is None or not all(same_item(self.items[i], before.items[i]) for i in changed):
+            return None
+        return kept
+
     def derived_if_built(self, build: Callable[[ArtData], T]) -> T | None:
         """What :meth:`derived` made of this data with ``build``; None when not made."""
         return cast("T | None", self._derived.get(build))

@@ -220,13 +220,9 @@ def _work(data: ArtData, pi: str, as_of: datetime) -> _Work:
 def _children(data: ArtData) -> dict[str, list[int]]:
     """Parent key -> indices of its child items: made once per loaded ART, and taken from the
     version before when every item kept its position and no changed one changed parent."""
-    before, changed = data.refreshed_from(), data.changed_since_before()
-    if before is not None and changed is not None:
-        kept = before.derived_if_built(_children)
-        if kept is not None and all(
-            data.items[i].parent == before.items[i].parent for i in changed
-        ):
-            return kept
+    kept = data.carried(_children, lambda now, before: now.parent == before.parent)
+    if kept is not None:
+        return kept
     out: dict[str, list[int]] = {}
     for i, it in enumerate(data.items):
         if it.parent is not None:

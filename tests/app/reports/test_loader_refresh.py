@@ -14,6 +14,7 @@ import app.reports.service as service_module
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from app.reports.service import ReportService
 from metrics.columns import Columns, columns
+from metrics.dependencies import _dependency_links
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
@@ -124,6 +125,10 @@ def test_a_refresh_without_new_items_patches_the_art_in_place(
     for name in ("item", "t", "kind", "cat", "points", "next_t", "prev_cat", "first", "created"):
         assert getattr(patched, name).tolist() == getattr(rebuilt, name).tolist(), name
     assert after.links is not before.links  # PHX-7 blocks PHX-11 now
+    # what is derived from the links is built again for the new links, kept for the same
+    pairs = after.data.derived(_dependency_links)
+    assert pairs == dataclasses.replace(after.data).derived(_dependency_links)
+    assert ("PHX-7", "PHX-11") in pairs[0]
 
     items[2].move("Done", T0 + timedelta(days=12))  # a status change only: the links stay
     _pull(sessions, items)
@@ -133,6 +138,7 @@ def test_a_refresh_without_new_items_patches_the_art_in_place(
     assert again.links is after.links
     assert again.data.links is after.data.links
     assert again.link_ends is after.link_ends  # the link index goes along
+    assert again.data.derived(_dependency_links) is pairs
 
 
 def test_report_service_refreshes_a_new_version_to_the_same_figures(
