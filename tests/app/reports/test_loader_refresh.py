@@ -37,6 +37,15 @@ def _refreshed(sessions: sessionmaker[Session], previous: ArtSnapshot) -> ArtSna
         return refresh_art(s, previous)
 
 
+def _pulled(sessions: sessionmaker[Session]) -> tuple[list[FakeItem], ArtSnapshot]:
+    """Twelve items pulled into the configured store, and the ART loaded from it."""
+    with sessions() as s, s.begin():
+        apply_config(s, CONFIG)
+    items = make_items(12)
+    _pull(sessions, items)
+    return items, _fresh(sessions)
+
+
 def _same(a: ArtSnapshot, b: ArtSnapshot) -> None:
     assert a.item_ids == b.item_ids
     assert {k: list(v) for k, v in a.histories.items()} == {
@@ -55,11 +64,7 @@ def _same(a: ArtSnapshot, b: ArtSnapshot) -> None:
 def test_refresh_after_every_kind_of_change_equals_a_fresh_load(
     sessions: sessionmaker[Session],
 ) -> None:
-    with sessions() as s, s.begin():
-        apply_config(s, CONFIG)
-    items = make_items(12)
-    _pull(sessions, items)
-    before = _fresh(sessions)
+    items, before = _pulled(sessions)
     assert len(before.data.items) == 12
     unchanged = _refreshed(sessions, before)
     _same(unchanged, before)
@@ -91,11 +96,7 @@ def test_refresh_after_every_kind_of_change_equals_a_fresh_load(
 def test_a_refresh_without_new_items_patches_the_art_in_place(
     sessions: sessionmaker[Session],
 ) -> None:
-    with sessions() as s, s.begin():
-        apply_config(s, CONFIG)
-    items = make_items(12)
-    _pull(sessions, items)
-    before = _fresh(sessions)
+    items, before = _pulled(sessions)
     columns(before.data)
     kept = before.data.history("PHX-3")
     items[1].move("Done", T0 + timedelta(days=10))  # a status change with its history row
