@@ -36,6 +36,9 @@ class Query:
     predicate: Predicate | None  # None: no restriction at all (unbounded)
     order: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     keys: list[str] = field(default_factory=list)  # keys named by key clauses
+    # the keys the predicate can only match among (a key = / key in clause every match must
+    # pass), so a search looks those up as Jira's index does; None: any issue may match
+    bound: frozenset[str] | None = None
 
 
 def key_order(key: str) -> tuple[str, int, int | str]:
@@ -72,6 +75,7 @@ class Parser:
             self.tokens.append((kind, value[1:-1] if kind == "s" else value))
             pos = m.end()
         self.i, self.tz, self.keys = 0, ZoneInfo(time_zone), list[str]()
+        self.bounds: dict[int, frozenset[str]] = {}  # by id(predicate): see Query.bound
 
     def peek(self) -> str | None:
         return self.tokens[self.i][1].lower() if self.i < len(self.tokens) else None
@@ -106,21 +110,36 @@ class Parser:
                 self.take(",")
         if self.i < len(self.tokens):
             raise JqlError(f"Error in the JQL Query: unexpected '{self.tokens[self.i][1]}'.")
-        return Query(predicate, order, self.keys)
+        bound = None if predicate is None else self.bounds.get(id(predicate))
+        return Query(predicate, order, self.keys, bound)
+
+    def bounded(self, predicate: Predicate, keys: frozenset[str] | None) -> Predicate:
+        """``predicate``, noted as matching only issues with one of ``keys`` (when known)."""
+        if keys is not None:
+            self.bounds[id(predicate)] = keys
+        return predicate
 
     def disjunction(self) -> Predicate:
         parts = [self.conjunction()]
         while self.peek() == "or":
             self.take()
             parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else lambda i: any(p(i) for p in parts)
+        if len(parts) == 1:
+            return parts[0]
+        bounds = [self.bounds.get(id(p)) for p in parts]
+        either = None if None in bounds else frozenset().union(*(b for b in bounds if b))
+        return self.bounded(lambda i: any(p(i) for p in parts), either)
 
     def conjunction(self) -> Predicate:
         parts = [self.factor()]
         while self.peek() == "and":
             self.take()
             parts.append(self.factor())
-        return parts[0] if len(parts) == 1 else lambda i: all(p(i) for p in parts)
+        if len(parts) == 1:
+            return parts[0]
+        bounds = [b for p in parts if (b := self.bounds.get(id(p))) is not None]
+        both = frozenset.intersection(*bounds) if bounds else None
+        return self.bounded(lambda i: all(p(i) for p in parts), both)
 
     def factor(self) -> Predicate:
         if self.peek() == "not":
@@ -171,7 +190,8 @@ class Parser:
             self.keys += values
         wanted, get = {v.lower() for v in values}, getters[name]
         if op in ("=", "in"):
-            return lambda i: any(v in wanted for v in get(i))
+            keyed = frozenset(wanted) if name in ("key", "issuekey") else None
+            return self.bounded(lambda i: any(v in wanted for v in get(i)), keyed)
         if op in ("!=", "not in"):
             return lambda i: not any(v in wanted for v in get(i))
         raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")

@@ -70,11 +70,19 @@ class Searcher:
         order = parse(f"ORDER BY {own}").order if own else query.order or [("key", False)]
         pred = query.predicate
         rows = sorted(
-            ((sort_key(i, order), i) for i in st.issues.values() if pred is None or pred(i)),
+            ((sort_key(i, order), i) for i in self.candidates(query) if pred is None or pred(i)),
             key=lambda r: r[0],
         )
         st.searches[cached] = (st.version, rows)
         return rows
+
+    def candidates(self, query: Query) -> list[SimIssue]:
+        """The issues the query may match: those its key clauses name (looked up, as Jira's
+        index does, not found by reading every issue), else all."""
+        if query.bound is None:
+            return list(self.state.issues.values())
+        found = {i.id: i for k in query.bound if (i := self.lookup(k)) is not None}
+        return list(found.values())
 
     def lookup(self, key_or_id: str) -> SimIssue | None:
         st = self.state
