@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import threading
 import weakref
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from app.reports.service import ReportService
 from metrics.columns import Columns, columns
 from metrics.dependencies import _dependency_links
+from metrics.inputs import ArtData
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
@@ -198,3 +200,39 @@ def test_a_refresh_freezes_the_loaded_art_and_the_hourly_full_load_releases_it(
         assert gone() is None
     finally:
         gc.unfreeze()
+
+
+def test_a_request_during_the_first_load_refreshes_from_it_instead_of_loading_again(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items, _ = _pulled(sessions)
+    service = ReportService(sessions, CONFIG)
+    started, waiting = threading.Event(), threading.Event()
+    loads: list[int] = []
+    full_load, await_first = service_module.snapshot_art, ReportService._await_first_load
+
+    def slow_full_load(*args: object, **kwargs: object) -> ArtSnapshot:
+        loads.append(1)
+        started.set()
+        assert waiting.wait(10)  # hold the first load until the second request waits for it
+        return full_load(*args, **kwargs)  # type: ignore[arg-type]
+
+    def noted(self: ReportService, first: threading.Event) -> None:
+        waiting.set()
+        await_first(self, first)
+
+    monkeypatch.setattr(service_module, "snapshot_art", slow_full_load)
+    monkeypatch.setattr(ReportService, "_await_first_load", noted)
+    got: dict[str, ArtData] = {}
+    first = threading.Thread(target=lambda: got.update(first=service.data("Phoenix")))
+    first.start()
+    assert started.wait(10)
+    items[2].move("Done", T0 + timedelta(days=10))
+    _pull(sessions, items)  # a newer version while the first load runs
+    second = threading.Thread(target=lambda: got.update(second=service.data("Phoenix")))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert loads == [1]  # one full load; the second request refreshed from it
+    assert got["second"].refreshed_from() is got["first"]
+    assert got["second"].by_key["PHX-3"].status == "Done"
