@@ -227,7 +227,7 @@ def _sources(data: ArtData, before: ArtData, prev: Columns) -> I64:
     there, else -1. A loader that knows the changed positions (ArtData.prime) saves the pass
     over every item."""
     changed = data.changed_since_before()
-    if changed is not None and len(data.items) == prev.n:
+    if changed is not None:  # (set only when the item count is the same)
         source = np.arange(prev.n, dtype=np.int64)
         source[np.asarray(changed, dtype=np.int64)] = -1
         return source
@@ -637,7 +637,7 @@ def _keys_from(data: ArtData, prev: Columns) -> tuple[list[str], dict[str, int]]
     """The item keys and their index, from ``prev``'s where the loader says which positions
     changed and no key did (the index is then shared: it is never written after a build)."""
     changed = data.changed_since_before()
-    if changed is not None and len(data.items) == prev.n:
+    if changed is not None:  # (set only when the item count is the same)
         keys = list(prev.keys)
         for i in changed:
             keys[i] = data.items[i].key

@@ -132,7 +132,9 @@ def _dependency_links(data: ArtData) -> tuple[list[tuple[str, str]], list[str]]:
     link order with duplicates merged, and the items they name: the same for every as-of
     time, so kept with the data (a 200,000-item ART has as many links to sort through), and
     taken from the version before when its links and item keys are the same."""
-    kept = data.carried(_dependency_links, lambda now, before: now.key == before.key, True)
+    kept = data.carried(
+        _dependency_links, lambda now, before: now.key == before.key, same_links=True
+    )
     if kept is not None:
         return kept
     blocks, depends_on = LinkKind.BLOCKS, LinkKind.DEPENDS_ON

@@ -277,22 +277,22 @@ def _patched(
     columns are patched there rather than rebuilt (see ArtData.prime)."""
     positions, items = previous.positions, list(previous.data.items)
     histories = dict(previous.histories)
-    by_key = dict(previous.data.changes_by_item)
+    grouped = dict(previous.data.changes_by_item)
     for i, _ in fresh:
-        by_key.pop(items[positions[i]].key, None)
+        grouped.pop(items[positions[i]].key, None)
     for i, f in fresh:
         items[positions[i]] = f
         lst = changed.get(i)
         if lst is None:
             histories.pop(i, None)  # it lost its rows
         else:
-            histories[i] = by_key[f.key] = lst
+            histories[i] = grouped[f.key] = lst
     ids = previous.item_ids
     ordered = _ordered_links(links, previous)
     data = _assemble(
         session, art_row, definition, items, FlatChanges(ids, histories), ordered, None
     )
-    data.prime(by_key, previous.data, sorted(positions[i] for i, _ in fresh))
+    data.prime(grouped, previous.data, sorted(positions[i] for i, _ in fresh))
     return _snapshot_of(data, art_row, ids, histories, links, positions, previous)
 
 

@@ -186,13 +186,9 @@ def _executemany(
     action: str,
 ) -> int:
     """SQLite: one executemany of a plain INSERT; the driver sums the rows each one inserted."""
-    prep = conn.dialect.identifier_preparer
-    names = ", ".join(prep.quote(c) for c in columns)
+    target, names = _quoted(conn, core, columns)
     marks = ", ".join("?" for _ in columns)
-    sql = (
-        f"INSERT INTO {prep.format_table(core)} ({names}) VALUES ({marks}) "
-        f"{_on_conflict(conn, conflict, action)}"
-    )
+    sql = f"INSERT INTO {target} ({names}) VALUES ({marks}) {_on_conflict(conn, conflict, action)}"
     return conn.exec_driver_sql(sql, [tuple(v) for v in values]).rowcount
 
 
@@ -205,12 +201,10 @@ def _unnest(
     action: str,
 ) -> int:
     """PostgreSQL: one INSERT of the rows unnested from one array parameter per column."""
-    dialect = conn.dialect
-    prep = dialect.identifier_preparer
-    names = ", ".join(prep.quote(c) for c in columns)
-    arrays = ", ".join(f"%s::{_element_type(core, c, dialect)}[]" for c in columns)
+    target, names = _quoted(conn, core, columns)
+    arrays = ", ".join(f"%s::{_element_type(core, c, conn.dialect)}[]" for c in columns)
     sql = (
-        f"INSERT INTO {prep.format_table(core)} ({names}) "
+        f"INSERT INTO {target} ({names}) "
         f"SELECT * FROM unnest({arrays}) {_on_conflict(conn, conflict, action)}"
     )
     return conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*values, strict=True))).rowcount
@@ -235,9 +229,8 @@ def _copy_in(
 ) -> int:
     """PostgreSQL: COPY the rows into a temporary table shaped like theirs, then INSERT them
     from it in one statement."""
-    prep = conn.dialect.identifier_preparer
-    names = ", ".join(prep.quote(c) for c in columns)
-    target, temp = prep.format_table(core), f"trainyard_copy_{next(_temp_names)}"
+    target, names = _quoted(conn, core, columns)
+    temp = f"trainyard_copy_{next(_temp_names)}"
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {target} WITH NO DATA"
     )
@@ -250,6 +243,12 @@ def _copy_in(
     inserted = conn.exec_driver_sql(sql + _on_conflict(conn, conflict, action)).rowcount
     conn.exec_driver_sql(f"DROP TABLE {temp}")
     return inserted
+
+
+def _quoted(conn: Connection, core: Table, columns: list[str]) -> tuple[str, str]:
+    """The table's name and the column list as the dialect quotes them in SQL text."""
+    prep = conn.dialect.identifier_preparer
+    return prep.format_table(core), ", ".join(prep.quote(c) for c in columns)
 
 
 def _on_conflict(conn: Connection, conflict: Sequence[str], action: str) -> str:
