@@ -136,8 +136,11 @@ class ReportContext:
         """A report body from the service's cache, keyed by name, as_of and ``params``
         (``linked``: see ReportService.report)."""
         key = self.cache_as_of or self.as_of.isoformat()
+        # a defaulted as_of: the body of the minute before may stand in while this one's is
+        # computed (see ReportService.report); an as_of asked for is never answered by another
+        stand_in = ("now", params) if self.cache_as_of else (key, params)
         return self.service.report(
-            self.art, name, (key, params), compute, self.known, linked=linked
+            self.art, name, (key, params), compute, self.known, linked=linked, stand_in=stand_in
         )
 
 

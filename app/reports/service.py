@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.background import Background
 from app.reports.baselines import FrozenPlan, store_plan, stored_plan
 from app.reports.cache import LRUCache
 from app.reports.collector import collector_paused, freeze_loaded, release_frozen
@@ -38,6 +39,11 @@ from metrics.timeline import day_start
 log = logging.getLogger(__name__)
 
 FULL_LOAD_EVERY = timedelta(hours=1)  # a periodic full load bounds any drift of refreshes
+# How long a reader waits for a new data version's load, or for a report over it, before it is
+# served the one before; and the ART size from which it does not wait for more (below, a
+# refresh costs a few milliseconds and the reader who notices a new version waits for it).
+FRESH_WAIT = 0.1
+PATIENT_BELOW = 10_000
 
 
 @dataclass(frozen=True)
@@ -66,18 +72,26 @@ def unknown_pi(art: str, data: ArtData, pi: str) -> str:
 class ReportService:
     """Loads ARTs and computes report bodies, caching both."""
 
-    def __init__(self, sessions: sessionmaker[Session], config: TrainyardConfig) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        config: TrainyardConfig,
+        *,
+        fresh_wait: float = FRESH_WAIT,
+        patient_below: int = PATIENT_BELOW,
+    ) -> None:
         self.sessions = sessions
         self.config = config
+        self.fresh_wait, self.patient_below = fresh_wait, patient_below
+        self._background = Background()
         self._data: LRUCache[Loaded] = LRUCache(size=4)
         self._latest: dict[int, Loaded] = {}  # per ART id: what the next version refreshes
         self._latest_lock = threading.Lock()
-        self._loading: dict[int, int] = {}  # per ART id: the version a request is loading now
         self._first_loads: dict[int, threading.Event] = {}  # per ART id: its first load, running
         self.bodies: LRUCache[dict[str, Any]] = LRUCache(size=512)
-        # per (ART, report, parameters): the newest version's body, served to readers while
-        # another request computes the body of a version newer still
-        self._latest_bodies: LRUCache[tuple[int, dict[str, Any]]] = LRUCache(size=512)
+        # per (ART, report, stand-in parameters): the newest version's body and its key,
+        # served to readers while the body of a newer version (or minute) is computed
+        self._latest_bodies: LRUCache[tuple[int, Hashable, dict[str, Any]]] = LRUCache(size=512)
 
     def definition(self, art: str) -> Definition:
         """The ART's rules from the config, with every source's status mapping merged."""
@@ -90,17 +104,33 @@ class ReportService:
             return row.id, row.data_version
 
     def readable_version(self, art: str) -> tuple[int, int]:
-        """The (art id, version) a reader is served: the store's, unless another request is
-        loading that very version now and an older one is loaded; then the older one. A slow
-        load (a large ART after a burst of changes) so holds up only the request that started
-        it, never the readers of the version before; they see the new one once it is loaded.
-        A single reader always gets the store's version: it does the load itself."""
+        """The (art id, version) a reader is served: the store's once it is loaded; while a
+        newer one loads, the reader waits for it at most ``fresh_wait`` seconds from the start
+        of that load, then is served the newest loaded version. So a slow refresh (a large ART
+        after a burst of changes) never holds up the readers of the version before, and loads
+        are made one after another, never side by side. On an ART of fewer than
+        ``patient_below`` items (a refresh there costs less than the wait) the reader who
+        notices a new version waits for its load, so a lone reader always sees the store's."""
         art_id, version = self.version(art)
         with self._latest_lock:
-            latest, loading = self._latest.get(art_id), self._loading.get(art_id)
-        if latest is None or loading != version or latest.version >= version:
+            latest = self._latest.get(art_id)
+        if latest is None or latest.version >= version:
             return art_id, version
-        return art_id, latest.version
+        key = ("art", art_id)
+        task = self._background.running(key)
+        budget: float | None = self.fresh_wait
+        if task is None:
+            task = self._background.start(key, lambda: self.data(art, (art_id, version)))
+            budget = None if self._patient(latest) else self.fresh_wait
+        task.ready_within(budget)
+        if task.failed():
+            return art_id, version  # the reader loads it itself, and is told what fails
+        with self._latest_lock:
+            return art_id, self._latest[art_id].version
+
+    def _patient(self, loaded: Loaded | None) -> bool:
+        """Whether readers of this ART wait for its new versions and reports (it is small)."""
+        return loaded is None or len(loaded.data.items) < self.patient_below
 
     def data(self, art: str, known: tuple[int, int] | None = None) -> ArtData:
         """The whole ART as of its data version (loaded once per version); ``known`` is the
@@ -124,20 +154,16 @@ class ReportService:
             mine = base is None and first is None
             if mine:
                 self._first_loads[art_id] = threading.Event()
-            self._loading[art_id] = version
         if first is not None:
             self._await_first_load(first)
             with self._latest_lock:
                 base = self._latest.get(art_id)  # still None if that load failed: load it all
         try:
-            loaded = self._load_from(art, art_id, version, base, datetime.now(UTC))
+            return self._load_from(art, art_id, version, base, datetime.now(UTC))
         finally:
-            with self._latest_lock:
-                if self._loading.get(art_id) == version:
-                    del self._loading[art_id]
-                if mine:
+            if mine:
+                with self._latest_lock:
                     self._first_loads.pop(art_id).set()
-        return loaded
 
     def _await_first_load(self, first: threading.Event) -> None:
         """Wait until the first load of an ART, begun by another request, has ended."""
@@ -195,11 +221,16 @@ class ReportService:
         known: tuple[int, int] | None = None,
         *,
         linked: bool = False,
+        stand_in: Hashable | None = None,
     ) -> dict[str, Any]:
         """A report body, computed over the ART's data or served from the cache. The body is
         computed over the same data version it is cached under. Its items are given their
         tracker links (app.reports.item_links), unless ``linked``: a report that links its
-        own rows (tens of thousands at 200,000 items) spares the walk over every value."""
+        own rows (tens of thousands at 200,000 items) spares the walk over every value.
+
+        While the body of a newer version (or, for ``stand_in`` parameters, of other ones: a
+        new as-of minute) is computed, the newest body before may answer instead: at once
+        when another request computes it, after at most ``fresh_wait`` on a large ART."""
         known = known or self.version(art)
 
         def with_links() -> dict[str, Any]:
@@ -207,17 +238,40 @@ class ReportService:
             body = compute(data)
             return body if linked else link_items(body, data.by_key)
 
-        key, latest_key = (art, known[1], name, params), (art, name, params)
-        if self.bodies.computing(key):
-            # Another request is computing this report for the new version: rather than wait
-            # seconds for it, answer with the one before (its ETag is its own content's).
-            previous = self._latest_bodies.peek(latest_key)
-            if previous is not None and previous[0] < known[1]:
-                return previous[1]
-        body = self.bodies.get_or_compute(key, with_links)
+        key = (art, known[1], name, params)
+        latest_key = (art, name, params if stand_in is None else stand_in)
         previous = self._latest_bodies.peek(latest_key)
-        if previous is None or previous[0] < known[1]:
-            self._latest_bodies.put(latest_key, (known[1], body))
+        if (
+            previous is not None
+            and previous[1] != key
+            and previous[0] <= known[1]
+            and self.bodies.peek(key) is None
+        ):
+            # the body before stands in while this one is computed, if that takes long
+            with self._latest_lock:
+                patient = self._patient(self._latest.get(known[0]))
+            if patient and self.bodies.computing(key):
+                return previous[2]
+            if not patient:
+                task = self._background.start(
+                    ("body", key), lambda: self._body(key, latest_key, known[1], with_links)
+                )
+                if not task.ready_within(self.fresh_wait):
+                    return previous[2]
+        return self._body(key, latest_key, known[1], with_links)
+
+    def _body(
+        self,
+        key: tuple[Any, ...],
+        latest_key: Hashable,
+        version: int,
+        compute: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """The body under ``key``, computed once; kept as the newest of its report."""
+        body = self.bodies.get_or_compute(key, compute)
+        previous = self._latest_bodies.peek(latest_key)
+        if previous is None or previous[0] <= version:
+            self._latest_bodies.put(latest_key, (version, key, body))
         return body
 
     def stored_baseline(self, art: str, pi: str) -> FrozenPlan | None:

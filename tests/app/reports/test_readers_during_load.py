@@ -52,37 +52,87 @@ def two_versions(sessions: sessionmaker[Session]) -> tuple[ReportService, tuple[
     return service, first, newer
 
 
+class SlowRefresh:
+    """refresh_art held until ``release`` is set; ``started`` once it is called."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
+        self.started, self.release, self.fail = threading.Event(), threading.Event(), fail
+        self.real = service_module.refresh_art
+        monkeypatch.setattr(service_module, "refresh_art", self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.started.set()
+        assert self.release.wait(30)
+        if self.fail:
+            raise RuntimeError("the store went away")
+        return self.real(*args, **kwargs)
+
+
+def test_a_lone_reader_of_a_small_art_waits_for_the_new_version(
+    two_versions: tuple[ReportService, tuple[int, int], int],
+) -> None:
+    service, first, newer = two_versions
+    assert service.readable_version("Phoenix") == (first[0], newer)
+    assert len(service.data("Phoenix", (first[0], newer)).items) == 13
+
+
 def test_readers_get_the_loaded_version_while_the_next_one_loads(
     two_versions: tuple[ReportService, tuple[int, int], int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service, first, newer = two_versions
     art_id = first[0]
-    # A lone reader is never served an older version: nobody else is loading the new one.
-    assert service.readable_version("Phoenix") == (art_id, newer)
-
-    started, release = threading.Event(), threading.Event()
-    real_refresh = service_module.refresh_art
-
-    def slow_refresh(*args: Any, **kwargs: Any) -> Any:
-        started.set()
-        assert release.wait(30)
-        return real_refresh(*args, **kwargs)
-
-    monkeypatch.setattr(service_module, "refresh_art", slow_refresh)
-    loading = ReportContext("Phoenix", AS_OF, service, known=(art_id, newer))
-    loader = threading.Thread(target=lambda: loading.data)
-    loader.start()
+    service.fresh_wait = 0.05
+    slow = SlowRefresh(monkeypatch)
+    answers: list[tuple[int, int]] = []
+    # the reader who notices the new version of a small ART waits for its load
+    noticing = threading.Thread(target=lambda: answers.append(service.readable_version("Phoenix")))
+    noticing.start()
     try:
-        assert started.wait(30)
-        assert service.readable_version("Phoenix") == first
+        assert slow.started.wait(30)
+        # one who comes while it loads waits at most fresh_wait, then reads the version before
+        assert _in_thread(lambda: service.readable_version("Phoenix")) == first
         reader = ReportContext("Phoenix", AS_OF, service, known=first)
-        data: ArtData = _in_thread(lambda: reader.data)  # not held up by the loading request
+        data: ArtData = _in_thread(lambda: reader.data)  # not held up by the load
         assert len(data.items) == 12
     finally:
-        release.set()
-        loader.join(30)
+        slow.release.set()
+        noticing.join(30)
+    assert answers == [(art_id, newer)]
     assert service.readable_version("Phoenix") == (art_id, newer)
     assert len(service.data("Phoenix", (art_id, newer)).items) == 13
+
+
+def test_on_a_large_art_even_the_reader_who_notices_a_new_version_waits_only_so_long(
+    two_versions: tuple[ReportService, tuple[int, int], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, first, newer = two_versions
+    art_id = first[0]
+    service.fresh_wait, service.patient_below = 0.05, 0  # every ART counts as large
+    slow = SlowRefresh(monkeypatch)
+    assert _in_thread(lambda: service.readable_version("Phoenix")) == first
+    assert slow.started.wait(30)
+    assert _in_thread(lambda: service.readable_version("Phoenix")) == first  # no second load
+    slow.release.set()
+    # the load goes on in the background; asking for its version waits for that same load
+    assert len(service.data("Phoenix", (art_id, newer)).items) == 13
+    assert service.readable_version("Phoenix") == (art_id, newer)
+
+
+def test_a_failed_background_load_leaves_the_next_reader_to_load_and_be_told(
+    two_versions: tuple[ReportService, tuple[int, int], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, first, newer = two_versions
+    service.fresh_wait, service.patient_below = 0.05, 0
+    slow = SlowRefresh(monkeypatch, fail=True)
+    assert service.readable_version("Phoenix") == first
+    slow.release.set()
+    with pytest.raises(RuntimeError, match="the store went away"):
+        service.data("Phoenix", (first[0], newer))
+    # the failed load is not retried for the readers who were served the version before
+    # until one asks again: then, the load having failed, that reader loads it itself
+    assert service.readable_version("Phoenix") == (first[0], newer)
+    with pytest.raises(RuntimeError, match="the store went away"):
+        service.data("Phoenix", (first[0], newer))
 
 
 def test_readers_get_the_report_before_while_another_request_computes_the_new_one(
@@ -120,3 +170,65 @@ def test_readers_get_the_report_before_while_another_request_computes_the_new_on
     assert service.report("Phoenix", "count", (), count_items, (art_id, newer)) == {"items": 13}
     # A lone reader of a report nobody computes waits for its own computation.
     assert service.report("Phoenix", "other", (), count_items, (art_id, newer)) == {"items": 13}
+
+
+def test_on_a_large_art_the_reader_of_a_slow_new_report_gets_the_one_before(
+    two_versions: tuple[ReportService, tuple[int, int], int],
+) -> None:
+    service, first, newer = two_versions
+    art_id = first[0]
+    service.fresh_wait, service.patient_below = 0.05, 0
+    calls: list[int] = []
+    release = threading.Event()
+
+    def slow_count(data: ArtData) -> dict[str, Any]:
+        calls.append(len(data.items))
+        assert release.wait(30)
+        return {"items": len(data.items)}
+
+    assert service.report(
+        "Phoenix", "count", (), lambda d: {"items": len(d.items)}, known=first
+    ) == {"items": 12}
+    service.data("Phoenix", (art_id, newer))
+    new = (art_id, newer)
+    assert _in_thread(lambda: service.report("Phoenix", "count", (), slow_count, new)) == {
+        "items": 12
+    }
+    assert _in_thread(lambda: service.report("Phoenix", "count", (), slow_count, new)) == {
+        "items": 12
+    }
+    release.set()
+    task = service._background.running(("body", ("Phoenix", newer, "count", ())))
+    if task is not None:
+        task.future.result(30)
+    assert service.report("Phoenix", "count", (), slow_count, new) == {"items": 13}
+    assert calls == [13]  # computed once, in the background, for both readers
+
+
+def test_a_body_of_other_parameters_stands_in_only_where_the_caller_says_so(
+    two_versions: tuple[ReportService, tuple[int, int], int],
+) -> None:
+    service, first, _ = two_versions
+    service.fresh_wait, service.patient_below = 0.05, 0
+    release = threading.Event()
+
+    def slow(data: ArtData) -> dict[str, Any]:
+        assert release.wait(30)
+        return {"minute": 2}
+
+    old = service.report(
+        "Phoenix", "count", ("04:01",), lambda _: {"minute": 1}, first, stand_in="now"
+    )
+    assert old == {"minute": 1}
+    try:
+        # the next minute's body (same version) is slow: the minute before stands in
+        got = _in_thread(
+            lambda: service.report("Phoenix", "count", ("04:02",), slow, first, stand_in="now")
+        )
+        assert got == {"minute": 1}
+        # an as_of asked for names its own stand-in key: nothing else answers for it
+        release.set()
+        got = service.report("Phoenix", "count", ("03:00",), slow, first, stand_in="03:00")
+        assert got == {"minute": 2}
+    finally:
+        release.set()
