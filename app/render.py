@@ -9,12 +9,29 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 CSV = "text/csv; charset=utf-8"
+
+
+def json_bytes(content: Any) -> bytes:
+    """Compact UTF-8 JSON, as the API sends it. orjson, not the standard library: encoding a
+    page of a thousand items took a quarter of that request's time with ``json``, and a tenth
+    of that with orjson. NumPy numbers are written as numbers and non-string keys as strings,
+    as ``json`` writes them; NaN is written ``null``, not invalid JSON."""
+    return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+
+
+class JSONBody(JSONResponse):
+    """A JSON response encoded by :func:`json_bytes`."""
+
+    def render(self, content: Any) -> bytes:
+        return json_bytes(content)
 
 
 def wants_csv(request: Request) -> bool:
@@ -46,6 +63,8 @@ def _cell(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), default=str)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value  # text from trackers: shown as typed, never evaluated
+    if isinstance(value, date):  # datetimes too: ISO 8601, as the JSON form writes them
+        return value.isoformat()
     return str(value)
 
 
@@ -91,7 +110,7 @@ def list_response(
     headers = {**page_link(request, next_cursor), "Vary": "Accept"}
     if wants_csv(request):
         return Response(to_csv(data, columns), media_type=CSV, headers=headers)
-    return JSONResponse({"data": data, "next_cursor": next_cursor}, headers=headers)
+    return JSONBody({"data": data, "next_cursor": next_cursor}, headers=headers)
 
 
 def etag_for(body: Any) -> str:
@@ -123,7 +142,7 @@ class _RenderedBodies:
                 self._entries.move_to_end(key)
                 return got[1], got[2]
         tag = etag_for({"csv": csv_form, "body": body})
-        content = None if csv_form else bytes(JSONResponse(body).body)
+        content = None if csv_form else json_bytes(body)
         with self._lock:
             self._entries[key] = (body, tag, content)
             self._entries.move_to_end(key)

@@ -70,6 +70,20 @@ def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:
     return item_refs(source)(key)
 
 
+def item_refs_by_source(
+    sources: Mapping[str, SourceConfig],
+) -> Callable[[str, str], dict[str, str | None]]:
+    """:func:`item_ref` by the source's name, each source's part worked out once: a page of a
+    list names a thousand items."""
+    refs = {name: item_refs(source) for name, source in sources.items()}
+
+    def ref(source: str, key: str) -> dict[str, str | None]:
+        of_source = refs.get(source)
+        return {"url": None, "display_key": key} if of_source is None else of_source(key)
+
+    return ref
+
+
 def by_name(sources: Iterable[SourceConfig]) -> Mapping[str, SourceConfig]:
     """The configured sources by name, as the store's rows name them."""
     return {s.name: s for s in sources}

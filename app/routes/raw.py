@@ -16,7 +16,7 @@ from app.render import as_entered, list_response
 from art import item_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, NotFound
-from art.links import by_name, item_ref, stored_keys
+from art.links import by_name, item_refs_by_source, stored_keys
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType, iteration_label
 
 router = APIRouter(prefix="/api/v1", tags=["raw data (BI)"], dependencies=[ReadScope])
@@ -53,10 +53,6 @@ ITEM_COLUMNS = [
     "url",
     "display_key",
 ]
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _since(value: datetime | None) -> datetime | None:
@@ -145,6 +141,7 @@ def list_items(
         include_deleted=include_deleted if include_deleted is not None else since is not None,
     )
     rows = q.items(session, f, _position(cursor), check_limit(limit) + 1)
+    ref = item_refs_by_source(sources)
     data = [
         {
             "key": w.key,
@@ -162,13 +159,13 @@ def list_items(
             "parent": w.parent_key,
             "story_points": as_entered(w.story_points),
             "business_value": as_entered(w.business_value),
-            "target_date": _iso(w.target_date),
+            "target_date": w.target_date,
             "flagged": w.flagged,
-            "created_at": _iso(w.created_at),
-            "updated_at": _iso(w.updated_at),
+            "created_at": w.created_at,
+            "updated_at": w.updated_at,
             "deleted": w.deleted,
-            "synced_at": _iso(w.synced_at),
-            **item_ref(sources.get(w.source), w.key),
+            "synced_at": w.synced_at,
+            **ref(w.source, w.key),
         }
         for w in rows[:limit]
     ]
@@ -201,6 +198,7 @@ def list_changes(
         _position(cursor),
         check_limit(limit) + 1,
     )
+    ref = item_refs_by_source(sources)
     data = [
         {
             "key": key,
@@ -210,12 +208,12 @@ def list_changes(
             "to": _shown(c.field, to_name, c.to_value),
             "from_category": c.from_category,
             "to_category": c.to_category,
-            "at": _iso(c.at),
+            "at": c.at,
             "author": c.author,
-            "recorded_at": _iso(c.recorded_at),
+            "recorded_at": c.recorded_at,
             "from_iteration_key": c.from_value if c.field == ChangeField.ITERATION else None,
             "to_iteration_key": c.to_value if c.field == ChangeField.ITERATION else None,
-            **item_ref(sources.get(source), key),
+            **ref(source, key),
         }
         for c, key, source, from_name, to_name in rows[:limit]
     ]
@@ -278,6 +276,7 @@ def list_links(
         _position(cursor),
         check_limit(limit) + 1,
     )
+    ref = item_refs_by_source(sources)
     data = [
         {
             "from": lk.from_key,
@@ -288,10 +287,8 @@ def list_links(
             "from_team": from_team,
             "to_team": to_team,
             "cross_team": None if from_team is None or to_team is None else from_team != to_team,
-            "recorded_at": _iso(lk.recorded_at),
-            **_ends(
-                item_ref(sources.get(source), lk.from_key), item_ref(sources.get(source), lk.to_key)
-            ),
+            "recorded_at": lk.recorded_at,
+            **_ends(ref(source, lk.from_key), ref(source, lk.to_key)),
         }
         for lk, source, from_team, to_team, _art in rows[:limit]
     ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
+import numpy as np
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from app.render import RENDERED, etag_for, report_response
+from app.render import RENDERED, etag_for, json_bytes, report_response, to_csv
 
 
 def _request(accept: str = "application/json", if_none_match: str | None = None) -> Request:
@@ -42,3 +44,30 @@ def test_an_equal_body_of_another_object_and_the_csv_form_are_their_own() -> Non
     as_csv = report_response(_request("text/csv"), body)
     assert as_csv.body == b"key,team\r\nPHX-2,Blue\r\n"
     assert as_csv.headers["etag"] != a.headers["etag"]
+
+
+def test_json_is_compact_utf8_with_numpy_numbers_dates_and_nan_as_json_can_hold_them() -> None:
+    body = {
+        "title": "Zahlungsfluss: Übersicht",
+        "points": np.float64(2.5),
+        "count": np.int64(3),
+        "at": datetime(2026, 12, 5, 9, 30, 0, 250000, tzinfo=UTC),
+        "day": date(2026, 12, 5),
+        "ratio": float("nan"),
+        7: "a numeric key",
+    }
+    assert (
+        json_bytes(body)
+        == (
+            '{"title":"Zahlungsfluss: Übersicht","points":2.5,"count":3,'
+            '"at":"2026-12-05T09:30:00.250000+00:00","day":"2026-12-05","ratio":null,'
+            '"7":"a numeric key"}'
+        ).encode()
+    )
+
+
+def test_csv_writes_dates_and_times_as_the_json_form_does() -> None:
+    rows = [
+        {"key": "PHX-1", "at": datetime(2026, 12, 5, 9, 30, tzinfo=UTC), "day": date(2026, 1, 2)}
+    ]
+    assert to_csv(rows) == "key,at,day\r\nPHX-1,2026-12-05T09:30:00+00:00,2026-01-02\r\n"
