@@ -49,6 +49,9 @@ class ReportContext:
     service: ReportService
     cache_as_of: str = ""  # the minute a defaulted as_of is cached under; else as_of itself
     known: tuple[int, int] | None = None  # (art id, data version) read once for the request
+    # an API reader may be answered with the body before while a new one is computed; the
+    # event watcher, digests and the benchmark always get the body of the version they read
+    stand_ins: bool = False
 
     @property
     def data(self) -> ArtData:
@@ -138,7 +141,9 @@ class ReportContext:
         key = self.cache_as_of or self.as_of.isoformat()
         # a defaulted as_of: the body of the minute before may stand in while this one's is
         # computed (see ReportService.report); an as_of asked for is never answered by another
-        stand_in = ("now", params) if self.cache_as_of else (key, params)
+        stand_in = None
+        if self.stand_ins:
+            stand_in = ("now", params) if self.cache_as_of else (key, params)
         return self.service.report(
             self.art, name, (key, params), compute, self.known, linked=linked, stand_in=stand_in
         )

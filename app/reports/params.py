@@ -98,7 +98,7 @@ def report_context(art: str, reports: ReportsDep, as_of: AsOfQuery = None) -> Re
     # An unknown ART answers 404 here, before any work; while another request loads a new data
     # version, this one is served the version before (ReportService.readable_version).
     known = reports.readable_version(art)
-    return ReportContext(art, at, reports, cache, known)
+    return ReportContext(art, at, reports, cache, known, stand_ins=True)
 
 
 Ctx = Annotated[ReportContext, Depends(report_context)]

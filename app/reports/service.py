@@ -228,9 +228,10 @@ class ReportService:
         tracker links (app.reports.item_links), unless ``linked``: a report that links its
         own rows (tens of thousands at 200,000 items) spares the walk over every value.
 
-        While the body of a newer version (or, for ``stand_in`` parameters, of other ones: a
-        new as-of minute) is computed, the newest body before may answer instead: at once
-        when another request computes it, after at most ``fresh_wait`` on a large ART."""
+        With ``stand_in`` (the API's readers), while the body of a newer version, or of
+        other parameters with the same ``stand_in`` (a new as-of minute), is computed, the
+        newest body before may answer instead: at once when another request computes it,
+        after at most ``fresh_wait`` on a large ART. Without, the body is the version's own."""
         known = known or self.version(art)
 
         def with_links() -> dict[str, Any]:
@@ -242,7 +243,8 @@ class ReportService:
         latest_key = (art, name, params if stand_in is None else stand_in)
         previous = self._latest_bodies.peek(latest_key)
         if (
-            previous is not None
+            stand_in is not None
+            and previous is not None
             and previous[1] != key
             and previous[0] <= known[1]
             and self.bodies.peek(key) is None
