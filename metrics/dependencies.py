@@ -8,8 +8,10 @@ becomes at_risk (``upstream``). Cycles are reported (metrics.cycles).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,9 +28,11 @@ from metrics.timeline import day_end, day_start, local_date
 STATUSES = ("resolved", "on_track", "at_risk", "conflict", "late", "removed")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class End:
-    """One end of a dependency as it stood at the as-of time."""
+    """One end of a dependency as it stood at the as-of time. Not frozen, though never
+    changed: a frozen dataclass sets each field through ``object.__setattr__``, and a report
+    at 200,000 items makes thousands of ends."""
 
     item: ItemFacts
     team: str | None
@@ -44,8 +48,10 @@ class End:
         shown = self.item.shown_key
         return f"{shown} ({self.team})" if self.team else shown
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, linked: bool = False) -> dict[str, Any]:
+        """The end; ``linked``: with its item's url and display key last, as
+        app.reports.item_links would add them."""
+        out = {
             "key": self.item.key,
             "title": self.item.title,
             "team": self.team,
@@ -53,6 +59,9 @@ class End:
             "art": self.item.art,
             "status_category": None if self.category is None else self.category.value,
         }
+        if linked:
+            out["url"], out["display_key"] = self.item.url, self.item.shown_key
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,35 +77,37 @@ class Dependency:
     reason: str
     in_cycle: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(
+        self, linked: bool = False, shown: Callable[[datetime | None], str | None] = iso
+    ) -> dict[str, Any]:
+        """The dependency; ``shown`` writes its times (a report shares one memo of ``iso``:
+        thousands of dependencies name the same few iteration and PI days)."""
         return {
-            "provider": self.provider.to_dict(),
-            "consumer": self.consumer.to_dict(),
+            "provider": self.provider.to_dict(linked),
+            "consumer": self.consumer.to_dict(linked),
             "cross_team": self.cross_team,
             "cross_art": self.cross_art,
             "status": self.status,
             "upstream": self.upstream,
-            "planned_by": iso(self.planned_by),
-            "needed_by": iso(self.needed_by),
+            "planned_by": shown(self.planned_by),
+            "needed_by": shown(self.needed_by),
             "reason": self.reason,
             "in_cycle": self.in_cycle,
         }
 
 
-def _ends(data: ArtData, keys: list[str], as_of: datetime) -> dict[str, End]:
-    """Each item's end of a dependency at ``as_of`` (team, category, iteration, PI, since
+def _ends(data: ArtData, as_of: datetime) -> dict[str, End]:
+    """Each dependency's item's end at ``as_of`` (team, category, iteration, PI, since
     when done), read from the columnar engine for all of them at once: an ART of 200,000
     items has thousands of linked items, and replaying each one's history took most of the
     report. The state in force at ``as_of`` is the last event at or before it; an item done
     at ``as_of`` has been done since the first event of its current run of done states."""
-    c = columns(data)
-    idx = np.fromiter(map(c.index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    c, keys = columns(data), data.derived(_dependency_links)[1]
+    idx = data.derived(_dependency_positions)
     last = c.last_index(us(as_of))[idx]
     alive = last >= 0
     at = np.maximum(last, 0)
-    run = (c.cat == DONE) & (c.prev_cat != DONE)
-    run_start = np.maximum.accumulate(np.where(run, np.arange(c.e), -1))
-    done_at = c.t[np.maximum(run_start[at], 0)]
+    done_at = c.t[np.maximum(data.derived(_done_run_starts)[at], 0)]
 
     def values(coder: Coder, codes: npt.NDArray[np.int32]) -> list[str | None]:
         names: list[str | None] = [*coder.values, None]  # code -1 (none) reads the last
@@ -121,6 +132,20 @@ def _ends(data: ArtData, keys: list[str], as_of: datetime) -> dict[str, End]:
         span = pi_by_name.get(pi) if pi else None
         out[key] = End(item, team, cat, it, span, done)
     return out
+
+
+def _dependency_positions(data: ArtData) -> npt.NDArray[np.int64]:
+    """The columnar positions of the items dependencies name (see _dependency_links)."""
+    keys, index = data.derived(_dependency_links)[1], columns(data).index
+    return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
+def _done_run_starts(data: ArtData) -> npt.NDArray[np.int64]:
+    """Per event, the first event of the run of done states it is in (-1 before any): the
+    same at every as-of time, so made once per data version."""
+    c = columns(data)
+    run = (c.cat == DONE) & (c.prev_cat != DONE)
+    return np.maximum.accumulate(np.where(run, np.arange(c.e), -1))
 
 
 def _d(t: date) -> str:
@@ -178,18 +203,22 @@ def _assess(data: ArtData, as_of: datetime, pi: str | None) -> list[_Assessed]:
     tz = data.definition.tz
     fallback = data.pi_by_name.get(pi) if pi else None
     base: list[tuple[End, End, str, datetime | None, datetime | None, PISpan | None]] = []
-    known, keys = data.derived(_dependency_links)
-    ends = _ends(data, keys, as_of)
+    known = data.derived(_dependency_links)[0]
+    ends = _ends(data, as_of)
+    planned_of: dict[str, datetime | None] = {}  # per provider: it provides for several
     for pk, ck in known:
         p, c = ends[pk], ends[ck]
         c_pi = c.pi or fallback
-        planned = (
-            day_end(p.item.target_date, tz)
-            if p.item.target_date is not None
-            else day_end(p.iteration.end, tz)
-            if p.iteration is not None
-            else None
-        )
+        if pk in planned_of:
+            planned = planned_of[pk]
+        else:
+            planned = planned_of[pk] = (
+                day_end(p.item.target_date, tz)
+                if p.item.target_date is not None
+                else day_end(p.iteration.end, tz)
+                if p.iteration is not None
+                else None
+            )
         needed = (
             day_start(c.iteration.start, tz)
             if c.iteration is not None
@@ -315,12 +344,15 @@ class DependencyReport:
     data: list[Dependency]
     cycles: list[list[str]]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, linked: bool = False) -> dict[str, Any]:
+        """The report; ``linked``: each end with its item's url and display key (see
+        End.to_dict), so the API need not walk the body for them."""
+        shown = lru_cache(maxsize=None)(iso)
         return {
             "pi": self.pi,
             "as_of": iso(self.as_of),
             "definition": self.definition,
-            "data": [d.to_dict() for d in self.data],
+            "data": [d.to_dict(linked, shown) for d in self.data],
             "cycles": self.cycles,
         }
 

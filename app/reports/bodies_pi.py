@@ -59,7 +59,10 @@ def dependencies_body(
     return ctx.report(
         "dependencies",
         (pi, status, team, cross_team),
-        lambda d: dependencies_report(d, pi, ctx.as_of, status, team, cross_team).to_dict(),
+        lambda d: dependencies_report(d, pi, ctx.as_of, status, team, cross_team).to_dict(
+            linked=True
+        ),
+        linked=True,
     )
 
 
