@@ -135,9 +135,23 @@ def _ends(data: ArtData, as_of: datetime) -> dict[str, End]:
 
 
 def _dependency_positions(data: ArtData) -> npt.NDArray[np.int64]:
-    """The columnar positions of the items dependencies name (see _dependency_links)."""
+    """The columnar positions of the items dependencies name (see _dependency_links); the
+    version before's when its items kept their places and its links are the same."""
+    kept = data.carried(
+        _dependency_positions, lambda now, before: now.key == before.key, same_links=True
+    )
+    if kept is not None:
+        return kept
     keys, index = data.derived(_dependency_links)[1], columns(data).index
     return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
+def prepare_dependencies(data: ArtData) -> None:
+    """Build what every dependency report reads whatever its as-of time (the dependency
+    pairs, their items' positions in the columns, the runs of done states): part of a load,
+    as the columns are, so the first report of a version does not pay for them."""
+    data.derived(_dependency_positions)
+    data.derived(_done_run_starts)
 
 
 def _done_run_starts(data: ArtData) -> npt.NDArray[np.int64]:

@@ -33,6 +33,7 @@ from art.links import by_name
 from art.structure_queries import art_by_name, pi_by_name
 from metrics import plan_at
 from metrics.columns import columns
+from metrics.dependencies import prepare_dependencies
 from metrics.inputs import ArtData, Definition
 from metrics.timeline import day_start
 
@@ -183,6 +184,7 @@ class ReportService:
             # what every report reads: built as part of the load, not by the first report
             loaded.data.build_indexes()
             columns(loaded.data)
+            prepare_dependencies(loaded.data)
         freeze_loaded()
         with self._latest_lock:
             latest = self._latest.get(art_id)
