@@ -65,9 +65,12 @@ def item_refs(source: SourceConfig) -> Callable[[str], dict[str, str | None]]:
 def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:
     """``url`` and ``display_key`` of an item; an item of a source no longer configured keeps
     its key and has no URL."""
-    if source is None:
-        return {"url": None, "display_key": key}
-    return item_refs(source)(key)
+    return _unconfigured(key) if source is None else item_refs(source)(key)
+
+
+def _unconfigured(key: str) -> dict[str, str | None]:
+    """An item of a source no longer configured: its key, no URL."""
+    return {"url": None, "display_key": key}
 
 
 def item_refs_by_source(
@@ -78,8 +81,7 @@ def item_refs_by_source(
     refs = {name: item_refs(source) for name, source in sources.items()}
 
     def ref(source: str, key: str) -> dict[str, str | None]:
-        of_source = refs.get(source)
-        return {"url": None, "display_key": key} if of_source is None else of_source(key)
+        return refs.get(source, _unconfigured)(key)
 
     return ref
 

@@ -145,9 +145,6 @@ def by_time_then_key(t: I64, keys: list[str]) -> I64:
     """The order of rows by time, ties by key (as Python compares strings), sorted at once
     by both: a done day shared by thousands of rows made sorting their keys in Python most
     of the cost."""
-    if not keys:
-        return np.zeros(0, dtype=np.int64)
     # NumPy compares its strings by code point, as Python does (keys hold no NUL characters,
     # which NumPy would strip from their ends)
-    order: I64 = np.lexsort((np.array(keys), t))
-    return order
+    return np.lexsort((np.array(keys), t))

@@ -274,7 +274,7 @@ class ReportService:
         """The body under ``key``, computed once; kept as the newest of its report."""
         body = self.bodies.get_or_compute(key, compute)
         previous = self._latest_bodies.peek(latest_key)
-        if previous is None or previous[0] <= version:
+        if previous is None or (previous[1] != key and previous[0] <= version):
             self._latest_bodies.put(latest_key, (version, key, body))
         return body
 

@@ -8,7 +8,7 @@ get their ``from`` values by replay, as a tracker changelog gives them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from metrics.inputs import (
     PISpan,
 )
 
-__all__ = ["Art", "Milestone", "at", "d", "flow_art"]
+__all__ = ["Art", "Milestone", "at", "d", "flow_art", "with_tracker_links"]
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 STATUSES = {
@@ -225,3 +225,13 @@ def flow_art(timezone: str = "UTC") -> Art:
     art.item("S8", [(at(-2), s, ip), (at(1), s, "To Do")])
     art.item("F1", [(at(0), s, ip)], level="feature")
     return art
+
+
+def with_tracker_links(data: ArtData) -> ArtData:
+    """``data`` with a tracker URL on every item and a display key on every other one (the
+    rest shown by key), as the loader gives them."""
+    items = [
+        replace(it, url=f"https://tracker/{it.key}", display_key=f"#{k}" if k % 2 else None)
+        for k, it in enumerate(data.items)
+    ]
+    return replace(data, items=items)

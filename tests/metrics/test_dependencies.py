@@ -7,11 +7,10 @@ of an I3 consumer is day 28 00:00.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
-from builder import Art, at, d
+from builder import Art, at, d, with_tracker_links
 
 from app.reports.item_links import link_items
 from metrics.cycles import find_cycles
@@ -192,14 +191,7 @@ def test_links_to_unknown_items_are_skipped() -> None:
 
 def test_dependency_ends_linked_by_their_report() -> None:
     """The dependencies body links its own providers and consumers: as link_items would."""
-    data = _art().data()
-    data = replace(
-        data,
-        items=[
-            replace(it, url=f"https://tracker/{it.key}", display_key=f"#{k}" if k % 2 else None)
-            for k, it in enumerate(data.items)
-        ],
-    )
+    data = with_tracker_links(_art().data())
     report = dependencies_report(data, "PI 1", AS_OF)
     linked = report.to_dict(linked=True)
     assert len(linked["data"]) == 14

@@ -13,7 +13,7 @@ from art.vocabulary import Level
 from metrics.cycle_time import cycle_time_report
 from metrics.facts import ItemFacts
 from metrics.inputs import Window
-from tests.metrics.builder import Art, at, d, flow_art
+from tests.metrics.builder import Art, at, d, flow_art, with_tracker_links
 
 
 def _reference(value: Any, items: Mapping[str, ItemFacts]) -> None:
@@ -68,14 +68,7 @@ def test_links_as_the_plain_walk() -> None:
 
 def test_cycle_time_rows_linked_by_their_report() -> None:
     """The cycle-time body links its own rows (tens of thousands): as link_items would."""
-    data = flow_art().data()
-    data = replace(
-        data,
-        items=[
-            replace(it, url=f"https://tracker/{it.key}", display_key=f"#{k}" if k % 2 else None)
-            for k, it in enumerate(data.items)
-        ],
-    )
+    data = with_tracker_links(flow_art().data())
     report = cycle_time_report(data, Window(d(0), d(7)), at(10), Level.STORY)
     linked = report.to_dict(linked=True)
     assert linked["data"]

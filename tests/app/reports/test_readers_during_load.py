@@ -237,9 +237,19 @@ def test_a_body_of_other_parameters_stands_in_only_where_the_caller_says_so(
             lambda: service.report("Phoenix", "count", ("04:02",), slow, first, stand_in="now")
         )
         assert got == {"minute": 1}
-        # an as_of asked for names its own stand-in key: nothing else answers for it
+        # an as_of asked for names its own stand-in key: nothing else answers for it, so its
+        # reader waits for its own body however long that takes
+        answers: list[dict[str, Any]] = []
+        asked = threading.Thread(
+            target=lambda: answers.append(
+                service.report("Phoenix", "count", ("03:00",), slow, first, stand_in="03:00")
+            )
+        )
+        asked.start()
+        asked.join(0.3)  # six times fresh_wait: a stand-in would have answered by now
+        assert answers == []
         release.set()
-        got = service.report("Phoenix", "count", ("03:00",), slow, first, stand_in="03:00")
-        assert got == {"minute": 2}
+        asked.join(30)
+        assert answers == [{"minute": 2}]
     finally:
         release.set()
