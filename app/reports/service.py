@@ -238,8 +238,9 @@ class ReportService:
 
         def with_links() -> dict[str, Any]:
             data = self.data(art, known)
-            body = compute(data)
-            return body if linked else link_items(body, data.by_key)
+            with collector_paused():  # see app.reports.collector
+                body = compute(data)
+                return body if linked else link_items(body, data.by_key)
 
         key = (art, known[1], name, params)
         latest_key = (art, name, params if stand_in is None else stand_in)

@@ -16,7 +16,7 @@ from random_art import random_art
 from test_engine_equivalence import CONFIGS
 
 from art.vocabulary import Level
-from metrics.columns import DAY_US, NEVER, from_us
+from metrics.columns import DAY_US, NEVER, from_us, key_ranks
 from metrics.cycle_time import by_time_then_key, cycle_time_report
 from metrics.days import DayBounds
 from metrics.inputs import Window
@@ -68,8 +68,13 @@ def test_rows_by_time_then_key() -> None:
     keys = list(dict.fromkeys(keys))
     t = np.array([rnd.choice([10, 20, 30, rnd.randrange(10**6)]) for _ in keys], np.int64)
     want = sorted(range(len(keys)), key=lambda k: (int(t[k]), keys[k]))
-    assert by_time_then_key(t, keys).tolist() == want
-    assert by_time_then_key(t[:0], []).tolist() == []
+    assert by_time_then_key(t, key_ranks(keys)).tolist() == want
+    assert by_time_then_key(t[:0], key_ranks([])).tolist() == []
+
+
+def test_key_ranks_order_keys_as_python_does() -> None:
+    keys = ["b", "a\x00", "a", "Ä", "B", "a "]
+    assert key_ranks(keys).tolist() == [4, 2, 1, 5, 0, 3]
 
 
 def _reference_rows(data: Any, window: Window, as_of: datetime, team: str | None) -> list:

@@ -4,6 +4,7 @@ once it is ready."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -253,3 +254,24 @@ def test_a_body_of_other_parameters_stands_in_only_where_the_caller_says_so(
         assert answers == [{"minute": 2}]
     finally:
         release.set()
+
+
+def test_a_report_body_is_computed_with_the_collector_paused(
+    two_versions: tuple[ReportService, tuple[int, int], int],
+) -> None:
+    service, first, _ = two_versions
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        seen: list[bool] = []
+
+        def body(data: ArtData) -> dict[str, Any]:
+            seen.append(gc.isenabled())
+            return {"items": len(data.items)}
+
+        got = service.report("Phoenix", "count", (), body, first, linked=True)
+        assert got == {"items": 12}
+        assert seen == [False]
+        assert gc.isenabled() is True
+    finally:
+        (gc.enable if was else gc.disable)()
