@@ -81,6 +81,12 @@ class ArtSnapshot:
                 ends.setdefault(lk.to_key, []).append(i)
         return ends
 
+    def prepare_refresh(self) -> None:
+        """Build now what :func:`refresh_art` reads of this snapshot (the links by item),
+        as part of the load: the first webhook after it would otherwise wait for it (about
+        0.15 s at 200,000 items)."""
+        _ = self.link_ends
+
 
 class FlatChanges(Sequence[Change]):
     """The changes of per-item lists, item after item, flattened on first use: the reports

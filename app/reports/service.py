@@ -185,6 +185,7 @@ class ReportService:
             loaded.data.build_indexes()
             columns(loaded.data)
             prepare_dependencies(loaded.data)
+            loaded.snapshot.prepare_refresh()
         freeze_loaded()
         with self._latest_lock:
             latest = self._latest.get(art_id)

@@ -275,3 +275,11 @@ def test_a_report_body_is_computed_with_the_collector_paused(
         assert gc.isenabled() is True
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_load_builds_the_links_by_item_the_next_refresh_reads(
+    two_versions: tuple[ReportService, tuple[int, int], int],
+) -> None:
+    service, first, _ = two_versions
+    snapshot = service._latest[first[0]].snapshot
+    assert "link_ends" in snapshot.__dict__  # built with the load, not by the first refresh
