@@ -485,16 +485,17 @@ def _metrics(
                 m,
             )
         )
-    following = median(out["next_version"])
+    first = median([burst[0] for burst in out["next_version"]])
+    following = median([t for burst in out["next_version"] for t in burst[1:]])
     state.add(
         Row(
             "metrics",
             f"flow report of a new version, 1,000 items changed [{kind}]",
             size,
-            secs(following),
+            f"{secs(following)} once running (the first after a load: {secs(first)})",
             f"< {secs(NEXT_VERSION_TARGET)}",
             following < NEXT_VERSION_TARGET,
-            {"next_version": following, "samples": out["next_version"]},
+            {"next_version": following, "first": first, "samples": out["next_version"]},
         )
     )
 

@@ -149,7 +149,8 @@ def test_every_section_yields_rows_at_a_tiny_size(
     assert metrics[0].values["items"] > 0 and metrics[0].values["rss"] > 0
     assert all(r.values["cached"] < r.values["compute"] for r in metrics[1:6])
     assert metrics[6].case == "flow report of a new version, 1,000 items changed [sqlite]"
-    assert metrics[6].values["next_version"] > 0
+    assert metrics[6].values["next_version"] > 0 and metrics[6].values["first"] > 0
+    assert [len(burst) for burst in metrics[6].values["samples"]] == [8]  # one repeat, 8 bursts
 
     table = render(rows)
     assert table.splitlines()[0].split() == [
