@@ -57,13 +57,36 @@ def _after(stmt: S, ts: Any, id_: Any, after: Position | None) -> S:
     return stmt.where(cond)  # type: ignore[attr-defined,no-any-return]
 
 
+# what a page of items shows of the item's own columns, and its id (the page's position)
+_SHOWN = (
+    WorkItem.id,
+    WorkItem.key,
+    WorkItem.title,
+    WorkItem.item_type,
+    WorkItem.level,
+    WorkItem.work_type,
+    WorkItem.status,
+    WorkItem.status_category,
+    WorkItem.parent_key,
+    WorkItem.story_points,
+    WorkItem.business_value,
+    WorkItem.target_date,
+    WorkItem.flagged,
+    WorkItem.created_at,
+    WorkItem.updated_at,
+    WorkItem.deleted,
+    WorkItem.synced_at,
+)
+
+
 def items(session: Session, f: ItemFilter, after: Position | None, limit: int) -> list[Any]:
     """Items ordered by (synced_at, id): a BI tool's incremental load never misses a row.
-    Rows of the item's columns (by their names) and its source, team, iteration, PI and ART
-    names: a page of columns, not of ORM objects, which cost as much again to build."""
+    Rows of the item's columns that a page shows (by their names), its id, and its source,
+    team, iteration, PI and ART names: a page of columns, not of ORM objects, which cost as
+    much again to build, and not of the store's own ids and stamps, which no page shows."""
     stmt = (
         select(
-            *WorkItem.__table__.columns,
+            *_SHOWN,
             Source.name.label("source"),
             Team.name.label("team"),
             Iteration.name.label("iteration"),
