@@ -85,7 +85,10 @@ class ReportService:
         self.config = config
         self.fresh_wait, self.patient_below = fresh_wait, patient_below
         self._background = Background()
-        self._data: LRUCache[Loaded] = LRUCache(size=4)
+        # per ART its newest loaded version and the one before, for a request that asked for
+        # it just as the next one came: each kept version holds its own columns (about 110 MB
+        # at 200,000 items), so keeping more grows a busy service's memory by as much
+        self._data: LRUCache[Loaded] = LRUCache(size=2 * max(1, len(config.arts)))
         self._latest: dict[int, Loaded] = {}  # per ART id: what the next version refreshes
         self._latest_lock = threading.Lock()
         self._first_loads: dict[int, threading.Event] = {}  # per ART id: its first load, running

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -283,3 +284,22 @@ def test_a_load_builds_the_links_by_item_the_next_refresh_reads(
     service, first, _ = two_versions
     snapshot = service._latest[first[0]].snapshot
     assert "link_ends" in snapshot.__dict__  # built with the load, not by the first refresh
+
+
+def test_a_busy_service_keeps_two_versions_of_an_art(
+    two_versions: tuple[ReportService, tuple[int, int], int], sessions: sessionmaker[Session]
+) -> None:
+    service, first, newer = two_versions
+    oldest = weakref.ref(service.data("Phoenix", first))
+    service.data("Phoenix", (first[0], newer))
+    items = [
+        *make_items(12),
+        FakeItem("PHX-13", "Red", updated=T0 + timedelta(days=11)),
+        FakeItem("PHX-14", "Red", updated=T0 + timedelta(days=12)),
+    ]
+    _pull(sessions, items)
+    third = service.version("Phoenix")
+    assert third[1] > newer
+    assert len(service.data("Phoenix", third).items) == 14
+    gc.collect()
+    assert oldest() is None  # the newest and the one before are kept, not every version
