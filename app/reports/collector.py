@@ -11,9 +11,11 @@ cycles, so the collector's passes over them (about a tenth of the cycle-time rep
 200,000 items) are skipped too; bodies are computed once per data version, so the pauses
 are short and rare, and any cycle made meanwhile is collected once the collector runs again.
 
-After a load the loaded objects are frozen (``gc.freeze``): left alone, every collection of
-the oldest generation would traverse them all again, and the first collections after a load
-(which see them all as new) cost a report about a second at 200,000 items. Frozen objects are
+After a load the loaded objects are frozen (``gc.freeze``), while the collector is still
+paused: left alone, every collection of the oldest generation would traverse them all
+again, and the first collections after a load (which see them all as new) cost a report
+about a second at 200,000 items; even the first collection of the youngest generation
+after a refresh traverses its new 200,000-entry indexes (about 30 ms). Frozen objects are
 still freed by reference counting when a version is dropped; only cyclic garbage that
 happened to exist at a freeze would stay, so a full load first unfreezes and collects,
 which bounds that to what one period between full loads can gather.

@@ -189,7 +189,7 @@ class ReportService:
             columns(loaded.data)
             prepare_dependencies(loaded.data)
             loaded.snapshot.prepare_refresh()
-        freeze_loaded()
+            freeze_loaded()  # before the collector runs again: see app.reports.collector
         with self._latest_lock:
             latest = self._latest.get(art_id)
             if latest is None or latest.version <= version:

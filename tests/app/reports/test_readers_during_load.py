@@ -303,3 +303,26 @@ def test_a_busy_service_keeps_two_versions_of_an_art(
     assert len(service.data("Phoenix", third).items) == 14
     gc.collect()
     assert oldest() is None  # the newest and the one before are kept, not every version
+
+
+def test_a_new_version_is_frozen_before_the_collector_runs_again(
+    two_versions: tuple[ReportService, tuple[int, int], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, first, newer = two_versions
+    enabled_at_freeze: list[bool] = []
+    real = service_module.freeze_loaded
+
+    def freeze() -> None:
+        enabled_at_freeze.append(gc.isenabled())
+        real()
+
+    monkeypatch.setattr(service_module, "freeze_loaded", freeze)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        assert len(service.data("Phoenix", (first[0], newer)).items) == 13
+        # frozen while paused: the first collection after would traverse its new indexes
+        assert enabled_at_freeze == [False]
+        assert gc.isenabled() is True
+    finally:
+        (gc.enable if was else gc.disable)()
