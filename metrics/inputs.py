@@ -169,9 +169,10 @@ class ArtData:
         """``previous``'s key index and team names, patched at the ``changed`` positions
         (a copy of a dict is far cheaper than a pass over every item)."""
         by_key = dict(previous.by_key)
-        for i in changed:
+        for i in changed:  # a kept key is overwritten below, not deleted: a dict with deleted
+            # entries is copied entry by entry (the next version copies this one), else at once
             old = previous.items[i]
-            if by_key.get(old.key) is old:
+            if old.key != self.items[i].key and by_key.get(old.key) is old:
                 del by_key[old.key]
         for i in changed:
             by_key[self.items[i].key] = self.items[i]

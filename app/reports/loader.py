@@ -284,8 +284,11 @@ def _patched(
     positions, items = previous.positions, list(previous.data.items)
     histories = dict(previous.histories)
     grouped = dict(previous.data.changes_by_item)
-    for i, _ in fresh:
-        grouped.pop(items[positions[i]].key, None)
+    for i, f in fresh:  # (an item that keeps its key and has changes is overwritten below:
+        # a dict copied next version copies as one block only while nothing was deleted)
+        key = items[positions[i]].key
+        if key != f.key or i not in changed:
+            grouped.pop(key, None)
     for i, f in fresh:
         items[positions[i]] = f
         lst = changed.get(i)

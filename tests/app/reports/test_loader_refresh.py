@@ -123,6 +123,8 @@ def test_a_refresh_without_new_items_patches_the_art_in_place(
     assert after.data.by_key["PHX-6"].team == "Red"
     unprimed = dataclasses.replace(after.data)
     assert (after.data.by_key, after.data.team_names) == (unprimed.by_key, unprimed.team_names)
+    # re-read items keep their places in the index (overwritten, never deleted and re-added)
+    assert list(after.data.by_key) == [it.key for it in after.data.items]
     patched, rebuilt = columns(after.data), Columns(unprimed)
     assert patched.encoded == 5
     for name in ("item", "t", "kind", "cat", "points", "next_t", "prev_cat", "first", "created"):
