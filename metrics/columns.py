@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.ma  # (np.unique imports it on first use: 15 ms of the first report of a process)
 import numpy.typing as npt
 
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
