@@ -137,14 +137,21 @@ class ReportService:
         return loaded is None or len(loaded.data.items) < self.patient_below
 
     def data(self, art: str, known: tuple[int, int] | None = None) -> ArtData:
-        """The whole ART as of its data version (loaded once per version); ``known`` is the
-        (art id, version) the caller already read, so one request asks the store once."""
+        """The whole ART as of its data version (loaded once per version; a version already
+        superseded and no longer kept: the newest loaded); ``known`` is the (art id, version)
+        the caller already read, so one request asks the store once."""
         art_id, version = known or self.version(art)
         with self._latest_lock:
             latest = self._latest.get(art_id)
         if latest is not None and latest.version == version:
             return latest.data  # the newest loaded version, whatever the cache evicted
         key = ("art", art_id, version)
+        if latest is not None and version < latest.version:
+            # a version superseded by a loaded one (a report computed late, say): when it is
+            # no longer kept, the newest stands for it, as the store holds nothing older and
+            # a load would read the newer rows anyway, at a full load's cost
+            kept = self._data.peek(key)
+            return latest.data if kept is None else kept.data
         return self._data.get_or_compute(key, lambda: self._load(art, art_id, version)).data
 
     def _load(self, art: str, art_id: int, version: int) -> Loaded:

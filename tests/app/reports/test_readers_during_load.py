@@ -287,7 +287,9 @@ def test_a_load_builds_the_links_by_item_the_next_refresh_reads(
 
 
 def test_a_busy_service_keeps_two_versions_of_an_art(
-    two_versions: tuple[ReportService, tuple[int, int], int], sessions: sessionmaker[Session]
+    two_versions: tuple[ReportService, tuple[int, int], int],
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service, first, newer = two_versions
     oldest = weakref.ref(service.data("Phoenix", first))
@@ -303,6 +305,15 @@ def test_a_busy_service_keeps_two_versions_of_an_art(
     assert len(service.data("Phoenix", third).items) == 14
     gc.collect()
     assert oldest() is None  # the newest and the one before are kept, not every version
+
+    def no_load(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a superseded version was loaded again")
+
+    monkeypatch.setattr(service_module, "snapshot_art", no_load)
+    monkeypatch.setattr(service_module, "refresh_art", no_load)
+    # a report computed late for the first version: the newest loaded stands for it
+    assert len(service.data("Phoenix", first).items) == 14
+    assert len(service.data("Phoenix", (first[0], newer)).items) == 13  # still kept
 
 
 def test_a_new_version_is_frozen_before_the_collector_runs_again(
