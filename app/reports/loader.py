@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any, cast, overload
 
 from sqlalchemy import ColumnElement, Executable, and_, false, or_, select, true, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from art.config import SourceConfig
 from art.links import item_refs
@@ -399,7 +399,7 @@ def _driver_rows(session: Session, query: Executable) -> Iterator[tuple[Any, ...
     """The rows of ``query`` as the database driver returns them, fetched in blocks: the
     large reads of a load (a million history rows at 200,000 items) skip SQLAlchemy's row
     objects and its conversions, about a third of their cost. The caller converts what
-    needs it: the timestamps, with :func:`_timestamps`."""
+    needs it (timestamps, dates) with :func:`_conversion`."""
     result = session.connection().execute(query)
     try:
         cursor = result.cursor
@@ -409,14 +409,17 @@ def _driver_rows(session: Session, query: Executable) -> Iterator[tuple[Any, ...
         result.close()
 
 
-def _timestamps(session: Session) -> Callable[[Any], datetime]:
-    """What a stored UTC timestamp is converted with on this backend (art.types.UTCDateTime,
-    as SQLAlchemy would convert it): text on SQLite, a datetime on PostgreSQL."""
+def _conversion(session: Session, column: QueryableAttribute[Any]) -> Callable[[Any], Any]:
+    """How SQLAlchemy converts a stored value of ``column`` on this backend (text to a UTC
+    datetime or a date on SQLite, a timestamp's zone to UTC on PostgreSQL), for the rows of
+    :func:`_driver_rows`; the value as it is where the driver's is already right."""
     dialect = session.get_bind().dialect
-    convert = ChangeRow.at.type.dialect_impl(dialect).result_processor(dialect, None)
-    if convert is None:  # (every backend has one: UTCDateTime makes its zone UTC)
-        raise TypeError(f"no conversion of stored timestamps on {dialect.name}")
-    return cast("Callable[[Any], datetime]", convert)
+    convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return cast("Callable[[Any], Any]", convert) if convert is not None else _as_is
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _items(
@@ -427,7 +430,8 @@ def _items(
     i_team, i_pi = aliased(Team), aliased(PI)
     levels, types, cats = _LEVELS, _WORK_TYPES, _STATUS_CATEGORIES
     refs = {name: item_refs(source) for name, source in sources.items()}
-    rows = session.connection().execute(
+    utc, day = _conversion(session, WorkItem.created_at), _conversion(session, WorkItem.target_date)
+    query = (
         select(
             WorkItem.id,
             WorkItem.key,
@@ -464,7 +468,7 @@ def _items(
                 work_type=types[r[3]],
                 status=r[4],
                 status_category=cats[r[5]],
-                created_at=r[6],
+                created_at=utc(r[6]),
                 team=r[7],
                 title=r[8],
                 art=art,
@@ -473,14 +477,13 @@ def _items(
                 parent=r[11],
                 story_points=r[12],
                 business_value=r[13],
-                target_date=r[14],
+                target_date=day(r[14]),
                 flagged=bool(r[15]),
                 deleted=bool(r[16]),
                 **(refs[r[17]](r[1]) if r[17] in refs else {}),
             ),
         )
-        for part in rows.partitions(FETCH_BLOCK)
-        for r in part
+        for r in _driver_rows(session, query)
     ]
 
 
@@ -493,7 +496,7 @@ def _changes(
     The largest read of a load (several rows per item): the driver's rows, fetched in
     blocks (:func:`_driver_rows`), grouped as they come (they come by item), with the enums
     looked up in dicts rather than constructed per row."""
-    fields, cats, utc = _FIELDS, _CATEGORIES, _timestamps(session)
+    fields, cats, utc = _FIELDS, _CATEGORIES, _conversion(session, ChangeRow.at)
     status, team = ChangeField.STATUS.value, ChangeField.TEAM.value
     query = (
         select(
