@@ -492,7 +492,8 @@ def _metrics(
             "metrics",
             f"flow report of a new version, 1,000 items changed [{kind}]",
             size,
-            f"{secs(following)} once running (the first after a load: {secs(first)})",
+            f"{secs(following)} once running (the first after a load: {secs(first)}); "
+            f"{mb(max(run['rss_after_bursts'] for run in out['loads']))} resident after them",
             f"< {secs(NEXT_VERSION_TARGET)}",
             following < NEXT_VERSION_TARGET,
             {"next_version": following, "first": first, "samples": out["next_version"]},

@@ -8,7 +8,8 @@ cache). Then ``changed`` items (1,000) are stamped with a new data version, as a
 webhooks' commits stamps the items it changes, and ``next_version`` is the time until the
 flow report of that version is served: the refresh of the loaded ART with those items, its
 columns and the report; ``bursts`` (8) such versions one after the other, as a running
-service sees them. The first after a load costs more: the service keeps the last few
+service sees them, and the resident memory after them (``rss_after_bursts``: the versions
+a busy service keeps). The first after a load costs more: the service keeps the last few
 versions, so until it holds that many its memory grows, and new memory is slow to touch
 on a virtual machine (see the README's figures). The window is the whole last finished
 PI (its first day to the day after its last), level story (the bulk of the ART), as of the
@@ -96,6 +97,7 @@ def metrics_job(
                 bodies["flow"](ReportContext(art, as_of, service))
                 burst.append(time.perf_counter() - t5)
             versions.append(burst)
+            loads[-1]["rss_after_bursts"] = current_rss_bytes()
             del data, ctx
     finally:
         engine.dispose()

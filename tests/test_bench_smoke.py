@@ -150,6 +150,7 @@ def test_every_section_yields_rows_at_a_tiny_size(
     assert all(r.values["cached"] < r.values["compute"] for r in metrics[1:6])
     assert metrics[6].case == "flow report of a new version, 1,000 items changed [sqlite]"
     assert metrics[6].values["next_version"] > 0 and metrics[6].values["first"] > 0
+    assert "resident after them" in metrics[6].figure
     assert [len(burst) for burst in metrics[6].values["samples"]] == [8]  # one repeat, 8 bursts
 
     table = render(rows)
