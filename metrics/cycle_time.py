@@ -59,7 +59,7 @@ class CycleTimeRows:
                 "lead_time_days": lead,
                 "efficiency_pct": eff,
                 "url": it.url,
-                "display_key": it.display_key or it.key,
+                "display_key": it.shown_key,
             }
             for it, lv, wt, started, done, flow, cal, active, wait, lead, eff in zip(
                 items,
