@@ -56,7 +56,7 @@ def require(scope: str) -> Callable[..., None]:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            with state.sessions() as session, session.begin():
+            with state.lookups() as session:
                 granted = authenticate(session, credentials.credentials, datetime.now(UTC))
         except TokenRefused as refused:
             raise HTTPException(

@@ -19,7 +19,7 @@ from app.outgoing.service import OutgoingService
 from app.reports.service import ReportService
 from app.settings import Settings
 from art.config import TrainyardConfig
-from art.db import check_migrated, make_engine, session_factory, transaction
+from art.db import check_migrated, lookup_sessions, make_engine, session_factory, transaction
 from sync.scheduler import SyncService
 from sync.structure import apply_config
 
@@ -30,6 +30,7 @@ class AppState:
     config: TrainyardConfig
     engine: Engine
     sessions: sessionmaker[Session]
+    lookups: sessionmaker[Session]  # for one-row lookups: each statement commits on its own
     reports: ReportService
     sync: SyncService
     digests: DigestService
@@ -57,6 +58,7 @@ def build_state(settings: Settings, config: TrainyardConfig | None = None) -> Ap
         config=config,
         engine=engine,
         sessions=sessions,
+        lookups=lookup_sessions(sessions),
         reports=reports,
         sync=SyncService(sessions, config),
         digests=DigestService(sessions, reports, settings),

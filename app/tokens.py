@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from art.errors import BadRequest, NotFound
@@ -143,9 +143,13 @@ def status(row: ApiToken, now: datetime) -> str:
     return "active" if ended is None else ended[0]
 
 
+# Built once (its cache key with it): every authenticated request looks its token up.
+_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def lookup(session: Session, secret: str, now: datetime) -> ApiToken:
     """The token a secret belongs to; TokenRefused saying why it may not be used."""
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
+    row = session.scalars(_BY_HASH, {"token_hash": hash_token(secret)}).first()
     if row is None:
         raise TokenRefused("the bearer token is unknown")
     ended = _ended(row, now)

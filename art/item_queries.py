@@ -67,7 +67,7 @@ _SHOWN = (
     WorkItem.work_type,
     WorkItem.status,
     WorkItem.status_category,
-    WorkItem.parent_key,
+    WorkItem.parent_key.label("parent"),
     WorkItem.story_points,
     WorkItem.business_value,
     WorkItem.target_date,
@@ -79,11 +79,14 @@ _SHOWN = (
 )
 
 
-def items(session: Session, f: ItemFilter, after: Position | None, limit: int) -> list[Any]:
+def items(
+    session: Session, f: ItemFilter, after: Position | None, limit: int
+) -> list[dict[str, Any]]:
     """Items ordered by (synced_at, id): a BI tool's incremental load never misses a row.
-    Rows of the item's columns that a page shows (by their names), its id, and its source,
+    One dict per item of the columns a page shows (by their names), its id, and its source,
     team, iteration, PI and ART names: a page of columns, not of ORM objects, which cost as
-    much again to build, and not of the store's own ids and stamps, which no page shows."""
+    much again to build, and not of the store's own ids and stamps, which no page shows.
+    Dicts, not rows: reading a row's 22 fields by name cost half of a 1,000-item page."""
     stmt = (
         select(
             *_SHOWN,
@@ -120,7 +123,9 @@ def items(session: Session, f: ItemFilter, after: Position | None, limit: int) -
     # columns, not entities: Core's rows on the session's connection (the ORM session's
     # result layer cost a page of 1,000 items about a fifth of its time)
     ordered = stmt.order_by(WorkItem.synced_at, WorkItem.id).limit(limit)
-    return list(session.connection().execute(ordered))
+    result = session.connection().execute(ordered)
+    names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result.all()]
 
 
 def changes(

@@ -28,9 +28,10 @@ from app.reports.definition import art_definition, team_aliases
 from app.reports.item_links import link_items
 from app.reports.loader import ArtSnapshot, refresh_art, snapshot_art
 from art.config import TrainyardConfig
+from art.db import lookup_sessions
 from art.errors import Conflict, NotFound
 from art.links import by_name
-from art.structure_queries import art_by_name, pi_by_name
+from art.structure_queries import art_by_name, art_version, pi_by_name
 from metrics import plan_at
 from metrics.columns import columns
 from metrics.dependencies import prepare_dependencies
@@ -82,6 +83,7 @@ class ReportService:
         patient_below: int = PATIENT_BELOW,
     ) -> None:
         self.sessions = sessions
+        self._lookups = lookup_sessions(sessions)
         self.config = config
         self.fresh_wait, self.patient_below = fresh_wait, patient_below
         self._background = Background()
@@ -103,9 +105,8 @@ class ReportService:
 
     def version(self, art: str) -> tuple[int, int]:
         """(art id, data version); NotFound naming the known ARTs when unknown."""
-        with self.sessions() as session:
-            row = art_by_name(session, art)
-            return row.id, row.data_version
+        with self._lookups() as session:
+            return art_version(session, art)
 
     def readable_version(self, art: str) -> tuple[int, int]:
         """The (art id, version) a reader is served: the store's once it is loaded; while a

@@ -53,6 +53,8 @@ ITEM_COLUMNS = [
     "url",
     "display_key",
 ]
+_ITEM_LINKS = ("url", "display_key")  # worked out from the source and key, not stored
+_ITEM_STORED = [c for c in ITEM_COLUMNS if c not in _ITEM_LINKS]  # as item_queries names them
 
 
 def _since(value: datetime | None) -> datetime | None:
@@ -73,13 +75,18 @@ def _position(cursor: str | None) -> tuple[datetime, int] | None:
         raise BadRequest("cursor is not a cursor this API issued", parameter="cursor") from None
 
 
-def _next(rows: list[Any], limit: int, at: str, whole_row: bool = False) -> str | None:
-    """The cursor after a page: the position of its last row (the row's first element, or
-    with ``whole_row`` the row itself, holds ``at`` and ``id``)."""
+def _next(rows: list[Any], limit: int, at: str) -> str | None:
+    """The cursor after a page: the position of its last row (the row's first element holds
+    ``at`` and ``id``)."""
     if len(rows) <= limit:
         return None
-    last = rows[limit - 1] if whole_row else rows[limit - 1][0]
-    return encode_cursor({"at": getattr(last, at).isoformat(), "id": last.id})
+    last = rows[limit - 1][0]
+    return _cursor(getattr(last, at), last.id)
+
+
+def _cursor(at: datetime, id_: int) -> str:
+    """The cursor of the position (``at``, ``id``): the page after it starts past it."""
+    return encode_cursor({"at": at.isoformat(), "id": id_})
 
 
 def _art_id(session: SessionDep, art: str | None) -> int | None:
@@ -142,36 +149,16 @@ def list_items(
     )
     rows = q.items(session, f, _position(cursor), check_limit(limit) + 1)
     ref = item_refs_by_source(sources)
-    data = [
-        {
-            "key": w.key,
-            "source": w.source,
-            "art": w.art,
-            "title": w.title,
-            "item_type": w.item_type,
-            "level": w.level,
-            "work_type": w.work_type,
-            "status": w.status,
-            "status_category": w.status_category,
-            "team": w.team,
-            "iteration": w.iteration,
-            "pi": w.pi,
-            "parent": w.parent_key,
-            "story_points": as_entered(w.story_points),
-            "business_value": as_entered(w.business_value),
-            "target_date": w.target_date,
-            "flagged": w.flagged,
-            "created_at": w.created_at,
-            "updated_at": w.updated_at,
-            "deleted": w.deleted,
-            "synced_at": w.synced_at,
-            **ref(w.source, w.key),
-        }
-        for w in rows[:limit]
-    ]
-    return list_response(
-        request, data, _next(rows, limit, "synced_at", whole_row=True), ITEM_COLUMNS
-    )
+    data = []
+    for row in rows[:limit]:
+        item = {name: row[name] for name in _ITEM_STORED}
+        item["story_points"] = as_entered(item["story_points"])
+        item["business_value"] = as_entered(item["business_value"])
+        item.update(ref(item["source"], item["key"]))
+        data.append(item)
+    last = rows[limit - 1] if len(rows) > limit else None
+    cursor_after = None if last is None else _cursor(last["synced_at"], last["id"])
+    return list_response(request, data, cursor_after, ITEM_COLUMNS)
 
 
 @router.get("/changes", response_model=ChangePage)

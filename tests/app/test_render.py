@@ -71,3 +71,14 @@ def test_csv_writes_dates_and_times_as_the_json_form_does() -> None:
         {"key": "PHX-1", "at": datetime(2026, 12, 5, 9, 30, tzinfo=UTC), "day": date(2026, 1, 2)}
     ]
     assert to_csv(rows) == "key,at,day\r\nPHX-1,2026-12-05T09:30:00+00:00,2026-01-02\r\n"
+
+
+def test_the_etag_names_the_content_whatever_the_order_of_its_keys() -> None:
+    when = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    body = {"as_of": when, "data": [{"key": "PHX-1", "points": 5.5, "team": "Blue"}], "n": 1}
+    reordered = {"n": 1, "data": [{"team": "Blue", "points": 5.5, "key": "PHX-1"}], "as_of": when}
+    tag = etag_for(body)
+    assert tag == etag_for(reordered)
+    assert len(tag) == 34 and tag.startswith('"') and tag.endswith('"')
+    assert etag_for({**body, "n": 2}) != tag
+    assert etag_for({**body, "data": [{"key": "PHX-1", "points": 5.0, "team": "Blue"}]}) != tag
