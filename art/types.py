@@ -36,6 +36,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         to_naive_utc = self.process_bind_param
 
         def process(value: datetime | None) -> str | None:
+            if value is not None and value.tzinfo is UTC:  # most: no conversion, no checks
+                return value.replace(tzinfo=None).isoformat(" ", "microseconds")
             naive = to_naive_utc(value, dialect)
             return None if naive is None else naive.isoformat(" ", "microseconds")
 

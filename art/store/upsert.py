@@ -40,7 +40,7 @@ BULK_MIN_ROWS = 10  # from this many rows, they are bound here and skip SQLAlche
 COPY_MIN_ROWS = 500  # from this many rows, PostgreSQL gets them through COPY
 _temp_names = itertools.count(1)
 
-Values = list[list[Any]]
+Values = list[tuple[Any, ...]]
 BulkWrite = Callable[[Connection, Table, list[str], Values, Sequence[str], str], int]
 
 
@@ -166,15 +166,17 @@ def _bound(
         )
         for name in columns
     ]
-    return [
-        [
-            bind(row[name] if default is None else row.get(name, default))
-            if bind
-            else (row[name] if default is None else row.get(name, default))
-            for name, bind, default in plan
-        ]
-        for row in rows
-    ]
+    # column by column, then zipped into rows: a pull binds about a million values, and one
+    # pass per column calls each binder through map instead of a per-value branch
+    by_column: list[list[Any]] = []
+    for name, bind, default in plan:
+        values = (
+            [row[name] for row in rows]
+            if default is None
+            else [row.get(name, default) for row in rows]
+        )
+        by_column.append(list(map(bind, values)) if bind else values)
+    return list(zip(*by_column, strict=True))
 
 
 def _executemany(
@@ -189,7 +191,7 @@ def _executemany(
     target, names = _quoted(conn, core, columns)
     marks = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {target} ({names}) VALUES ({marks}) {_on_conflict(conn, conflict, action)}"
-    return conn.exec_driver_sql(sql, [tuple(v) for v in values]).rowcount
+    return conn.exec_driver_sql(sql, values).rowcount
 
 
 def _unnest(

@@ -10,7 +10,6 @@ raises Trainyard's own errors.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -23,6 +22,7 @@ import requests
 from msrest.exceptions import ClientRequestError
 
 from art.errors import ConnectorAuthError, ConnectorError, RateLimited, TrackerUnavailable
+from connectors.json_body import read_json
 from connectors.retry_after import parse_retry_after
 from connectors.throttle import Throttle
 
@@ -98,7 +98,7 @@ class Guard:
 
 def _error_of(guard: Guard, response: requests.Response) -> AdoRequestError:
     try:
-        body = json.loads(response.content)
+        body = read_json(response.content)
     except ValueError:
         body = None
     message = body.get("message") if isinstance(body, dict) else None
@@ -160,7 +160,7 @@ def guarded_send(guard: Guard, send: Callable[[], requests.Response]) -> request
         if status >= 300:
             raise _error_of(guard, response)
         try:
-            response.trainyard_json = json.loads(body) if body else None  # type: ignore[attr-defined]
+            response.trainyard_json = read_json(body) if body else None  # type: ignore[attr-defined]
         except ValueError:
             if last:
                 raise TrackerUnavailable(

@@ -26,6 +26,7 @@ from art.errors import (
     TrackerUnavailable,
 )
 from connectors.jira.retry import RETRY_STATUSES, RetryPolicy
+from connectors.json_body import read_json
 from connectors.retry_after import parse_retry_after
 from connectors.throttle import Throttle
 
@@ -125,7 +126,7 @@ class JiraClient:
             try:
                 response = self.jira._session.request(method, url, params=params, data=data)
                 try:
-                    return response.json()
+                    return read_json(response.content)
                 except ValueError:
                     problem = f"an unreadable (truncated?) JSON body from {method} {path}"
             except JIRAError as exc:
