@@ -18,7 +18,9 @@ from app.tokens import TokenRefused, authenticate
 _bearer = HTTPBearer(auto_error=False, description="A token from `trainyard token create`")
 
 
-def get_state(request: Request) -> AppState:
+# The dependencies that only read an attribute are coroutines: FastAPI runs a plain
+# function in its thread pool, a hop that cost more than the function on every request.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.trainyard
     return state
 
@@ -35,7 +37,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_settings(state: StateDep) -> Settings:
+async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
@@ -77,7 +79,7 @@ WriteScope = Depends(require("write"))
 AdminScope = Depends(require("admin"))
 
 
-def get_reports(state: StateDep) -> ReportService:
+async def get_reports(state: StateDep) -> ReportService:
     return state.reports
 
 

@@ -132,8 +132,9 @@ class PageQuery:
         return list(rows[self.offset : end]), nxt
 
 
-def page_query(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> PageQuery:
-    """Checked before any work: 422 naming ``limit`` out of 1-1000, ``cursor`` not ours."""
+async def page_query(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> PageQuery:
+    """Checked before any work: 422 naming ``limit`` out of 1-1000, ``cursor`` not ours.
+    A coroutine: no I/O, so it runs on the event loop, not through the thread pool."""
     check_limit(limit)
     pos = read_cursor(cursor, offset=int)
     offset = int(pos["offset"]) if pos else 0
