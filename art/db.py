@@ -38,10 +38,19 @@ def stored_json(document: Any) -> str:
         return json.dumps(document)
 
 
+def read_stored_json(text: str | bytes) -> Any:
+    """A JSON column's document, read by orjson; a text the standard library wrote before
+    orjson did, with NaN or Infinity in it (which orjson refuses), by the standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout for concurrency."""
     kwargs.setdefault("json_serializer", stored_json)
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_deserializer", read_stored_json)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from art.db import lookup_sessions, stored_json, transaction
+from art.db import lookup_sessions, read_stored_json, stored_json, transaction
 from art.errors import NotFound
 from art.models import ART
 from art.structure_queries import art_by_name, art_version
@@ -61,3 +61,15 @@ def test_stored_json_is_compact_and_reads_back_as_the_standard_library_writes_it
     big = {"id": 2**70}  # beyond orjson's 64 bits: the standard library writes it
     assert stored_json(big) == '{"id": 1180591620717411303424}'
     assert json.loads(stored_json(big)) == big
+
+
+def test_stored_json_reads_what_either_encoder_wrote() -> None:
+    assert read_stored_json('{"key":"PHX-1","labels":["a","\u00fc"]}') == {
+        "key": "PHX-1",
+        "labels": ["a", "ü"],
+    }
+    # written by the standard library before orjson did: NaN is not JSON, and orjson refuses it
+    older = read_stored_json('{"points": NaN, "big": 1180591620717411303424}')
+    assert older["big"] == 2**70 and older["points"] != older["points"]
+    with pytest.raises(ValueError):
+        read_stored_json("{not json")
