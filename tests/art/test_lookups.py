@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.db import lookup_sessions, read_stored_json, stored_json, transaction
 from art.errors import NotFound
-from art.models import ART
+from art.models import ART, Digest
 from art.structure_queries import art_by_name, art_version
 
 
@@ -73,3 +75,40 @@ def test_stored_json_reads_what_either_encoder_wrote() -> None:
     assert older["big"] == 2**70 and older["points"] != older["points"]
     with pytest.raises(ValueError):
         read_stored_json("{not json")
+
+
+def test_the_engine_writes_and_reads_json_columns_with_them(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """A digest's last snapshot (report figures) through the store: written compact by
+    orjson, an integer orjson refuses written and read all the same, and on SQLite a NaN
+    that the standard library wrote before is still read."""
+    orion, _ = _arts(sessions)
+    snapshot = {"predictability": 87.5, "big": 2**70}
+    with transaction(sessions) as session:
+        digest = Digest(
+            name="weekly",
+            art_id=orion,
+            cron="0 8 * * MON",
+            recipients=["rte@example.com", "po@example.com"],
+            sections=["predictability"],
+            last_snapshot={"predictability": 87.5},
+            created_at=datetime(2026, 12, 6, tzinfo=UTC),
+        )
+        session.add(digest)
+        session.flush()
+        digest_id = digest.id
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT recipients FROM digests")).scalar_one()
+    if engine.dialect.name == "sqlite":  # the text as written (PostgreSQL keeps jsonb)
+        assert stored == '["rte@example.com","po@example.com"]'  # json.dumps: ", " between
+    with transaction(sessions) as session:
+        session.execute(update(Digest).values(last_snapshot=snapshot))
+    with sessions() as session:
+        assert session.get(Digest, digest_id).last_snapshot == snapshot  # type: ignore[union-attr]
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("""UPDATE digests SET last_snapshot = '{"predictability": NaN}'"""))
+        with sessions() as session:
+            older = session.get(Digest, digest_id).last_snapshot  # type: ignore[union-attr]
+        assert older is not None and math.isnan(older["predictability"])
