@@ -72,7 +72,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # and opening a PostgreSQL connection costs a new server process
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _utc_session)
+    return engine
+
+
+def _utc_session(dbapi_conn: Any, _record: Any) -> None:
+    """Sessions in UTC, whatever the server's TimeZone: psycopg then gives each timestamp
+    with the UTC tzinfo itself, which the store's column type passes on without converting
+    (art.types), and SQL that casts a timestamp to a date counts UTC days, as on SQLite.
+    Outside a transaction, or a rollback would undo it."""
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_conn.autocommit = autocommit
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

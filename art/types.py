@@ -45,9 +45,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         """SQLite: the stored text parsed straight to an aware UTC datetime, one call a value
-        (the generic path parses it, then re-attaches UTC: a large load reads millions)."""
+        (the generic path parses it, then re-attaches UTC: a large load reads millions).
+        PostgreSQL: the driver's datetime as it is when it is in UTC already, as it is on the
+        sessions ``make_engine`` opens (converting each one was a tenth of a page of items)."""
         if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
+            return _utc_as_read
+
         parse = datetime.fromisoformat
 
         def process(value: str | datetime | None) -> datetime | None:
@@ -63,6 +66,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc_as_read(value: datetime | None) -> datetime | None:
+    """A PostgreSQL ``timestamptz`` as UTC: psycopg gives it in the session's time zone."""
+    if value is None or value.tzinfo is UTC:
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 JSONType: Any = JSON().with_variant(JSONB(), "postgresql")

@@ -53,8 +53,6 @@ ITEM_COLUMNS = [
     "url",
     "display_key",
 ]
-_ITEM_LINKS = ("url", "display_key")  # worked out from the source and key, not stored
-_ITEM_STORED = [c for c in ITEM_COLUMNS if c not in _ITEM_LINKS]  # as item_queries names them
 
 
 def _since(value: datetime | None) -> datetime | None:
@@ -148,16 +146,15 @@ def list_items(
         include_deleted=include_deleted if include_deleted is not None else since is not None,
     )
     rows = q.items(session, f, _position(cursor), check_limit(limit) + 1)
+    last = rows[limit - 1] if len(rows) > limit else None
+    cursor_after = None if last is None else _cursor(last["synced_at"], last["id"])
     ref = item_refs_by_source(sources)
-    data = []
-    for row in rows[:limit]:
-        item = {name: row[name] for name in _ITEM_STORED}
+    data = rows[:limit]
+    for item in data:  # each row's dict becomes the page's object, in ITEM_COLUMNS' order
+        del item["id"]
         item["story_points"] = as_entered(item["story_points"])
         item["business_value"] = as_entered(item["business_value"])
         item.update(ref(item["source"], item["key"]))
-        data.append(item)
-    last = rows[limit - 1] if len(rows) > limit else None
-    cursor_after = None if last is None else _cursor(last["synced_at"], last["id"])
     return list_response(request, data, cursor_after, ITEM_COLUMNS)
 
 

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.routes.raw import ITEM_COLUMNS
 from art.config import TrainyardConfig
 from art.models import ART, Source, WorkItem
 from art.models import Change as ChangeRow
@@ -65,6 +66,18 @@ def test_items_page_through_every_row_once(
         url = f"/api/v1/items?limit=3&cursor={body['next_cursor']}" if body["next_cursor"] else ""
     assert sorted(seen) == sorted(i.key for i in items)
     assert len(seen) == len(set(seen)) == 8
+
+
+def test_an_item_shows_the_page_columns_in_order_and_not_the_store_id(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    pages = {
+        fmt: loaded[0].get(f"/api/v1/items?limit=2&format={fmt}", headers=bearer(tokens["read"]))
+        for fmt in ("json", "csv")
+    }
+    assert [list(row) for row in pages["json"].json()["data"]] == [ITEM_COLUMNS, ITEM_COLUMNS]
+    header, *rows = pages["csv"].text.splitlines()
+    assert (header, len(rows)) == (",".join(ITEM_COLUMNS), 2)
 
 
 def _keys(client: TestClient, tokens: dict[str, str], query: str) -> list[str]:
