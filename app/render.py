@@ -9,12 +9,13 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 CSV = "text/csv; charset=utf-8"
 _TAGGED = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
@@ -26,13 +27,6 @@ def json_bytes(content: Any) -> bytes:
     of that with orjson. NumPy numbers are written as numbers and non-string keys as strings,
     as ``json`` writes them; NaN is written ``null``, not invalid JSON."""
     return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
-
-
-class JSONBody(JSONResponse):
-    """A JSON response encoded by :func:`json_bytes`."""
-
-    def render(self, content: Any) -> bytes:
-        return json_bytes(content)
 
 
 def wants_csv(request: Request) -> bool:
@@ -101,6 +95,34 @@ def page_link(request: Request, next_cursor: str | None) -> dict[str, str]:
     return {"Link": f'<{url}>; rel="next"'}
 
 
+@dataclass(frozen=True)
+class RenderedList:
+    """A page of a list as sent, but for the headers that name the request's own URL."""
+
+    content: bytes
+    media_type: str
+    next_cursor: str | None
+
+
+def render_list(
+    data: list[dict[str, Any]],
+    next_cursor: str | None,
+    csv_form: bool,
+    columns: Sequence[str] | None = None,
+) -> RenderedList:
+    """``{"data": [...], "next_cursor": ...}`` as JSON, or the rows as CSV."""
+    if csv_form:
+        return RenderedList(to_csv(data, columns).encode(), CSV, next_cursor)
+    body = json_bytes({"data": data, "next_cursor": next_cursor})
+    return RenderedList(body, "application/json", next_cursor)
+
+
+def send_list(request: Request, page: RenderedList) -> Response:
+    """A rendered page with its Link header (the next page's URL) and ``Vary: Accept``."""
+    headers = {**page_link(request, page.next_cursor), "Vary": "Accept"}
+    return Response(page.content, media_type=page.media_type, headers=headers)
+
+
 def list_response(
     request: Request,
     data: list[dict[str, Any]],
@@ -108,10 +130,7 @@ def list_response(
     columns: Sequence[str] | None = None,
 ) -> Response:
     """A paged list: ``{"data": [...], "next_cursor": ...}`` or CSV, with a Link header."""
-    headers = {**page_link(request, next_cursor), "Vary": "Accept"}
-    if wants_csv(request):
-        return Response(to_csv(data, columns), media_type=CSV, headers=headers)
-    return JSONBody({"data": data, "next_cursor": next_cursor}, headers=headers)
+    return send_list(request, render_list(data, next_cursor, wants_csv(request), columns))
 
 
 def etag_for(body: Any) -> str:

@@ -7,7 +7,7 @@ serves requests with it, the worker adds the services' jobs to its scheduler, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,7 @@ from app import configuration
 from app.demo import Demo, start_demo
 from app.digests.service import DigestService
 from app.outgoing.service import OutgoingService
+from app.page_cache import PageCache
 from app.reports.service import ReportService
 from app.settings import Settings
 from art.config import TrainyardConfig
@@ -36,6 +37,7 @@ class AppState:
     digests: DigestService
     outgoing: OutgoingService
     demo: Demo | None = None  # the demo trackers, when there is no configuration file
+    pages: PageCache = field(default_factory=PageCache)  # the BI lists' pages, per store version
 
 
 def build_state(settings: Settings, config: TrainyardConfig | None = None) -> AppState:

@@ -21,6 +21,7 @@ def arts(session: Session, after_id: int = 0, limit: int = 100) -> list[ART]:
 # again was half of these lookups, which every report request makes (about 0.3 ms each).
 _ART_BY_NAME = select(ART).where(ART.name == bindparam("name"))
 _ART_VERSION = select(ART.id, ART.data_version).where(ART.name == bindparam("name"))
+_STORE_VERSIONS = select(ART.id, ART.data_version).order_by(ART.id)
 
 
 def art_by_name(session: Session, name: str) -> ART:
@@ -36,6 +37,13 @@ def art_version(session: Session, name: str) -> tuple[int, int]:
     if row is None:
         raise _unknown_art(session, name)
     return row[0], row[1]
+
+
+def store_versions(session: Session) -> tuple[tuple[int, int], ...]:
+    """(id, data version) of every ART: what the store holds, as one value. Every change to
+    an item, its history or its links commits with its ART's next version, so two equal
+    readings have the same items, history and links between them."""
+    return tuple((id_, version) for id_, version in session.connection().execute(_STORE_VERSIONS))
 
 
 def _unknown_art(session: Session, name: str) -> NotFound:

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from app.api_models.items import ChangePage, ItemPage, LinkPage
 from app.deps import ReadScope, SessionDep, StateDep
+from app.page_cache import cached_list
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
-from app.render import as_entered, list_response
+from app.render import RenderedList, as_entered, render_list, wants_csv
 from art import item_queries as q
 from art import structure_queries as sq
 from art.errors import BadRequest, NotFound
@@ -52,6 +53,39 @@ ITEM_COLUMNS = [
     "synced_at",
     "url",
     "display_key",
+]
+
+
+CHANGE_COLUMNS = [
+    "key",
+    "source",
+    "field",
+    "from",
+    "to",
+    "from_category",
+    "to_category",
+    "at",
+    "author",
+    "recorded_at",
+    "from_iteration_key",
+    "to_iteration_key",
+    "url",
+    "display_key",
+]
+LINK_COLUMNS = [
+    "from",
+    "to",
+    "kind",
+    "tracker_type",
+    "source",
+    "from_team",
+    "to_team",
+    "cross_team",
+    "recorded_at",
+    "from_url",
+    "from_display_key",
+    "to_url",
+    "to_display_key",
 ]
 
 
@@ -124,38 +158,42 @@ def list_items(
 ) -> Response:
     """Work items, ordered by when Trainyard last changed them; deleted ones are flagged so an
     incremental load learns of deletions."""
-    art_id = _art_id(session, art)
-    team_id = q.team_id(session, art_id, team) if team is not None else None
-    if team is not None and team_id is None:
-        raise BadRequest(f"no team named '{team}'", parameter="team")
-    pi_id = q.pi_id(session, art_id, pi) if pi is not None else None
-    if pi is not None and pi_id is None:
-        raise BadRequest(f"no PI named '{pi}'", parameter="pi")
-    since = _since(updated_since)
-    sources = by_name(state.config.sources)
-    f = q.ItemFilter(
-        art_id=art_id,
-        team_id=team_id,
-        pi_id=pi_id,
-        level=level.value if level else None,
-        work_type=work_type.value if work_type else None,
-        status_category=status_category.value if status_category else None,
-        keys=tuple(key) if key else None,
-        prefixed=stored_keys(sources.values(), key or ()),
-        updated_since=since,
-        include_deleted=include_deleted if include_deleted is not None else since is not None,
-    )
-    rows = q.items(session, f, _position(cursor), check_limit(limit) + 1)
-    last = rows[limit - 1] if len(rows) > limit else None
-    cursor_after = None if last is None else _cursor(last["synced_at"], last["id"])
-    ref = item_refs_by_source(sources)
-    data = rows[:limit]
-    for item in data:  # each row's dict becomes the page's object, in ITEM_COLUMNS' order
-        del item["id"]
-        item["story_points"] = as_entered(item["story_points"])
-        item["business_value"] = as_entered(item["business_value"])
-        item.update(ref(item["source"], item["key"]))
-    return list_response(request, data, cursor_after, ITEM_COLUMNS)
+
+    def render() -> RenderedList:
+        art_id = _art_id(session, art)
+        team_id = q.team_id(session, art_id, team) if team is not None else None
+        if team is not None and team_id is None:
+            raise BadRequest(f"no team named '{team}'", parameter="team")
+        pi_id = q.pi_id(session, art_id, pi) if pi is not None else None
+        if pi is not None and pi_id is None:
+            raise BadRequest(f"no PI named '{pi}'", parameter="pi")
+        since = _since(updated_since)
+        sources = by_name(state.config.sources)
+        f = q.ItemFilter(
+            art_id=art_id,
+            team_id=team_id,
+            pi_id=pi_id,
+            level=level.value if level else None,
+            work_type=work_type.value if work_type else None,
+            status_category=status_category.value if status_category else None,
+            keys=tuple(key) if key else None,
+            prefixed=stored_keys(sources.values(), key or ()),
+            updated_since=since,
+            include_deleted=include_deleted if include_deleted is not None else since is not None,
+        )
+        rows = q.items(session, f, _position(cursor), check_limit(limit) + 1)
+        last = rows[limit - 1] if len(rows) > limit else None
+        cursor_after = None if last is None else _cursor(last["synced_at"], last["id"])
+        ref = item_refs_by_source(sources)
+        data = rows[:limit]
+        for item in data:  # each row's dict becomes the page's object, in ITEM_COLUMNS' order
+            del item["id"]
+            item["story_points"] = as_entered(item["story_points"])
+            item["business_value"] = as_entered(item["business_value"])
+            item.update(ref(item["source"], item["key"]))
+        return render_list(data, cursor_after, wants_csv(request), ITEM_COLUMNS)
+
+    return cached_list(request, session, state.pages, render)
 
 
 @router.get("/changes", response_model=ChangePage)
@@ -173,51 +211,41 @@ def list_changes(
     """Status, iteration, points and flagged history, ordered by when Trainyard stored it.
     Iterations are shown by name in `from` and `to`, the tracker's sprint id or path in
     `from_iteration_key` and `to_iteration_key`."""
-    sources = by_name(state.config.sources)
-    rows = q.changes(
-        session,
-        _art_id(session, art),
-        field.value if field else None,
-        _since(updated_since),
-        _position(cursor),
-        check_limit(limit) + 1,
-    )
-    ref = item_refs_by_source(sources)
-    data = [
-        {
-            "key": key,
-            "source": source,
-            "field": c.field,
-            "from": _shown(c.field, from_name, c.from_value),
-            "to": _shown(c.field, to_name, c.to_value),
-            "from_category": c.from_category,
-            "to_category": c.to_category,
-            "at": c.at,
-            "author": c.author,
-            "recorded_at": c.recorded_at,
-            "from_iteration_key": c.from_value if c.field == ChangeField.ITERATION else None,
-            "to_iteration_key": c.to_value if c.field == ChangeField.ITERATION else None,
-            **ref(source, key),
-        }
-        for c, key, source, from_name, to_name in rows[:limit]
-    ]
-    columns = [
-        "key",
-        "source",
-        "field",
-        "from",
-        "to",
-        "from_category",
-        "to_category",
-        "at",
-        "author",
-        "recorded_at",
-        "from_iteration_key",
-        "to_iteration_key",
-        "url",
-        "display_key",
-    ]
-    return list_response(request, data, _next(rows, limit, "recorded_at"), columns)
+
+    def render() -> RenderedList:
+        sources = by_name(state.config.sources)
+        rows = q.changes(
+            session,
+            _art_id(session, art),
+            field.value if field else None,
+            _since(updated_since),
+            _position(cursor),
+            check_limit(limit) + 1,
+        )
+        ref = item_refs_by_source(sources)
+        data = [
+            {
+                "key": key,
+                "source": source,
+                "field": c.field,
+                "from": _shown(c.field, from_name, c.from_value),
+                "to": _shown(c.field, to_name, c.to_value),
+                "from_category": c.from_category,
+                "to_category": c.to_category,
+                "at": c.at,
+                "author": c.author,
+                "recorded_at": c.recorded_at,
+                "from_iteration_key": c.from_value if c.field == ChangeField.ITERATION else None,
+                "to_iteration_key": c.to_value if c.field == ChangeField.ITERATION else None,
+                **ref(source, key),
+            }
+            for c, key, source, from_name, to_name in rows[:limit]
+        ]
+        return render_list(
+            data, _next(rows, limit, "recorded_at"), wants_csv(request), CHANGE_COLUMNS
+        )
+
+    return cached_list(request, session, state.pages, render)
 
 
 def _shown(field: str, name: str | None, value: str | None) -> str | None:
@@ -250,48 +278,41 @@ def list_links(
 ) -> Response:
     """Links between items with both ends' teams; `cross_team=true` keeps dependencies
     between different teams."""
-    sources = by_name(state.config.sources)
-    rows = q.links(
-        session,
-        _art_id(session, art),
-        kind.value if kind else None,
-        cross_team,
-        _since(updated_since),
-        _position(cursor),
-        check_limit(limit) + 1,
-    )
-    ref = item_refs_by_source(sources)
-    data = [
-        {
-            "from": lk.from_key,
-            "to": lk.to_key,
-            "kind": lk.kind,
-            "tracker_type": lk.tracker_type,
-            "source": source,
-            "from_team": from_team,
-            "to_team": to_team,
-            "cross_team": None if from_team is None or to_team is None else from_team != to_team,
-            "recorded_at": lk.recorded_at,
-            **_ends(ref(source, lk.from_key), ref(source, lk.to_key)),
-        }
-        for lk, source, from_team, to_team, _art in rows[:limit]
-    ]
-    columns = [
-        "from",
-        "to",
-        "kind",
-        "tracker_type",
-        "source",
-        "from_team",
-        "to_team",
-        "cross_team",
-        "recorded_at",
-        "from_url",
-        "from_display_key",
-        "to_url",
-        "to_display_key",
-    ]
-    return list_response(request, data, _next(rows, limit, "recorded_at"), columns)
+
+    def render() -> RenderedList:
+        sources = by_name(state.config.sources)
+        rows = q.links(
+            session,
+            _art_id(session, art),
+            kind.value if kind else None,
+            cross_team,
+            _since(updated_since),
+            _position(cursor),
+            check_limit(limit) + 1,
+        )
+        ref = item_refs_by_source(sources)
+        data = [
+            {
+                "from": lk.from_key,
+                "to": lk.to_key,
+                "kind": lk.kind,
+                "tracker_type": lk.tracker_type,
+                "source": source,
+                "from_team": from_team,
+                "to_team": to_team,
+                "cross_team": None
+                if from_team is None or to_team is None
+                else from_team != to_team,
+                "recorded_at": lk.recorded_at,
+                **_ends(ref(source, lk.from_key), ref(source, lk.to_key)),
+            }
+            for lk, source, from_team, to_team, _art in rows[:limit]
+        ]
+        return render_list(
+            data, _next(rows, limit, "recorded_at"), wants_csv(request), LINK_COLUMNS
+        )
+
+    return cached_list(request, session, state.pages, render)
 
 
 def _ends(frm: dict[str, str | None], to: dict[str, str | None]) -> dict[str, str | None]:

@@ -15,18 +15,8 @@ from art.models import Change as ChangeRow
 from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.conftest import bearer
-from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
+from tests.sync.fake_connector import T0, FakeConnector, FakeItem
 from tests.sync.test_pull import CONFIG
-
-
-@pytest.fixture
-def loaded(client: TestClient) -> tuple[TestClient, list[FakeItem]]:
-    state = client.app.state.trainyard  # type: ignore[attr-defined]
-    with state.sessions() as s, s.begin():
-        apply_config(s, CONFIG)
-    items = make_items(8)
-    PullRunner(state.sessions, CONFIG, CONFIG.source("fake"), FakeConnector(items)).run()
-    return client, items
 
 
 def test_items_filtered_by_team_and_category(
