@@ -290,3 +290,23 @@ def test_a_refreshed_art_keeps_the_parent_index_unless_a_parent_changed() -> Non
         ("F2", 1, 100.0),
         ("F10", 8, 0.0),
     ]
+
+
+def test_a_feature_whose_stories_are_all_gone_is_its_own_unit() -> None:
+    """F3's one story is deleted and F4's is removed ("Won't Do"): each feature counts as one
+    story left, as one with no story would; F5 keeps one of its two stories (the other gone)."""
+    art = exact_art()
+    _open(art, ["F3", "F4", "F5"], level="feature", iteration="I1")
+    art.item("G1", created=at(-40), parent="F3", deleted=True)
+    art.item("G2", [(at(50), "status", "Won't Do")], created=at(-40), parent="F4")
+    _open(art, ["G3"], parent="F5")
+    art.item("G4", created=at(-40), parent="F5", deleted=True)
+    features = outlook_report(art.data(), "PI 1", AS_OF, seed=5).to_dict()["features"]
+    assert [(f["key"], f["position"], f["remaining_stories"]) for f in features] == [
+        ("F1", 1, 2),
+        ("F2", 2, 1),
+        ("F3", 3, 1),
+        ("F4", 4, 1),
+        ("F5", 5, 1),
+        ("F10", 6, 7),
+    ]
