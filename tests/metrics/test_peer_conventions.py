@@ -80,7 +80,7 @@ def test_aging_calendar_ties_on_the_day_break_by_start() -> None:
     art = Art()
     art.item("Z", [(at(5, 1), S, IP)]).item("Y", [(at(5, 20), S, IP)])
     rows = aging_report(art.data(), at(9, 12), STORY, unit="calendar_days").data
-    assert [(r.row.item.key, r.age_days) for r in rows] == [("Z", 5), ("Y", 5)]
+    assert [(r.item.key, r.age_days) for r in rows] == [("Z", 5), ("Y", 5)]
 
 
 def _restart_art(restart: bool) -> Art:
