@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         """SQLite: the stored text parsed straight to an aware UTC datetime, one call a value
         (the generic path parses it, then re-attaches UTC: a large load reads millions).
         PostgreSQL: the driver's datetime as it is when it is in UTC already, as it is on the
-        sessions ``make_engine`` opens (converting each one was a tenth of a page of items)."""
+        sessions ``make_engine`` opens (converting each one was a quarter of a page of items)."""
         if dialect.name != "sqlite":
             return _utc_as_read
 
