@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,11 +15,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from art.errors import TrainyardError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PING_AFTER_IDLE = 2.0  # seconds a pooled PostgreSQL connection sits idle before it is checked
 
 
 class NotMigrated(TrainyardError):
@@ -72,10 +75,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # and opening a PostgreSQL connection costs a new server process
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 10)
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _utc_session)
+        _check_when_idle(engine)
     return engine
+
+
+def _check_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before it is used only when it has been idle
+    ``PING_AFTER_IDLE`` seconds or more, and replace it when the check fails (a restarted
+    server, a proxy's idle timeout). ``pool_pre_ping`` checks at every checkout, and a
+    request checks out two or three connections (its token, its ART's data version, its
+    query): a round trip and about 70 µs of CPU each, on a service whose cached reads cost
+    about 2.5 ms. A connection given back a moment ago was working a moment ago; if the
+    server went away since, the request that finds out fails and the pool drops every
+    connection older than that failure (SQLAlchemy's invalidation)."""
+
+    def idle_since(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return  # new, or given back a moment ago
+        try:
+            autocommit = dbapi_conn.autocommit
+            dbapi_conn.autocommit = True  # no transaction left open by the check
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.autocommit = autocommit
+        except Exception as exc:
+            raise DisconnectionError(f"a pooled connection failed its check: {exc}") from exc
+
+    event.listen(engine, "checkin", idle_since)
+    event.listen(engine, "checkout", checked)
 
 
 def _utc_session(dbapi_conn: Any, _record: Any) -> None:
