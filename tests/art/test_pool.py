@@ -54,7 +54,7 @@ def test_a_connection_given_back_a_moment_ago_is_used_unchecked(
     monkeypatch.setattr(art.db, "PING_AFTER_IDLE", 3600.0)
     first = _backend(pg_engine)
     _drop(first)
-    with pytest.raises(Exception, match="terminat|closed|server"):  # not checked: it fails
+    with pytest.raises(Exception, match=r"terminat|closed|server"):  # not checked: it fails
         _backend(pg_engine)
     assert _backend(pg_engine) != first  # and the pool has dropped it for the next request
 
