@@ -63,13 +63,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _utc_as_read(value)
 
 
 def _utc_as_read(value: datetime | None) -> datetime | None:
-    """A PostgreSQL ``timestamptz`` as UTC: psycopg gives it in the session's time zone."""
+    """A stored timestamp as an aware UTC datetime: a naive one (SQLite) is UTC already, an
+    aware one (PostgreSQL ``timestamptz``, in the session's time zone) is converted."""
     if value is None or value.tzinfo is UTC:
         return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
