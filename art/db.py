@@ -100,10 +100,7 @@ def _check_when_idle(engine: Engine) -> None:
         if since is None or time.monotonic() - since < PING_AFTER_IDLE:
             return  # new, or given back a moment ago
         try:
-            autocommit = dbapi_conn.autocommit
-            dbapi_conn.autocommit = True  # no transaction left open by the check
-            dbapi_conn.execute("SELECT 1")
-            dbapi_conn.autocommit = autocommit
+            _outside_transaction(dbapi_conn, "SELECT 1")  # none left open by the check
         except Exception as exc:
             raise DisconnectionError(f"a pooled connection failed its check: {exc}") from exc
 
@@ -116,10 +113,16 @@ def _utc_session(dbapi_conn: Any, _record: Any) -> None:
     with the UTC tzinfo itself, which the store's column type passes on without converting
     (art.types), and SQL that casts a timestamp to a date counts UTC days, as on SQLite.
     Outside a transaction, or a rollback would undo it."""
+    _outside_transaction(dbapi_conn, "SET TIME ZONE 'UTC'")
+
+
+def _outside_transaction(dbapi_conn: Any, sql: str) -> None:
+    """Run ``sql`` on a psycopg connection in autocommit, then put its mode back: psycopg
+    would otherwise open a transaction, and refuses to change the mode while one is open."""
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True
     try:
-        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.execute(sql)
     finally:
         dbapi_conn.autocommit = autocommit
 

@@ -58,7 +58,7 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return None
             if isinstance(value, str):  # naive UTC as stored; parsed with its zone at once
                 return parse(value + "+00:00")
-            return self.process_result_value(value, dialect)
+            return _utc_as_read(value)
 
         return process
 
