@@ -8,8 +8,8 @@ ART's loaded data (inputs.ArtData) all build on it without an import cycle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -106,6 +106,54 @@ class Change:
     from_category: StatusCategory | None = None
     to_category: StatusCategory | None = None
     seq: int = 0
+
+
+def _change_maker() -> Callable[
+    [
+        str,
+        ChangeField,
+        datetime,
+        str | None,
+        str | None,
+        StatusCategory | None,
+        StatusCategory | None,
+        int,
+    ],
+    Change,
+]:
+    """``Change(...)`` with every field given in order, for a loader making a million: a
+    frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` by name,
+    which costs twice what its slot's own setter does (about 0.4 s at 200,000 items)."""
+    new = object.__new__
+    s_key, s_field, s_at, s_from, s_to, s_fcat, s_tcat, s_seq = (
+        Change.__dict__[f.name].__set__ for f in fields(Change)
+    )
+
+    def make(
+        item_key: str,
+        field: ChangeField,
+        at: datetime,
+        from_value: str | None,
+        to_value: str | None,
+        from_category: StatusCategory | None,
+        to_category: StatusCategory | None,
+        seq: int,
+    ) -> Change:
+        c = new(Change)
+        s_key(c, item_key)
+        s_field(c, field)
+        s_at(c, at)
+        s_from(c, from_value)
+        s_to(c, to_value)
+        s_fcat(c, from_category)
+        s_tcat(c, to_category)
+        s_seq(c, seq)
+        return c
+
+    return make
+
+
+make_change = _change_maker()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from metrics.facts import (
     Window,
     change_order,
     default_level,
+    make_change,
 )
 from metrics.history import ItemHistory
 
@@ -45,6 +46,7 @@ __all__ = [
     "Window",
     "change_order",
     "default_level",
+    "make_change",
 ]
 
 T = TypeVar("T")

@@ -193,3 +193,31 @@ def test_items_carry_their_tracker_url_and_display_key(
     assert (blue4.url, blue4.display_key) == ("https://acme.atlassian.net/browse/BLUE-4", "BLUE-4")
     unlinked = next(i for i in _load(sessions, data).items if i.key == "BLUE-4")
     assert (unlinked.url, unlinked.display_key) == (None, None)
+
+
+def test_changes_sharing_a_time_load_in_sequence_order(
+    stored: tuple[ArtData, sessionmaker[Session]],
+) -> None:
+    """The history is read in the store's (item, time) index order, with no sort by
+    sequence in SQL: changes stored at one instant in reverse sequence still load in
+    sequence order."""
+    data, sessions = stored
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with sessions() as session, session.begin():
+        item = session.scalars(select(WorkItem).where(WorkItem.key == "BLUE-4")).one()
+        for seq, (frm, to) in ((7, ("Review", "Done")), (6, ("In Progress", "Review"))):
+            session.add(
+                ChangeRow(
+                    work_item_id=item.id,
+                    field="status",
+                    from_value=frm,
+                    to_value=to,
+                    at=at,
+                    seq=seq,
+                    dedupe_key=f"tie-{seq}",
+                    recorded_at=NOW,
+                )
+            )
+    got = _load(sessions, data)
+    tied = [(c.seq, c.to_value) for c in got.changes_by_item["BLUE-4"] if c.at == at]
+    assert tied == [(6, "Review"), (7, "Done")]
