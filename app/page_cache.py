@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.render import RenderedList, send_list, wants_csv
+from app.reports.cache import once_per_key
 from art.structure_queries import store_versions
 
 MAX_BYTES = 32 * 1024 * 1024  # about fifty 1,000-item pages of JSON
@@ -31,25 +32,35 @@ class PageCache:
         self._pages: OrderedDict[Hashable, RenderedList] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._rendering: dict[Hashable, threading.Lock] = {}  # per key being rendered
+        self.renders = 0  # pages rendered (a kept page served again is not one)
 
     def page(self, key: Hashable, render: Callable[[], RenderedList]) -> RenderedList:
-        """The page kept under ``key``, or ``render``'s, then kept (an error is not)."""
-        with self._lock:
-            kept = self._pages.get(key)
-            if kept is not None:
-                self._pages.move_to_end(key)
-                return kept
-        page = render()  # outside the lock: readers of other pages go on meanwhile
+        """The page kept under ``key``, or ``render``'s, then kept (an error is not).
+
+        One render per key at a time: when data arrives, every reader of a dashboard's page
+        asks for it anew at once, and those arriving while it renders wait for that render
+        rather than each reading the store again (a page of 1,000 items is tens of ms)."""
+        return once_per_key(self._lock, self._rendering, key, self._kept, render, self._keep)
+
+    def _kept(self, key: Hashable) -> tuple[RenderedList] | None:
+        kept = self._pages.get(key)
+        if kept is None:
+            return None
+        self._pages.move_to_end(key)
+        return (kept,)
+
+    def _keep(self, key: Hashable, page: RenderedList) -> None:
+        """Keep ``page`` unless it is over the whole budget (it is sent, never kept)."""
+        self.renders += 1
         if len(page.content) > self.max_bytes:
-            return page
-        with self._lock:
-            old = self._pages.pop(key, None)
-            self._bytes += len(page.content) - (0 if old is None else len(old.content))
-            self._pages[key] = page
-            while self._bytes > self.max_bytes:
-                _, dropped = self._pages.popitem(last=False)
-                self._bytes -= len(dropped.content)
-        return page
+            return
+        old = self._pages.pop(key, None)
+        self._bytes += len(page.content) - (0 if old is None else len(old.content))
+        self._pages[key] = page
+        while self._bytes > self.max_bytes:
+            _, dropped = self._pages.popitem(last=False)
+            self._bytes -= len(dropped.content)
 
     def __len__(self) -> int:
         return len(self._pages)

@@ -18,7 +18,9 @@ samples, remaining work), so one data version always answers the same, on every 
 from __future__ import annotations
 
 import re
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -252,6 +254,15 @@ def _filled(capacity: F64, runs: list[tuple[int, int]]) -> F64:
     return out
 
 
+KEPT_OUTLOOKS = 8  # per version of the data: the PIs and as-of minutes asked for lately
+_kept_lock = threading.Lock()
+
+
+def _kept_outlooks(_: ArtData) -> OrderedDict[tuple[Any, ...], Outlook]:
+    """The outlooks computed over one version of the data, by their arguments."""
+    return OrderedDict()
+
+
 def outlook_report(
     data: ArtData,
     pi: str,
@@ -260,7 +271,29 @@ def outlook_report(
     trials: int = TRIALS,
     sample_days: int = SAMPLE_DAYS,
 ) -> Outlook:
-    """The PI outlook of ``pi`` at ``as_of`` (docs/metrics.md "PI outlook")."""
+    """The PI outlook of ``pi`` at ``as_of`` (docs/metrics.md "PI outlook"), computed once
+    per version of the data and arguments: a running PI's flow report, its predictability
+    report and the outlook itself all ask for it, and with data arriving each new version
+    computed it twice (the outlook is a function of its arguments: ``seed`` None derives
+    one from the data). The result is shared: it is frozen, and no caller changes it."""
+    kept = data.derived(_kept_outlooks)
+    key = (pi, as_of, seed, trials, sample_days)
+    with _kept_lock:
+        got = kept.get(key)
+        if got is not None:
+            kept.move_to_end(key)
+            return got
+    got = _outlook(data, pi, as_of, seed, trials, sample_days)
+    with _kept_lock:
+        kept[key] = got
+        while len(kept) > KEPT_OUTLOOKS:
+            kept.popitem(last=False)
+    return got
+
+
+def _outlook(
+    data: ArtData, pi: str, as_of: datetime, seed: int | None, trials: int, sample_days: int
+) -> Outlook:
     tz = data.definition.tz
     today = local_date(as_of, tz)
     span = data.pi_by_name.get(pi)

@@ -15,6 +15,42 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+def once_per_key(
+    lock: threading.Lock,
+    running: dict[Hashable, threading.Lock],
+    key: Hashable,
+    kept: Callable[[Hashable], tuple[V] | None],
+    compute: Callable[[], V],
+    keep: Callable[[Hashable, V], None],
+) -> V:
+    """The value ``kept`` finds under ``key`` (as a 1-tuple), else ``compute``'s, then kept:
+    one computation per key at a time, callers racing for a key being computed waiting for
+    it and then finding it kept. ``lock`` guards the store that ``kept`` and ``keep`` (both
+    called holding it) read and write, and ``running``, the per-key locks of computations
+    under way; ``compute`` runs outside it, so other keys go on meanwhile. An error is
+    not kept: the next caller computes again."""
+    with lock:
+        got = kept(key)
+        if got is not None:
+            return got[0]
+        mine = running.setdefault(key, threading.Lock())
+    with mine:
+        with lock:
+            got = kept(key)
+            if got is not None:
+                return got[0]
+        try:
+            value = compute()
+        except BaseException:
+            with lock:
+                running.pop(key, None)
+            raise
+        with lock:  # kept before the key's lock goes: a waiter looking again finds it
+            keep(key, value)
+            running.pop(key, None)
+    return value
+
+
 class LRUCache(Generic[V]):
     """Thread-safe least-recently-used cache; a miss computes under a per-key lock."""
 
@@ -27,36 +63,29 @@ class LRUCache(Generic[V]):
         self.misses = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:  # one computation per key even when requests race
-            with self._lock:
-                if key in self._data:
-                    self.hits += 1
-                    return self._data[key]
-            try:
-                value = compute()
-            except BaseException:
-                with self._lock:
-                    self._key_locks.pop(key, None)
-                raise
-            self.put(key, value)
-            with self._lock:
-                self.misses += 1
-                self._key_locks.pop(key, None)
-            return value
+        return once_per_key(self._lock, self._key_locks, key, self._hit, compute, self._stored)
+
+    def _hit(self, key: Hashable) -> tuple[V] | None:
+        if key not in self._data:
+            return None
+        self._data.move_to_end(key)
+        self.hits += 1
+        return (self._data[key],)
+
+    def _stored(self, key: Hashable, value: V) -> None:
+        self._put(key, value)
+        self.misses += 1
 
     def put(self, key: Hashable, value: V) -> None:
         """Store ``value`` under ``key`` (the least recently used entry goes when full)."""
         with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._put(key, value)
+
+    def _put(self, key: Hashable, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
 
     def peek(self, key: Hashable) -> V | None:
         """The value under ``key`` if there is one, without computing it."""

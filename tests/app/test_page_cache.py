@@ -3,7 +3,9 @@ new data version (a pull, a webhook) is seen at once."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -122,3 +124,40 @@ def test_the_least_recently_used_pages_go_first_past_the_byte_budget() -> None:
     assert rendered == ["a", "b", "c", "b"]
     assert pages.page("big", lambda: _page(b"x" * 26)).content == b"x" * 26
     assert len(pages) == 2  # a page over the whole budget is sent, never kept
+
+
+def test_readers_of_a_page_being_rendered_wait_for_that_render() -> None:
+    """When data arrives every dashboard asks for its page anew at once: one render, not
+    one per reader; readers of another page are not held up by it."""
+    pages = PageCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow(name: str) -> RenderedList:
+        calls.append(name)
+        started.set()
+        assert release.wait(5)
+        return _page(name.encode())
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(pages.page, "p", partial(slow, "p"))
+        assert started.wait(5)
+        waiting = [pool.submit(pages.page, "p", partial(slow, "again")) for _ in range(2)]
+        other = pages.page("q", lambda: _page(b"q"))  # another page renders meanwhile
+        assert other.content == b"q" and not first.done()
+        release.set()
+        got = [f.result(5).content for f in (first, *waiting)]
+    assert got == [b"p", b"p", b"p"]
+    assert calls == ["p"] and pages.renders == 2
+
+
+def test_a_failed_render_is_not_kept_and_the_next_reader_renders_again() -> None:
+    pages = PageCache()
+
+    def broken() -> RenderedList:
+        raise RuntimeError("store went away")
+
+    with pytest.raises(RuntimeError, match="store went away"):
+        pages.page("p", broken)
+    assert pages.page("p", lambda: _page(b"ok")).content == b"ok"
+    assert (len(pages), pages.renders) == (1, 1)

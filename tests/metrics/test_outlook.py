@@ -15,7 +15,13 @@ import pytest
 from builder import Art, at
 
 from metrics.inputs import ArtData, Objective
-from metrics.outlook import _children, natural_key, objective_order, outlook_report
+from metrics.outlook import (
+    KEPT_OUTLOOKS,
+    _children,
+    natural_key,
+    objective_order,
+    outlook_report,
+)
 
 DONE = "Done"
 AS_OF = at(60, 12)  # day 60; PI 1 runs days 0-69, so days 61-69 are sampled: 9 days
@@ -310,3 +316,21 @@ def test_a_feature_whose_stories_are_all_gone_is_its_own_unit() -> None:
         ("F5", 5, 1),
         ("F10", 6, 7),
     ]
+
+
+def test_an_outlook_is_computed_once_per_version_of_the_data_and_arguments() -> None:
+    """A running PI's flow and predictability reports both ask for its outlook: the second
+    ask of one data version with the same arguments gets the first's result; another
+    as-of, seed or version computes anew, and only the last few are kept per version."""
+    data = exact_art().data()
+    first = outlook_report(data, "PI 1", AS_OF, seed=5)
+    assert outlook_report(data, "PI 1", AS_OF, seed=5) is first
+    assert outlook_report(data, "PI 1", AS_OF, seed=6) is not first
+    assert outlook_report(data, "PI 1", AS_OF, seed=5, trials=100).trials == 100
+    newer = _refreshed(data, {"S2": None})  # a new version, the same facts
+    again = outlook_report(newer, "PI 1", AS_OF, seed=5)
+    assert again is not first and again.to_dict() == first.to_dict()
+    for hour in range(KEPT_OUTLOOKS):  # as many other as-of times push the first one out
+        outlook_report(data, "PI 1", at(60, hour), seed=5)
+    recomputed = outlook_report(data, "PI 1", AS_OF, seed=5)
+    assert recomputed is not first and recomputed.to_dict() == first.to_dict()
