@@ -12,6 +12,8 @@ parsed values, not the raw strings.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -130,6 +132,43 @@ class PageQuery:
         end = self.offset + self.limit
         nxt = encode_cursor({"offset": end}) if end < len(rows) else None
         return list(rows[self.offset : end]), nxt
+
+    def of(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with this page of its ``data`` and the ``next_cursor``: the same object
+        for the same body and page while the body is among the latest, so its ETag and
+        JSON are rendered once (app.render.RENDERED), not on every read of the page."""
+        return _PAGES.page(body, self)
+
+
+class _Pages:
+    """The pages of the latest paged report bodies, by body object and page. An entry holds
+    its body, so an id is never taken for another body while it is kept; bodies are never
+    changed once cached (app.reports.service)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[tuple[int, int, int], tuple[dict[str, Any], dict[str, Any]]]
+        self._pages = OrderedDict()
+
+    def page(self, body: dict[str, Any], query: PageQuery) -> dict[str, Any]:
+        key = (id(body), query.offset, query.limit)
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is not None and kept[0] is body:
+                self._pages.move_to_end(key)
+                return kept[1]
+        rows, nxt = query.slice(body["data"])
+        page = {**body, "data": rows, "next_cursor": nxt}
+        with self._lock:
+            self._pages[key] = (body, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+        return page
+
+
+_PAGES = _Pages()
 
 
 async def page_query(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> PageQuery:

@@ -12,6 +12,7 @@ paged list of its own).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -105,6 +106,13 @@ def predictability_rows(pis: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _paged(request: Request, paged: dict[str, Any], columns: Sequence[str]) -> Response:
+    """A page of a paged report (PageQuery.of), with its Link header."""
+    response = report_response(request, paged, paged["data"], columns)
+    response.headers.update(page_link(request, paged["next_cursor"]))
+    return response
+
+
 @router.get(
     "/pis/{pi}/predictability",
     response_model=PredictabilityOut,
@@ -191,12 +199,7 @@ def dependencies(
     `team` keeps those where either end is the team's."""
     name, who = ctx.pi(pi), ctx.team(team)
     body = dependencies_body(ctx, name, status, who, cross_team)
-    rows, nxt = page.slice(body["data"])
-    response = report_response(
-        request, {**body, "data": rows, "next_cursor": nxt}, rows, DEPENDENCY_COLUMNS
-    )
-    response.headers.update(page_link(request, nxt))
-    return response
+    return _paged(request, page.of(body), DEPENDENCY_COLUMNS)
 
 
 @router.get(
@@ -308,12 +311,7 @@ def baseline_scope(
     baseline's stories come first, then those added, each in the ART's item order. Paged
     (`limit`, default 100; `cursor`), against the same frozen baseline as `/pis/{pi}/baseline`."""
     body = baseline_scope_body(ctx, ctx.pi(pi))
-    rows, nxt = page.slice(body["data"])
-    response = report_response(
-        request, {**body, "data": rows, "next_cursor": nxt}, rows, BASELINE_SCOPE_COLUMNS
-    )
-    response.headers.update(page_link(request, nxt))
-    return response
+    return _paged(request, page.of(body), BASELINE_SCOPE_COLUMNS)
 
 
 @router.get(
