@@ -143,9 +143,11 @@ class PageQuery:
 class _Pages:
     """The pages of the latest paged report bodies, by body object and page. An entry holds
     its body, so an id is never taken for another body while it is kept; bodies are never
-    changed once cached (app.reports.service)."""
+    changed once cached (app.reports.service). Few are kept: each holds a whole report
+    (tens of thousands of dependencies on a large ART), and with data arriving the bodies
+    of older versions would otherwise outlive the report cache's."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 32) -> None:
         self._size = size
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple[int, int, int], tuple[dict[str, Any], dict[str, Any]]]
