@@ -273,9 +273,10 @@ def outlook_report(
 ) -> Outlook:
     """The PI outlook of ``pi`` at ``as_of`` (docs/metrics.md "PI outlook"), computed once
     per version of the data and arguments: a running PI's flow report, its predictability
-    report and the outlook itself all ask for it, and with data arriving each new version
-    computed it twice (the outlook is a function of its arguments: ``seed`` None derives
-    one from the data). The result is shared: it is frozen, and no caller changes it."""
+    report and the outlook itself all ask for it, and a console page showing two of them
+    computed it twice for each new version (the outlook is a function of its arguments:
+    ``seed`` None derives one from the data). The result is shared: it is frozen, and no
+    caller changes it."""
     kept = data.derived(_kept_outlooks)
     key = (pi, as_of, seed, trials, sample_days)
     with _kept_lock:
