@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.reports.loader import load_art
+from app.reports.loader import load_art, snapshot_art
 from art.config import SourceConfig
 from art.errors import NotFound
 from art.models import Change as ChangeRow
@@ -218,6 +218,8 @@ def test_changes_sharing_a_time_load_in_sequence_order(
                     recorded_at=NOW,
                 )
             )
-    got = _load(sessions, data)
-    tied = [(c.seq, c.to_value) for c in got.changes_by_item["BLUE-4"] if c.at == at]
-    assert tied == [(6, "Review"), (7, "Done")]
+    with sessions() as session:  # the service's load: its per-item lists are used as read
+        snapshot = snapshot_art(session, SCENARIO.art, definition=data.definition)
+    for got in (snapshot.data, _load(sessions, data)):
+        tied = [(c.seq, c.to_value) for c in got.changes_by_item["BLUE-4"] if c.at == at]
+        assert tied == [(6, "Review"), (7, "Done")]
