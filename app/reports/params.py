@@ -12,8 +12,6 @@ parsed values, not the raw strings.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,6 +22,7 @@ from fastapi import Depends, Query
 from app.deps import ReportsDep
 from app.paging import DEFAULT_LIMIT, check_limit, encode_cursor, read_cursor
 from app.reports.bodies_flow import Unit
+from app.reports.cache import LRUCache
 from app.reports.context import EARLIEST, LATEST, FlowQuery, ReportContext
 from app.reports.service import now_minute
 from art.errors import BadRequest
@@ -137,40 +136,21 @@ class PageQuery:
         """``body`` with this page of its ``data`` and the ``next_cursor``: the same object
         for the same body and page while the body is among the latest, so its ETag and
         JSON are rendered once (app.render.RENDERED), not on every read of the page."""
-        return _PAGES.page(body, self)
+        key = (id(body), self.offset, self.limit)
+        return _PAGES.get_or_compute(key, lambda: self._cut(body))[1]
+
+    def _cut(self, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the body, its page): the entry holds the body, so while it is kept the body's id
+        names no other body."""
+        rows, nxt = self.slice(body["data"])
+        return body, {**body, "data": rows, "next_cursor": nxt}
 
 
-class _Pages:
-    """The pages of the latest paged report bodies, by body object and page. An entry holds
-    its body, so an id is never taken for another body while it is kept; bodies are never
-    changed once cached (app.reports.service). Few are kept: each holds a whole report
-    (tens of thousands of dependencies on a large ART), and with data arriving the bodies
-    of older versions would otherwise outlive the report cache's."""
-
-    def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._pages: OrderedDict[tuple[int, int, int], tuple[dict[str, Any], dict[str, Any]]]
-        self._pages = OrderedDict()
-
-    def page(self, body: dict[str, Any], query: PageQuery) -> dict[str, Any]:
-        key = (id(body), query.offset, query.limit)
-        with self._lock:
-            kept = self._pages.get(key)
-            if kept is not None and kept[0] is body:
-                self._pages.move_to_end(key)
-                return kept[1]
-        rows, nxt = query.slice(body["data"])
-        page = {**body, "data": rows, "next_cursor": nxt}
-        with self._lock:
-            self._pages[key] = (body, page)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
-        return page
-
-
-_PAGES = _Pages()
+# The pages of the latest paged report bodies, by body object and page; bodies are never
+# changed once cached (app.reports.service). Few are kept: each holds a whole report (tens
+# of thousands of dependencies on a large ART), and with data arriving the bodies of older
+# versions would otherwise outlive the report cache's.
+_PAGES: LRUCache[tuple[dict[str, Any], dict[str, Any]]] = LRUCache(size=32)
 
 
 async def page_query(limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None) -> PageQuery:
