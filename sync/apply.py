@@ -9,6 +9,7 @@ really changed.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -83,6 +84,21 @@ def change_key(c: ChangeRecord) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+class _Version:
+    """A batch's data version, taken (the ART row locked) when it first writes a row that
+    reports read, and the ids of the item rows already written stamped with it."""
+
+    def __init__(self, session: Session, art_id: int) -> None:
+        self.session, self.art_id = session, art_id
+        self.number: int | None = None
+        self.written: set[int] = set()
+
+    def __call__(self) -> int:
+        if self.number is None:
+            self.number = next_data_version(self.session, self.art_id)
+        return self.number
+
+
 class BatchApplier:
     """Applies batches of one source into one ART."""
 
@@ -103,7 +119,8 @@ class BatchApplier:
         resolver.upsert_iterations(batch.iterations)
         known: dict[str, int] = {}  # item ids by key, read once a batch (see _item_ids)
         inserted: set[str] = set()  # keys of the items this batch inserted
-        counts = self._items(session, resolver, batch.items, now, known, inserted)
+        version = _Version(session, self.art_id)
+        counts = self._items(session, resolver, batch.items, now, known, inserted, version)
         ids = self._item_ids(session, {c.item_key for c in batch.changes}, known)
         histories: set[int] = set()  # items whose history rows were added or removed
         # an item inserted by this batch has no stored history to reconcile with its own
@@ -142,10 +159,9 @@ class BatchApplier:
             or batch.objectives
             or batch.risks
         ):
-            version = next_data_version(session, self.art_id)
             keys = {*counts.changed_keys, *(d.key for d in batch.deletions), *linked}
             stamped = histories | set(self._item_ids(session, keys, known).values())
-            self._stamp(session, stamped, version)
+            self._stamp(session, stamped - version.written, version())
         return counts
 
     def _named(self, key: str, record: WorkItemRecord | None) -> dict[str, Any]:
@@ -224,10 +240,11 @@ class BatchApplier:
         now: datetime,
         known: dict[str, int],
         inserted: set[str],
+        version: _Version,
     ) -> ApplyCounts:
-        """Upsert the items and their raw records; adds their ids to ``known`` and, when this
-        batch inserted every new one (no other writer stored one first), their keys to
-        ``inserted``."""
+        """Upsert the items and their raw records, each row written stamped with ``version``;
+        adds their ids to ``known`` and, when this batch inserted every new one (no other
+        writer stored one first), their keys to ``inserted``."""
         counts = ApplyCounts(fetched=len(records))
         if not records:
             return counts
@@ -266,13 +283,21 @@ class BatchApplier:
                     {**row, "id": existing[key][0], "synced_at": now, "deleted_at": None}
                 )
                 changed.append(key)
+        if new_rows or changed_rows:
+            stamp = version()
+            for row in itertools.chain(new_rows, changed_rows):
+                row["art_version"] = stamp
         if insert_ignore(session, WorkItem, new_rows, ["source_id", "key"]) == len(new_rows):
             inserted.update(row["key"] for row in new_rows)
         if changed_rows:
             session.execute(update(WorkItem), changed_rows)
+            version.written.update(row["id"] for row in changed_rows)
         counts.created, counts.updated = len(new_rows), len(changed_rows)
         counts.changed_keys = tuple(changed)
         counts.after = {k: latest[k] for k in changed}
+        if inserted:  # every new row is this batch's, written stamped
+            ids = self._item_ids(session, inserted, known)
+            version.written.update(ids.values())
         raws = [(k, r.raw) for k, r in latest.items() if r.raw is not None]
         if raws:
             ids = self._item_ids(session, {k for k, _ in raws}, known)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -25,10 +25,17 @@ from art.store.outbox import emit
 from art.store.upsert import refresh_statistics, upsert
 from connectors.base import Connector, make_connector
 from connectors.metadata import SourceMetadata
+from connectors.read_ahead import read_ahead_groups
 from sync.apply import ApplyCounts, BatchApplier
+from sync.merge import merged
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[RecordBatch, ApplyCounts], None]
+
+
+def _batch_size(batch: RecordBatch) -> int:
+    """A batch's weight against a source's ``commit_items``: its items and deletions."""
+    return len(batch.items) + len(batch.deletions)
 
 
 @dataclass
@@ -153,7 +160,7 @@ class PullRunner:
             result = PullResult(run_id=run.id, status="running", mode=mode)
         seen: set[str] = set()
         try:
-            for number, batch in enumerate(self.connector.pull(since), start=1):
+            for number, batch in enumerate(self._batches(since), start=1):
                 now = datetime.now(UTC)
                 with self.sessions() as session, session.begin():
                     counts = self.applier.apply(session, batch, now)
@@ -181,6 +188,27 @@ class PullRunner:
             raise
         self._finish(result)
         return result
+
+    def _batches(self, since: str | None) -> Iterator[RecordBatch]:
+        """The connector's batches as they are applied: the connector runs ahead in a worker
+        thread (by up to the source's ``commit_items`` items), and the batches it has ready
+        when the last commit ends are merged into one (sync.merge), up to as many.
+
+        Each batch costs the store a fixed set of statements and a commit besides its rows;
+        a store slower than the tracker so writes fewer, larger transactions and catches up,
+        while one faster than it commits each batch as it comes (never holding one back
+        while the tracker is slow or asks to wait). A batch with deletions ends its merge."""
+        limit = self.source.commit_items
+        ready = read_ahead_groups(lambda: self.connector.pull(since), limit, limit, _batch_size)
+        for group in ready:
+            part: list[RecordBatch] = []
+            for batch in group:
+                part.append(batch)
+                if batch.deletions:
+                    yield merged(part)
+                    part = []
+            if part:
+                yield merged(part)
 
     def _reconcile(self, seen: set[str]) -> int:
         """Soft-delete items of this source that a complete full pull did not return.

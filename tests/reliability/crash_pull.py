@@ -20,7 +20,7 @@ from tests.reliability.support import PAGE, SCENARIO, TIMEOUT, jira_config, tiny
 
 
 def main(database_url: str, tracker_url: str, lease_seconds: float) -> int:
-    config = jira_config(tracker_url, SCENARIO, page_size=PAGE)
+    config = jira_config(tracker_url, SCENARIO, page_size=PAGE, commit_items=1)
     engine = make_engine(database_url)
     sessions = session_factory(engine)
     with transaction(sessions) as session:

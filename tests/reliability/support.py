@@ -39,7 +39,8 @@ JIRA_USERS = {ENV["TRAINYARD_DEMO_JIRA_EMAIL"]: ENV["TRAINYARD_DEMO_JIRA_TOKEN"]
 TODAY = date(2026, 3, 4)  # fixed, so a helper process generates the very same ART
 SEED, ITEMS, TEAMS = 21, 150, 3
 SCENARIO = generate_art(SEED, ITEMS, TEAMS, today=TODAY)
-PAGE = 25  # items per search page: 8 pages, 9 batches with the sprints/teams one
+PAGE = 25  # items per search page: 8 pages, 9 batches with the sprints/teams one, each its
+# own commit (commit_items 1), so kills and faults land between commits
 RETRIES = 3
 TIMEOUT = 0.25  # seconds per request
 
@@ -216,7 +217,7 @@ class Tracker:
 
     @property
     def config(self) -> TrainyardConfig:
-        return jira_config(self.url, SCENARIO, page_size=PAGE)
+        return jira_config(self.url, SCENARIO, page_size=PAGE, commit_items=1)
 
     def pull(self, on_batch: Callable[[int], None] | None = None) -> PullResult:
         """One pull through PullRunner (incremental when a watermark is stored)."""

@@ -241,8 +241,13 @@ class DataCenter:
 
     @property
     def config(self) -> TrainyardConfig:
-        return jira_config(
-            self.url, self.scenario, page_size=PAGE, flavour="datacenter", email_env=None
+        return jira_config(  # each page its own commit, so faults land between commits
+            self.url,
+            self.scenario,
+            page_size=PAGE,
+            flavour="datacenter",
+            email_env=None,
+            commit_items=1,
         )
 
     def pull(self, full: bool = False, on_batch: Callable[[int], None] | None = None) -> PullResult:

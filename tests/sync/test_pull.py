@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -33,10 +34,19 @@ from sync.runner import PullRunner
 from sync.structure import apply_config
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
 
+# commit_items 1: each batch in its own transaction, so the tests can stop a pull between them
 CONFIG = TrainyardConfig.model_validate(
     {
         "arts": [{"name": "Phoenix", "teams": [{"name": "Blue", "aliases": ["BLUE"]}]}],
-        "sources": [{"name": "fake", "kind": "fake", "url": "http://fake", "art": "Phoenix"}],
+        "sources": [
+            {
+                "name": "fake",
+                "kind": "fake",
+                "url": "http://fake",
+                "art": "Phoenix",
+                "commit_items": 1,
+            }
+        ],
     }
 )
 
@@ -203,6 +213,46 @@ def test_pull_killed_midway_resumes_without_gaps(ready: sessionmaker[Session]) -
     assert _state(ready) == _truth(items)
 
 
+class HeldAfterFirst(FakeConnector):
+    """Holds its batches after the first until ``go`` is set; ``done`` once all are made."""
+
+    def __init__(self, items: list[FakeItem], page: int) -> None:
+        super().__init__(items, page)
+        self.go, self.done = threading.Event(), threading.Event()
+
+    def pull(self, since: str | None) -> Iterator[RecordBatch]:
+        for number, batch in enumerate(super().pull(since), start=1):
+            if number == 2:
+                assert self.go.wait(timeout=10)
+            yield batch
+        self.done.set()
+
+
+def test_a_pull_commits_the_batches_waiting_together(ready: sessionmaker[Session]) -> None:
+    items = make_items(20)
+    conn = HeldAfterFirst(items, page=4)  # five batches of four
+    source = CONFIG.source("fake").model_copy(update={"commit_items": 1000})
+    committed: list[tuple[int, str | None]] = []
+
+    def on_batch(batch: RecordBatch, _counts: ApplyCounts) -> None:
+        committed.append((len(batch.items), batch.watermark))
+        if len(committed) == 1:  # the store is slower than the tracker from here on
+            conn.go.set()
+            assert conn.done.wait(timeout=10)
+
+    result = PullRunner(ready, CONFIG, source, connector=conn).run(on_batch=on_batch)
+    assert (result.status, result.counts.fetched, result.requests) == ("succeeded", 20, 5)
+    in_order = sorted(items, key=lambda i: (i.updated, i.key))
+    assert committed == [
+        (4, in_order[3].updated.isoformat()),
+        (16, in_order[19].updated.isoformat()),  # the four batches waiting, in one commit
+    ]
+    with ready() as s:
+        assert s.scalar(select(ART.data_version)) == 2
+        assert s.scalars(select(Watermark.value)).one() == in_order[19].updated.isoformat()
+    assert _state(ready) == _truth(items)
+
+
 def test_a_killed_pull_leaves_its_run_with_the_counts_it_committed(
     ready: sessionmaker[Session],
 ) -> None:
@@ -325,6 +375,29 @@ def _apply_counting(
         finally:
             event.remove(s.get_bind(), "before_cursor_execute", record)
     return counts, len(seen)
+
+
+STAMP = re.compile(r"UPDATE work_items SET art_version")
+
+
+def test_items_a_batch_writes_are_stamped_as_written_and_only_the_rest_after(
+    ready: sessionmaker[Session],
+) -> None:
+    items = make_items(12)
+    first = next(iter(FakeConnector(items, page=12).pull(None)))
+    counts, stamps = _apply_counting(ready, first, STAMP)
+    assert (counts.created, stamps) == (12, 0)  # inserted with their data version
+    items[4].blocks = ["PHX-9"]  # a new link: neither item's row changes
+    items[5].move("Done", T0 + timedelta(days=6))  # a changed item
+    second = next(iter(FakeConnector(items, page=12).pull(None)))
+    counts, stamps = _apply_counting(ready, second, STAMP)
+    assert (counts.updated, stamps) == (1, 1)  # one UPDATE stamps the two linked items
+    with ready() as s:
+        assert s.scalar(select(ART.data_version)) == 2
+        stamped = {k: v for k, v in s.execute(select(WorkItem.key, WorkItem.art_version))}
+    assert {k for k, v in stamped.items() if v == 2} == {"PHX-5", "PHX-6", "PHX-9"}
+    assert set(stamped.values()) == {1, 2}
+    assert _state(ready) == _truth(items)
 
 
 def test_a_batch_reads_its_items_ids_once_and_files_raws_and_history_under_them(

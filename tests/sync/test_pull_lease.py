@@ -201,6 +201,8 @@ def test_a_second_sync_request_while_a_pull_runs_answers_409_and_leaves_it_runni
             first = client.post("/api/v1/sources/gated/sync?full=true", headers=admin)
             assert first.status_code == 202, first.text
             assert GatedFake.entered.wait(timeout=60)
+            # the connector runs ahead of the store: its first batch is committed soon after
+            _wait_for(lambda: [r[2] for r in runs()] == [3], "the first batch was committed")
             [(run_id, status, _)] = runs()
             assert status == "running"
             second = client.post("/api/v1/sources/gated/sync?full=true", headers=admin)
