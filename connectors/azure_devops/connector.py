@@ -33,6 +33,7 @@ from connectors.azure_devops.structure import IterationIndex, TeamResolver
 from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
 from connectors.base import WebhookEvent
 from connectors.metadata import SourceMetadata
+from connectors.read_ahead import read_ahead
 from connectors.throttle import fetch_ahead
 
 Folds = dict[int, Fold]  # item id -> its history as read from the feed
@@ -155,9 +156,10 @@ class AzureDevOpsConnector:
         earlier pull of this service left the item."""
         folds: Folds = {}
         positions = self.metadata.positions
-        for page in self.client.revisions_feed(
-            token, self.feed_page_size, ctx.refs.history_fields()
-        ):
+        start, fields = token, ctx.refs.history_fields()
+        # the feed's next page is read (a continuation token at a time) while this one folds
+        pages = read_ahead(lambda: self.client.revisions_feed(start, self.feed_page_size, fields))
+        for page in pages:
             self._ensure_states(  # the state categories the snapshots need
                 ctx,
                 {
