@@ -37,7 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         def process(value: datetime | None) -> str | None:
             if value is not None and value.tzinfo is UTC:  # most: no conversion, no checks
-                return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+                return value.isoformat(" ", "microseconds")[:26]  # less its "+00:00"
             naive = to_naive_utc(value, dialect)
             return None if naive is None else naive.isoformat(" ", "microseconds")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 _LEGACY_SPRINT = re.compile(r"Sprint@[0-9a-fA-F]*\[(?P<body>.*)\]\s*$", re.S)
@@ -117,22 +118,28 @@ def sprint_refs(value: Any) -> list[SprintRef]:
                 )
             )
             continue
-        match = _LEGACY_SPRINT.search(str(entry))
-        if match is None:
-            raise ValueError(f"unreadable sprint {str(entry)[:80]!r}")
-        pairs = dict(_LEGACY_PAIR.findall(match.group("body")))
-        out.append(
-            SprintRef(
-                pairs["id"],
-                pairs.get("name"),
-                pairs.get("state", "").lower() or None,
-                pairs.get("rapidViewId"),
-                _maybe_time(pairs.get("startDate")),
-                _maybe_time(pairs.get("endDate")),
-                _maybe_time(pairs.get("completeDate")),
-            )
-        )
+        out.append(_legacy_sprint(str(entry)))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _legacy_sprint(text: str) -> SprintRef:
+    """A sprint in Jira Server's legacy ``...Sprint@1a2b[id=36,rapidViewId=3,...]`` text.
+    A project's issues name the same few sprints, each in the same text: each is parsed once
+    (its pattern was a twentieth of a Data Center pull's mapping)."""
+    match = _LEGACY_SPRINT.search(text)
+    if match is None:
+        raise ValueError(f"unreadable sprint {text[:80]!r}")
+    pairs = dict(_LEGACY_PAIR.findall(match.group("body")))
+    return SprintRef(
+        pairs["id"],
+        pairs.get("name"),
+        pairs.get("state", "").lower() or None,
+        pairs.get("rapidViewId"),
+        _maybe_time(pairs.get("startDate")),
+        _maybe_time(pairs.get("endDate")),
+        _maybe_time(pairs.get("completeDate")),
+    )
 
 
 def sprint_ids(text: Any) -> list[str]:
