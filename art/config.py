@@ -172,7 +172,8 @@ class SourceConfig(Strict):
     page_size: Annotated[int, Field(ge=1, le=5000)] = 100
     concurrency: Annotated[int, Field(ge=1, le=32)] = 4  # requests in flight during a pull
     # a pull commits the batches its connector has ready together, up to this many items
-    commit_items: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    # (more makes a pull alone faster, and the readers of a service it runs in slower)
+    commit_items: Annotated[int, Field(ge=1, le=100_000)] = 100
     metadata_ttl_minutes: Annotated[float, Field(ge=0)] = 10  # fields, sprints... kept this long
     # webhooks
     webhook_secret_env: str | None = None
