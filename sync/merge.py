@@ -8,15 +8,28 @@ The merged batch leaves the store as applying its parts in turn would (``BatchAp
 rules): the last record of an item wins; a later part that carries an item's whole history
 or link set replaces what earlier parts said of it; the watermark is the last one given. A
 batch with deletions must be the last part (its deletions are applied after the items of
-every part, which would delete what a later part brought back).
+every part, which would delete what a later part brought back): :func:`merges` cuts there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from art.records import LinkRecord, RecordBatch
 from art.vocabulary import LinkKind
+
+
+def merges(batches: Sequence[RecordBatch]) -> Iterator[RecordBatch]:
+    """``batches`` merged for applying in turn: one merge per run of them, each run ending
+    at a batch with deletions (module docstring)."""
+    run: list[RecordBatch] = []
+    for batch in batches:
+        run.append(batch)
+        if batch.deletions:
+            yield merged(run)
+            run = []
+    if run:
+        yield merged(run)
 
 
 def merged(batches: Sequence[RecordBatch]) -> RecordBatch:

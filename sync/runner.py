@@ -27,7 +27,7 @@ from connectors.base import Connector, make_connector
 from connectors.metadata import SourceMetadata
 from connectors.read_ahead import read_ahead_groups
 from sync.apply import ApplyCounts, BatchApplier
-from sync.merge import merged
+from sync.merge import merges
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[RecordBatch, ApplyCounts], None]
@@ -197,18 +197,11 @@ class PullRunner:
         Each batch costs the store a fixed set of statements and a commit besides its rows;
         a store slower than the tracker so writes fewer, larger transactions and catches up,
         while one faster than it commits each batch as it comes (never holding one back
-        while the tracker is slow or asks to wait). A batch with deletions ends its merge."""
+        while the tracker is slow or asks to wait)."""
         limit = self.source.commit_items
         ready = read_ahead_groups(lambda: self.connector.pull(since), limit, limit, _batch_size)
         for group in ready:
-            part: list[RecordBatch] = []
-            for batch in group:
-                part.append(batch)
-                if batch.deletions:
-                    yield merged(part)
-                    part = []
-            if part:
-                yield merged(part)
+            yield from merges(group)
 
     def _reconcile(self, seen: set[str]) -> int:
         """Soft-delete items of this source that a complete full pull did not return.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from art.models import Watermark
 from art.records import Deletion, RecordBatch
-from sync.merge import merged
+from sync.merge import merged, merges
 from tests.sync.fake_connector import T0, FakeConnector, FakeItem, make_items
 from tests.sync.test_pull import _applier, _state, _truth, ready
 
@@ -82,4 +82,16 @@ def test_merged_parts_store_what_the_parts_store_in_turn(
         ("PHX-1", "PHX-2", "blocks"),
         ("PHX-2", "PHX-4", "blocks"),
         ("PHX-4", "PHX-5", "blocks"),
+    ]
+
+
+def test_a_batch_with_deletions_ends_its_merge() -> None:
+    items = make_items(3)
+    first = _page(items, ["PHX-1"], "w1")
+    gone = RecordBatch(deletions=[Deletion("PHX-2")], requests=1)
+    back = _page(items, ["PHX-2", "PHX-3"], "w3")  # PHX-2 is back after its deletion
+    out = list(merges([first, gone, back]))
+    assert [([r.key for r in b.items], [d.key for d in b.deletions], b.watermark) for b in out] == [
+        (["PHX-1"], ["PHX-2"], "w1"),
+        (["PHX-2", "PHX-3"], [], "w3"),
     ]
