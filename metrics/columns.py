@@ -11,7 +11,7 @@ queries are then a handful of vectorized passes. Times are int64 microseconds si
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
@@ -24,6 +24,7 @@ import numpy.typing as npt
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
 from metrics.facts import ItemFacts
 from metrics.history import guess_category, parse_flag, parse_points
+from metrics.history_table import HistoryTable, LazyHistories, epoch_micros, same_history
 from metrics.inputs import ArtData, Change
 
 I64 = npt.NDArray[np.int64]
@@ -54,13 +55,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def us(t: datetime) -> int:
     """A timestamp as integer microseconds since the epoch."""
     return (t - _EPOCH) // timedelta(microseconds=1)
-
-
-def _us_array(seconds: list[float]) -> I64:
-    """Epoch seconds (datetime.timestamp) to exact microseconds: the float error at today's
-    epoch is below a quarter microsecond, so rounding recovers the stored value."""
-    out: I64 = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
-    return out
 
 
 def _num(v: float | None) -> float:
@@ -130,7 +124,7 @@ class _Coders:
 def _encode_items(items: Sequence[ItemFacts], k: _Coders) -> dict[str, npt.NDArray[Any]]:
     """Each item's attributes and current values as codes."""
     return {
-        "created": _us_array([it.created_at.timestamp() for it in items]),
+        "created": epoch_micros([it.created_at.timestamp() for it in items]),
         "level": np.array([_LEVEL[it.level] for it in items], dtype=np.int8),
         "work_type": np.array([_WORK_TYPE[it.work_type] for it in items], np.int8),
         "team": np.array(k.teams.codes([it.team for it in items]), dtype=np.int32),
@@ -166,8 +160,85 @@ def _gathered(
     return list(chain.from_iterable(lists)), np.repeat(np.asarray(positions, np.int64), counts)
 
 
+@dataclass(frozen=True, slots=True)
+class _ChangeRows:
+    """Changes as columns, in their given order, as :func:`_encode_changes` reads them:
+    ``kind`` this module's codes, ``t`` microseconds, the categories as their places in
+    :data:`CATS` (-1: none stored), the values as stored."""
+
+    kind: npt.NDArray[np.int8]
+    t: I64
+    seq: I64
+    frm: npt.NDArray[np.object_]
+    to: npt.NDArray[np.object_]
+    fcat: npt.NDArray[np.int8]
+    tcat: npt.NDArray[np.int8]
+
+
+_NO_CAT: dict[StatusCategory | None, int] = {None: -1}
+_NO_CAT.update(dict(_CAT.items()))
+
+
+def _rows_of(chs: Sequence[Change]) -> _ChangeRows:
+    """Change objects as columns."""
+    return _ChangeRows(
+        np.array([_KIND[c.field] for c in chs], dtype=np.int8),
+        epoch_micros([c.at.timestamp() for c in chs]),
+        np.array([c.seq for c in chs], dtype=np.int64),
+        _objects([c.from_value for c in chs]),
+        _objects([c.to_value for c in chs]),
+        np.array([_NO_CAT[c.from_category] for c in chs], dtype=np.int8),
+        np.array([_NO_CAT[c.to_category] for c in chs], dtype=np.int8),
+    )
+
+
+# a table's field codes (metrics.history_table.FIELDS) as this module's kinds
+_KIND_OF_FIELD = np.array([_KIND[f] for f in ChangeField], dtype=np.int8)
+
+
+def _rows_of_table(table: HistoryTable) -> _ChangeRows:
+    """A history table's rows as columns, as they are (its categories are coded alike)."""
+    return _ChangeRows(
+        _KIND_OF_FIELD[table.field_code],
+        table.t,
+        table.seq,
+        _objects(table.from_value),
+        _objects(table.to_value),
+        table.from_cat,
+        table.to_cat,
+    )
+
+
+def _objects(values: list[str | None]) -> npt.NDArray[np.object_]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _table_rows(data: ArtData, index: dict[str, int]) -> tuple[_ChangeRows, I64] | None:
+    """Every change of ``data`` as columns straight from the history table it was loaded
+    with, with each row's item position, when the table holds exactly the changes of the
+    items, item after item in position order (a fresh load); None otherwise."""
+    by_item = data.changes_by_item
+    if not isinstance(by_item, LazyHistories) or not by_item.pristine():
+        return None
+    if len(index) != len(data.items):  # a key twice: the changes of the one index names
+        return None
+    spans = by_item.spans()
+    pos = np.array([index.get(key, -1) for key in spans], dtype=np.int64)
+    bounds = np.array([(a, b) for a, b, _ in spans.values()], dtype=np.int64).reshape(-1, 2)
+    starts, stops = bounds[:, 0], bounds[:, 1]
+    rows = by_item.table.rows
+    contiguous = bool(np.all(starts[1:] == stops[:-1])) and (
+        (starts[0] == 0 and stops[-1] == rows) if pos.size else rows == 0
+    )
+    if not contiguous or bool(np.any(pos < 0)) or bool(np.any(pos[1:] <= pos[:-1])):
+        return None
+    return _rows_of_table(by_item.table), np.repeat(pos, stops - starts)
+
+
 def _encode_changes(
-    chs: Sequence[Change],
+    rows: _ChangeRows,
     owner: I64,
     items: Sequence[ItemFacts],
     mapping: Mapping[str, StatusCategory],
@@ -175,13 +246,13 @@ def _encode_changes(
 ) -> dict[str, npt.NDArray[Any]]:
     """The changes (``owner``: each one's item position) encoded field by field, in their
     given order: codes for values, categories for statuses."""
-    m = len(chs)
-    c_kind = np.array([_KIND[c.field] for c in chs], dtype=np.int8)
+    m = rows.t.size
+    c_kind = rows.kind
     out: dict[str, npt.NDArray[Any]] = {
         "item": owner,
-        "t": _us_array([c.at.timestamp() for c in chs]),
+        "t": rows.t,
         "kind": c_kind,
-        "seq": np.array([c.seq for c in chs], dtype=np.int64),
+        "seq": rows.seq,
         "val": np.zeros(m, dtype=np.int32),
         "frm": np.zeros(m, dtype=np.int32),
         "cat": np.zeros(m, dtype=np.int8),
@@ -192,38 +263,57 @@ def _encode_changes(
     c_val, c_from, c_cat, c_fcat = out["val"], out["frm"], out["cat"], out["fcat"]
     for kind in (STATUS, ITERATION, POINTS, FLAGGED, TEAM, PI):
         sel = np.flatnonzero(c_kind == kind)
-        sub = [chs[j] for j in sel.tolist()]
+        to: list[str | None] = rows.to[sel].tolist()
+        frm: list[str | None] = rows.frm[sel].tolist()
         if kind == STATUS:
             owners = [items[i] for i in owner[sel].tolist()]
-            frm = [c.from_value or it.status for c, it in zip(sub, owners, strict=True)]
-            c_val[sel] = k.statuses.codes([c.to_value for c in sub])
+            frm = [f or it.status for f, it in zip(frm, owners, strict=True)]
+            c_val[sel] = k.statuses.codes(to)
             c_from[sel] = k.statuses.codes(frm)
-            c_cat[sel] = [
-                _CAT[c.to_category or mapping.get(c.to_value or "") or _guess(c.to_value, it)]
-                for c, it in zip(sub, owners, strict=True)
-            ]
-            c_fcat[sel] = [
-                _CAT[c.from_category or mapping.get(f) or _guess(f, it)]
-                for c, f, it in zip(sub, frm, owners, strict=True)
-            ]
+            c_cat[sel] = _categories(rows.tcat[sel], to, owners, mapping)
+            c_fcat[sel] = _categories(rows.fcat[sel], frm, owners, mapping)
         elif kind == POINTS:
-            out["num"][sel] = [_num(parse_points(c.to_value)) for c in sub]
-            out["fnum"][sel] = [_num(parse_points(c.from_value)) for c in sub]
+            out["num"][sel] = _parsed(to, lambda v: _num(parse_points(v)))
+            out["fnum"][sel] = _parsed(frm, lambda v: _num(parse_points(v)))
         elif kind == FLAGGED:
-            c_val[sel] = [parse_flag(c.to_value) for c in sub]
-            c_from[sel] = [parse_flag(c.from_value) for c in sub]
+            c_val[sel] = _parsed(to, parse_flag)
+            c_from[sel] = _parsed(frm, parse_flag)
         else:
             coder = k.iterations if kind == ITERATION else k.teams if kind == TEAM else k.pis
-            c_val[sel] = coder.codes([c.to_value for c in sub])
-            c_from[sel] = coder.codes([c.from_value for c in sub])
+            c_val[sel] = coder.codes(to)
+            c_from[sel] = coder.codes(frm)
     return out
+
+
+def _categories(
+    stored: npt.NDArray[np.int8],
+    statuses: list[str | None],
+    owners: list[ItemFacts],
+    mapping: Mapping[str, StatusCategory],
+) -> npt.NDArray[np.int8]:
+    """Each status row's category: as stored, else the mapping's, else a guess."""
+    out = stored.copy()
+    for j in np.flatnonzero(stored < 0).tolist():
+        v = statuses[j]
+        out[j] = _CAT[mapping.get(v or "") or _guess(v, owners[j])]
+    return out
+
+
+def _parsed(values: list[str | None], parse: Callable[[str | None], Any]) -> list[Any]:
+    """``parse`` of each value, each distinct value parsed once."""
+    once = {v: parse(v) for v in set(values)}
+    return [once[v] for v in values]
 
 
 def _encoded(data: ArtData, index: dict[str, int], k: _Coders) -> tuple[Rows, Rows]:
     """Every item and change encoded: the item rows (their current values) and the change
-    rows, by item, time and sequence as gathered (:func:`_gathered`)."""
-    chs, owner = _gathered(data, range(len(data.items)), index)
-    changes = _encode_changes(chs, owner, data.items, data.definition.statuses, k)
+    rows, by item, time and sequence, straight from a loaded history table when the data
+    holds one as loaded, else gathered from the per-item lists (:func:`_gathered`)."""
+    table = _table_rows(data, index)
+    if table is None:
+        chs, owner = _gathered(data, range(len(data.items)), index)
+        table = _rows_of(chs), owner
+    changes = _encode_changes(*table, data.items, data.definition.statuses, k)
     return _encode_items(data.items, k), changes
 
 
@@ -255,7 +345,7 @@ def _sources(data: ArtData, before: ArtData, prev: Columns) -> I64:
     return np.array(
         [
             j
-            if j >= 0 and prev_items[j] is it and by_item.get(it.key) is prev_by_item.get(it.key)
+            if j >= 0 and prev_items[j] is it and same_history(by_item, prev_by_item, it.key)
             else -1
             for j, it in zip(rows, items, strict=True)
         ],
@@ -269,7 +359,7 @@ def _update(data: ArtData, index: dict[str, int], k: _Coders, source: I64, prev_
     fresh = np.flatnonzero(source < 0)
     fresh_items = [items[i] for i in fresh.tolist()]
     chs, owner = _gathered(data, fresh.tolist(), index)
-    changes = _encode_changes(chs, owner, items, data.definition.statuses, k)
+    changes = _encode_changes(_rows_of(chs), owner, items, data.definition.statuses, k)
     kept = source >= 0
     new_of_prev = np.full(prev_n, -1, dtype=np.int64)
     new_of_prev[source[kept]] = np.flatnonzero(kept)

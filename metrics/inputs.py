@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -32,6 +32,7 @@ from metrics.facts import (
     make_change,
 )
 from metrics.history import ItemHistory
+from metrics.history_table import same_history
 
 __all__ = [
     "ArtData",
@@ -96,7 +97,7 @@ class ArtData:
         return {it.key: it for it in self.items}
 
     @cached_property
-    def changes_by_item(self) -> dict[str, list[Change]]:
+    def changes_by_item(self) -> Mapping[str, list[Change]]:
         grouped: dict[str, list[Change]] = {}
         for c in self.changes:
             lst = grouped.get(c.item_key)
@@ -137,7 +138,7 @@ class ArtData:
 
     def prime(
         self,
-        changes_by_item: dict[str, list[Change]],
+        changes_by_item: Mapping[str, list[Change]],
         previous: ArtData | None = None,
         changed: Sequence[int] | None = None,
     ) -> None:
@@ -164,7 +165,7 @@ class ArtData:
             return
         for key, h in previous._histories.items():
             facts = self.by_key.get(key)
-            if facts is h.item and changes_by_item.get(key) is previous.changes_by_item.get(key):
+            if facts is h.item and same_history(changes_by_item, previous.changes_by_item, key):
                 self._histories[key] = h
 
     def _patch_indexes(self, previous: ArtData, changed: Sequence[int]) -> None:

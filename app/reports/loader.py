@@ -8,12 +8,15 @@ tables become their plain inputs.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any, cast, overload
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import ColumnElement, Executable, and_, false, or_, select, true, union
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
@@ -24,6 +27,9 @@ from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
 from art.structure_queries import art_by_name
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+from metrics.history_table import CATEGORIES as HISTORY_CATEGORIES
+from metrics.history_table import FIELDS as HISTORY_FIELDS
+from metrics.history_table import HistoryTable, LazyHistories, editable, epoch_micros
 from metrics.inputs import (
     ArtData,
     Change,
@@ -34,8 +40,6 @@ from metrics.inputs import (
     Objective,
     PISpan,
     Window,
-    change_order,
-    make_change,
 )
 
 _CHANGE_FIELDS = {f.value for f in ChangeField}
@@ -185,7 +189,9 @@ def refresh_art(
         return _patched(session, art_row, definition, previous, fresh, changed, links)
     facts = dict(zip(previous.item_ids, previous.data.items, strict=True))
     facts.update(fresh)
-    histories = {i: h for i, h in previous.histories.items() if i not in fresh_ids}
+    histories = editable(previous.histories)
+    for i in fresh_ids:
+        histories.pop(i, None)
     histories.update(changed)
     return _snapshot(session, art_row, definition, facts, histories, links, previous)
 
@@ -258,14 +264,27 @@ def _snapshot(
     """Assemble the ArtData, handing it the per-item grouping (and ``previous``'s item
     histories where nothing changed) so a refresh does not rebuild them for every item."""
     ids = tuple(sorted(facts))
-    kept = {i: histories[i] for i in ids if i in histories}
+    kept = histories
+    if not all(i in facts for i in histories):  # (every item read has its row in facts)
+        kept = {i: histories[i] for i in ids if i in histories}
     ordered = _ordered_links(links, previous)
     data = _assemble(
         session, art_row, definition, [facts[i] for i in ids], FlatChanges(ids, kept), ordered, None
     )
-    data.prime({facts[i].key: lst for i, lst in kept.items()}, previous.data if previous else None)
+    data.prime(_by_key(kept, facts), previous.data if previous else None)
     positions = {i: p for p, i in enumerate(ids)}
     return _snapshot_of(data, art_row, ids, kept, links, positions, previous)
+
+
+def _by_key(
+    histories: Mapping[int, list[Change]], facts: Mapping[int, ItemFacts]
+) -> Mapping[str, list[Change]]:
+    """The histories by store id as the ART's changes by item key (a table's rows are
+    renamed, not made into lists)."""
+    keys = {i: facts[i].key for i in histories}
+    if isinstance(histories, LazyHistories):
+        return histories.rekeyed(keys)
+    return {keys[i]: lst for i, lst in histories.items()}
 
 
 def _patched(
@@ -281,8 +300,8 @@ def _patched(
     places: every other item keeps its position and objects, so the ART's indexes and
     columns are patched there rather than rebuilt (see ArtData.prime)."""
     positions, items = previous.positions, list(previous.data.items)
-    histories = dict(previous.histories)
-    grouped = dict(previous.data.changes_by_item)
+    histories = editable(previous.histories)
+    grouped = editable(previous.data.changes_by_item)
     for i, f in fresh:  # (an item that keeps its key and has changes is overwritten below:
         # a dict copied next version copies as one block only while nothing was deleted)
         key = items[positions[i]].key
@@ -395,6 +414,12 @@ def _links(
 
 
 def _driver_rows(session: Session, query: Executable) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` as the database driver returns them (:func:`_driver_blocks`)."""
+    for block in _driver_blocks(session, query):
+        yield from block
+
+
+def _driver_blocks(session: Session, query: Executable) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of ``query`` as the database driver returns them, fetched in blocks: the
     large reads of a load (a million history rows at 200,000 items) skip SQLAlchemy's row
     objects and its conversions, about a third of their cost. The caller converts what
@@ -403,9 +428,18 @@ def _driver_rows(session: Session, query: Executable) -> Iterator[tuple[Any, ...
     try:
         cursor = result.cursor
         while block := cursor.fetchmany(FETCH_BLOCK):
-            yield from block
+            yield list(block)
     finally:
         result.close()
+
+
+def _columns(blocks: Iterator[list[tuple[Any, ...]]], width: int) -> list[list[Any]]:
+    """Rows of ``width`` values as one list per column, each block transposed at C speed."""
+    cols: list[list[Any]] = [[] for _ in range(width)]
+    for block in blocks:
+        for col, values in zip(cols, zip(*block, strict=True), strict=True):
+            col.extend(values)
+    return cols
 
 
 def _conversion(session: Session, column: QueryableAttribute[Any]) -> Callable[[Any], Any]:
@@ -496,19 +530,17 @@ def _changes(
     wanted: ColumnElement[bool],
     keys: Mapping[int, str],
     aliases: Mapping[str, str],
-) -> dict[int, list[Change]]:
+) -> LazyHistories[int]:
     """The changes of the items ``wanted`` selects, per item id, each list in the formulas'
     order (time, then sequence); only those of the items in ``keys`` (store id -> key, the
     items read just before: one stamped after their SELECT is read by the next refresh).
 
     The largest read of a load (several rows per item): the driver's rows, fetched in
-    blocks (:func:`_driver_rows`), grouped as they come (they come by item), with the enums
-    looked up in dicts rather than constructed per row. The rows are selected by item id
-    and ordered as the (item, time) index holds them, without a join: SQLite then walks
-    that index instead of sorting a million rows in a temporary B-tree (a third of the
-    read at 200,000 items); ties in time are put in sequence order per item below."""
-    fields, cats, utc = _FIELDS, _CATEGORIES, _conversion(session, ChangeRow.at)
-    status, team = ChangeField.STATUS.value, ChangeField.TEAM.value
+    blocks and turned into columns (:class:`HistoryTable`) at C speed, not a ``Change``
+    object each; an item's list is made when a formula first reads it. The rows are
+    selected by item id and ordered as the (item, time) index holds them, without a join:
+    SQLite then walks that index instead of sorting a million rows in a temporary B-tree;
+    ties in time are put in sequence order below."""
     query = (
         select(
             ChangeRow.work_item_id,
@@ -526,41 +558,113 @@ def _changes(
         )
         .order_by(ChangeRow.work_item_id, ChangeRow.at)
     )
-    grouped: dict[int, list[Change]] = {}
-    # one string object per distinct key and value (the driver makes one per row): a large
-    # ART's history repeats a few statuses and iterations millions of times
+    cols = _columns(_driver_blocks(session, query), 8)
+    owner = np.array(cols[0], dtype=np.int64)
+    known = np.isin(owner, np.fromiter(keys, np.int64, len(keys)))
+    if not known.all():
+        picked = np.flatnonzero(known).tolist()
+        cols = [[col[j] for j in picked] for col in cols]
+        owner = owner[known]
+    _, field, at, frm, to, fc, tc, seq = cols
+    # one string object per distinct value (the driver makes one per row): a large ART's
+    # history repeats a few statuses and iterations millions of times
     pool: dict[str | None, str | None] = {None: None}
     same = pool.setdefault
-    owner, history, item_key = -1, list[Change](), None
-    for item_id, field, at, frm, to, fc, tc, seq in _driver_rows(session, query):
-        if item_id != owner:
-            owner, item_key = item_id, keys.get(item_id)
-            if item_key is not None:
-                history = grouped[item_id] = []
-        if item_key is None:
-            continue
-        frm, to = same(frm, frm), same(to, to)
-        created = field == status and frm is None  # the state at creation (above)
-        if field == team and aliases:
-            frm = aliases.get(frm, frm) if frm else frm
-            to = aliases.get(to, to) if to else to
-        history.append(  # a million calls: positional, through the slots (make_change)
-            make_change(
-                item_key,
-                fields[field],
-                utc(at),
-                to if created else frm,  # from_value
-                to,
-                cats[tc if created else fc],  # from_category
-                cats[tc],
-                seq,
-            )
-        )
-    for history in grouped.values():
-        # ties in time into sequence order (and the time order again in case stored text
-        # times order otherwise); cheap on a list in time order already
-        history.sort(key=change_order)
-    return grouped
+    table = _history_table(
+        owner,
+        np.array(list(map(_FIELD_CODES.__getitem__, field)), dtype=np.int8),
+        _micros(session, at),
+        np.array(seq, dtype=np.int64),
+        list(map(same, frm, frm)),
+        list(map(same, to, to)),
+        np.array(list(map(_CATEGORY_CODES.__getitem__, fc)), dtype=np.int8),
+        np.array(list(map(_CATEGORY_CODES.__getitem__, tc)), dtype=np.int8),
+        aliases,
+    )
+    return _by_item(table, owner[table.order], keys)
+
+
+_FIELD_CODES = {f.value: code for code, f in enumerate(HISTORY_FIELDS)}
+_CATEGORY_CODES: dict[str | None, int] = {None: -1, "": -1}
+_CATEGORY_CODES.update({c.value: code for code, c in enumerate(HISTORY_CATEGORIES)})
+_STATUS_CODE = _FIELD_CODES[ChangeField.STATUS.value]
+_TEAM_CODE = _FIELD_CODES[ChangeField.TEAM.value]
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    """A history table and the order its rows were put in (``order``: rows as read)."""
+
+    table: HistoryTable
+    order: npt.NDArray[np.int64] | slice
+
+
+def _history_table(
+    owner: npt.NDArray[np.int64],
+    field: npt.NDArray[np.int8],
+    t: npt.NDArray[np.int64],
+    seq: npt.NDArray[np.int64],
+    frm: list[str | None],
+    to: list[str | None],
+    fc: npt.NDArray[np.int8],
+    tc: npt.NDArray[np.int8],
+    aliases: Mapping[str, str],
+) -> _Ordered:
+    """The rows as the formulas read them: a status row with no ``from`` (the state at
+    creation) takes its ``to`` as its ``from`` (see above), team values through the
+    configured aliases, and the rows in (item, time, sequence) order."""
+    none = np.array([v is None for v in frm], dtype=np.bool_)
+    created = np.flatnonzero((field == _STATUS_CODE) & none)
+    for j in created.tolist():
+        frm[j] = to[j]
+    fc[created] = tc[created]
+    if aliases:
+        for j in np.flatnonzero(field == _TEAM_CODE).tolist():
+            a, b = frm[j], to[j]
+            frm[j] = aliases.get(a, a) if a else a
+            to[j] = aliases.get(b, b) if b else b
+    order: npt.NDArray[np.int64] | slice = slice(None)
+    same_item = owner[1:] == owner[:-1]
+    later = (t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (seq[1:] >= seq[:-1]))
+    if bool(np.any((owner[1:] < owner[:-1]) | (same_item & ~later))):
+        order = np.lexsort((seq, t, owner))  # (stable: equal rows keep the order read)
+        picked = order.tolist()
+        frm, to = [frm[j] for j in picked], [to[j] for j in picked]
+    table = HistoryTable(t[order], field[order], seq[order], frm, to, fc[order], tc[order])
+    return _Ordered(table, order)
+
+
+def _by_item(
+    ordered: _Ordered, owner: npt.NDArray[np.int64], keys: Mapping[int, str]
+) -> LazyHistories[int]:
+    """The table's rows per item id (``owner``: each row's, in the table's order)."""
+    n = owner.size
+    if n == 0:
+        return LazyHistories(ordered.table, {})
+    starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+    stops = np.append(starts[1:], n)
+    spans = {
+        i: (a, b, keys[i])
+        for i, a, b in zip(owner[starts].tolist(), starts.tolist(), stops.tolist(), strict=True)
+    }
+    return LazyHistories(ordered.table, spans)
+
+
+def _micros(session: Session, values: list[Any]) -> npt.NDArray[np.int64]:
+    """Stored timestamps as microseconds since the epoch: SQLite's text (naive UTC) parsed
+    by NumPy at C speed; any other form through SQLAlchemy's conversion, one at a time."""
+    if session.get_bind().dialect.name == "sqlite":
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # (a zone in the text: parsed one at a time)
+                parsed: npt.NDArray[np.int64] = np.array(values, dtype="datetime64[us]").astype(
+                    np.int64
+                )
+                return parsed
+        except (ValueError, TypeError, Warning):
+            pass
+    utc = _conversion(session, ChangeRow.at)
+    return epoch_micros([utc(v).timestamp() for v in values])
 
 
 def _item_filter(
