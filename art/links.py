@@ -53,13 +53,25 @@ def display_key(source: SourceConfig, key: str) -> str:
 
 def item_refs(source: SourceConfig) -> Callable[[str], dict[str, str | None]]:
     """:func:`item_ref` for the keys of one source, with what the source decides worked out
-    once: a load of an ART names every item."""
-    url, shown = _url_prefix(source), _shown_prefix(source)
+    once: a page of a list names a thousand items."""
+    parts = item_ref_parts(source)
 
     def ref(key: str) -> dict[str, str | None]:
-        return {"url": url + _quoted(key), "display_key": key if shown is None else shown + key}
+        url, shown = parts(key)
+        return {"url": url, "display_key": shown}
 
     return ref
+
+
+def item_ref_parts(source: SourceConfig) -> Callable[[str], tuple[str, str]]:
+    """An item's (URL, display key) by its key, for the keys of one source, with what the
+    source decides worked out once: a load of an ART names every item."""
+    url, shown = _url_prefix(source), _shown_prefix(source)
+
+    def parts(key: str) -> tuple[str, str]:
+        return url + _quoted(key), key if shown is None else shown + key
+
+    return parts
 
 
 def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:

@@ -101,7 +101,7 @@ class LazyHistories(MutableMapping[K, list[Change]]):
     removed on top. A copy shares the table and its made lists: a new data version copies
     only what changed (``_own``, ``_gone``), not an entry per item."""
 
-    __slots__ = ("_gone", "_own", "_spans", "table")
+    __slots__ = ("_bounds", "_gone", "_own", "_spans", "table")
 
     def __init__(
         self,
@@ -109,11 +109,13 @@ class LazyHistories(MutableMapping[K, list[Change]]):
         spans: Mapping[K, Span],
         own: dict[K, list[Change]] | None = None,
         gone: set[K] | None = None,
+        bounds: tuple[I64, I64] | None = None,
     ) -> None:
         self.table = table
         self._spans = spans
         self._own: dict[K, list[Change]] = own if own is not None else {}
         self._gone: set[K] = gone if gone is not None else set()
+        self._bounds = bounds  # the spans' starts and stops as arrays, in their order
 
     def __getitem__(self, key: K) -> list[Change]:
         own = self._own.get(key)
@@ -170,6 +172,16 @@ class LazyHistories(MutableMapping[K, list[Change]]):
         """The table rows of each entry (meaningful while :meth:`pristine`)."""
         return self._spans
 
+    def bounds(self) -> tuple[I64, I64]:
+        """The starts and the stops of :meth:`spans`, in their order, as arrays."""
+        if self._bounds is None:
+            spans = self._spans.values()
+            self._bounds = (
+                np.fromiter((a for a, _, _ in spans), np.int64, len(spans)),
+                np.fromiter((b for _, b, _ in spans), np.int64, len(spans)),
+            )
+        return self._bounds
+
     def token(self, key: K) -> object:
         """What identifies ``key``'s list without making it: two mappings with equal
         tokens for a key give the very same list."""
@@ -186,7 +198,8 @@ class LazyHistories(MutableMapping[K, list[Change]]):
         spans = {keys[k]: s for k, s in self._spans.items() if k not in gone}
         own = {keys[k]: v for k, v in self._own.items()}
         common = spans.keys() & own.keys()
-        return LazyHistories(self.table, spans, own, common)
+        kept = None if gone or len(spans) != len(self._spans) else self._bounds
+        return LazyHistories(self.table, spans, own, common, kept)
 
 
 def same_history(a: Mapping[K, list[Change]], b: Mapping[K, list[Change]], key: K) -> bool:

@@ -13,20 +13,32 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from itertools import repeat
 from typing import Any, cast, overload
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Executable, and_, false, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    case,
+    false,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from art.config import SourceConfig
-from art.links import item_refs
+from art.links import item_ref_parts
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
 from art.structure_queries import art_by_name
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
+from metrics.facts import make_item
 from metrics.history_table import CATEGORIES as HISTORY_CATEGORIES
 from metrics.history_table import FIELDS as HISTORY_FIELDS
 from metrics.history_table import HistoryTable, LazyHistories, editable, epoch_micros
@@ -462,7 +474,7 @@ def _items(
     display key from its configured source."""
     i_team, i_pi = aliased(Team), aliased(PI)
     levels, types, cats = _LEVELS, _WORK_TYPES, _STATUS_CATEGORIES
-    refs = {name: item_refs(source) for name, source in sources.items()}
+    parts = {name: item_ref_parts(source) for name, source in sources.items()}
     utc, day = _conversion(session, WorkItem.created_at), _conversion(session, WorkItem.target_date)
     query = (
         select(
@@ -492,32 +504,38 @@ def _items(
         .where(wanted)
         .order_by(WorkItem.id)
     )
-    return [
-        (
-            r[0],
-            ItemFacts(
-                key=r[1],
-                level=levels[r[2]],
-                work_type=types[r[3]],
-                status=r[4],
-                status_category=cats[r[5]],
-                created_at=utc(r[6]),
-                team=r[7],
-                title=r[8],
-                art=art,
-                iteration=r[9],
-                pi=r[10],
-                parent=r[11],
-                story_points=r[12],
-                business_value=r[13],
-                target_date=day(r[14]),
-                flagged=bool(r[15]),
-                deleted=bool(r[16]),
-                **(refs[r[17]](r[1]) if r[17] in refs else {}),
-            ),
-        )
-        for r in _driver_rows(session, query)
-    ]
+    cols = _columns(_driver_blocks(session, query), 18)
+    ids, keys, level, work_type, status, category, created, team, title = cols[:9]
+    iteration, pi, parent, points, value, target, flagged, deleted, source = cols[9:]
+    pool: dict[str | None, str | None] = {None: None}  # one object per distinct value
+    same = pool.setdefault
+    refs = [parts[s](k) if s in parts else _NO_REFS for k, s in zip(keys, source, strict=True)]
+    facts = map(  # every field of ItemFacts in order, through its slots (make_item)
+        make_item,
+        keys,
+        map(levels.__getitem__, level),
+        map(types.__getitem__, work_type),
+        map(same, status, status),
+        map(cats.__getitem__, category),
+        map(utc, created),
+        map(same, team, team),
+        title,
+        repeat(art),
+        map(same, iteration, iteration),
+        map(same, pi, pi),
+        parent,
+        points,
+        value,
+        map(day, target),
+        map(bool, flagged),
+        map(bool, deleted),
+        (url for url, _ in refs),
+        (shown for _, shown in refs),
+    )
+    return list(zip(ids, facts, strict=True))
+
+
+_NO_REFS = (None, None)  # an item of a source no longer configured: no URL, its key shown
 
 
 def _keys(items: Sequence[tuple[int, ItemFacts]]) -> dict[int, str]:
@@ -541,15 +559,17 @@ def _changes(
     selected by item id and ordered as the (item, time) index holds them, without a join:
     SQLite then walks that index instead of sorting a million rows in a temporary B-tree;
     ties in time are put in sequence order below."""
+    # the state at creation (above): its "from" is its "to", computed by the database
+    created = and_(ChangeRow.field == ChangeField.STATUS.value, ChangeRow.from_value.is_(None))
     query = (
         select(
             ChangeRow.work_item_id,
-            ChangeRow.field,
+            case(_FIELD_CODES, value=ChangeRow.field),  # codes: no string made per row
             ChangeRow.at,
-            ChangeRow.from_value,
+            case((created, ChangeRow.to_value), else_=ChangeRow.from_value),
             ChangeRow.to_value,
-            ChangeRow.from_category,
-            ChangeRow.to_category,
+            _category_code(case((created, ChangeRow.to_category), else_=ChangeRow.from_category)),
+            _category_code(ChangeRow.to_category),
             ChangeRow.seq,
         )
         .where(
@@ -572,23 +592,26 @@ def _changes(
     same = pool.setdefault
     table = _history_table(
         owner,
-        np.array(list(map(_FIELD_CODES.__getitem__, field)), dtype=np.int8),
+        np.array(field, dtype=np.int8),
         _micros(session, at),
         np.array(seq, dtype=np.int64),
         list(map(same, frm, frm)),
         list(map(same, to, to)),
-        np.array(list(map(_CATEGORY_CODES.__getitem__, fc)), dtype=np.int8),
-        np.array(list(map(_CATEGORY_CODES.__getitem__, tc)), dtype=np.int8),
+        np.array(fc, dtype=np.int8),
+        np.array(tc, dtype=np.int8),
         aliases,
     )
     return _by_item(table, owner[table.order], keys)
 
 
 _FIELD_CODES = {f.value: code for code, f in enumerate(HISTORY_FIELDS)}
-_CATEGORY_CODES: dict[str | None, int] = {None: -1, "": -1}
-_CATEGORY_CODES.update({c.value: code for code, c in enumerate(HISTORY_CATEGORIES)})
-_STATUS_CODE = _FIELD_CODES[ChangeField.STATUS.value]
+_CATEGORY_CODES = {c.value: code for code, c in enumerate(HISTORY_CATEGORIES)}
 _TEAM_CODE = _FIELD_CODES[ChangeField.TEAM.value]
+
+
+def _category_code(stored: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[int]:
+    """A stored category as its code (metrics.history_table.CATEGORIES); -1 for none."""
+    return case(_CATEGORY_CODES, value=stored, else_=-1)
 
 
 @dataclass(frozen=True)
@@ -610,14 +633,8 @@ def _history_table(
     tc: npt.NDArray[np.int8],
     aliases: Mapping[str, str],
 ) -> _Ordered:
-    """The rows as the formulas read them: a status row with no ``from`` (the state at
-    creation) takes its ``to`` as its ``from`` (see above), team values through the
-    configured aliases, and the rows in (item, time, sequence) order."""
-    none = np.array([v is None for v in frm], dtype=np.bool_)
-    created = np.flatnonzero((field == _STATUS_CODE) & none)
-    for j in created.tolist():
-        frm[j] = to[j]
-    fc[created] = tc[created]
+    """The rows as the formulas read them: team values through the configured aliases,
+    and the rows in (item, time, sequence) order."""
     if aliases:
         for j in np.flatnonzero(field == _TEAM_CODE).tolist():
             a, b = frm[j], to[j]
@@ -647,7 +664,7 @@ def _by_item(
         i: (a, b, keys[i])
         for i, a, b in zip(owner[starts].tolist(), starts.tolist(), stops.tolist(), strict=True)
     }
-    return LazyHistories(ordered.table, spans)
+    return LazyHistories(ordered.table, spans, bounds=(starts, stops))
 
 
 def _micros(session: Session, values: list[Any]) -> npt.NDArray[np.int64]:
