@@ -13,7 +13,8 @@ from test_columns_refresh import _decoded
 
 from art.vocabulary import ChangeField, StatusCategory
 from metrics.columns import Coder, Columns
-from metrics.inputs import Change, make_change
+from metrics.facts import make_item
+from metrics.inputs import Change, ItemFacts, make_change
 
 
 def test_make_change_equals_the_dataclass_constructor() -> None:
@@ -32,6 +33,15 @@ def test_make_change_equals_the_dataclass_constructor() -> None:
     assert [getattr(made, f.name) for f in dataclasses.fields(Change)] == list(values)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.seq = 5  # type: ignore[misc]
+
+
+def test_make_item_equals_the_dataclass_constructor() -> None:
+    values = [f"value of {f.name}" for f in dataclasses.fields(ItemFacts)]
+    made, built = make_item(*values), ItemFacts(*values)  # type: ignore[arg-type]
+    assert made == built and made is not built
+    assert [getattr(made, f.name) for f in dataclasses.fields(ItemFacts)] == values
+    with pytest.raises(TypeError):
+        make_item(*values[:-1])  # every field, in order
 
 
 def test_coder_numbers_new_values_in_order_of_first_appearance() -> None:
