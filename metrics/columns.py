@@ -566,8 +566,8 @@ class Columns:
                 part = _part(mine, coders, up.fresh.size)
                 self._basis = _Basis(weakref.ref(prev), source, up.fresh, part)
         else:
-            self.keys = [it.key for it in items]
-            self.index = {k: i for i, k in enumerate(self.keys)}
+            self.keys = list(map(attrgetter("key"), items))
+            self.index = dict(zip(self.keys, range(n), strict=True))
         self.key_rank: I64 = (  # carried with the very same keys
             prev.key_rank if prev is not None and self.index is prev.index else key_ranks(self.keys)
         )
@@ -752,7 +752,13 @@ def key_ranks(keys: list[str]) -> I64:
     """Per item, the place of its key among all keys as Python orders strings: rows sorted
     by key then sort by one integer column (a report of tens of thousands of rows would
     otherwise sort their strings each time)."""
-    order = sorted(range(len(keys)), key=keys.__getitem__)
+    # (NumPy orders its strings by code point, as Python does, and stably: a key twice
+    # keeps the order of its items; a key with a NUL at its end, which NumPy's strings
+    # drop, is sorted by Python)
+    if any(k.endswith("\x00") for k in keys):
+        order: Any = sorted(range(len(keys)), key=keys.__getitem__)
+    else:
+        order = np.argsort(np.array(keys, dtype=np.str_), kind="stable")
     rank: I64 = np.empty(len(keys), dtype=np.int64)
     rank[order] = np.arange(len(keys), dtype=np.int64)
     return rank

@@ -226,3 +226,6 @@ def default_level(team: str | None) -> Level:
     """ART-level flow reports default to features, team-level ones to stories (docs/metrics.md
     "Levels and work types")."""
     return Level.STORY if team is not None else Level.FEATURE
+
+
+make_link: Callable[[str, str, LinkKind], Link] = slots_maker(Link)

@@ -38,7 +38,7 @@ from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
 from art.structure_queries import art_by_name
 from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkType
-from metrics.facts import make_item
+from metrics.facts import make_item, make_link
 from metrics.history_table import CATEGORIES as HISTORY_CATEGORIES
 from metrics.history_table import FIELDS as HISTORY_FIELDS
 from metrics.history_table import HistoryTable, LazyHistories, editable, epoch_micros
@@ -422,13 +422,9 @@ def _links(
         .order_by(LinkRow.id)
     )
     # (integers and strings, as the driver gives them on every backend)
-    return [(id_, Link(a, b, kinds[kind])) for id_, a, b, kind in _driver_rows(session, query)]
-
-
-def _driver_rows(session: Session, query: Executable) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``query`` as the database driver returns them (:func:`_driver_blocks`)."""
-    for block in _driver_blocks(session, query):
-        yield from block
+    ids, from_keys, to_keys, kind = _columns(_driver_blocks(session, query), 4)
+    links = map(make_link, from_keys, to_keys, map(kinds.__getitem__, kind))
+    return list(zip(ids, links, strict=True))
 
 
 def _driver_blocks(session: Session, query: Executable) -> Iterator[list[tuple[Any, ...]]]:
@@ -457,7 +453,7 @@ def _columns(blocks: Iterator[list[tuple[Any, ...]]], width: int) -> list[list[A
 def _conversion(session: Session, column: QueryableAttribute[Any]) -> Callable[[Any], Any]:
     """How SQLAlchemy converts a stored value of ``column`` on this backend (text to a UTC
     datetime or a date on SQLite, a timestamp's zone to UTC on PostgreSQL), for the rows of
-    :func:`_driver_rows`; the value as it is where the driver's is already right."""
+    :func:`_driver_blocks`; the value as it is where the driver's is already right."""
     dialect = session.get_bind().dialect
     convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
     return cast("Callable[[Any], Any]", convert) if convert is not None else _as_is

@@ -75,6 +75,10 @@ def test_rows_by_time_then_key() -> None:
 def test_key_ranks_order_keys_as_python_does() -> None:
     keys = ["b", "a\x00", "a", "Ä", "B", "a "]
     assert key_ranks(keys).tolist() == [4, 2, 1, 5, 0, 3]
+    # without a NUL (ranked by NumPy): a key twice keeps its items' order, and characters
+    # beyond the first 65,536 order by code point
+    plain = ["b", "a", "😀", "a", "Ä", "B", "a ", "\uffff", "", "a"]
+    assert key_ranks(plain).tolist() == [6, 2, 9, 3, 7, 1, 5, 8, 0, 4]
 
 
 def _reference_rows(data: Any, window: Window, as_of: datetime, team: str | None) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from typing import Any
 
 import pytest
 from builder import at
@@ -13,8 +14,8 @@ from test_columns_refresh import _decoded
 
 from art.vocabulary import ChangeField, StatusCategory
 from metrics.columns import Coder, Columns
-from metrics.facts import make_item
-from metrics.inputs import Change, ItemFacts, make_change
+from metrics.facts import make_item, make_link
+from metrics.inputs import Change, ItemFacts, Link, make_change
 
 
 def test_make_change_equals_the_dataclass_constructor() -> None:
@@ -35,13 +36,14 @@ def test_make_change_equals_the_dataclass_constructor() -> None:
         made.seq = 5  # type: ignore[misc]
 
 
-def test_make_item_equals_the_dataclass_constructor() -> None:
-    values = [f"value of {f.name}" for f in dataclasses.fields(ItemFacts)]
-    made, built = make_item(*values), ItemFacts(*values)  # type: ignore[arg-type]
+@pytest.mark.parametrize(("make", "cls"), [(make_item, ItemFacts), (make_link, Link)])
+def test_a_slots_maker_equals_the_dataclass_constructor(make: Any, cls: type) -> None:
+    values = [f"value of {f.name}" for f in dataclasses.fields(cls)]
+    made, built = make(*values), cls(*values)
     assert made == built and made is not built
-    assert [getattr(made, f.name) for f in dataclasses.fields(ItemFacts)] == values
+    assert [getattr(made, f.name) for f in dataclasses.fields(cls)] == values
     with pytest.raises(TypeError):
-        make_item(*values[:-1])  # every field, in order
+        make(*values[:-1])  # every field, in order
 
 
 def test_coder_numbers_new_values_in_order_of_first_appearance() -> None:
