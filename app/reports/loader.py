@@ -8,7 +8,7 @@ tables become their plain inputs.
 
 from __future__ import annotations
 
-import warnings
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,13 +24,23 @@ from sqlalchemy import (
     and_,
     case,
     false,
+    func,
     or_,
     select,
     true,
     union,
 )
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.sql import Select
 
+from app.reports.history_reader import (
+    Database,
+    HelperFailed,
+    HelperRead,
+    HistoryColumns,
+    history_columns,
+    transposed,
+)
 from art.config import SourceConfig
 from art.links import item_ref_parts
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
@@ -41,7 +51,7 @@ from art.vocabulary import ChangeField, Level, LinkKind, StatusCategory, WorkTyp
 from metrics.facts import make_item, make_link
 from metrics.history_table import CATEGORIES as HISTORY_CATEGORIES
 from metrics.history_table import FIELDS as HISTORY_FIELDS
-from metrics.history_table import HistoryTable, LazyHistories, editable, epoch_micros
+from metrics.history_table import HistoryTable, LazyHistories, editable
 from metrics.inputs import (
     ArtData,
     Change,
@@ -54,6 +64,7 @@ from metrics.inputs import (
     Window,
 )
 
+log = logging.getLogger(__name__)
 _CHANGE_FIELDS = {f.value for f in ChangeField}
 FETCH_BLOCK = 20_000  # rows per fetch of the large reads
 _FIELDS = {f.value: f for f in ChangeField}
@@ -172,9 +183,10 @@ def snapshot_art(
     """The whole ART, kept so that :func:`refresh_art` can bring it up to date cheaply."""
     art_row = art_by_name(session, art)  # read first: the rows read after include its version
     wanted = WorkItem.art_id == art_row.id
+    history = _history_read(session, wanted, art_row)  # (a large ART's: read meanwhile)
     items = _items(session, art, wanted, sources or {})
-    histories = _changes(session, wanted, _keys(items), team_aliases or {})
     links = dict(_links(session, art_row.id))
+    histories = _changes_of(history(), _keys(items), team_aliases or {})
     return _snapshot(session, art_row, definition, dict(items), histories, links)
 
 
@@ -422,7 +434,7 @@ def _links(
         .order_by(LinkRow.id)
     )
     # (integers and strings, as the driver gives them on every backend)
-    ids, from_keys, to_keys, kind = _columns(_driver_blocks(session, query), 4)
+    ids, from_keys, to_keys, kind = transposed(_driver_blocks(session, query), 4)
     links = map(make_link, from_keys, to_keys, map(kinds.__getitem__, kind))
     return list(zip(ids, links, strict=True))
 
@@ -439,15 +451,6 @@ def _driver_blocks(session: Session, query: Executable) -> Iterator[list[tuple[A
             yield list(block)
     finally:
         result.close()
-
-
-def _columns(blocks: Iterator[list[tuple[Any, ...]]], width: int) -> list[list[Any]]:
-    """Rows of ``width`` values as one list per column, each block transposed at C speed."""
-    cols: list[list[Any]] = [[] for _ in range(width)]
-    for block in blocks:
-        for col, values in zip(cols, zip(*block, strict=True), strict=True):
-            col.extend(values)
-    return cols
 
 
 def _conversion(session: Session, column: QueryableAttribute[Any]) -> Callable[[Any], Any]:
@@ -500,7 +503,7 @@ def _items(
         .where(wanted)
         .order_by(WorkItem.id)
     )
-    cols = _columns(_driver_blocks(session, query), 18)
+    cols = transposed(_driver_blocks(session, query), 18)
     ids, keys, level, work_type, status, category, created, team, title = cols[:9]
     iteration, pi, parent, points, value, target, flagged, deleted, source = cols[9:]
     pool: dict[str | None, str | None] = {None: None}  # one object per distinct value
@@ -547,17 +550,24 @@ def _changes(
 ) -> LazyHistories[int]:
     """The changes of the items ``wanted`` selects, per item id, each list in the formulas'
     order (time, then sequence); only those of the items in ``keys`` (store id -> key, the
-    items read just before: one stamped after their SELECT is read by the next refresh).
+    items read just before: one stamped after their SELECT is read by the next refresh)."""
+    rows = history_columns(_driver_blocks(session, _history_query(wanted)))
+    return _changes_of(rows, keys, aliases)
 
-    The largest read of a load (several rows per item): the driver's rows, fetched in
-    blocks and turned into columns (:class:`HistoryTable`) at C speed, not a ``Change``
-    object each; an item's list is made when a formula first reads it. The rows are
-    selected by item id and ordered as the (item, time) index holds them, without a join:
-    SQLite then walks that index instead of sorting a million rows in a temporary B-tree;
-    ties in time are put in sequence order below."""
+
+def _history_query(wanted: ColumnElement[bool]) -> Select[Any]:
+    """The history rows of the items ``wanted`` selects, as :func:`history_columns` reads
+    them (item id, field code, time, from, to, category codes, sequence).
+
+    The largest read of a load (several rows per item), turned into columns at C speed
+    (:class:`HistoryTable`), not a ``Change`` object each: an item's list is made when a
+    formula first reads it. The rows are selected by item id and ordered as the (item,
+    time) index holds them, without a join: SQLite then walks that index instead of
+    sorting a million rows in a temporary B-tree; ties in time are put in sequence order
+    after (:func:`_history_table`)."""
     # the state at creation (above): its "from" is its "to", computed by the database
     created = and_(ChangeRow.field == ChangeField.STATUS.value, ChangeRow.from_value.is_(None))
-    query = (
+    return (
         select(
             ChangeRow.work_item_id,
             case(_FIELD_CODES, value=ChangeRow.field),  # codes: no string made per row
@@ -574,30 +584,86 @@ def _changes(
         )
         .order_by(ChangeRow.work_item_id, ChangeRow.at)
     )
-    cols = _columns(_driver_blocks(session, query), 8)
-    owner = np.array(cols[0], dtype=np.int64)
+
+
+def _changes_of(
+    rows: HistoryColumns, keys: Mapping[int, str], aliases: Mapping[str, str]
+) -> LazyHistories[int]:
+    """The rows read, of the items in ``keys`` only, per item id (see :func:`_changes`)."""
+    owner = rows.owner
+    picked: npt.NDArray[np.int64] | slice = slice(None)
     known = np.isin(owner, np.fromiter(keys, np.int64, len(keys)))
     if not known.all():
-        picked = np.flatnonzero(known).tolist()
-        cols = [[col[j] for j in picked] for col in cols]
-        owner = owner[known]
-    _, field, at, frm, to, fc, tc, seq = cols
-    # one string object per distinct value (the driver makes one per row): a large ART's
-    # history repeats a few statuses and iterations millions of times
-    pool: dict[str | None, str | None] = {None: None}
-    same = pool.setdefault
+        picked = np.flatnonzero(known)
     table = _history_table(
-        owner,
-        np.array(field, dtype=np.int8),
-        _micros(session, at),
-        np.array(seq, dtype=np.int64),
-        list(map(same, frm, frm)),
-        list(map(same, to, to)),
-        np.array(fc, dtype=np.int8),
-        np.array(tc, dtype=np.int8),
+        owner[picked],
+        rows.field[picked],
+        rows.t[picked],
+        rows.seq[picked],
+        rows.strings(rows.from_code[picked]),
+        rows.strings(rows.to_code[picked]),
+        rows.from_cat[picked],
+        rows.to_cat[picked],
         aliases,
     )
-    return _by_item(table, owner[table.order], keys)
+    return _by_item(table, owner[picked][table.order], keys)
+
+
+HELPER_ABOVE_ITEMS = 20_000  # an ART of this many items reads its history in a helper
+
+
+def _history_read(
+    session: Session, wanted: ColumnElement[bool], art_row: ART
+) -> Callable[[], HistoryColumns]:
+    """The history of the items ``wanted`` selects, to be read when the call is made; for a
+    large ART in a file or a server database, begun now in a helper process, which reads
+    it while this one reads the items and links (app.reports.history_reader)."""
+    query = _history_query(wanted)
+
+    def here() -> HistoryColumns:
+        return history_columns(_driver_blocks(session, query))
+
+    database = _helper_database(session)
+    if database is None or _item_count(session, art_row.id) < HELPER_ABOVE_ITEMS:
+        return here
+    dialect = session.get_bind().dialect
+    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    try:
+        helper = HelperRead(database, sql)
+    except OSError as exc:
+        log.warning(
+            "ART %r: its history is read in the service (no helper process: %s)", art_row.name, exc
+        )
+        return here
+
+    def helped() -> HistoryColumns:
+        try:
+            return helper.result()
+        except HelperFailed as exc:
+            log.warning(
+                "ART %r: its history is read in the service (the helper process failed: %s)",
+                art_row.name,
+                exc,
+            )
+            return here()
+
+    return helped
+
+
+def _helper_database(session: Session) -> Database | None:
+    """Where a helper process can read what this session reads: a SQLite file or a
+    PostgreSQL server; None for an in-memory database or another kind."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite":
+        path = url.database
+        return Database("sqlite", path) if path and path != ":memory:" else None
+    if url.get_backend_name() == "postgresql":
+        return Database("postgresql", url.set(drivername="postgresql").render_as_string(False))
+    return None
+
+
+def _item_count(session: Session, art_id: int) -> int:
+    return session.scalar(select(func.count()).where(WorkItem.art_id == art_id)) or 0
 
 
 _FIELD_CODES = {f.value: code for code, f in enumerate(HISTORY_FIELDS)}
@@ -661,23 +727,6 @@ def _by_item(
         for i, a, b in zip(owner[starts].tolist(), starts.tolist(), stops.tolist(), strict=True)
     }
     return LazyHistories(ordered.table, spans, bounds=(starts, stops))
-
-
-def _micros(session: Session, values: list[Any]) -> npt.NDArray[np.int64]:
-    """Stored timestamps as microseconds since the epoch: SQLite's text (naive UTC) parsed
-    by NumPy at C speed; any other form through SQLAlchemy's conversion, one at a time."""
-    if session.get_bind().dialect.name == "sqlite":
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # (a zone in the text: parsed one at a time)
-                parsed: npt.NDArray[np.int64] = np.array(values, dtype="datetime64[us]").astype(
-                    np.int64
-                )
-                return parsed
-        except (ValueError, TypeError, Warning):
-            pass
-    utc = _conversion(session, ChangeRow.at)
-    return epoch_micros([utc(v).timestamp() for v in values])
 
 
 def _item_filter(
