@@ -34,6 +34,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.sql import Select
 
 from app.reports.history_reader import (
+    FETCH_BLOCK,
     Database,
     HelperFailed,
     HelperRead,
@@ -66,15 +67,10 @@ from metrics.inputs import (
 
 log = logging.getLogger(__name__)
 _CHANGE_FIELDS = {f.value for f in ChangeField}
-FETCH_BLOCK = 20_000  # rows per fetch of the large reads
-_FIELDS = {f.value: f for f in ChangeField}
 _LEVELS = {v.value: v for v in Level}
 _LINK_KINDS = {v.value: v for v in LinkKind}
 _WORK_TYPES = {v.value: v for v in WorkType}
-# a stored category to its enum; NULL and "" (none stored) to None
-_STATUS_CATEGORIES = {c.value: c for c in StatusCategory}
-_CATEGORIES: dict[str | None, StatusCategory | None] = {None: None, "": None}
-_CATEGORIES.update(_STATUS_CATEGORIES)
+_STATUS_CATEGORIES = {c.value: c for c in StatusCategory}  # a stored category to its enum
 # A status row with no ``from`` is the state at creation, which the Jira connector leads an
 # item's history with. The status before it is its own (the item did not exist): the formulas
 # would otherwise take the current status for that instant, and an item now in progress would
