@@ -16,6 +16,7 @@ from typing import Any
 from art.vocabulary import ChangeField
 from metrics.baseline import plan_at
 from metrics.dependencies import Dependency, dependencies
+from metrics.history_table import LazyHistories
 from metrics.inputs import ArtData
 from metrics.output import iso
 
@@ -48,7 +49,12 @@ class ChangesReport:
 
 def _status_changes(data: ArtData, since: datetime, as_of: datetime) -> list[dict[str, Any]]:
     rows = []
-    made = [c for c in data.changes if c.field == ChangeField.STATUS and since < c.at <= as_of]
+    by_item = data.changes_by_item
+    if isinstance(by_item, LazyHistories):  # a loaded ART: only the rows in the window
+        made = by_item.changes_between(ChangeField.STATUS, since, as_of)
+    else:
+        status = ChangeField.STATUS
+        made = [c for c in data.changes if c.field == status and since < c.at <= as_of]
     for c in sorted(made, key=lambda c: (c.at, c.item_key, c.seq)):
         item = data.by_key.get(c.item_key)
         if item is None or item.deleted:

@@ -60,7 +60,11 @@ class HistoryTable:
         got = self._lists.get(start)
         if got is not None:
             return got
-        made = [
+        return self._lists.setdefault(start, self.made(start, stop, key))
+
+    def made(self, start: int, stop: int, key: str) -> list[Change]:
+        """New ``Change`` objects of the rows ``start:stop`` (of the item ``key``)."""
+        return [
             make_change(
                 key,
                 FIELDS[f],
@@ -82,7 +86,6 @@ class HistoryTable:
                 strict=True,
             )
         ]
-        return self._lists.setdefault(start, made)
 
 
 def epoch_micros(seconds: list[float]) -> I64:
@@ -90,6 +93,10 @@ def epoch_micros(seconds: list[float]) -> I64:
     today's epoch is below a quarter microsecond, so rounding recovers the stored value."""
     out: I64 = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
     return out
+
+
+def _micros(t: datetime) -> int:
+    return (t - _EPOCH) // timedelta(microseconds=1)
 
 
 Span = tuple[int, int, str]  # an item's rows in a table (start, stop) and its key
@@ -181,6 +188,29 @@ class LazyHistories(MutableMapping[K, list[Change]]):
                 np.fromiter((b for _, b, _ in spans), np.int64, len(spans)),
             )
         return self._bounds
+
+    def changes_between(self, field: ChangeField, since: datetime, until: datetime) -> list[Change]:
+        """Every entry's changes of ``field`` made in (``since``, ``until``], entry after
+        entry, each in its list's order: the table's rows found by array passes and only
+        they made into objects (a report of a week's changes need not make a million), then
+        those of the lists put on top."""
+        table, spans = self.table, self._spans
+        starts, stops = self.bounds()
+        if bool(np.any(starts[1:] < starts[:-1])):  # (spans not in the table's order)
+            return [c for k in self for c in self[k] if c.field == field and since < c.at <= until]
+        lo, hi = _micros(since), _micros(until)
+        code = FIELDS.index(field)
+        rows = np.flatnonzero((table.field_code == code) & (table.t > lo) & (table.t <= hi))
+        entry = np.searchsorted(starts, rows, side="right") - 1
+        keys, gone = list(spans), self._gone
+        out: list[Change] = []
+        for row, e in zip(rows.tolist(), entry.tolist(), strict=True):
+            if e < 0 or row >= stops[e] or keys[e] in gone:  # (no entry's, or put on top)
+                continue
+            out.extend(table.made(row, row + 1, spans[keys[e]][2]))
+        for lst in self._own.values():
+            out.extend(c for c in lst if c.field == field and since < c.at <= until)
+        return out
 
     def token(self, key: K) -> object:
         """What identifies ``key``'s list without making it: two mappings with equal

@@ -18,6 +18,7 @@ from art.models import Change as ChangeRow
 from art.models import WorkItem
 from art.vocabulary import StatusCategory
 from metrics import columns as columns_module
+from metrics.changes import changes_report
 from metrics.columns import columns
 from metrics.history_table import LazyHistories
 from metrics.inputs import ArtData, change_order
@@ -78,3 +79,8 @@ def test_columns_from_the_history_table_equal_those_from_change_objects(
         StatusCategory.WAIT,
     )
     assert by_item["R-0"] is by_item["R-0"]  # made once
+    # the status changes of a window, found in the table's rows, as from the objects
+    since, as_of = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC)
+    report = changes_report(loaded, since, as_of, None).status_changes
+    assert report == changes_report(_as_objects(loaded), since, as_of, None).status_changes
+    assert len(report) > 10

@@ -70,3 +70,27 @@ def test_rekeyed_gives_the_same_lists_under_new_keys() -> None:
         True,
     )
     assert len(by_key) == 2
+
+
+def _pairs(changes: list[Change]) -> list[tuple[str, str | None]]:
+    return [(c.item_key, c.to_value) for c in changes]
+
+
+def test_changes_between_reads_the_window_without_making_every_list() -> None:
+    h = _table()
+    second, later = T0.replace(microsecond=1), T0.replace(second=5)
+    mine = h.copy()
+    mine[11] = [Change("A-2", ChangeField.STATUS, second, "To Do", "Done")]
+    assert h.changes_between(ChangeField.STATUS, T0, later) == [
+        Change("A-1", ChangeField.STATUS, second, "To Do", "Doing", StatusCategory.TODO,
+               StatusCategory.ACTIVE, 2),
+    ]  # fmt: skip
+    # (the window is open at its start: the change at T0 itself is not in it)
+    flagged = h.changes_between(ChangeField.FLAGGED, T0, T0.replace(second=2))
+    assert _pairs(flagged) == [("A-2", "true")]
+    assert h.changes_between(ChangeField.FLAGGED, T0, T0.replace(second=1)) == []
+    both = mine.changes_between(ChangeField.STATUS, T0, later)
+    assert _pairs(both) == [("A-1", "Doing"), ("A-2", "Done")]
+    mine.pop(10)
+    assert _pairs(mine.changes_between(ChangeField.STATUS, T0, later)) == [("A-2", "Done")]
+    assert not h.table._lists  # no item's list was made
