@@ -93,9 +93,13 @@ def transposed(blocks: Iterable[list[tuple[Any, ...]]], width: int) -> list[list
 
 
 def micros(values: list[Any]) -> I64:
-    """Stored timestamps as microseconds since the epoch: SQLite's text (naive UTC) parsed
-    by NumPy at C speed, else one at a time (a driver's aware datetimes, or text with a
-    zone); exact, as the float error at today's epoch is below a quarter microsecond."""
+    """Stored timestamps as microseconds since the epoch: as they are when the database
+    gave integers (PostgreSQL's query computes them); SQLite's text (naive UTC) parsed by
+    NumPy at C speed, else one at a time (a driver's aware datetimes, or text with a zone);
+    exact, as the float error at today's epoch is below a quarter microsecond."""
+    if values and isinstance(values[0], int):
+        as_int: I64 = np.array(values, dtype=np.int64)
+        return as_int
     if values and isinstance(values[0], str):
         try:
             with warnings.catch_warnings():

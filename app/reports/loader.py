@@ -19,6 +19,7 @@ from typing import Any, cast, overload
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Executable,
     and_,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     true,
     union,
 )
+from sqlalchemy import cast as cast_to
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.sql import Select
 
@@ -547,11 +549,11 @@ def _changes(
     """The changes of the items ``wanted`` selects, per item id, each list in the formulas'
     order (time, then sequence); only those of the items in ``keys`` (store id -> key, the
     items read just before: one stamped after their SELECT is read by the next refresh)."""
-    rows = history_columns(_driver_blocks(session, _history_query(wanted)))
+    rows = history_columns(_driver_blocks(session, _history_query(session, wanted)))
     return _changes_of(rows, keys, aliases)
 
 
-def _history_query(wanted: ColumnElement[bool]) -> Select[Any]:
+def _history_query(session: Session, wanted: ColumnElement[bool]) -> Select[Any]:
     """The history rows of the items ``wanted`` selects, as :func:`history_columns` reads
     them (item id, field code, time, from, to, category codes, sequence).
 
@@ -563,11 +565,14 @@ def _history_query(wanted: ColumnElement[bool]) -> Select[Any]:
     after (:func:`_history_table`)."""
     # the state at creation (above): its "from" is its "to", computed by the database
     created = and_(ChangeRow.field == ChangeField.STATUS.value, ChangeRow.from_value.is_(None))
+    at: Any = ChangeRow.at  # SQLite's text, parsed by NumPy; PostgreSQL's as microseconds
+    if session.get_bind().dialect.name == "postgresql":  # (exact: EXTRACT gives a numeric)
+        at = cast_to(func.extract("epoch", ChangeRow.at) * 1_000_000, BigInteger)
     return (
         select(
             ChangeRow.work_item_id,
             case(_FIELD_CODES, value=ChangeRow.field),  # codes: no string made per row
-            ChangeRow.at,
+            at,
             case((created, ChangeRow.to_value), else_=ChangeRow.from_value),
             ChangeRow.to_value,
             _category_code(case((created, ChangeRow.to_category), else_=ChangeRow.from_category)),
@@ -614,7 +619,7 @@ def _history_read(
     """The history of the items ``wanted`` selects, to be read when the call is made; for a
     large ART in a file or a server database, begun now in a helper process, which reads
     it while this one reads the items and links (app.reports.history_reader)."""
-    query = _history_query(wanted)
+    query = _history_query(session, wanted)
 
     def here() -> HistoryColumns:
         return history_columns(_driver_blocks(session, query))

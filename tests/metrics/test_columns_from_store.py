@@ -24,6 +24,8 @@ from metrics.history_table import LazyHistories
 from metrics.inputs import ArtData, change_order
 from tests.golden_store import store_art
 
+CREATED = datetime(2026, 1, 1, 7, 8, 9, 123457, tzinfo=UTC)
+
 
 def _as_objects(data: ArtData) -> ArtData:
     """The same ART with its changes as plain objects, grouped on first use."""
@@ -46,7 +48,7 @@ def test_columns_from_the_history_table_equal_those_from_change_objects(
                 from_value=None,
                 to_value="Odd",
                 to_category="wait",
-                at=datetime(2026, 1, 1, tzinfo=UTC),
+                at=CREATED,  # (to the microsecond, read back exactly on each store)
                 seq=0,
                 dedupe_key="created",
                 recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
@@ -73,7 +75,8 @@ def test_columns_from_the_history_table_equal_those_from_change_objects(
     }
     assert by_item["R-0"][1:] == expected.get("R-0", [])
     created = by_item["R-0"][0]  # its own state before it, as the formulas read it
-    assert (created.from_value, created.from_category, created.to_category) == (
+    assert (created.at, created.from_value, created.from_category, created.to_category) == (
+        CREATED,
         "Odd",
         StatusCategory.WAIT,
         StatusCategory.WAIT,
