@@ -169,7 +169,8 @@ class LazyHistories(MutableMapping[K, list[Change]]):
         return len(self._spans) - len(self._gone) + len(self._own)
 
     def copy(self) -> LazyHistories[K]:
-        return LazyHistories(self.table, self._spans, dict(self._own), set(self._gone))
+        own, gone = dict(self._own), set(self._gone)
+        return LazyHistories(self.table, self._spans, own, gone, self._bounds)  # (same spans)
 
     def pristine(self) -> bool:
         """Whether every entry is the table's rows (as loaded, nothing put or removed)."""

@@ -42,6 +42,7 @@ def test_rows_become_change_lists_once() -> None:
     assert h[10] is h[10] and h.copy()[10] is h[10]
     assert (list(h), len(h), 12 in h, h.get(12)) == ([10, 11], 2, False, None)
     assert [b.tolist() for b in h.bounds()] == [[0, 2], [2, 3]]  # (starts, stops)
+    assert h.copy().bounds() is h.bounds()  # (a copy shares the spans, so their bounds)
 
 
 def test_a_copy_takes_puts_and_removals_without_touching_the_original() -> None:
