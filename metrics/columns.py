@@ -585,6 +585,8 @@ class Columns:
             setattr(self, name, stream[name])
         self.e = self.item.size
         self.first = np.searchsorted(self.item, np.arange(n))
+        # the time of the stream's last event: every time from it on sees the same events
+        self.t_last = int(self.t.max()) if self.e else NEVER
         self._flows: dict[int, FlowArrays] = {}
         self._event_pi: I64 | None = None
 
@@ -641,16 +643,24 @@ class Columns:
 
     def flows(self, data: ArtData, as_of: datetime) -> FlowArrays:
         """Start/done rules and the active/wait split for every item at ``as_of`` (cached)."""
-        t = us(as_of)
+        t = self.flow_time(us(as_of))
         got = self._flows.get(t)
         if got is None:
             got = self._flows[t] = self._patched_flows(data, t) or _flows(self, data, t)
         return got
 
+    def flow_time(self, t: int) -> int:
+        """The time the flow arrays at ``t`` are computed and kept under: ``t`` itself, or
+        NEVER from the last event on. The arrays read time only through the events at or
+        before it, so every time past the last event gives the same ones; a report "as of
+        now" (to the microsecond) then shares them with the other reports of its data
+        version and the version after patches them, where each would compute its own."""
+        return NEVER if t >= self.t_last else t
+
     def _patched_flows(self, data: ArtData, t: int) -> FlowArrays | None:
-        """The flow arrays at ``t`` from those the version before computed at ``t``, with
-        the items encoded again computed on their own: the rules are per item, only the
-        event positions move. None when there is nothing to patch from."""
+        """The flow arrays at ``t`` (a :meth:`flow_time`) from those the version before
+        computed at ``t``, with the items encoded again computed on their own: the rules are
+        per item, only the event positions move. None when there is nothing to patch from."""
         b = self._basis
         prev = b.prev() if b is not None else None
         before = prev._flows.get(t) if prev is not None else None

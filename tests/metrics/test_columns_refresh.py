@@ -17,7 +17,7 @@ from builder import at
 from random_art import STATUSES, random_art
 
 from art.vocabulary import ChangeField
-from metrics.columns import Columns, FlowArrays, columns, us
+from metrics.columns import NEVER, Columns, FlowArrays, columns, from_us, us
 from metrics.inputs import ArtData, Change, change_order
 
 
@@ -132,7 +132,7 @@ def test_refreshed_columns_equal_a_fresh_build(seed: int, mode: str, rules: int)
     # patched from those the version before computed at the same time, when it did
     for as_of in (at(40, 12), at(20, 3)):
         built_before.flows(before, as_of)
-        patched = refreshed._patched_flows(after, us(as_of))
+        patched = refreshed._patched_flows(after, refreshed.flow_time(us(as_of)))
         assert (patched is None) == (mode == "shuffle")  # a full build has nothing to patch
         for name in FlowArrays.__slots__:
             a = getattr(refreshed.flows(after, as_of), name)
@@ -140,6 +140,30 @@ def test_refreshed_columns_equal_a_fresh_build(seed: int, mode: str, rules: int)
             assert a.tolist() == b.tolist(), name
             if patched is not None:
                 assert getattr(patched, name).tolist() == b.tolist(), name
+
+
+def test_flows_past_the_last_event_are_one_and_patched_by_the_next_version() -> None:
+    before = random_art(60, 3).data()
+    built_before = columns(before)
+    last = built_before.t_last
+    # any time from the last event on sees every event: one set of arrays, kept once
+    now, later = from_us(last), from_us(last + 86_400_000_000)
+    assert built_before.flows(before, now) is built_before.flows(before, later)
+    assert list(built_before._flows) == [NEVER]
+    earlier = from_us(last - 1)  # a time before it is its own
+    assert built_before.flows(before, earlier) is not built_before.flows(before, now)
+    assert list(built_before._flows) == [NEVER, last - 1]
+    # the next version (no event later than ``later``) patches them from the version before
+    after, _ = _next_version(before, 3, "positions")
+    refreshed = columns(after)
+    assert refreshed.t_last <= us(later)
+    patched = refreshed._patched_flows(after, refreshed.flow_time(us(later)))
+    assert patched is not None
+    fresh = Columns(dataclasses.replace(after))
+    for name in FlowArrays.__slots__:
+        want = getattr(fresh.flows(after, later), name).tolist()
+        assert getattr(patched, name).tolist() == want, name
+        assert getattr(refreshed.flows(after, later), name).tolist() == want, name
 
 
 def test_a_changed_definition_builds_afresh() -> None:
