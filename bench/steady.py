@@ -248,12 +248,38 @@ def _steady_service_main(
             return {"status": "sampling"}
 
         application.add_api_route("/bench/counts", counts, include_in_schema=False)
+        application.add_api_route("/bench/threads", thread_cpu, include_in_schema=False)
         application.add_api_route("/bench/profile/start", profile_start, include_in_schema=False)
         application.add_api_route("/bench/profile/stop", SAMPLER.stop, include_in_schema=False)
         return application
 
     app.main.create_app = with_bench_routes
     _service_main(db_url, config, port, data_dir, with_worker)
+
+
+def thread_cpu() -> dict[str, tuple[str, float]]:
+    """Per live thread of this process (by id): the kind of thread (its name without its
+    number: the request threads, the event loop, the refreshes...) and its CPU seconds."""
+    used: dict[str, tuple[str, float]] = {}
+    for thread in threading.enumerate():
+        try:
+            seconds = time.clock_gettime(time.pthread_getcpuclockid(thread.ident or 0))
+        except (OSError, ValueError, OverflowError):  # the thread ended meanwhile
+            continue
+        used[str(thread.ident)] = (thread.name.rstrip("0123456789_- "), seconds)
+    return used
+
+
+def cpu_by_kind(
+    before: dict[str, tuple[str, float]], after: dict[str, tuple[str, float]]
+) -> dict[str, float]:
+    """The CPU seconds each kind of thread used between two readings (a thread that began
+    between them counts whole), largest first."""
+    used: dict[str, float] = collections.defaultdict(float)
+    for ident, (kind, seconds) in after.items():
+        used[kind] += seconds - before.get(ident, (kind, 0.0))[1]
+    ranked = sorted(used.items(), key=lambda kv: -kv[1])
+    return {kind: round(s, 2) for kind, s in ranked if s >= 0.05}
 
 
 class CountingService(Service):
@@ -381,6 +407,8 @@ def _window(
 ) -> dict[str, Any]:
     """One measured window: readers against pulls and webhooks; every figure of it."""
     background = _Background(service, burst, headers, scenario.art, source, pull_in)
+    with httpx.Client(base_url=service.url, timeout=60) as client:
+        cpu_before = client.get("/bench/threads").json()
     began = time.time()
     background.start(seconds, rate, full=True)
     reads = hammer(service.url, _paths(scenario), headers, seconds, readers, service.pid)
@@ -388,6 +416,7 @@ def _window(
     background.finish()
     with httpx.Client(base_url=service.url, timeout=60) as client:
         counts = client.get("/bench/counts").json()
+        cpu_after = client.get("/bench/threads").json()
     bodies = [b for b in counts["bodies"] if began <= b["at"] <= ended]
     loads = [x for x in counts["loads"] if began <= x["at"] <= ended]
     builds = [x for x in counts["columns"] if began <= x["at"] <= ended]
@@ -417,6 +446,7 @@ def _window(
         "columns_builds": len(builds),
         "columns_data": len({x["data"] for x in builds}),
         "columns_seconds": sum(x["seconds"] for x in builds),
+        "thread_cpu": cpu_by_kind(cpu_before, cpu_after),
     }
 
 
@@ -628,8 +658,28 @@ def _rows(out: dict[str, Any], items: int, case: str, readers: int) -> list[Row]
             {
                 k: v
                 for k, v in out.items()
-                if k not in ("reads", "pulls", "webhooks", "profile", "quiet", "profiled_reads")
+                if k
+                not in (
+                    "reads",
+                    "pulls",
+                    "webhooks",
+                    "profile",
+                    "quiet",
+                    "profiled_reads",
+                    "thread_cpu",
+                )
             },
+        )
+    )
+    rows.append(
+        Row(
+            "steady",
+            "service CPU by thread during the window",
+            items,
+            ", ".join(f"{name} {used:.1f} s" for name, used in out["thread_cpu"].items()) or "none",
+            "reference",
+            None,
+            {"thread_cpu": out["thread_cpu"], "seconds": r["seconds"]},
         )
     )
     pulls = out["pulls"]
