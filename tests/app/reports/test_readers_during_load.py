@@ -19,7 +19,7 @@ from app.reports.context import ReportContext
 from app.reports.service import ReportService
 from metrics.inputs import ArtData
 from sync.structure import apply_config
-from tests.app.reports.test_loader_refresh import _pull
+from tests.app.reports.test_loader_refresh import _pull, _pulled
 from tests.sync.fake_connector import T0, FakeItem, make_items
 from tests.sync.test_pull import CONFIG
 
@@ -118,6 +118,36 @@ def test_on_a_large_art_even_the_reader_who_notices_a_new_version_waits_only_so_
     # the load goes on in the background; asking for its version waits for that same load
     assert len(service.data("Phoenix", (art_id, newer)).items) == 13
     assert service.readable_version("Phoenix") == (art_id, newer)
+
+
+def test_on_a_large_art_refreshes_begin_at_most_every_refresh_gap(
+    sessions: sessionmaker[Session],
+) -> None:
+    items, _ = _pulled(sessions)
+    service = ReportService(sessions, CONFIG, patient_below=0, refresh_gap=3600)
+    art_id, first = service.readable_version("Phoenix")  # nothing loaded: the store's
+    service.data("Phoenix", (art_id, first))
+
+    def new_version(key: str, day: int) -> int:
+        items.append(FakeItem(key, "Red", updated=T0 + timedelta(days=day)))
+        _pull(sessions, items)
+        return service.version("Phoenix")[1]
+
+    second = new_version("PHX-13", 11)
+    # the first refresh readers begin is due; the reader who began it waits for it a while
+    service.readable_version("Phoenix")
+    assert len(service.data("Phoenix", (art_id, second)).items) == 13  # (that same load)
+    assert service.readable_version("Phoenix") == (art_id, second)
+    third = new_version("PHX-14", 12)
+    # within the gap, readers are served the loaded version and no refresh begins
+    assert service.readable_version("Phoenix") == (art_id, second)
+    assert service._background.running(("art", art_id)) is None
+    assert service.readable_version("Phoenix") == (art_id, second)
+    # once the gap has passed, the next reader begins the refresh to the store's version
+    service.refresh_gap = 0
+    service.readable_version("Phoenix")
+    assert len(service.data("Phoenix", (art_id, third)).items) == 14
+    assert service.readable_version("Phoenix") == (art_id, third)
 
 
 def test_a_failed_background_load_leaves_the_next_reader_to_load_and_be_told(
