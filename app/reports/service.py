@@ -96,6 +96,7 @@ class ReportService:
         self.fresh_wait, self.patient_below = fresh_wait, patient_below
         self.refresh_gap = refresh_gap
         self._refresh_began: dict[int, float] = {}  # per ART id: its last refresh's start
+        self._art_ids: dict[str, int] = {}  # ART name -> id, as readers last read it
         self._background = Background()
         # per ART its newest loaded version and the one before, for a request that asked for
         # it just as the next one came: each kept version holds its own columns (about 110 MB
@@ -127,9 +128,13 @@ class ReportService:
         ``patient_below`` items (a refresh there costs less than the wait) the reader who
         notices a new version waits for its load, so a lone reader always sees the store's.
         On a larger one, a refresh begins at most every ``refresh_gap`` seconds: until then
-        readers are served the newest loaded version."""
+        readers are served the newest loaded version, without asking the store for its."""
+        held = self._held(art)
+        if held is not None:
+            return held
         art_id, version = self.version(art)
         with self._latest_lock:
+            self._art_ids[art] = art_id
             latest = self._latest.get(art_id)
         if latest is None or latest.version >= version:
             return art_id, version
@@ -148,6 +153,20 @@ class ReportService:
             return art_id, version  # the reader loads it itself, and is told what fails
         with self._latest_lock:
             return art_id, self._latest[art_id].version
+
+    def _held(self, art: str) -> tuple[int, int] | None:
+        """The loaded version of a large ART while its refresh gap lasts, else None: readers
+        would be served it whatever the store holds, so the store is not asked (the lookup
+        was a seventh of a read's CPU while versions streamed in)."""
+        with self._latest_lock:
+            art_id = self._art_ids.get(art)
+            latest = self._latest.get(art_id) if art_id is not None else None
+            began = self._refresh_began.get(art_id) if art_id is not None else None
+        if art_id is None or latest is None or began is None or self._patient(latest):
+            return None
+        if time.monotonic() - began >= self.refresh_gap:
+            return None
+        return art_id, latest.version
 
     def _refresh_due(self, art_id: int) -> bool:
         """Whether ``refresh_gap`` has passed since the last refresh readers began that

@@ -121,7 +121,7 @@ def test_on_a_large_art_even_the_reader_who_notices_a_new_version_waits_only_so_
 
 
 def test_on_a_large_art_refreshes_begin_at_most_every_refresh_gap(
-    sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     items, _ = _pulled(sessions)
     service = ReportService(sessions, CONFIG, patient_below=0, refresh_gap=3600)
@@ -139,13 +139,19 @@ def test_on_a_large_art_refreshes_begin_at_most_every_refresh_gap(
     assert len(service.data("Phoenix", (art_id, second)).items) == 13  # (that same load)
     assert service.readable_version("Phoenix") == (art_id, second)
     third = new_version("PHX-14", 12)
-    # within the gap, readers are served the loaded version and no refresh begins
+    # within the gap, readers are served the loaded version, no refresh begins, and the
+    # store is not asked for its version
+    asked: list[str] = []
+    store_version = service.version
+    monkeypatch.setattr(service, "version", lambda art: asked.append(art) or store_version(art))
     assert service.readable_version("Phoenix") == (art_id, second)
     assert service._background.running(("art", art_id)) is None
     assert service.readable_version("Phoenix") == (art_id, second)
-    # once the gap has passed, the next reader begins the refresh to the store's version
+    assert asked == []
+    # once the gap has passed, the next reader asks, and begins the refresh to the store's
     service.refresh_gap = 0
     service.readable_version("Phoenix")
+    assert asked == ["Phoenix"]
     assert len(service.data("Phoenix", (art_id, third)).items) == 14
     assert service.readable_version("Phoenix") == (art_id, third)
 
