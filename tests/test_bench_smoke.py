@@ -47,8 +47,8 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         assert row.figure == f"skipped: PostgreSQL at {stores.pg_url} did not answer"
         assert row.ok is None
         return
-    assert len(rows) == 24  # twelve for each layout
-    for layout, part in (("one process", rows[:12]), ("serve + worker", rows[12:])):
+    assert len(rows) == 26  # thirteen for each layout
+    for layout, part in (("one process", rows[:13]), ("serve + worker", rows[13:])):
         cases = [r.case for r in part]
         assert cases[:3] == [
             f"reads, 4 readers, pull + 5 webhooks/s [postgres, {layout}]",
@@ -65,6 +65,7 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         ]
         assert cases[9:] == [
             "report computations per data version",
+            "service CPU by thread during the window",
             "pulls during the window",
             "webhooks during the window",
         ]
@@ -75,9 +76,12 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         computed = part[9].values
         assert computed["versions_made"] >= 1 and computed["computations"] >= 1
         assert computed["most_per_key"] == 1  # a body is computed once per version and params
-        pulls = part[10].values["pulls"]
+        used = part[10].values["thread_cpu"]
+        parts = sum(v for k, v in used.items() if k != "all threads")
+        assert used["all threads"] >= parts - 0.01 * len(used)  # (each rounded to 10 ms)
+        pulls = part[11].values["pulls"]
         assert pulls[0]["mode"] == "full" and all(p["status"] == "succeeded" for p in pulls)
-        hooks = part[11].values
+        hooks = part[12].values
         assert hooks["events"] == hooks["accepted"] == 10
 
 
