@@ -27,6 +27,7 @@ from connectors.base import Connector, make_connector
 from connectors.metadata import SourceMetadata
 from connectors.read_ahead import read_ahead_groups
 from sync.apply import ApplyCounts, BatchApplier
+from sync.collector import collected_less_often
 from sync.merge import merges
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,10 @@ class PullRunner:
 
     def run(self, full: bool = False, on_batch: ProgressHook | None = None) -> PullResult:
         """Pull (incremental from the watermark unless ``full`` or none yet) and record it."""
+        with collected_less_often():  # see sync.collector
+            return self._run(full, on_batch)
+
+    def _run(self, full: bool, on_batch: ProgressHook | None) -> PullResult:
         started = datetime.now(UTC)
         with self.sessions() as session, session.begin():
             since = None if full else read_watermark(session, self.source_id)
