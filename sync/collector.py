@@ -4,7 +4,7 @@ A pull decodes the tracker's JSON and maps it into records, then into rows: hund
 thousands of small objects a minute, each alive for about a page and almost none in a
 reference cycle (reference counting frees them). CPython's collector starts on every 700
 new objects and traverses everything younger than its last pass, so it kept walking the
-pages in flight: about a third of the Jira connector's CPU on a 5,016-issue project. While
+pages in flight: over a quarter of the Jira connector's CPU on a 5,016-issue project. While
 a pull runs, the youngest generation is collected every ``PULL_GEN0`` new objects instead;
 the older generations keep their own ratios. The collector is not paused, as the report
 service pauses it for a load: a pull lasts minutes, and the cyclic garbage the rest of the
