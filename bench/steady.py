@@ -419,10 +419,11 @@ def _window(
     background.start(seconds, rate, full=True)
     reads = hammer(service.url, _paths(scenario), headers, seconds, readers, service.pid)
     ended = time.time()
+    with httpx.Client(base_url=service.url, timeout=60) as client:
+        cpu_after = client.get("/bench/threads").json()  # before the window's pull ends
     background.finish()
     with httpx.Client(base_url=service.url, timeout=60) as client:
         counts = client.get("/bench/counts").json()
-        cpu_after = client.get("/bench/threads").json()
     bodies = [b for b in counts["bodies"] if began <= b["at"] <= ended]
     loads = [x for x in counts["loads"] if began <= x["at"] <= ended]
     builds = [x for x in counts["columns"] if began <= x["at"] <= ended]
