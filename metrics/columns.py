@@ -13,7 +13,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
@@ -25,7 +25,14 @@ import numpy.typing as npt
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
 from metrics.facts import ItemFacts
 from metrics.history import guess_category, parse_flag, parse_points
-from metrics.history_table import HistoryTable, LazyHistories, epoch_micros, same_history
+from metrics.history_table import (
+    HistoryTable,
+    LazyHistories,
+    epoch_micros,
+    same_history,
+)
+from metrics.history_table import from_us as from_us  # (the formulas import both from here)
+from metrics.history_table import us as us
 from metrics.inputs import ArtData, Change
 
 I64 = npt.NDArray[np.int64]
@@ -50,20 +57,10 @@ _LEVEL = {v: k for k, v in enumerate(LEVELS)}
 _WORK_TYPE = {v: k for k, v in enumerate(WORK_TYPES)}
 NEVER = np.iinfo(np.int64).max
 DAY_US = 86_400_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def us(t: datetime) -> int:
-    """A timestamp as integer microseconds since the epoch."""
-    return (t - _EPOCH) // timedelta(microseconds=1)
 
 
 def _num(v: float | None) -> float:
     return np.nan if v is None else v
-
-
-def from_us(v: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(v))
 
 
 class Coder:

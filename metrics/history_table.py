@@ -88,15 +88,20 @@ class HistoryTable:
         ]
 
 
+def us(t: datetime) -> int:
+    """A timestamp as integer microseconds since the epoch."""
+    return (t - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_us(v: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(v))
+
+
 def epoch_micros(seconds: list[float]) -> I64:
     """Epoch seconds (``datetime.timestamp``) to exact microseconds: the float error at
     today's epoch is below a quarter microsecond, so rounding recovers the stored value."""
     out: I64 = np.rint(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
     return out
-
-
-def _micros(t: datetime) -> int:
-    return (t - _EPOCH) // timedelta(microseconds=1)
 
 
 Span = tuple[int, int, str]  # an item's rows in a table (start, stop) and its key
@@ -199,7 +204,7 @@ class LazyHistories(MutableMapping[K, list[Change]]):
         starts, stops = self.bounds()
         if bool(np.any(starts[1:] < starts[:-1])):  # (spans not in the table's order)
             return [c for k in self for c in self[k] if c.field == field and since < c.at <= until]
-        lo, hi = _micros(since), _micros(until)
+        lo, hi = us(since), us(until)
         code = FIELDS.index(field)
         rows = np.flatnonzero((table.field_code == code) & (table.t > lo) & (table.t <= hi))
         entry = np.searchsorted(starts, rows, side="right") - 1

@@ -161,12 +161,9 @@ class ReportService:
         with self._latest_lock:
             art_id = self._art_ids.get(art)
             latest = self._latest.get(art_id) if art_id is not None else None
-            began = self._refresh_began.get(art_id) if art_id is not None else None
-        if art_id is None or latest is None or began is None or self._patient(latest):
+        if art_id is None or latest is None or self._patient(latest):
             return None
-        if time.monotonic() - began >= self.refresh_gap:
-            return None
-        return art_id, latest.version
+        return None if self._refresh_due(art_id) else (art_id, latest.version)
 
     def _refresh_due(self, art_id: int) -> bool:
         """Whether ``refresh_gap`` has passed since the last refresh readers began that
