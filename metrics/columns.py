@@ -119,26 +119,56 @@ class _Coders:
             self.teams, self.pis = base.teams.copy(), base.pis.copy()
 
 
-def _encode_items(items: Sequence[ItemFacts], k: _Coders) -> dict[str, npt.NDArray[Any]]:
-    """Each item's attributes and current values as codes (each attribute read by
-    ``map`` at C speed: a load encodes every item)."""
+class ItemBasics:
+    """What the columns read of the items alone: their keys, index and rank, and their
+    attributes that need no coder. A loader builds it while the items' history is still
+    being read (:meth:`ArtData.seed`); the coded values wait for the history, whose values
+    are coded first (the codes follow the order values are first met)."""
 
-    def each(name: str) -> list[Any]:
-        return list(map(attrgetter(name), items))
+    def __init__(self, data: ArtData) -> None:
+        self._read(data.items)
 
-    points = [np.nan if p is None else p for p in each("story_points")]
+    @classmethod
+    def of(cls, items: Sequence[ItemFacts]) -> ItemBasics:
+        """The basics of ``items`` (the very list an ArtData will hold)."""
+        basics = object.__new__(cls)
+        basics._read(items)
+        return basics
+
+    def _read(self, items: Sequence[ItemFacts]) -> None:
+        """Each attribute read by ``map`` at C speed: a load reads every item."""
+
+        def each(name: str) -> list[Any]:
+            return list(map(attrgetter(name), items))
+
+        self.items = items
+        self.keys: list[str] = each("key")
+        self.index: dict[str, int] = dict(zip(self.keys, range(len(self.keys)), strict=True))
+        self.key_rank: I64 = key_ranks(self.keys)
+        points = [np.nan if p is None else p for p in each("story_points")]
+        self.rows: Rows = {
+            "created": epoch_micros(list(map(datetime.timestamp, each("created_at")))),
+            "level": np.array(list(map(_LEVEL.__getitem__, each("level"))), dtype=np.int8),
+            "work_type": np.array(list(map(_WORK_TYPE.__getitem__, each("work_type"))), np.int8),
+            "deleted": np.array(each("deleted"), dtype=np.bool_),
+            "flagged": np.array(each("flagged"), dtype=np.int32),
+            "cat": np.array(list(map(_CAT.__getitem__, each("status_category"))), dtype=np.int8),
+            "points": np.array(points, np.float64),
+        }
+        self.values: dict[str, list[str | None]] = {
+            name: each(name) for name in ("team", "status", "iteration", "pi")
+        }
+
+
+def _encode_items(basics: ItemBasics, k: _Coders) -> Rows:
+    """Each item's attributes and current values as codes."""
+    v = basics.values
     return {
-        "created": epoch_micros(list(map(datetime.timestamp, each("created_at")))),
-        "level": np.array(list(map(_LEVEL.__getitem__, each("level"))), dtype=np.int8),
-        "work_type": np.array(list(map(_WORK_TYPE.__getitem__, each("work_type"))), np.int8),
-        "team": np.array(k.teams.codes(each("team")), dtype=np.int32),
-        "deleted": np.array(each("deleted"), dtype=np.bool_),
-        "status": np.array(k.statuses.codes(each("status")), dtype=np.int32),
-        "iteration": np.array(k.iterations.codes(each("iteration")), np.int32),
-        "pi": np.array(k.pis.codes(each("pi")), dtype=np.int32),
-        "flagged": np.array(each("flagged"), dtype=np.int32),
-        "cat": np.array(list(map(_CAT.__getitem__, each("status_category"))), dtype=np.int8),
-        "points": np.array(points, np.float64),
+        **basics.rows,
+        "team": np.array(k.teams.codes(v["team"]), dtype=np.int32),
+        "status": np.array(k.statuses.codes(v["status"]), dtype=np.int32),
+        "iteration": np.array(k.iterations.codes(v["iteration"]), np.int32),
+        "pi": np.array(k.pis.codes(v["pi"]), dtype=np.int32),
     }
 
 
@@ -306,16 +336,16 @@ def _parsed(values: list[str | None], parse: Callable[[str | None], Any]) -> lis
     return [once[v] for v in values]
 
 
-def _encoded(data: ArtData, index: dict[str, int], k: _Coders) -> tuple[Rows, Rows]:
+def _encoded(data: ArtData, basics: ItemBasics, k: _Coders) -> tuple[Rows, Rows]:
     """Every item and change encoded: the item rows (their current values) and the change
     rows, by item, time and sequence, straight from a loaded history table when the data
     holds one as loaded, else gathered from the per-item lists (:func:`_gathered`)."""
-    table = _table_rows(data, index)
+    table = _table_rows(data, basics.index)
     if table is None:
-        chs, owner = _gathered(data, range(len(data.items)), index)
+        chs, owner = _gathered(data, range(len(data.items)), basics.index)
         table = _rows_of(chs), owner
     changes = _encode_changes(*table, data.items, data.definition.statuses, k)
-    return _encode_items(data.items, k), changes
+    return _encode_items(basics, k), changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +394,7 @@ def _update(data: ArtData, index: dict[str, int], k: _Coders, source: I64, prev_
     kept = source >= 0
     new_of_prev = np.full(prev_n, -1, dtype=np.int64)
     new_of_prev[source[kept]] = np.flatnonzero(kept)
-    return _Update(fresh, _encode_items(fresh_items, k), changes, new_of_prev)
+    return _Update(fresh, _encode_items(ItemBasics.of(fresh_items), k), changes, new_of_prev)
 
 
 def _merged(old: Rows, new: Rows) -> Rows | None:
@@ -543,6 +573,7 @@ class Columns:
     next_t: I64  # the item's next event (NEVER after its last)
     prev_cat: npt.NDArray[np.int8]  # the category before the event (-1 at creation)
     entry: BOOL  # creation or a status change: an entry into the status
+    key_rank: I64  # per item, its key's place among the keys (see key_ranks)
 
     def __init__(self, data: ArtData) -> None:
         items = data.items
@@ -559,18 +590,17 @@ class Columns:
             spliced = _stream_from(prev, up)  # None when the items came in another order
             if spliced is not None:
                 stream, mine = spliced
+                self.key_rank = (  # carried with the very same keys
+                    prev.key_rank if self.index is prev.index else key_ranks(self.keys)
+                )
                 self.item_rows, self.encoded = _items_from(n, prev, source, up), up.fresh.size
                 part = _part(mine, coders, up.fresh.size)
                 self._basis = _Basis(weakref.ref(prev), source, up.fresh, part)
-        else:
-            self.keys = list(map(attrgetter("key"), items))
-            self.index = dict(zip(self.keys, range(n), strict=True))
-        self.key_rank: I64 = (  # carried with the very same keys
-            prev.key_rank if prev is not None and self.index is prev.index else key_ranks(self.keys)
-        )
         if stream is None:
+            basics = data.derived(ItemBasics)
+            self.keys, self.index, self.key_rank = basics.keys, basics.index, basics.key_rank
             coders = _Coders()
-            self.item_rows, changes = _encoded(data, self.index, coders)
+            self.item_rows, changes = _encoded(data, basics, coders)
             stream, self.encoded = _stream(self.item_rows, changes), n
         self.coders: _Coders = coders
         self.statuses, self.iterations = coders.statuses, coders.iterations

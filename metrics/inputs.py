@@ -215,6 +215,12 @@ class ArtData:
                     got = self._derived[build] = build(self)
         return cast(T, got)
 
+    def seed(self, build: Callable[[ArtData], T], made: T) -> None:
+        """Take ``made`` as what :meth:`derived` would make with ``build``: a loader makes
+        some of it ahead, while it still waits for the rest of the data (unless made here)."""
+        with self._derived_lock:
+            self._derived.setdefault(build, made)
+
     def build_indexes(self) -> None:
         """Build now the indexes that nearly every report reads on first use (items by key,
         the team names, per-item change lists), so a loader pays for them, not a report."""
