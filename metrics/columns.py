@@ -297,12 +297,13 @@ def _encode_changes(
         to: list[str | None] = rows.to[sel].tolist()
         frm: list[str | None] = rows.frm[sel].tolist()
         if kind == STATUS:
-            owners = [items[i] for i in owner[sel].tolist()]
-            frm = [f or it.status for f, it in zip(frm, owners, strict=True)]
+            owners = owner[sel]
+            for j in np.flatnonzero(_blank(rows.frm[sel])).tolist():
+                frm[j] = items[int(owners[j])].status  # (no status before: the current one)
             c_val[sel] = k.statuses.codes(to)
             c_from[sel] = k.statuses.codes(frm)
-            c_cat[sel] = _categories(rows.tcat[sel], to, owners, mapping)
-            c_fcat[sel] = _categories(rows.fcat[sel], frm, owners, mapping)
+            c_cat[sel] = _categories(rows.tcat[sel], to, owners, items, mapping)
+            c_fcat[sel] = _categories(rows.fcat[sel], frm, owners, items, mapping)
         elif kind == POINTS:
             out["num"][sel] = _parsed(to, lambda v: _num(parse_points(v)))
             out["fnum"][sel] = _parsed(frm, lambda v: _num(parse_points(v)))
@@ -316,17 +317,25 @@ def _encode_changes(
     return out
 
 
+def _blank(values: npt.NDArray[np.object_]) -> BOOL:
+    """Where a value is None or empty (what ``not value`` holds of a stored string)."""
+    blank: BOOL = (values == None) | (values == "")  # noqa: E711 (elementwise)
+    return blank
+
+
 def _categories(
     stored: npt.NDArray[np.int8],
     statuses: list[str | None],
-    owners: list[ItemFacts],
+    owners: I64,
+    items: Sequence[ItemFacts],
     mapping: Mapping[str, StatusCategory],
 ) -> npt.NDArray[np.int8]:
-    """Each status row's category: as stored, else the mapping's, else a guess."""
+    """Each status row's category: as stored, else the mapping's, else a guess
+    (``owners``: each row's item position in ``items``)."""
     out = stored.copy()
     for j in np.flatnonzero(stored < 0).tolist():
         v = statuses[j]
-        out[j] = _CAT[mapping.get(v or "") or _guess(v, owners[j])]
+        out[j] = _CAT[mapping.get(v or "") or _guess(v, items[int(owners[j])])]
     return out
 
 
@@ -474,12 +483,12 @@ def _stream(it: Rows, ch: Rows) -> Rows:
     init_cat, init_pts = it["cat"].copy(), it["points"].copy()
     for kind, arr in init_int.items():
         sel = np.flatnonzero(c_kind == kind)
-        items_k, first_k = np.unique(c_item[sel], return_index=True)
+        items_k, first_k = _firsts(c_item[sel])
         arr[items_k] = c_from[sel[first_k]]
         if kind == STATUS:
             init_cat[items_k] = ch["fcat"][sel[first_k]]
     sel = np.flatnonzero(c_kind == POINTS)
-    items_k, first_k = np.unique(c_item[sel], return_index=True)
+    items_k, first_k = _firsts(c_item[sel])
     init_pts[items_k] = ch["fnum"][sel[first_k]]
     e = n + c_item.size
     # each item's creation, then its changes as sorted (a clamped time keeps the order):
@@ -515,6 +524,16 @@ def _stream(it: Rows, ch: Rows) -> Rows:
     s["prev_cat"] = np.where(kinds == CREATE, -1, np.roll(s["cat"], 1)).astype(np.int8)
     s["entry"] = (kinds == CREATE) | (kinds == STATUS)
     return s
+
+
+def _firsts(item: I64) -> tuple[I64, I64]:
+    """The distinct items and the place of each one's first row, as ``np.unique`` gives
+    them; without its sort when the rows come by item, as the changes do."""
+    if item.size and bool(np.all(item[1:] >= item[:-1])):
+        first = np.flatnonzero(np.concatenate([[True], item[1:] != item[:-1]]))
+        return item[first], first
+    items, first = np.unique(item, return_index=True)
+    return items, first
 
 
 def _stream_from(prev: Columns, up: _Update) -> tuple[Rows, Rows] | None:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.sql import Select
 
 from app.reports.history_reader import (
+    CODE_BITS,
     FETCH_BLOCK,
     Database,
     HelperFailed,
@@ -632,15 +633,18 @@ def _history_query(session: Session, wanted: ColumnElement[bool]) -> Select[Any]
     at: Any = ChangeRow.at  # SQLite's text, parsed by NumPy; PostgreSQL's as microseconds
     if session.get_bind().dialect.name == "postgresql":  # (exact: EXTRACT gives a numeric)
         at = cast_to(func.extract("epoch", ChangeRow.at) * 1_000_000, BigInteger)
+    from_category = case((created, ChangeRow.to_category), else_=ChangeRow.from_category)
     return (
         select(
-            ChangeRow.work_item_id,
-            case(_FIELD_CODES, value=ChangeRow.field),  # codes: no string made per row
+            _packed(  # codes: no string made per row, and one column for four
+                ChangeRow.work_item_id,
+                case(_FIELD_CODES, value=ChangeRow.field),
+                _category_code(from_category),
+                _category_code(ChangeRow.to_category),
+            ),
             at,
             case((created, ChangeRow.to_value), else_=ChangeRow.from_value),
             ChangeRow.to_value,
-            _category_code(case((created, ChangeRow.to_category), else_=ChangeRow.from_category)),
-            _category_code(ChangeRow.to_category),
             ChangeRow.seq,
         )
         .where(
@@ -734,6 +738,22 @@ def _item_count(session: Session, art_id: int) -> int:
 _FIELD_CODES = {f.value: code for code, f in enumerate(HISTORY_FIELDS)}
 _CATEGORY_CODES = {c.value: code for code, c in enumerate(HISTORY_CATEGORIES)}
 _TEAM_CODE = _FIELD_CODES[ChangeField.TEAM.value]
+
+
+def _packed(
+    item_id: QueryableAttribute[int],
+    field: ColumnElement[int],
+    from_category: ColumnElement[int],
+    to_category: ColumnElement[int],
+) -> ColumnElement[int]:
+    """An item id and a history row's three codes as one integer (history_reader.CODE_BITS):
+    the id, then the field code, then each category code + 1 (-1, none, is 0)."""
+    shift = 1 << CODE_BITS
+    return (
+        ((cast_to(item_id, BigInteger) * shift + field) * shift + from_category + 1) * shift
+        + to_category
+        + 1
+    )
 
 
 def _category_code(stored: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[int]:
