@@ -7,15 +7,16 @@ import dataclasses
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 from builder import at
 from random_art import random_art
 from test_columns_refresh import _decoded
 
-from art.vocabulary import ChangeField, StatusCategory
-from metrics.columns import Coder, Columns
+from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
+from metrics.columns import Coder, Columns, _firsts
 from metrics.facts import make_item, make_link
-from metrics.inputs import Change, ItemFacts, Link, make_change
+from metrics.inputs import ArtData, Change, Definition, ItemFacts, Link, make_change
 
 
 def test_make_change_equals_the_dataclass_constructor() -> None:
@@ -68,3 +69,43 @@ def test_columns_do_not_depend_on_the_order_changes_are_listed_in(seed: int) -> 
     # rows ascend by item, then time, then sequence
     rows = list(zip(ordered.item.tolist(), ordered.t.tolist(), strict=True))
     assert rows == sorted(rows)
+
+
+@pytest.mark.parametrize(
+    ("item", "distinct", "first"),
+    [
+        ([0, 0, 2, 2, 2, 5], [0, 2, 5], [0, 2, 5]),  # by item, as changes come: no sort
+        ([5, 0, 2, 0, 5], [0, 2, 5], [1, 2, 0]),  # out of order: as np.unique gives them
+        ([], [], []),
+    ],
+)
+def test_firsts_are_each_items_first_row(
+    item: list[int], distinct: list[int], first: list[int]
+) -> None:
+    got_items, got_first = _firsts(np.array(item, dtype=np.int64))
+    assert (got_items.tolist(), got_first.tolist()) == (distinct, first)
+
+
+def test_a_status_row_with_nothing_before_it_starts_from_the_items_current_status() -> None:
+    """A status change with no ``from`` (None, or an empty string as a tracker may send)
+    counts from the item's current status, as the per-item replay does: here an item's
+    state at creation, which is its first change's ``from``."""
+    items = [
+        ItemFacts(key, Level.STORY, WorkType.FEATURE, "Review", StatusCategory.ACTIVE, at(1, 9))
+        for key in ("R-1", "R-2")
+    ]
+    changes = [
+        make_change("R-1", ChangeField.STATUS, at(2, 9), None, "Doing", None, None, 0),
+        make_change("R-2", ChangeField.STATUS, at(2, 9), "", "Doing", None, None, 0),
+        make_change("R-2", ChangeField.STATUS, at(3, 9), "Doing", "Done", None, None, 1),
+    ]
+    data = ArtData(definition=Definition(timezone="UTC"), items=items, changes=changes)
+    cols = Columns(data)
+    statuses = cols.statuses.values
+    assert [statuses[s] for s in cols.status.tolist()] == [
+        "Review",  # R-1 created
+        "Doing",
+        "Review",  # R-2 created
+        "Doing",
+        "Done",
+    ]

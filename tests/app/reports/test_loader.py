@@ -3,6 +3,7 @@ report computed from them equals the report computed from the scenario directly.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,6 +19,7 @@ from art.vocabulary import Level
 from metrics.aging import aging_report
 from metrics.burnup import burnup_report
 from metrics.cfd import cfd_report
+from metrics.columns import Columns, ItemBasics, columns
 from metrics.cycle_time import cycle_time_report
 from metrics.dependencies import dependencies_report
 from metrics.flow import flow_report
@@ -226,3 +228,26 @@ def test_changes_sharing_a_time_load_in_sequence_order(
     for got in (snapshot.data, _load(sessions, data)):
         tied = [(c.seq, c.to_value) for c in got.changes_by_item["BLUE-4"] if c.at == at]
         assert tied == [(6, "Review"), (7, "Done")]
+
+
+def test_a_full_load_builds_the_item_basics_and_the_links_by_item_while_it_reads(
+    stored: tuple[ArtData, sessionmaker[Session]],
+) -> None:
+    """What the items and links alone give is built before the history is taken in, and
+    the columns read it: they equal columns built from scratch."""
+    data, sessions = stored
+    with sessions() as session:
+        snapshot = snapshot_art(session, SCENARIO.art, definition=data.definition)
+    loaded = snapshot.data
+    basics = loaded.derived_if_built(ItemBasics)
+    assert basics is not None and basics.items is loaded.items
+    assert basics.keys == [it.key for it in loaded.items]
+    ends = snapshot.__dict__["link_ends"]  # set by the load, not built on first use
+    assert ends == {
+        key: [i for i, lk in snapshot.links.items() if key in (lk.from_key, lk.to_key)]
+        for key in {k for lk in snapshot.links.values() for k in (lk.from_key, lk.to_key)}
+    }
+    seeded, scratch = columns(loaded), Columns(dataclasses.replace(loaded))
+    assert seeded.keys == scratch.keys and seeded.statuses.values == scratch.statuses.values
+    for name in ("key_rank", "created", "level", "status", "iteration", "cat", "t", "kind"):
+        assert getattr(seeded, name).tolist() == getattr(scratch, name).tolist(), name
