@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.ma  # (np.unique imports it on first use: 15 ms of the first report of a process)
 import numpy.typing as npt
 
+from art.value_codes import lookup, value_codes
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
 from metrics.facts import ItemFacts
 from metrics.history import guess_category, parse_flag, parse_points
@@ -36,6 +37,7 @@ from metrics.history_table import us as us
 from metrics.inputs import ArtData, Change
 
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 F64 = npt.NDArray[np.float64]
 BOOL = npt.NDArray[np.bool_]
 
@@ -196,13 +198,15 @@ def _gathered(
 class _ChangeRows:
     """Changes as columns, in their given order, as :func:`_encode_changes` reads them:
     ``kind`` this module's codes, ``t`` microseconds, the categories as their places in
-    :data:`CATS` (-1: none stored), the values as stored."""
+    :data:`CATS` (-1: none stored), the values as stored, as codes into ``values``
+    (art.value_codes)."""
 
     kind: npt.NDArray[np.int8]
     t: I64
     seq: I64
-    frm: npt.NDArray[np.object_]
-    to: npt.NDArray[np.object_]
+    frm: I32
+    to: I32
+    values: list[str]
     fcat: npt.NDArray[np.int8]
     tcat: npt.NDArray[np.int8]
 
@@ -213,12 +217,14 @@ _NO_CAT.update(dict(_CAT.items()))
 
 def _rows_of(chs: Sequence[Change]) -> _ChangeRows:
     """Change objects as columns."""
+    frm, to, values = value_codes([c.from_value for c in chs], [c.to_value for c in chs])
     return _ChangeRows(
         np.array([_KIND[c.field] for c in chs], dtype=np.int8),
         epoch_micros([c.at.timestamp() for c in chs]),
         np.array([c.seq for c in chs], dtype=np.int64),
-        _objects([c.from_value for c in chs]),
-        _objects([c.to_value for c in chs]),
+        frm,
+        to,
+        values,
         np.array([_NO_CAT[c.from_category] for c in chs], dtype=np.int8),
         np.array([_NO_CAT[c.to_category] for c in chs], dtype=np.int8),
     )
@@ -234,17 +240,12 @@ def _rows_of_table(table: HistoryTable) -> _ChangeRows:
         _KIND_OF_FIELD[table.field_code],
         table.t,
         table.seq,
-        _objects(table.from_value),
-        _objects(table.to_value),
+        table.from_code,
+        table.to_code,
+        table.values,
         table.from_cat,
         table.to_cat,
     )
-
-
-def _objects(values: list[str | None]) -> npt.NDArray[np.object_]:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 def _table_rows(data: ArtData, index: dict[str, int]) -> tuple[_ChangeRows, I64] | None:
@@ -292,57 +293,98 @@ def _encode_changes(
         "fnum": np.zeros(m, dtype=np.float64),
     }
     c_val, c_from, c_cat, c_fcat = out["val"], out["frm"], out["cat"], out["fcat"]
+    values = lookup(rows.values)
     for kind in (STATUS, ITERATION, POINTS, FLAGGED, TEAM, PI):
         sel = np.flatnonzero(c_kind == kind)
-        to: list[str | None] = rows.to[sel].tolist()
-        frm: list[str | None] = rows.frm[sel].tolist()
+        to, frm = rows.to[sel], rows.frm[sel]
         if kind == STATUS:
             owners = owner[sel]
-            for j in np.flatnonzero(_blank(rows.frm[sel])).tolist():
-                frm[j] = items[int(owners[j])].status  # (no status before: the current one)
-            c_val[sel] = k.statuses.codes(to)
-            c_from[sel] = k.statuses.codes(frm)
-            c_cat[sel] = _categories(rows.tcat[sel], to, owners, items, mapping)
-            c_fcat[sel] = _categories(rows.fcat[sel], frm, owners, items, mapping)
+            frm, stated = _from_current(frm, owners, items, values)
+            c_val[sel] = _through(to, values, k.statuses.codes)
+            c_from[sel] = _through(frm, stated, k.statuses.codes)
+            c_cat[sel] = _categories(rows.tcat[sel], to, values, owners, items, mapping)
+            c_fcat[sel] = _categories(rows.fcat[sel], frm, stated, owners, items, mapping)
         elif kind == POINTS:
-            out["num"][sel] = _parsed(to, lambda v: _num(parse_points(v)))
-            out["fnum"][sel] = _parsed(frm, lambda v: _num(parse_points(v)))
+            out["num"][sel] = _through(to, values, _points, np.float64)
+            out["fnum"][sel] = _through(frm, values, _points, np.float64)
         elif kind == FLAGGED:
-            c_val[sel] = _parsed(to, parse_flag)
-            c_from[sel] = _parsed(frm, parse_flag)
+            c_val[sel] = _through(to, values, _flags)
+            c_from[sel] = _through(frm, values, _flags)
         else:
             coder = k.iterations if kind == ITERATION else k.teams if kind == TEAM else k.pis
-            c_val[sel] = coder.codes(to)
-            c_from[sel] = coder.codes(frm)
+            c_val[sel] = _through(to, values, coder.codes)
+            c_from[sel] = _through(frm, values, coder.codes)
     return out
 
 
-def _blank(values: npt.NDArray[np.object_]) -> BOOL:
-    """Where a value is None or empty (what ``not value`` holds of a stored string)."""
-    blank: BOOL = (values == None) | (values == "")  # noqa: E711 (elementwise)
+def _through(
+    codes: I32,
+    values: list[str | None],
+    convert: Callable[[list[str | None]], Sequence[Any]],
+    dtype: type[Any] = np.int32,
+) -> npt.NDArray[Any]:
+    """Each code's value (``values[code]``, -1 the last: None) through ``convert``, which
+    is given each distinct value once, in order of first appearance: the order a
+    :class:`Coder` numbers new values in, as if given every row's value."""
+    distinct = list(dict.fromkeys(codes.tolist()))
+    table = np.zeros(len(values), dtype=dtype)
+    table[distinct] = convert([values[c] for c in distinct])
+    out: npt.NDArray[Any] = table[codes]
+    return out
+
+
+def _points(values: list[str | None]) -> list[float]:
+    return [_num(parse_points(v)) for v in values]
+
+
+def _flags(values: list[str | None]) -> list[bool]:
+    return [parse_flag(v) for v in values]
+
+
+def _from_current(
+    frm: I32, owners: I64, items: Sequence[ItemFacts], values: list[str | None]
+) -> tuple[I32, list[str | None]]:
+    """Status rows' ``from`` with the item's current status where none is stored (None or
+    empty, as the per-item replay reads them), with the values they are codes into."""
+    blank = np.flatnonzero(_blank(frm, values))
+    if not blank.size:
+        return frm, values
+    stated = list(values[:-1])  # (without the last place, None's)
+    code_of = {v: c for c, v in enumerate(stated)}
+    frm = frm.copy()
+    for j in blank.tolist():
+        status = items[int(owners[j])].status
+        code = code_of.get(status)
+        if code is None:
+            code = code_of[status] = len(stated)
+            stated.append(status)
+        frm[j] = code
+    return frm, lookup(cast("list[str]", stated))
+
+
+def _blank(codes: I32, values: list[str | None]) -> BOOL:
+    """Where a code stands for None or an empty string (what ``not value`` holds)."""
+    blank: BOOL = codes < 0
+    if "" in values:
+        blank |= codes == values.index("")
     return blank
 
 
 def _categories(
     stored: npt.NDArray[np.int8],
-    statuses: list[str | None],
+    statuses: I32,
+    values: list[str | None],
     owners: I64,
     items: Sequence[ItemFacts],
     mapping: Mapping[str, StatusCategory],
 ) -> npt.NDArray[np.int8]:
     """Each status row's category: as stored, else the mapping's, else a guess
-    (``owners``: each row's item position in ``items``)."""
+    (``statuses``: codes into ``values``; ``owners``: each row's item in ``items``)."""
     out = stored.copy()
     for j in np.flatnonzero(stored < 0).tolist():
-        v = statuses[j]
+        v = values[int(statuses[j])]
         out[j] = _CAT[mapping.get(v or "") or _guess(v, items[int(owners[j])])]
     return out
-
-
-def _parsed(values: list[str | None], parse: Callable[[str | None], Any]) -> list[Any]:
-    """``parse`` of each value, each distinct value parsed once."""
-    once = {v: parse(v) for v in set(values)}
-    return [once[v] for v in values]
 
 
 def _encoded(data: ArtData, basics: ItemBasics, k: _Coders) -> tuple[Rows, Rows]:

@@ -14,17 +14,20 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from art.value_codes import lookup
 from art.vocabulary import ChangeField, StatusCategory
 from metrics.facts import Change, make_change
 
 K = TypeVar("K", bound=Hashable)
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
+I32 = npt.NDArray[np.int32]
 
 FIELDS = list(ChangeField)  # a row's field code is its place here
 CATEGORIES = list(StatusCategory)  # a row's category code is its place here, -1 for none
@@ -36,15 +39,17 @@ _GONE = object()
 class HistoryTable:
     """Changes as columns, one row each, each item's rows together in (time, sequence)
     order. ``t`` is microseconds since the epoch (UTC); ``field_code``, ``from_cat`` and
-    ``to_cat`` are codes (:data:`FIELDS`, :data:`CATEGORIES`, -1: none); ``from_value``
-    and ``to_value`` the stored strings, as the formulas read them (a status row at an
-    item's creation already has its own state as its ``from``)."""
+    ``to_cat`` are codes (:data:`FIELDS`, :data:`CATEGORIES`, -1: none); ``from_code``
+    and ``to_code`` the stored strings as codes into ``values`` (art.value_codes), as the
+    formulas read them (a status row at an item's creation already has its own state as
+    its ``from``)."""
 
     t: I64
     field_code: I8
     seq: I64
-    from_value: list[str | None]
-    to_value: list[str | None]
+    from_code: I32
+    to_code: I32
+    values: list[str]
     from_cat: I8
     to_cat: I8
     # each item's list, made on its first read and kept: by its first row
@@ -53,6 +58,11 @@ class HistoryTable:
     @property
     def rows(self) -> int:
         return int(self.t.size)
+
+    @cached_property
+    def lookup(self) -> list[str | None]:
+        """The values by code, -1 (none) included."""
+        return lookup(self.values)
 
     def changes(self, start: int, stop: int, key: str) -> list[Change]:
         """The changes of the item at rows ``start:stop`` (its key ``key``), the same list
@@ -64,6 +74,7 @@ class HistoryTable:
 
     def made(self, start: int, stop: int, key: str) -> list[Change]:
         """New ``Change`` objects of the rows ``start:stop`` (of the item ``key``)."""
+        value = self.lookup.__getitem__
         return [
             make_change(
                 key,
@@ -78,8 +89,8 @@ class HistoryTable:
             for f, t, a, b, fc, tc, s in zip(
                 self.field_code[start:stop].tolist(),
                 self.t[start:stop].tolist(),
-                self.from_value[start:stop],
-                self.to_value[start:stop],
+                map(value, self.from_code[start:stop].tolist()),
+                map(value, self.to_code[start:stop].tolist()),
                 self.from_cat[start:stop].tolist(),
                 self.to_cat[start:stop].tolist(),
                 self.seq[start:stop].tolist(),

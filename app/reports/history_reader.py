@@ -4,9 +4,10 @@ Reading a million history rows is bound by making a Python object of each value 
 returns, which holds the interpreter: in one process a load reads the items, the links and
 the history one after the other. A helper process reads the history on the other core
 meanwhile and hands it over as arrays, with one string per distinct value rather than one
-per row. The helper imports only the standard library, NumPy and the database driver, so it
-starts in about a tenth of a second; when it cannot run or fails, the service reads the
-history itself (the same function, :func:`history_columns`), and says why in its log.
+per row. The helper imports only the standard library, NumPy, the database driver and
+art.value_codes, so it starts in about a tenth of a second; when it cannot run or fails,
+the service reads the history itself (the same function, :func:`history_columns`), and
+says why in its log.
 
 Run as ``python -m app.reports.history_reader``: a JSON request on stdin (the database and
 the SQL to run), the pickled :class:`HistoryColumns` on stdout.
@@ -31,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from art.value_codes import value_codes
 
 log = logging.getLogger(__name__)
 I64 = npt.NDArray[np.int64]
@@ -60,20 +63,12 @@ class HistoryColumns:
     to_code: I32
     values: list[str]
 
-    def strings(self, codes: I32) -> list[str | None]:
-        """The values the codes stand for, one object per distinct value."""
-        table = np.empty(len(self.values) + 1, dtype=object)
-        table[: len(self.values)] = self.values  # (and None at -1, the last place)
-        out: list[str | None] = table[codes].tolist()
-        return out
-
 
 def history_columns(blocks: Iterable[list[tuple[Any, ...]]]) -> HistoryColumns:
     """Rows of :data:`WIDTH` values as :class:`HistoryColumns`, each block transposed and
     each column converted at C speed."""
     packed, at, frm, to, seq = transposed(blocks, WIDTH)
-    values = [v for v in dict.fromkeys(frm + to) if v is not None]
-    codes_of = {v: i for i, v in enumerate(values)}.get
+    from_code, to_code, values = value_codes(frm, to)
     owner_field_fc_tc = np.array(packed, dtype=np.int64)
     low = (1 << CODE_BITS) - 1
     return HistoryColumns(
@@ -83,8 +78,8 @@ def history_columns(blocks: Iterable[list[tuple[Any, ...]]]) -> HistoryColumns:
         seq=np.array(seq, dtype=np.int64),
         from_cat=(((owner_field_fc_tc >> CODE_BITS) & low) - 1).astype(np.int8),
         to_cat=((owner_field_fc_tc & low) - 1).astype(np.int8),
-        from_code=np.array(list(map(codes_of, frm, [-1] * len(frm))), dtype=np.int32),
-        to_code=np.array(list(map(codes_of, to, [-1] * len(to))), dtype=np.int32),
+        from_code=from_code,
+        to_code=to_code,
         values=values,
     )
 

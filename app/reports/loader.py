@@ -669,8 +669,9 @@ def _changes_of(
         rows.field[picked],
         rows.t[picked],
         rows.seq[picked],
-        rows.strings(rows.from_code[picked]),
-        rows.strings(rows.to_code[picked]),
+        rows.from_code[picked],
+        rows.to_code[picked],
+        rows.values,
         rows.from_cat[picked],
         rows.to_cat[picked],
         aliases,
@@ -774,8 +775,9 @@ def _history_table(
     field: npt.NDArray[np.int8],
     t: npt.NDArray[np.int64],
     seq: npt.NDArray[np.int64],
-    frm: list[str | None],
-    to: list[str | None],
+    frm: npt.NDArray[np.int32],
+    to: npt.NDArray[np.int32],
+    values: list[str],
     fc: npt.NDArray[np.int8],
     tc: npt.NDArray[np.int8],
     aliases: Mapping[str, str],
@@ -783,19 +785,42 @@ def _history_table(
     """The rows as the formulas read them: team values through the configured aliases,
     and the rows in (item, time, sequence) order."""
     if aliases:
-        for j in np.flatnonzero(field == _TEAM_CODE).tolist():
-            a, b = frm[j], to[j]
-            frm[j] = aliases.get(a, a) if a else a
-            to[j] = aliases.get(b, b) if b else b
+        frm, to, values = _aliased(field == _TEAM_CODE, frm, to, values, aliases)
     order: npt.NDArray[np.int64] | slice = slice(None)
     same_item = owner[1:] == owner[:-1]
     later = (t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (seq[1:] >= seq[:-1]))
     if bool(np.any((owner[1:] < owner[:-1]) | (same_item & ~later))):
         order = np.lexsort((seq, t, owner))  # (stable: equal rows keep the order read)
-        picked = order.tolist()
-        frm, to = [frm[j] for j in picked], [to[j] for j in picked]
-    table = HistoryTable(t[order], field[order], seq[order], frm, to, fc[order], tc[order])
+    table = HistoryTable(
+        t[order], field[order], seq[order], frm[order], to[order], values, fc[order], tc[order]
+    )
     return _Ordered(table, order)
+
+
+def _aliased(
+    team_rows: npt.NDArray[np.bool_],
+    frm: npt.NDArray[np.int32],
+    to: npt.NDArray[np.int32],
+    values: list[str],
+    aliases: Mapping[str, str],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], list[str]]:
+    """The team rows' values through ``aliases`` (a tracker's team value to its team's
+    name), by code: each distinct value renamed once; other fields' rows keep theirs."""
+    values = list(values)
+    code_of = {v: i for i, v in enumerate(values)}
+    renamed = np.arange(-1, len(values), dtype=np.int32)  # per code + 1: its code (none first)
+    for code, v in enumerate(list(values)):
+        name = aliases.get(v) if v else None
+        if name is not None and name != v:
+            if name not in code_of:
+                code_of[name] = len(values)
+                values.append(name)
+            renamed[code + 1] = code_of[name]
+    rows = np.flatnonzero(team_rows)
+    frm, to = frm.copy(), to.copy()
+    frm[rows] = renamed[frm[rows] + 1]
+    to[rows] = renamed[to[rows] + 1]
+    return frm, to, values
 
 
 def _by_item(

@@ -20,8 +20,9 @@ def _table() -> LazyHistories[int]:
         t=np.array([T0_US, T0_US + 1, T0_US + 2_000_000], dtype=np.int64),
         field_code=np.array([0, 0, 5], dtype=np.int8),  # status, status, flagged
         seq=np.array([1, 2, 0], dtype=np.int64),
-        from_value=["To Do", "To Do", None],
-        to_value=["To Do", "Doing", "true"],
+        from_code=np.array([0, 0, -1], dtype=np.int32),  # To Do, To Do, none
+        to_code=np.array([0, 1, 2], dtype=np.int32),  # To Do, Doing, true
+        values=["To Do", "Doing", "true"],
         from_cat=np.array([0, 0, -1], dtype=np.int8),
         to_cat=np.array([0, 1, -1], dtype=np.int8),
     )

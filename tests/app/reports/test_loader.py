@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.reports.loader import load_art, snapshot_art
+from app.reports.loader import _history_table, load_art, snapshot_art
 from art.config import SourceConfig
 from art.errors import NotFound
 from art.models import Change as ChangeRow
@@ -251,3 +252,25 @@ def test_a_full_load_builds_the_item_basics_and_the_links_by_item_while_it_reads
     assert seeded.keys == scratch.keys and seeded.statuses.values == scratch.statuses.values
     for name in ("key_rank", "created", "level", "status", "iteration", "cat", "t", "kind"):
         assert getattr(seeded, name).tolist() == getattr(scratch, name).tolist(), name
+
+
+def test_team_rows_take_their_aliases_and_other_rows_keep_their_values() -> None:
+    """A tracker's team value becomes its configured team's name in team rows only: a
+    status that happens to read like a team alias stays as it is."""
+    status, team = 0, 3  # metrics.history_table.FIELDS codes
+    values = ["BLUE", "Red-x", "Doing", ""]
+    got = _history_table(
+        owner=np.array([1, 1, 1, 1], dtype=np.int64),
+        field=np.array([team, status, team, team], dtype=np.int8),
+        t=np.array([1, 2, 3, 4], dtype=np.int64),
+        seq=np.zeros(4, dtype=np.int64),
+        frm=np.array([0, 2, 1, -1], dtype=np.int32),
+        to=np.array([1, 0, 3, 0], dtype=np.int32),
+        values=values,
+        fc=np.full(4, -1, dtype=np.int8),
+        tc=np.full(4, -1, dtype=np.int8),
+        aliases={"BLUE": "Blue", "Red-x": "Doing", "": "Nobody"},
+    ).table
+    made = [(c.from_value, c.to_value) for c in got.made(0, 4, "A-1")]
+    assert made == [("Blue", "Doing"), ("Doing", "BLUE"), ("Doing", ""), (None, "Blue")]
+    assert values == ["BLUE", "Red-x", "Doing", ""]  # (the read's own list is not changed)
