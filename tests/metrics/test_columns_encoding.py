@@ -13,8 +13,9 @@ from builder import at
 from random_art import random_art
 from test_columns_refresh import _decoded
 
+from art.value_codes import lookup, value_codes
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
-from metrics.columns import Coder, Columns, _firsts
+from metrics.columns import Coder, Columns, _firsts, _through
 from metrics.facts import make_item, make_link
 from metrics.inputs import ArtData, Change, Definition, ItemFacts, Link, make_change
 
@@ -109,3 +110,24 @@ def test_a_status_row_with_nothing_before_it_starts_from_the_items_current_statu
         "Doing",
         "Done",
     ]
+
+
+def test_value_codes_number_distinct_values_from_before_to() -> None:
+    frm, to, values = value_codes(["b", None, "a"], ["a", "c", None])
+    assert (frm.tolist(), to.tolist(), values) == ([0, -1, 1], [1, 2, -1], ["b", "a", "c"])
+    assert lookup(values)[-1] is None  # (-1 indexes the last place)
+
+
+def test_codes_through_a_coder_number_values_as_the_coder_would_the_strings() -> None:
+    """Each distinct value is given once, in order of first appearance, so a coder numbers
+    them as it numbers the rows' strings themselves."""
+    values = ["To Do", "Doing", "Done"]  # (codes from a whole table: another order)
+    codes = np.array([2, -1, 0, 2, 1, -1, 0], dtype=np.int32)
+    strings = [lookup(values)[c] for c in codes.tolist()]
+    assert strings == ["Done", None, "To Do", "Done", "Doing", None, "To Do"]
+    by_rows, by_values = Coder(), Coder()
+    by_rows.codes(["Doing"])  # (a coder that knows a value already)
+    by_values.codes(["Doing"])
+    got = _through(codes, lookup(values), by_values.codes)
+    assert got.tolist() == by_rows.codes(strings) == [1, -1, 2, 1, 0, -1, 2]
+    assert by_values.values == by_rows.values == ["Doing", "Done", "To Do"]
