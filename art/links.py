@@ -74,6 +74,23 @@ def item_ref_parts(source: SourceConfig) -> Callable[[str], tuple[str, str]]:
     return parts
 
 
+def item_ref_lists(
+    source: SourceConfig | None, keys: list[str]
+) -> tuple[list[str | None], list[str | None]]:
+    """The URLs and display keys of many keys of one source, as :func:`item_ref_parts`
+    gives them one by one, made at C speed where no key needs quoting (a load names
+    every item of an ART); an unconfigured source's items have neither."""
+    if source is None:
+        return [None] * len(keys), [None] * len(keys)
+    url, shown = _url_prefix(source), _shown_prefix(source)
+    if _UNRESERVED("".join(keys)):  # (every key as it is in a URL)
+        urls: list[str | None] = list(map(url.__add__, keys))
+    else:
+        urls = [url + _quoted(key) for key in keys]
+    displays: list[str | None] = list(keys if shown is None else map(shown.__add__, keys))
+    return urls, displays
+
+
 def item_ref(source: SourceConfig | None, key: str) -> dict[str, str | None]:
     """``url`` and ``display_key`` of an item; an item of a source no longer configured keeps
     its key and has no URL."""

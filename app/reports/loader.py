@@ -48,7 +48,7 @@ from app.reports.history_reader import (
     transposed,
 )
 from art.config import SourceConfig
-from art.links import item_ref_parts
+from art.links import item_ref_lists, item_ref_parts
 from art.models import ART, PI, Iteration, PIObjective, Source, Team, WorkItem
 from art.models import Change as ChangeRow
 from art.models import Link as LinkRow
@@ -505,7 +505,6 @@ def _items(
     """(store id, facts) of the items ``wanted`` selects, by id, each with its tracker URL and
     display key from its configured source."""
     levels, types, cats = _LEVELS, _WORK_TYPES, _STATUS_CATEGORIES
-    parts = {name: item_ref_parts(source) for name, source in sources.items()}
     utc, day = _conversion(session, WorkItem.created_at), _conversion(session, WorkItem.target_date)
     names = _names(session)
     query = (
@@ -537,10 +536,7 @@ def _items(
     iteration, pi, parent, points, value, target, flagged, deleted, source = cols[9:]
     pool: dict[str | None, str | None] = {None: None}  # one object per distinct value
     same = pool.setdefault
-    source_names = list(map(names.sources.__getitem__, source))
-    refs = [
-        parts[s](k) if s in parts else _NO_REFS for k, s in zip(keys, source_names, strict=True)
-    ]
+    urls, shown = _refs(keys, list(map(names.sources.__getitem__, source)), sources)
     facts = map(  # every field of ItemFacts in order, through its slots (make_item)
         make_item,
         keys,
@@ -560,13 +556,28 @@ def _items(
         map(day, target),
         map(bool, flagged),
         map(bool, deleted),
-        (url for url, _ in refs),
-        (shown for _, shown in refs),
+        urls,
+        shown,
     )
     return list(zip(ids, facts, strict=True))
 
 
-_NO_REFS = (None, None)  # an item of a source no longer configured: no URL, its key shown
+def _refs(
+    keys: list[str], source_names: list[str], sources: Mapping[str, SourceConfig]
+) -> tuple[list[str | None], list[str | None]]:
+    """Each item's tracker URL and display key from its configured source (none for a
+    source no longer configured); all at once for an ART of one source."""
+    names = set(source_names)
+    if len(names) <= 1:
+        return item_ref_lists(sources.get(names.pop()) if names else None, keys)
+    parts = {name: item_ref_parts(source) for name, source in sources.items()}
+    refs = [
+        parts[s](k) if s in parts else _NO_REFS for k, s in zip(keys, source_names, strict=True)
+    ]
+    return [url for url, _ in refs], [shown for _, shown in refs]
+
+
+_NO_REFS = (None, None)  # an item of a source no longer configured: no URL, no display key
 
 
 _ById = Mapping[int | None, str | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from art.config import SourceConfig
-from art.links import display_key, item_ref, item_url, stored_keys
+from art.links import display_key, item_ref, item_ref_lists, item_url, stored_keys
 
 
 def _source(**kw: Any) -> SourceConfig:
@@ -48,3 +48,28 @@ def test_prefixed_display_keys_name_stored_ids_per_source() -> None:
     assert stored_keys([JIRA, ADO, named], ["ORN-1014", "ORN-", "#7", "BLUE-1"]) == {
         "orn": ("1014",)
     }
+
+
+def test_many_keys_of_one_source_at_once_as_one_by_one() -> None:
+    """A load names every item of an ART at once: the same URLs and display keys, a key
+    that needs quoting included."""
+    assert item_ref_lists(JIRA, ["BLUE-4", "RED 9/1"]) == (
+        [
+            "https://acme.atlassian.net/browse/BLUE-4",
+            "https://acme.atlassian.net/browse/RED%209%2F1",
+        ],
+        ["BLUE-4", "RED 9/1"],
+    )
+    assert item_ref_lists(ADO_PREFIXED, ["1014", "7"]) == (
+        [
+            "https://dev.azure.com/acme/Orion/_workitems/edit/1014",
+            "https://dev.azure.com/acme/Orion/_workitems/edit/7",
+        ],
+        ["ORN-1014", "ORN-7"],
+    )
+    assert item_ref_lists(None, ["X-1", "X-2"]) == ([None, None], [None, None])
+    for source, keys in ((JIRA, ["BLUE-4", "RED 9/1"]), (ADO, ["1014", "a b"])):
+        urls, shown = item_ref_lists(source, keys)
+        assert [{"url": u, "display_key": d} for u, d in zip(urls, shown, strict=True)] == [
+            item_ref(source, key) for key in keys
+        ]

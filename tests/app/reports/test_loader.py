@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.reports.loader import _history_table, load_art, snapshot_art
+from app.reports.loader import _history_table, _refs, load_art, snapshot_art
 from art.config import SourceConfig
 from art.errors import NotFound
 from art.models import Change as ChangeRow
@@ -274,3 +274,27 @@ def test_team_rows_take_their_aliases_and_other_rows_keep_their_values() -> None
     made = [(c.from_value, c.to_value) for c in got.made(0, 4, "A-1")]
     assert made == [("Blue", "Doing"), ("Doing", "BLUE"), ("Doing", ""), (None, "Blue")]
     assert values == ["BLUE", "Red-x", "Doing", ""]  # (the read's own list is not changed)
+
+
+def test_items_of_an_art_of_several_sources_each_take_their_own_sources_references() -> None:
+    jira = SourceConfig.model_validate(
+        {"name": "j", "kind": "jira", "url": "https://acme.atlassian.net", "art": "A"}
+    )
+    ado = SourceConfig.model_validate(
+        {"name": "a", "kind": "azure-devops", "url": "https://dev.azure.com/o", "art": "A",
+         "project": "P"}
+    )  # fmt: skip
+    got = _refs(["B-1", "12", "C-3"], ["j", "a", "gone"], {"j": jira, "a": ado})
+    assert got == (
+        [
+            "https://acme.atlassian.net/browse/B-1",
+            "https://dev.azure.com/o/P/_workitems/edit/12",
+            None,
+        ],
+        ["B-1", "#12", None],
+    )
+    assert _refs(["B-1"], ["j"], {"j": jira}) == (
+        ["https://acme.atlassian.net/browse/B-1"],
+        ["B-1"],
+    )
+    assert _refs([], [], {"j": jira}) == ([], [])
