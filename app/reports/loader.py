@@ -130,16 +130,25 @@ class _Ahead:
     the columns read of them, and the links by item. Built after the history, they would
     add a few tenths of a second to a 200,000-item load."""
 
-    ids: tuple[int, ...]
+    ids: tuple[int, ...]  # ascending
     items: list[ItemFacts]
+    keys: dict[int, str]  # store id -> key
+    positions: dict[int, int]  # store id -> its place in ids and items
     basics: ItemBasics
     link_ends: dict[str, list[int]]
 
     @classmethod
     def of(cls, items: Sequence[tuple[int, ItemFacts]], links: Mapping[int, Link]) -> _Ahead:
         """``items`` as read (ascending store ids) and ``links`` by store id."""
-        listed = [f for _, f in items]
-        return cls(tuple(i for i, _ in items), listed, ItemBasics.of(listed), _link_ends(links))
+        ids, listed = tuple(i for i, _ in items), [f for _, f in items]
+        return cls(
+            ids,
+            listed,
+            _keys(items),
+            {i: p for p, i in enumerate(ids)},
+            ItemBasics.of(listed),
+            _link_ends(links),
+        )
 
 
 class FlatChanges(Sequence[Change]):
@@ -212,9 +221,9 @@ def snapshot_art(
     history = _history_read(session, wanted, art_row)  # (a large ART's: read meanwhile)
     items = _items(session, art, wanted, sources or {})
     links = dict(_links(session, art_row.id))
-    ahead = _Ahead.of(items, links)
-    histories = _changes_of(history(), _keys(items), team_aliases or {})
-    return _snapshot(session, art_row, definition, dict(items), histories, links, ahead=ahead)
+    ahead, facts = _Ahead.of(items, links), dict(items)
+    histories = _changes_of(history(), ahead.keys, team_aliases or {})
+    return _snapshot(session, art_row, definition, facts, histories, links, ahead=ahead)
 
 
 def refresh_art(
@@ -317,28 +326,29 @@ def _snapshot(
     """Assemble the ArtData, handing it the per-item grouping (and ``previous``'s item
     histories where nothing changed) so a refresh does not rebuild them for every item;
     ``ahead``: what a full load built of the items and links while the history was read."""
-    ids = tuple(sorted(facts))
+    ids = tuple(sorted(facts)) if ahead is None else ahead.ids  # (the same, built ahead)
     kept = histories
     if not all(i in facts for i in histories):  # (every item read has its row in facts)
         kept = {i: histories[i] for i in ids if i in histories}
     ordered = _ordered_links(links, previous)
-    listed = ahead.items if ahead is not None and ahead.ids == ids else [facts[i] for i in ids]
+    listed = [facts[i] for i in ids] if ahead is None else ahead.items
     data = _assemble(session, art_row, definition, listed, FlatChanges(ids, kept), ordered, None)
-    data.prime(_by_key(kept, facts), previous.data if previous else None)
-    positions = {i: p for p, i in enumerate(ids)}
+    keys = {i: facts[i].key for i in kept} if ahead is None else ahead.keys
+    data.prime(_by_key(kept, keys), previous.data if previous else None)
+    positions = {i: p for p, i in enumerate(ids)} if ahead is None else ahead.positions
     snapshot = _snapshot_of(data, art_row, ids, kept, links, positions, previous)
-    if ahead is not None and listed is ahead.items:
+    if ahead is not None:
         data.seed(ItemBasics, ahead.basics)
         snapshot.__dict__["link_ends"] = ahead.link_ends  # a cached_property's slot
     return snapshot
 
 
 def _by_key(
-    histories: Mapping[int, list[Change]], facts: Mapping[int, ItemFacts]
+    histories: Mapping[int, list[Change]], keys: Mapping[int, str]
 ) -> Mapping[str, list[Change]]:
-    """The histories by store id as the ART's changes by item key (a table's rows are
-    renamed, not made into lists)."""
-    keys = {i: facts[i].key for i in histories}
+    """The histories by store id as the ART's changes by item key (``keys``: store id ->
+    key, of every item with a history at least; a table's rows are renamed, not made
+    into lists)."""
     if isinstance(histories, LazyHistories):
         return histories.rekeyed(keys)
     return {keys[i]: lst for i, lst in histories.items()}
