@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.reports.loader import _history_table, _refs, load_art, snapshot_art
+from app.reports.loader import _history_table, _refs, _row_order, load_art, snapshot_art
 from art.config import SourceConfig
 from art.errors import NotFound
 from art.models import Change as ChangeRow
@@ -298,3 +298,29 @@ def test_items_of_an_art_of_several_sources_each_take_their_own_sources_referenc
         ["B-1"],
     )
     assert _refs([], [], {"j": jira}) == ([], [])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rows_read_by_item_and_time_are_put_in_sequence_order_as_a_full_sort_would(
+    seed: int,
+) -> None:
+    """PostgreSQL gives rows sharing an item and a time in any order: only those runs are
+    put in sequence order, and the rows end as a stable sort of every row puts them."""
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    owner = np.sort(rng.integers(0, 300, n))
+    t = np.zeros(n, dtype=np.int64)
+    for item in np.unique(owner).tolist():
+        rows = np.flatnonzero(owner == item)
+        t[rows] = np.sort(rng.integers(0, 4, rows.size))  # many ties
+    seq = rng.integers(0, 3, n)  # equal sequences too: the order read is kept among them
+    order = _row_order(owner, t, seq)
+    assert isinstance(order, np.ndarray)
+    assert order.tolist() == np.lexsort((seq, t, owner)).tolist()
+    in_order = np.lexsort((seq, t, owner))
+    assert _row_order(owner[in_order], t[in_order], seq[in_order]) == slice(None)
+    shuffled = rng.permutation(n)  # read in another order: every row sorted
+    assert (
+        _row_order(owner[shuffled], t[shuffled], seq[shuffled]).tolist()  # type: ignore[union-attr]
+        == np.lexsort((seq[shuffled], t[shuffled], owner[shuffled])).tolist()
+    )
