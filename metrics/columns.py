@@ -851,9 +851,9 @@ def key_ranks(keys: list[str]) -> I64:
     by key then sort by one integer column (a report of tens of thousands of rows would
     otherwise sort their strings each time)."""
     # (NumPy orders its strings by code point, as Python does, and stably: a key twice
-    # keeps the order of its items; a key with a NUL at its end, which NumPy's strings
-    # drop, is sorted by Python)
-    if any(k.endswith("\x00") for k in keys):
+    # keeps the order of its items; keys with a NUL, which NumPy's strings drop at the
+    # end, are sorted by Python: one pass over the joined keys finds any)
+    if "\x00" in "".join(keys):
         order: Any = sorted(range(len(keys)), key=keys.__getitem__)
     else:
         order = np.argsort(np.array(keys, dtype=np.str_), kind="stable")
