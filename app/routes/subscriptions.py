@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.api_models.admin import DeliveryList, SubscriptionList
 from app.deps import AdminScope, RowId, SessionDep, SettingsDep
@@ -198,10 +198,16 @@ def test_subscription(sub_id: RowId, session: SessionDep) -> JSONResponse:
 
 @router.post("/deliveries/{delivery_id}/redeliver", status_code=202)
 def redeliver(delivery_id: RowId, session: SessionDep) -> JSONResponse:
-    """Send a delivery again now, whatever its state."""
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is None:
+    """Send a delivery again now, whatever its state.
+
+    Both columns are written whatever this request read: set through the ORM, a status
+    read as "pending" while an attempt was in flight was left out of the UPDATE, and that
+    attempt, ending meanwhile, marked the delivery delivered over the request."""
+    if session.get(Delivery, delivery_id) is None:
         raise NotFound(f"no delivery {delivery_id}")
-    delivery.status = "pending"
-    delivery.next_attempt_at = datetime.now(UTC)
-    return JSONResponse({"delivery_id": delivery.id, "status": "pending"}, status_code=202)
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="pending", next_attempt_at=datetime.now(UTC))
+    )
+    return JSONResponse({"delivery_id": delivery_id, "status": "pending"}, status_code=202)

@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app.main import create_app
 from app.outgoing.sender import DeliveryWorker, SenderPolicy
+from app.routes.subscriptions import redeliver
 from app.settings import Settings
 from art.config import TrainyardConfig
 from art.models import Delivery, Subscription
@@ -415,4 +416,49 @@ def test_a_pull_ending_is_announced_naming_the_source_and_its_counts(
                 "requests": 9,
                 "error": None,
             },
+        )
+
+
+def test_a_redelivery_read_while_an_attempt_ended_still_sends_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The route reads the delivery while an attempt is in flight (still "pending"), the
+    attempt then marks it delivered, and the route writes after: the delivery is pending
+    again, not delivered with a new time (which would never be sent)."""
+    now = datetime.now(UTC)
+    with sessions() as session, session.begin():
+        sub = Subscription(
+            url="http://placeholder/hook",
+            events=["*"],
+            secret="whsec_" + "A" * 32,
+            active=True,
+            consecutive_failures=0,
+            created_at=now,
+        )
+        session.add(sub)
+        session.flush()
+        delivery = Delivery(
+            subscription_id=sub.id,
+            event_id="msg_late",
+            event_type="ping",
+            payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(delivery)
+        session.flush()
+        delivery_id = delivery.id
+    with sessions() as request:
+        read = request.get(Delivery, delivery_id)  # held, as the route holds what it read
+        assert read is not None and read.status == "pending"
+        with sessions() as attempt, attempt.begin():  # the attempt in flight ends
+            attempt.execute(update(Delivery).values(status="delivered", attempts=1))
+        redeliver(delivery_id, request)
+        request.commit()
+    with sessions() as session:
+        assert session.execute(select(Delivery.status, Delivery.attempts)).one() == (
+            "pending",
+            1,
         )
