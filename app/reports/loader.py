@@ -516,7 +516,6 @@ def _items(
     display key from its configured source."""
     levels, types, cats = _LEVELS, _WORK_TYPES, _STATUS_CATEGORIES
     utc, day = _conversion(session, WorkItem.created_at), _conversion(session, WorkItem.target_date)
-    names = _names(session)
     query = (
         select(
             WorkItem.id,
@@ -544,9 +543,12 @@ def _items(
     cols = transposed(_driver_blocks(session, query), 18)
     ids, keys, level, work_type, status, category, created, team, title = cols[:9]
     iteration, pi, parent, points, value, target, flagged, deleted, source = cols[9:]
+    # read after the rows: a name committed with the items just read is there (one removed
+    # meanwhile names nothing)
+    names = _names(session)
     pool: dict[str | None, str | None] = {None: None}  # one object per distinct value
     same = pool.setdefault
-    urls, shown = _refs(keys, list(map(names.sources.__getitem__, source)), sources)
+    urls, shown = _refs(keys, list(map(names.sources.get, source)), sources)
     facts = map(  # every field of ItemFacts in order, through its slots (make_item)
         make_item,
         keys,
@@ -555,11 +557,11 @@ def _items(
         map(same, status, status),
         map(cats.__getitem__, category),
         map(utc, created),
-        map(names.teams.__getitem__, team),
+        map(names.teams.get, team),
         title,
         repeat(art),
-        map(names.iterations.__getitem__, iteration),
-        map(names.pis.__getitem__, pi),
+        map(names.iterations.get, iteration),
+        map(names.pis.get, pi),
         parent,
         points,
         value,
@@ -573,13 +575,14 @@ def _items(
 
 
 def _refs(
-    keys: list[str], source_names: list[str], sources: Mapping[str, SourceConfig]
+    keys: list[str], source_names: list[str | None], sources: Mapping[str, SourceConfig]
 ) -> tuple[list[str | None], list[str | None]]:
     """Each item's tracker URL and display key from its configured source (none for a
     source no longer configured); all at once for an ART of one source."""
     names = set(source_names)
     if len(names) <= 1:
-        return item_ref_lists(sources.get(names.pop()) if names else None, keys)
+        name = names.pop() if names else None
+        return item_ref_lists(sources.get(name) if name is not None else None, keys)
     parts = {name: item_ref_parts(source) for name, source in sources.items()}
     refs = [
         parts[s](k) if s in parts else _NO_REFS for k, s in zip(keys, source_names, strict=True)
@@ -601,7 +604,7 @@ class _Names:
     teams: _ById
     iterations: _ById
     pis: _ById
-    sources: Mapping[int, str]
+    sources: Mapping[int, str | None]
 
 
 def _names(session: Session) -> _Names:
@@ -618,7 +621,7 @@ def _names(session: Session) -> _Names:
     for table, i, name in session.execute(query):
         named[table][i] = name
     teams, iterations, pis, sources = named
-    return _Names(teams, iterations, pis, cast("Mapping[int, str]", sources))
+    return _Names(teams, iterations, pis, cast("Mapping[int, str | None]", sources))
 
 
 def _keys(items: Sequence[tuple[int, ItemFacts]]) -> dict[int, str]:

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.loader import _history_table, _refs, _row_order, load_art, snapshot_art
 from art.config import SourceConfig
 from art.errors import NotFound
 from art.models import Change as ChangeRow
-from art.models import WorkItem
+from art.models import Team, WorkItem
 from art.vocabulary import Level
 from metrics.aging import aging_report
 from metrics.burnup import burnup_report
@@ -324,3 +324,34 @@ def test_rows_read_by_item_and_time_are_put_in_sequence_order_as_a_full_sort_wou
         _row_order(owner[shuffled], t[shuffled], seq[shuffled]).tolist()  # type: ignore[union-attr]
         == np.lexsort((seq[shuffled], t[shuffled], owner[shuffled])).tolist()
     )
+
+
+def test_a_team_committed_with_its_items_just_before_the_items_are_read_is_named(
+    stored: tuple[ArtData, sessionmaker[Session]],
+) -> None:
+    """Items carry their team's id and the names are read after them: a sync that commits a
+    new team and moves an item to it just before the load reads the items gives that item
+    the team's name (names read before the items would not know the id)."""
+    data, sessions = stored
+    moved = False
+
+    def commit_a_new_team(_c: object, _cur: object, statement: str, *_: object) -> None:
+        nonlocal moved
+        if moved or "work_items.title" not in statement:
+            return
+        moved = True
+        with sessions() as other, other.begin():
+            art_id = other.scalar(select(WorkItem.art_id).where(WorkItem.key == "BLUE-4"))
+            team = Team(art_id=art_id, name="Teal")
+            other.add(team)
+            other.flush()
+            other.execute(update(WorkItem).where(WorkItem.key == "BLUE-4").values(team_id=team.id))
+
+    with sessions() as session:
+        event.listen(session.get_bind(), "before_cursor_execute", commit_a_new_team)
+        try:
+            got = load_art(session, SCENARIO.art, definition=data.definition)
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", commit_a_new_team)
+    assert moved
+    assert next(i.team for i in got.items if i.key == "BLUE-4") == "Teal"
