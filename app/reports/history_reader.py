@@ -40,7 +40,7 @@ I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
 I32 = npt.NDArray[np.int32]
 FETCH_BLOCK = 20_000  # rows per fetch
-WIDTH = 5  # item id with its codes (see packed_codes), at, from, to, seq
+WIDTH = 5  # item id with its codes (see CODE_BITS), at, from, to, seq
 # a history row's item id and its three small codes as one integer: each column the driver
 # returns costs about as much as any other (a tenth of a second per million rows), so the
 # field code and the two category codes (each + 1, from 0 to 7) ride in the id's low bits
