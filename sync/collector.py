@@ -17,32 +17,22 @@ last one to end puts back what was set before the first began.
 from __future__ import annotations
 
 import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+
+from art.process_setting import ProcessSetting
 
 PULL_GEN0 = 100_000  # new objects between two collections of the youngest generation
 
-_lock = threading.Lock()
-_pulls = 0
-_before: tuple[int, int, int] = gc.get_threshold()
+
+def _raise_gen0() -> Callable[[], None]:
+    """The youngest generation's threshold raised to ``PULL_GEN0`` (a threshold already
+    higher is kept), and how to put back the thresholds before."""
+    before = gc.get_threshold()
+    gen0, gen1, gen2 = before
+    gc.set_threshold(max(gen0, PULL_GEN0), gen1, gen2)
+    return lambda: gc.set_threshold(*before)
 
 
-@contextmanager
-def collected_less_often() -> Iterator[None]:
-    """Run the block with the youngest generation collected every ``PULL_GEN0`` new objects
-    (re-entrant and thread-safe; a threshold already higher is kept)."""
-    global _pulls, _before
-    with _lock:
-        if _pulls == 0:
-            _before = gc.get_threshold()
-            gen0, gen1, gen2 = _before
-            gc.set_threshold(max(gen0, PULL_GEN0), gen1, gen2)
-        _pulls += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _pulls -= 1
-            if _pulls == 0:
-                gc.set_threshold(*_before)
+# Run a block with the youngest generation collected every ``PULL_GEN0`` new objects
+# (re-entrant and thread-safe).
+collected_less_often = ProcessSetting(_raise_gen0).held

@@ -24,31 +24,24 @@ which bounds that to what one period between full loads can gather.
 from __future__ import annotations
 
 import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-_lock = threading.Lock()
-_holders = 0
-_was_enabled = False
+from art.process_setting import ProcessSetting
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Run the block with the cyclic collector off (re-entrant and thread-safe)."""
-    global _holders, _was_enabled
-    with _lock:
-        if _holders == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _holders += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0 and _was_enabled:
-                gc.enable()
+def _pause() -> Callable[[], None]:
+    """The collector off, and how to put it back as it was (on only if it was on)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    return gc.enable if was_enabled else _leave_off
+
+
+def _leave_off() -> None:
+    """Put back a collector that was off: nothing to do."""
+
+
+# Run a block with the cyclic collector off (re-entrant and thread-safe).
+collector_paused = ProcessSetting(_pause).held
 
 
 def release_frozen() -> None:
