@@ -15,7 +15,6 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.outgoing.sender import DeliveryWorker, SenderPolicy
 from app.outgoing.ssrf import GuardedTransport, check_url
 from art.errors import BadRequest
-from art.models import Delivery, DeliveryAttempt, Subscription
+from art.models import Delivery, DeliveryAttempt
+from tests.app.deliveries import pending_delivery
 
 PRIVATE = "which is refused (set TRAINYARD_WEBHOOK_ALLOW_PRIVATE_URLS to allow it)"
 LOOPBACK = "which is refused (set TRAINYARD_WEBHOOK_ALLOW_LOOPBACK to allow it)"
@@ -242,33 +242,6 @@ def two_receivers() -> Iterator[tuple[Receiver, Receiver]]:
     pytest.skip("no port free on both 127.0.0.1 and 127.0.0.2")
 
 
-def _subscription(sessions: sessionmaker[Session], url: str) -> tuple[Delivery, Subscription]:
-    now = datetime.now(UTC)
-    with sessions() as session, session.begin():
-        sub = Subscription(
-            url=url,
-            events=["*"],
-            secret="whsec_" + "A" * 32,
-            active=True,
-            consecutive_failures=0,
-            created_at=now,
-        )
-        session.add(sub)
-        session.flush()
-        delivery = Delivery(
-            subscription_id=sub.id,
-            event_id="msg_rebind",
-            event_type="ping",
-            payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(delivery)
-    return delivery, sub
-
-
 def _attempt_log(sessions: sessionmaker[Session]) -> list[tuple[str, int | None, str | None]]:
     with sessions() as session:
         rows = session.execute(
@@ -289,7 +262,9 @@ def test_delivery_connects_to_the_address_that_was_checked(
     checked, internal = two_receivers
     resolver = Resolver({"hooks.example": [["127.0.0.1"], ["127.0.0.2"]]})
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
-    delivery, sub = _subscription(sessions, f"http://hooks.example:{checked.port}/hook")
+    delivery, sub = pending_delivery(
+        sessions, f"http://hooks.example:{checked.port}/hook", "msg_rebind"
+    )
     worker = DeliveryWorker(sessions, SenderPolicy(allow_loopback=True))
     try:
         assert worker.attempt(delivery, sub) is True
@@ -310,7 +285,9 @@ def test_delivery_to_a_name_with_one_private_answer_is_refused(
     monkeypatch.setattr(
         socket, "getaddrinfo", Resolver({"hooks.example": [["127.0.0.1", "10.0.0.7"]]})
     )
-    delivery, sub = _subscription(sessions, f"http://hooks.example:{checked.port}/hook")
+    delivery, sub = pending_delivery(
+        sessions, f"http://hooks.example:{checked.port}/hook", "msg_rebind"
+    )
     worker = DeliveryWorker(sessions, SenderPolicy(allow_loopback=True))
     try:
         assert worker.attempt(delivery, sub) is False

@@ -23,6 +23,7 @@ from app.settings import Settings
 from art.config import TrainyardConfig
 from art.models import Delivery, Subscription
 from simulators.server import serve
+from tests.app.deliveries import pending_delivery
 from tests.conftest import bearer
 
 
@@ -252,30 +253,7 @@ def test_a_redelivery_asked_for_during_an_attempt_is_sent_again(
     """The receiver answers only after a redelivery was asked for (as the route does it):
     the attempt in flight counts, but must not mark the delivery delivered over the request."""
     receiver = Receiver(failures=0)
-    now = datetime.now(UTC)
-    with sessions() as session, session.begin():
-        sub = Subscription(
-            url="http://placeholder/hook",
-            events=["*"],
-            secret="whsec_" + "A" * 32,
-            active=True,
-            consecutive_failures=0,
-            created_at=now,
-        )
-        session.add(sub)
-        session.flush()
-        session.add(
-            Delivery(
-                subscription_id=sub.id,
-                event_id="msg_race",
-                event_type="ping",
-                payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+    pending_delivery(sessions, "http://placeholder/hook", "msg_race")
 
     @receiver.app.middleware("http")
     async def redeliver_mid_flight(request: Request, call_next: Any) -> Response:
@@ -425,31 +403,8 @@ def test_a_redelivery_read_while_an_attempt_ended_still_sends_again(
     """The route reads the delivery while an attempt is in flight (still "pending"), the
     attempt then marks it delivered, and the route writes after: the delivery is pending
     again, not delivered with a new time (which would never be sent)."""
-    now = datetime.now(UTC)
-    with sessions() as session, session.begin():
-        sub = Subscription(
-            url="http://placeholder/hook",
-            events=["*"],
-            secret="whsec_" + "A" * 32,
-            active=True,
-            consecutive_failures=0,
-            created_at=now,
-        )
-        session.add(sub)
-        session.flush()
-        delivery = Delivery(
-            subscription_id=sub.id,
-            event_id="msg_late",
-            event_type="ping",
-            payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(delivery)
-        session.flush()
-        delivery_id = delivery.id
+    delivery, _ = pending_delivery(sessions, "http://placeholder/hook", "msg_late")
+    delivery_id = delivery.id
     with sessions() as request:
         read = request.get(Delivery, delivery_id)  # held, as the route holds what it read
         assert read is not None and read.status == "pending"

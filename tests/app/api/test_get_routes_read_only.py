@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,13 +30,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.routes.digests import ALL_SECTIONS
 from art.models import Digest, Subscription
 from art.structure_queries import art_by_name
 from tests.app.api.conftest import ART, AS_OF, REPORT_PI, WINDOW, Api
 from tests.app.app_routes import OPERATIONS, Operation
+from tests.app.attributed import Attributed, serving
 from tests.conftest import bearer
 
 GET_OPERATIONS = [op for op in OPERATIONS if op.method == "GET"]
@@ -51,22 +50,6 @@ TOKEN_TOUCH = re.compile(
     r"UPDATE api_tokens SET last_used_at=[^,]+ WHERE api_tokens\.id = \S+ AND "
     r"\(api_tokens\.last_used_at IS NULL OR api_tokens\.last_used_at <= .+\)"
 )
-
-_request: ContextVar[str | None] = ContextVar("request", default=None)
-
-
-class Attributed:
-    """The app, with the request it serves named in a context variable while it serves it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = _request.set(f"{scope.get('method')} {scope.get('path')}")
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _request.reset(token)
 
 
 def _query(op: Operation) -> dict[str, Any]:
@@ -129,7 +112,7 @@ def test_a_get_route_writes_nothing(served: Served, op: Operation) -> None:
     def record(
         _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
     ) -> None:
-        if _request.get() is None or not WRITE.match(statement):
+        if serving() is None or not WRITE.match(statement):
             return
         statement = " ".join(statement.split())
         if TOKEN_TOUCH.fullmatch(statement):
