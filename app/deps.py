@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.console_sessions import COOKIE, Sessions
 from app.reports.service import ReportService
 from app.settings import Settings
 from app.state import AppState
@@ -44,14 +45,31 @@ async def get_settings(state: StateDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def _console_reader(request: Request, state: AppState) -> bool:
+    """Whether a GET comes from a browser signed in to the console (its session cookie, still
+    live, with its token still granting ``read``). Only reads take it: the cookie is
+    SameSite=Strict, and no write or admin route accepts it, so a page elsewhere cannot act
+    with it."""
+    sessions: Sessions | None = getattr(request.app.state, "console_sessions", None)
+    session_id = request.cookies.get(COOKIE)
+    if sessions is None or not session_id or request.method not in ("GET", "HEAD"):
+        return False
+    with state.lookups() as db:
+        return sessions.check(db, session_id, datetime.now(UTC)) is not None
+
+
 def require(scope: str) -> Callable[..., None]:
-    """A dependency that demands a bearer token granting ``scope``."""
+    """A dependency that demands a bearer token granting ``scope``; for ``read``, a console
+    session's cookie serves as well (the JSON and CSV links of the console's pages)."""
 
     def check(
+        request: Request,
         state: StateDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> None:
         if credentials is None or credentials.scheme.lower() != "bearer":
+            if scope == "read" and _console_reader(request, state):
+                return
             raise HTTPException(
                 401,
                 "a bearer token is required (Authorization: Bearer <token>)",

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.console import routes_home, routes_pi, routes_reports
 from app.console.pages import STATIC_URL
-from app.console.session import Sessions
+from app.console_sessions import Sessions
 
 
 def install(app: FastAPI) -> None:

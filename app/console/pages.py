@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from app.console.session import COOKIE, Sessions, Signed, now_utc
+from app.console_sessions import COOKIE, Sessions, Signed, now_utc
 from app.deps import StateDep
 from app.reports.context import ReportContext
 from app.reports.params import AsOfQuery, report_context

@@ -17,7 +17,7 @@ from app.console.pages import (
     page,
     sessions_of,
 )
-from app.console.session import COOKIE, now_utc
+from app.console_sessions import COOKIE, now_utc
 from app.deps import StateDep
 from app.reports.bodies_flow import aging_body
 from app.reports.bodies_pi import dependencies_body, predictability_body, program_board_body

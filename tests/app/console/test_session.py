@@ -3,11 +3,13 @@ SameSite=Strict cookie, every page behind it, and a session that ends with its t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 
 import pytest
 
-from app.console.session import COOKIE
+from app.console_sessions import COOKIE
 from app.tokens import find_token, revoke_token
 from tests.app.api.conftest import ART, AS_OF, REPORT_PI, Api
 
@@ -155,3 +157,51 @@ def test_pages_cannot_be_framed_and_load_nothing_from_elsewhere(api: Api) -> Non
     assert headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "default-src 'self'" in headers["content-security-policy"]
+
+
+def _page_links(api: Api, path: str) -> list[str]:
+    """The JSON and CSV links a console page shows, as the browser follows them."""
+    html = api.client.get(path, params={"as_of": AS_OF}).text
+    return [html_unescape(h) for h in re.findall(r'href="(/api/v1/[^"]+)"', html)]
+
+
+def test_a_signed_in_browser_opens_the_pages_json_and_csv_links(api: Api) -> None:
+    _sign_in(api, api.tokens["read"])
+    links = _page_links(api, f"/arts/{ART}/predictability")
+    as_of = "as_of=2026-02-10T12%3A00%3A00%2B00%3A00"
+    paths = [
+        f"/api/v1/arts/{ART}/predictability",
+        "/api/v1/arts/Phoenix/pis/PI%2026.1/outlook",
+        "/api/v1/arts/Phoenix/pis/PI%2026.1/predictability",
+        f"/api/v1/arts/{ART}/predictability",  # the footer's
+    ]
+    assert links == [f"{p}?{q}{as_of}" for p in paths for q in ("", "format=csv&")]
+    bearer = {"Authorization": f"Bearer {api.tokens['read']}"}
+    for link in links:
+        browser = api.client.get(link)
+        assert browser.status_code == 200, (link, browser.text)
+        cookie = api.client.cookies[COOKIE]
+        api.client.cookies.clear()
+        assert browser.content == api.client.get(link, headers=bearer).content
+        api.client.cookies.set(COOKIE, cookie)
+    assert api.client.get(links[1]).headers["content-type"] == "text/csv; charset=utf-8"
+
+
+def test_a_session_cookie_reads_but_never_writes_or_administers(api: Api) -> None:
+    _sign_in(api, api.tokens["admin"])
+    assert api.client.get(f"/api/v1/arts/{ART}/predictability").status_code == 200
+    resp = api.client.get("/api/v1/tokens")  # admin: a bearer token only
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "a bearer token is required (Authorization: Bearer <token>)"
+    posted = api.client.post("/api/v1/tokens", json={"name": "from-a-cookie", "scopes": ["read"]})
+    assert posted.status_code == 401
+
+
+def test_the_api_refuses_a_cookie_once_its_session_ended(api: Api) -> None:
+    _sign_in(api, api.tokens["read"])
+    stolen = api.client.cookies[COOKIE]
+    api.client.get("/sign-out", follow_redirects=False)
+    api.client.cookies.set(COOKIE, stolen)
+    assert api.client.get(f"/api/v1/arts/{ART}/predictability").status_code == 401
+    api.client.cookies.set(COOKIE, "made-up")
+    assert api.client.get(f"/api/v1/arts/{ART}/predictability").status_code == 401

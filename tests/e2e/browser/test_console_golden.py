@@ -188,3 +188,24 @@ def test_sign_out_ends_the_session(browser: Browser, golden_site: Site) -> None:
     assert page.page.url == golden_site.base + "/sign-in"
     page.open(golden_site.path("/arts/{art}"))
     assert page.page.url.startswith(golden_site.base + "/sign-in?next=")
+
+
+def test_the_footers_json_and_csv_links_open_in_the_signed_in_browser(
+    browser: Browser, golden_site: Site
+) -> None:
+    page = visit(browser, golden_site.base)
+    sign_in(page, golden_site, golden_site.path("/arts/{art}/predictability"))
+    csv_link = page.page.locator("footer a", has_text="CSV").get_attribute("href")
+    page.page.locator("footer a", has_text="JSON").click()
+    page.page.wait_for_load_state("load")
+    assert page.page.url.startswith(f"{golden_site.base}/api/v1/arts/{golden_site.art}/predictab")
+    body = json.loads(page.page.inner_text("body"))
+    assert (body["as_of"], [row["pi"] for row in body["data"]][-1:]) == (
+        golden_site.as_of,
+        [golden_site.pi],
+    )
+    assert csv_link is not None
+    csv = page.page.request.get(golden_site.base + csv_link)
+    assert (csv.status, csv.headers["content-type"]) == (200, "text/csv; charset=utf-8")
+    signed_out = visit(browser, golden_site.base).page.request.get(golden_site.base + csv_link)
+    assert signed_out.status == 401

@@ -1,5 +1,7 @@
 """Console sessions: an API token is checked once at sign-in, and the browser gets a random
-session id in its cookie, never the token.
+session id in its cookie, never the token. The console's pages need one; the API's read routes
+take one in place of a bearer token (app.deps), so a page's JSON and CSV links open in the
+browser that shows it.
 
 The cookie holds 32 random bytes (URL-safe text) and nothing else. The server keeps, in memory,
 the SHA-256 of that id mapped to the token's row id and the session's end: a stolen server
