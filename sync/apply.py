@@ -115,11 +115,11 @@ class BatchApplier:
         self.source = source  # names the items of events: source name, display key, URL
 
     def apply(self, session: Session, batch: RecordBatch, now: datetime) -> ApplyCounts:
-        resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg)
+        version = _Version(session, self.art_id)
+        resolver = Resolver(session, self.art_id, self.source_id, self.art_cfg, version)
         resolver.upsert_iterations(batch.iterations)
         known: dict[str, int] = {}  # item ids by key, read once a batch (see _item_ids)
         inserted: set[str] = set()  # keys of the items this batch inserted
-        version = _Version(session, self.art_id)
         counts = self._items(session, resolver, batch.items, now, known, inserted, version)
         ids = self._item_ids(session, {c.item_key for c in batch.changes}, known)
         histories: set[int] = set()  # items whose history rows were added or removed

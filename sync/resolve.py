@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -14,14 +15,27 @@ from art.models import PI, Iteration, Team
 from art.records import IterationRecord
 from art.store.upsert import insert_ignore, upsert
 
+ITERATION_FIELDS = ("name", "team_id", "pi_id", "start_date", "end_date", "state", "completed_at")
+
 
 class Resolver:
-    """Per-batch lookups for one ART and source; one SELECT per kind, never per row."""
+    """Per-batch lookups for one ART and source; one SELECT per kind, never per row.
+
+    Teams, PIs and iterations are what reports are drawn on, and reports are cached by the
+    ART's data version: ``version`` (the batch's, see sync.apply) is taken before any of them
+    is created or changed, so a renamed or moved iteration alone still makes a new version,
+    and a batch that changes none of them leaves the version be."""
 
     def __init__(
-        self, session: Session, art_id: int, source_id: int, art_cfg: ArtConfig | None
+        self,
+        session: Session,
+        art_id: int,
+        source_id: int,
+        art_cfg: ArtConfig | None,
+        version: Callable[[], int],
     ) -> None:
         self.session = session
+        self.version = version
         self.art_id = art_id
         self.source_id = source_id
         self.aliases: dict[str, str] = {}
@@ -33,7 +47,7 @@ class Resolver:
                     self.aliases[alias] = team.name
             self.configured_pis = {p.name for p in art_cfg.pis}
         self._teams: dict[str, int] | None = None
-        self._pis: dict[str, int] | None = None
+        self._pis: dict[str, tuple[int, date | None, date | None]] | None = None
 
     def team_name(self, raw: str | None) -> str | None:
         """The configured team a tracker value names (an alias), else the value itself."""
@@ -48,6 +62,7 @@ class Resolver:
             self._teams = self._load_teams()
         missing = wanted - set(self._teams)
         if missing:
+            self.version()
             insert_ignore(
                 self.session,
                 Team,
@@ -79,6 +94,7 @@ class Resolver:
                 continue
             start, end = spans[name]
             if name not in self._pis:
+                self.version()
                 insert_ignore(
                     self.session,
                     PI,
@@ -86,34 +102,37 @@ class Resolver:
                     ["art_id", "name"],
                 )
                 created = True
-            else:  # widen a derived PI to cover every iteration seen
+                continue
+            id_, stored_start, stored_end = self._pis[name]
+            if stored_start is not None and stored_start > start:  # widen a derived PI
+                self.version()
                 self.session.execute(
-                    update(PI)
-                    .where(PI.id == self._pis[name], PI.start_date > start)
-                    .values(start_date=start)
+                    update(PI).where(PI.id == id_, PI.start_date > start).values(start_date=start)
                 )
+            if stored_end is not None and stored_end < end:
+                self.version()
                 self.session.execute(
-                    update(PI)
-                    .where(PI.id == self._pis[name], PI.end_date < end)
-                    .values(end_date=end)
+                    update(PI).where(PI.id == id_, PI.end_date < end).values(end_date=end)
                 )
         if created:
             self._pis = self._load_pis()
-        return self._pis
+        return {name: id_ for name, (id_, _, _) in self._pis.items()}
 
-    def _load_pis(self) -> dict[str, int]:
-        rows = self.session.execute(select(PI.name, PI.id).where(PI.art_id == self.art_id))
-        return {name: id_ for name, id_ in rows}
+    def _load_pis(self) -> dict[str, tuple[int, date | None, date | None]]:
+        rows = self.session.execute(
+            select(PI.name, PI.id, PI.start_date, PI.end_date).where(PI.art_id == self.art_id)
+        )
+        return {name: (id_, start, end) for name, id_, start, end in rows}
 
     def upsert_iterations(self, iterations: list[IterationRecord]) -> None:
+        """Store the iterations that are new or differ from their stored rows (only those:
+        a pull names the same sprints in every batch)."""
         if not iterations:
             return
         teams = self.team_ids(it.team for it in iterations)
         pis = self.pi_ids(iterations, (it.pi for it in iterations))
-        rows = [
-            {
-                "source_id": self.source_id,
-                "key": it.key,
+        rows = {
+            it.key: {
                 "name": it.name,
                 "team_id": teams.get(self.team_name(it.team) or ""),
                 "pi_id": pis.get(it.pi or ""),
@@ -122,15 +141,33 @@ class Resolver:
                 "state": it.state,
                 "completed_at": it.completed_at,
             }
-            for it in {i.key: i for i in iterations}.values()
+            for it in iterations  # the last record of a key wins
+        }
+        stored = self._stored_iterations(list(rows))
+        changed = [
+            {"source_id": self.source_id, "key": key, **row}
+            for key, row in rows.items()
+            if stored.get(key) != row
         ]
-        upsert(
-            self.session,
-            Iteration,
-            rows,
-            ["source_id", "key"],
-            ["name", "team_id", "pi_id", "start_date", "end_date", "state", "completed_at"],
-        )
+        if not changed:
+            return
+        self.version()
+        upsert(self.session, Iteration, changed, ["source_id", "key"], list(ITERATION_FIELDS))
+
+    def _stored_iterations(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored rows of the source's iterations among ``keys``, as upsert_iterations
+        writes them."""
+        columns = [getattr(Iteration, f) for f in ITERATION_FIELDS]
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(sorted(keys), IN_LIST):
+            rows = self.session.execute(
+                select(Iteration.key, *columns).where(
+                    Iteration.source_id == self.source_id, Iteration.key.in_(chunk)
+                )
+            )
+            for key, *values in rows:
+                found[key] = dict(zip(ITERATION_FIELDS, values, strict=True))
+        return found
 
     def iteration_ids(self, keys: Iterable[str | None]) -> dict[str, tuple[int, int | None]]:
         """Iteration id and its PI id by key, for the keys given."""

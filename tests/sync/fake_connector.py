@@ -59,6 +59,7 @@ class FakeConnector:
         self.fetched: list[list[str]] = []  # the keys of every fetch call, in order
         self.down = 0  # the next ``down`` fetches find the tracker unreachable
         self.unreadable: set[str] = set()  # a fetch naming one of these fails as a whole
+        self.sprint = ("Sprint 1", date(2026, 1, 5), date(2026, 1, 18))  # name, start, end
 
     def _records(
         self, item: FakeItem
@@ -101,17 +102,7 @@ class FakeConnector:
             self.requests += 1
             batch = RecordBatch(
                 requests=1,
-                iterations=[
-                    IterationRecord(
-                        "S1",
-                        "Sprint 1",
-                        date(2026, 1, 5),
-                        date(2026, 1, 18),
-                        "active",
-                        None,
-                        "PI 26.1",
-                    )
-                ],
+                iterations=[IterationRecord("S1", *self.sprint, "active", None, "PI 26.1")],
             )
             for item in todo[start : start + self.page]:
                 if item.malformed:

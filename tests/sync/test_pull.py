@@ -6,7 +6,7 @@ import dataclasses
 import re
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -177,6 +177,33 @@ def test_rerunning_the_same_pull_changes_nothing(ready: sessionmaker[Session]) -
         assert s.scalar(select(func.count()).select_from(Change)) == n_changes
         assert s.scalar(select(ART.data_version)) == version
     assert _state(ready) == _truth(items)
+
+
+@pytest.mark.parametrize(
+    "sprint",
+    [
+        ("Sprint 1 (renamed)", date(2026, 1, 5), date(2026, 1, 18)),
+        ("Sprint 1", date(2026, 1, 5), date(2026, 1, 19)),
+    ],
+)
+def test_an_iteration_renamed_or_moved_makes_a_new_data_version(
+    ready: sessionmaker[Session], sprint: tuple[str, date, date]
+) -> None:
+    """Reports show iteration names and dates, and are cached by data version: a change to
+    an iteration alone (no item changed) must still make a new version."""
+    items = make_items(4)
+    connector = FakeConnector(items)
+    _runner(ready, connector).run()
+    with ready() as s:
+        version = s.scalar(select(ART.data_version))
+    connector.sprint = sprint
+    again = _runner(ready, connector).run(full=True)
+    assert (again.counts.created, again.counts.updated) == (0, 0)
+    with ready() as s:
+        row = s.scalars(select(Iteration)).one()
+        assert (row.name, row.start_date, row.end_date) == sprint
+        assert s.scalar(select(ART.data_version)) == version + 1
+        assert s.scalars(select(PI.end_date)).one() == sprint[2]  # the derived PI widens
 
 
 def test_incremental_pull_takes_only_what_changed(ready: sessionmaker[Session]) -> None:
