@@ -175,7 +175,13 @@ def _bound(
             if default is None
             else [row.get(name, default) for row in rows]
         )
-        by_column.append(list(map(bind, values)) if bind else values)
+        if bind is None:
+            by_column.append(values)
+        elif all(v is values[0] for v in values):
+            # one object in every row (a batch's time, a flag): bound once
+            by_column.append([bind(values[0])] * len(values))
+        else:
+            by_column.append(list(map(bind, values)))
     return list(zip(*by_column, strict=True))
 
 
