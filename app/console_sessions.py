@@ -3,30 +3,30 @@ session id in its cookie, never the token. The console's pages need one; the API
 take one in place of a bearer token (app.deps), so a page's JSON and CSV links open in the
 browser that shows it.
 
-The cookie holds 32 random bytes (URL-safe text) and nothing else. The server keeps, in memory,
-the SHA-256 of that id mapped to the token's row id and the session's end: a stolen server
-memory dump shows no usable cookie, the raw token is never stored or sent back, and every page
-re-reads the token's row, so revoking or expiring the token ends its console sessions at once.
-Sessions live in the web process: a restart (or another web process) signs people in again,
-which is the price of needing no server secret in the configuration.
+The cookie holds 32 random bytes (URL-safe text) and nothing else. The store keeps, in
+``console_sessions``, the SHA-256 of that id with the token's row id and the session's end:
+a copy of the database shows no usable cookie, the raw token is never stored or sent back,
+and every check re-reads the token's row, so revoking or expiring the token ends its console
+sessions at once. Being in the database, a session holds on every web replica and across a
+restart. Checking a session only reads: the console's pages write nothing; ended sessions
+are deleted when someone signs in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from app.tokens import IMPLIED, TokenRefused, authenticate, lookup, status
-from art.models import ApiToken
+from art.models import ApiToken, ConsoleSession
 
 COOKIE = "trainyard_console"
 LIFETIME = timedelta(hours=12)  # a PI planning day; the token's own expiry still applies
-MAX_SESSIONS = 10_000  # the oldest go first: memory stays bounded whatever signs in
 
 
 @dataclass(frozen=True)
@@ -42,54 +42,53 @@ def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-class Sessions:
-    """The console's signed-in sessions of this process."""
+# Built once (its cache key with it): every console page and cookie-read API call checks one.
+_SESSION = (
+    select(ConsoleSession.ends_at, ApiToken)
+    .join(ApiToken, ApiToken.id == ConsoleSession.token_id)
+    .where(ConsoleSession.digest == bindparam("digest"))
+)
 
-    def __init__(self) -> None:
-        self._by_digest: dict[str, Signed] = {}
-        self._lock = threading.Lock()
 
-    def sign_in(self, db: Session, secret: str, now: datetime) -> tuple[str, Signed]:
-        """A new session id for a token granting ``read``; TokenRefused saying why not."""
-        if "read" not in authenticate(db, secret, now):
-            raise TokenRefused("this token does not grant the 'read' scope")
-        row = lookup(db, secret, now)
-        ends = now + LIFETIME
-        if row.expires_at is not None:
-            ends = min(ends, row.expires_at)
-        signed = Signed(row.id, row.name, ends)
-        session_id = secrets.token_urlsafe(32)
-        with self._lock:
-            if len(self._by_digest) >= MAX_SESSIONS:
-                oldest = min(self._by_digest, key=lambda k: self._by_digest[k].ends_at)
-                del self._by_digest[oldest]
-            self._by_digest[_digest(session_id)] = signed
-        return session_id, signed
+def sign_in(db: Session, secret: str, now: datetime) -> tuple[str, Signed]:
+    """A new session id for a token granting ``read``, stored in ``db`` (the caller commits);
+    TokenRefused saying why not. Sessions that have ended are deleted on the way."""
+    if "read" not in authenticate(db, secret, now):
+        raise TokenRefused("this token does not grant the 'read' scope")
+    row = lookup(db, secret, now)
+    ends = now + LIFETIME
+    if row.expires_at is not None:
+        ends = min(ends, row.expires_at)
+    db.execute(delete(ConsoleSession).where(ConsoleSession.ends_at <= now))
+    session_id = secrets.token_urlsafe(32)
+    db.add(
+        ConsoleSession(digest=_digest(session_id), token_id=row.id, created_at=now, ends_at=ends)
+    )
+    return session_id, Signed(row.id, row.name, ends)
 
-    def check(self, db: Session, session_id: str | None, now: datetime) -> Signed | None:
-        """The session of a cookie while it and its token still work (read scope), else None
-        (an ended one is forgotten)."""
-        if not session_id:
-            return None
-        digest = _digest(session_id)
-        with self._lock:
-            signed = self._by_digest.get(digest)
-        if signed is None:
-            return None
-        row = db.get(ApiToken, signed.token_id)
-        granted: set[str] = set()
-        if row is not None and status(row, now) == "active":
-            for scope in row.scopes.split():
-                granted |= IMPLIED.get(scope, set())
-        if now >= signed.ends_at or "read" not in granted:
-            self.sign_out(session_id)
-            return None
-        return signed
 
-    def sign_out(self, session_id: str | None) -> None:
-        if session_id:
-            with self._lock:
-                self._by_digest.pop(_digest(session_id), None)
+def check(db: Session, session_id: str | None, now: datetime) -> Signed | None:
+    """The session of a cookie while it and its token still work (read scope), else None.
+    Reads only."""
+    if not session_id:
+        return None
+    found = db.execute(_SESSION, {"digest": _digest(session_id)}).first()
+    if found is None:
+        return None
+    ends_at, token = found
+    granted: set[str] = set()
+    if status(token, now) == "active":
+        for scope in token.scopes.split():
+            granted |= IMPLIED.get(scope, set())
+    if now >= ends_at or "read" not in granted:
+        return None
+    return Signed(token.id, token.name, ends_at)
+
+
+def sign_out(db: Session, session_id: str | None) -> None:
+    """End a session (the caller commits); an unknown or ended one is no error."""
+    if session_id:
+        db.execute(delete(ConsoleSession).where(ConsoleSession.digest == _digest(session_id)))
 
 
 def now_utc() -> datetime:

@@ -10,7 +10,8 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from app.console_sessions import COOKIE, Sessions
+from app import console_sessions
+from app.console_sessions import COOKIE
 from app.reports.service import ReportService
 from app.settings import Settings
 from app.state import AppState
@@ -50,12 +51,11 @@ def _console_reader(request: Request, state: AppState) -> bool:
     live, with its token still granting ``read``). Only reads take it: the cookie is
     SameSite=Strict, and no write or admin route accepts it, so a page elsewhere cannot act
     with it."""
-    sessions: Sessions | None = getattr(request.app.state, "console_sessions", None)
     session_id = request.cookies.get(COOKIE)
-    if sessions is None or not session_id or request.method not in ("GET", "HEAD"):
+    if not session_id or request.method not in ("GET", "HEAD"):
         return False
     with state.lookups() as db:
-        return sessions.check(db, session_id, datetime.now(UTC)) is not None
+        return console_sessions.check(db, session_id, datetime.now(UTC)) is not None
 
 
 def require(scope: str) -> Callable[..., None]:

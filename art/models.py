@@ -405,6 +405,19 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
 
 
+class ConsoleSession(Base):
+    """A signed-in console session, stored so that every web replica (and a restarted one)
+    knows it: the SHA-256 of the random id in the browser's cookie, never the id itself, the
+    token it was opened with, and when it ends. Deleting the token ends its sessions."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_ends_at", "ends_at"),)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
 class ReportSnapshot(Base):
     """The last figures an outgoing event was decided on (dependency statuses, predictability).
 

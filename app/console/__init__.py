@@ -13,12 +13,10 @@ from fastapi.staticfiles import StaticFiles
 
 from app.console import routes_home, routes_pi, routes_reports
 from app.console.pages import STATIC_URL
-from app.console_sessions import Sessions
 
 
 def install(app: FastAPI) -> None:
     """Mount the console's pages and its stylesheet on ``app``."""
-    app.state.console_sessions = Sessions()
     app.include_router(routes_home.router)
     app.include_router(routes_pi.router)
     app.include_router(routes_reports.router)

@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from app.console_sessions import COOKIE, Sessions, Signed, now_utc
+from app import console_sessions
+from app.console_sessions import COOKIE, Signed, now_utc
 from app.deps import StateDep
 from app.reports.context import ReportContext
 from app.reports.params import AsOfQuery, report_context
@@ -47,18 +48,13 @@ class SignInRequired(Exception):
         self.target = target
 
 
-def sessions_of(request: Request) -> Sessions:
-    found: Sessions = request.app.state.console_sessions
-    return found
-
-
 def signed_in(request: Request, state: StateDep) -> Signed:
     """The request's session; SignInRequired (a 303 to /sign-in) when it has none."""
     session_id = request.cookies.get(COOKIE)
     signed = None
     if session_id:
         with state.sessions() as db:
-            signed = sessions_of(request).check(db, session_id, now_utc())
+            signed = console_sessions.check(db, session_id, now_utc())
     if signed is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)

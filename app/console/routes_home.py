@@ -9,13 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import console_sessions
 from app.console.pages import (
     ConsoleRoute,
     Ctx,
     User,
     data_links,
     page,
-    sessions_of,
 )
 from app.console_sessions import COOKIE, now_utc
 from app.deps import StateDep
@@ -60,7 +60,7 @@ async def sign_in(request: Request, state: StateDep) -> Response:
         if not secret:
             raise TokenRefused("enter an API token (from `trainyard token create`)")
         with state.sessions() as db, db.begin():
-            session_id, signed = sessions_of(request).sign_in(db, secret, now)
+            session_id, signed = console_sessions.sign_in(db, secret, now)
     except TokenRefused as refused:
         message = str(refused).replace("the bearer token", "this token")
         values = {"next": target, "error": message}
@@ -79,9 +79,10 @@ async def sign_in(request: Request, state: StateDep) -> Response:
 
 
 @router.get("/sign-out")
-def sign_out(request: Request) -> Response:
+def sign_out(request: Request, state: StateDep) -> Response:
     """End the session here and in the browser."""
-    sessions_of(request).sign_out(request.cookies.get(COOKIE))
+    with state.sessions() as db, db.begin():
+        console_sessions.sign_out(db, request.cookies.get(COOKIE))
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

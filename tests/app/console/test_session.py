@@ -3,14 +3,22 @@ SameSite=Strict cookie, every page behind it, and a session that ends with its t
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape as html_unescape
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 
 from app.console_sessions import COOKIE
+from app.main import create_app
+from app.settings import Settings
 from app.tokens import find_token, revoke_token
+from art.config import TrainyardConfig
+from art.models import ConsoleSession
 from tests.app.api.conftest import ART, AS_OF, REPORT_PI, Api
 
 BOARD = f"/arts/{ART}/pis/{REPORT_PI}/board"
@@ -205,3 +213,42 @@ def test_the_api_refuses_a_cookie_once_its_session_ended(api: Api) -> None:
     assert api.client.get(f"/api/v1/arts/{ART}/predictability").status_code == 401
     api.client.cookies.set(COOKIE, "made-up")
     assert api.client.get(f"/api/v1/arts/{ART}/predictability").status_code == 401
+
+
+def test_a_session_holds_on_another_replica_and_after_a_restart(
+    api: Api, store_url: str, app_config: TrainyardConfig, tmp_path: Path
+) -> None:
+    _sign_in(api, api.tokens["read"])
+    cookie = api.client.cookies[COOKIE]
+    settings = Settings(database_url=store_url, data_dir=tmp_path / "other", scheduler=False)
+    with TestClient(create_app(settings, app_config)) as other:  # a second web process
+        other.cookies.set(COOKIE, cookie)
+        page = other.get(f"/arts/{ART}", params={"as_of": AS_OF}, follow_redirects=False)
+        assert page.status_code == 200
+        assert other.get(f"/api/v1/arts/{ART}/predictability").status_code == 200
+        other.get("/sign-out", follow_redirects=False)  # signing out there ends it here too
+    assert api.client.get(f"/arts/{ART}", follow_redirects=False).status_code == 303
+
+
+def test_the_store_keeps_a_digest_of_the_session_and_sign_in_clears_ended_ones(
+    api: Api,
+) -> None:
+    _sign_in(api, api.tokens["read"])
+    first = api.client.cookies[COOKIE]
+    state = api.client.app.state.trainyard  # type: ignore[attr-defined]
+    with state.sessions() as session:
+        [row] = session.scalars(select(ConsoleSession)).all()
+        assert row.digest == hashlib.sha256(first.encode()).hexdigest() != first
+        assert (row.token_id, row.ends_at - row.created_at) == (
+            find_token(session, "test-read").id,
+            timedelta(hours=12),
+        )
+    with state.sessions() as session, session.begin():  # the first session's time runs out
+        session.execute(update(ConsoleSession).values(ends_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert api.client.get(f"/arts/{ART}", follow_redirects=False).status_code == 303
+    with state.sessions() as session:  # a check only reads: the ended row is still there
+        assert session.scalar(select(func.count()).select_from(ConsoleSession)) == 1
+    _sign_in(api, api.tokens["write"])
+    with state.sessions() as session:
+        [row] = session.scalars(select(ConsoleSession)).all()
+        assert row.token_id == find_token(session, "test-write").id
