@@ -337,8 +337,8 @@ class BatchApplier:
         histories: set[int],
         now: datetime,
     ) -> int:
-        """Store history rows; returns how many rows were added or removed, and adds the
-        ids of the items whose history it changed to ``histories``."""
+        """Store history rows; returns how many rows were added, removed or given new status
+        categories, and adds the ids of the items whose history it changed to ``histories``."""
         rows: list[dict[str, Any]] = [
             {
                 "work_item_id": ids[c.item_key],
@@ -358,31 +358,49 @@ class BatchApplier:
         ]
         complete_ids = [ids[k] for k in complete if k in ids]
         stored: set[tuple[int, str]] = set()
-        removed = 0
+        removed = recategorized = 0
+        unique = {(r["work_item_id"], r["dedupe_key"]): r for r in rows}  # the last one wins
         if complete_ids:  # a pull carries the whole history: drop rows the tracker no longer has
-            keep = {(r["work_item_id"], r["dedupe_key"]) for r in rows}
             stale: dict[int, int] = {}  # change id -> item id
+            # a stored row whose status categories differ (the status mapping changed since):
+            # its categories as the mapping now says
+            moved: list[dict[str, Any]] = []
             for chunk in chunks(complete_ids, IN_LIST):
-                for id_, item_id, key in session.execute(
-                    select(Change.id, Change.work_item_id, Change.dedupe_key).where(
-                        Change.work_item_id.in_(chunk)
-                    )
+                for id_, item_id, key, from_cat, to_cat in session.execute(
+                    select(
+                        Change.id,
+                        Change.work_item_id,
+                        Change.dedupe_key,
+                        Change.from_category,
+                        Change.to_category,
+                    ).where(Change.work_item_id.in_(chunk))
                 ):
-                    if (item_id, key) in keep:
-                        stored.add((item_id, key))
-                    else:
+                    row = unique.get((item_id, key))
+                    if row is None:
                         stale[id_] = item_id
+                        continue
+                    stored.add((item_id, key))
+                    if (row["from_category"], row["to_category"]) != (from_cat, to_cat):
+                        moved.append(
+                            {
+                                "id": id_,
+                                "from_category": row["from_category"],
+                                "to_category": row["to_category"],
+                            }
+                        )
+                        histories.add(item_id)
             for chunk in chunks(sorted(stale), IN_LIST):
                 session.execute(delete(Change).where(Change.id.in_(chunk)))
+            if moved:
+                session.execute(update(Change), moved)
             histories.update(stale.values())
-            removed = len(stale)
+            removed, recategorized = len(stale), len(moved)
         # rows already stored are not sent again: a refetched item's history is mostly known
-        unique = {(r["work_item_id"], r["dedupe_key"]): r for r in rows}
         new = {mark: r for mark, r in unique.items() if mark not in stored}
         added = insert_ignore(session, Change, list(new.values()), ["work_item_id", "dedupe_key"])
         if added:
             histories.update(item_id for item_id, _ in new)
-        return removed + added
+        return removed + recategorized + added
 
     # -- links ------------------------------------------------------------------------------
     def _links(

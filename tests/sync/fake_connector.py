@@ -60,6 +60,7 @@ class FakeConnector:
         self.down = 0  # the next ``down`` fetches find the tracker unreachable
         self.unreadable: set[str] = set()  # a fetch naming one of these fails as a whole
         self.sprint = ("Sprint 1", date(2026, 1, 5), date(2026, 1, 18))  # name, start, end
+        self.categories = dict(CATEGORY)  # the status mapping the connector applies
 
     def _records(
         self, item: FakeItem
@@ -72,7 +73,7 @@ class FakeConnector:
             level=Level.STORY,
             work_type=WorkType.FEATURE,
             status=item.status,
-            status_category=CATEGORY[item.status],
+            status_category=self.categories[item.status],
             created_at=T0,
             updated_at=item.updated,
             team=item.team,
@@ -80,7 +81,9 @@ class FakeConnector:
             story_points=3.0,
         )
         changes = [
-            ChangeRecord(item.key, ChangeField.STATUS, at, frm, to, CATEGORY[frm], CATEGORY[to])
+            ChangeRecord(
+                item.key, ChangeField.STATUS, at, frm, to, self.categories[frm], self.categories[to]
+            )
             for at, frm, to in item.history
         ]
         # like Jira's issuelinks and Azure DevOps' relations, both directions show on an item

@@ -29,6 +29,7 @@ from art.models import (
     WorkItem,
 )
 from art.records import RecordBatch
+from art.vocabulary import StatusCategory
 from sync.apply import ApplyCounts, BatchApplier
 from sync.runner import PullRunner
 from sync.structure import apply_config
@@ -52,7 +53,7 @@ CONFIG = TrainyardConfig.model_validate(
 
 
 ID_LOOKUP = re.compile(r'SELECT work_items\."?key"?, work_items\.id FROM work_items WHERE')
-HISTORY_LOOKUP = re.compile(r"SELECT changes\.id, changes\.work_item_id, changes\.dedupe_key FROM")
+HISTORY_LOOKUP = re.compile(r"SELECT changes\.id, changes\.work_item_id, changes\.dedupe_key, ")
 
 
 class Killed(BaseException):
@@ -204,6 +205,45 @@ def test_an_iteration_renamed_or_moved_makes_a_new_data_version(
         assert (row.name, row.start_date, row.end_date) == sprint
         assert s.scalar(select(ART.data_version)) == version + 1
         assert s.scalars(select(PI.end_date)).one() == sprint[2]  # the derived PI widens
+
+
+def test_a_full_pull_after_a_status_mapping_change_recategorizes_the_stored_history(
+    ready: sessionmaker[Session],
+) -> None:
+    """Flow metrics read each history row's categories: when the status mapping changes
+    (In Progress becomes a wait status), a full pull must rewrite those of the rows already
+    stored, not only the items' current category."""
+    items = make_items(4)
+    connector = FakeConnector(items, page=4)  # one batch: one data version a pull
+    _runner(ready, connector).run()
+    with ready() as s:
+        version = s.scalar(select(ART.data_version))
+        n_changes = s.scalar(select(func.count()).select_from(Change))
+    connector.categories["In Progress"] = StatusCategory.WAIT
+    again = _runner(ready, connector).run(full=True)
+    assert (again.counts.created, again.counts.updated) == (0, 1)  # PHX-3 is In Progress now
+    with ready() as s:
+        rows = s.execute(
+            select(WorkItem.key, Change.from_value, Change.to_value, Change.from_category)
+            .add_columns(Change.to_category)
+            .join(WorkItem, WorkItem.id == Change.work_item_id)
+            .order_by(WorkItem.key, Change.at)
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("PHX-1", "To Do", "In Progress", "todo", "wait"),
+            ("PHX-1", "In Progress", "Done", "wait", "done"),
+            ("PHX-3", "To Do", "In Progress", "todo", "wait"),
+        ]
+        assert s.scalar(select(func.count()).select_from(Change)) == n_changes == 3
+        assert s.scalar(select(ART.data_version)) == version + 1
+        stamped = s.execute(
+            select(WorkItem.key).where(WorkItem.art_version == version + 1).order_by(WorkItem.key)
+        )
+        assert list(stamped.scalars()) == ["PHX-1", "PHX-3"]
+    unchanged = _runner(ready, connector).run(full=True)  # the same mapping again: no change
+    assert unchanged.counts.updated == 0
+    with ready() as s:
+        assert s.scalar(select(ART.data_version)) == version + 1
 
 
 def test_incremental_pull_takes_only_what_changed(ready: sessionmaker[Session]) -> None:
