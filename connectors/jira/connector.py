@@ -32,7 +32,7 @@ from connectors.jira.mapping import map_issue
 from connectors.jira.retry import RetryPolicy
 from connectors.jira.search import ORDER, IssueSearch, search_pages
 from connectors.jira.sprints import SprintIndex, load_sprints
-from connectors.jira.webhooks import parse_webhook, verify_signature
+from connectors.jira.webhooks import out_of_scope, parse_webhook, verify_signature
 from connectors.metadata import SourceMetadata
 from connectors.read_ahead import read_ahead
 
@@ -108,7 +108,8 @@ class JiraConnector:
         (sprints, teams), fresh = self._boards(refresh_sprints)
         return Context.build(self.source, self.pis, fields, statuses, sprints), teams, fresh
 
-    def _jql(self, since: str | None) -> str:
+    def _scope(self) -> list[str]:
+        """The JQL clauses that bound what the source reads: its projects, its filter."""
         scope = []
         if self.source.projects:
             scope.append("project in (" + ", ".join(f'"{p}"' for p in self.source.projects) + ")")
@@ -118,6 +119,10 @@ class JiraConnector:
             raise ConfigError(
                 f"source '{self.source.name}': set projects or jql; Jira refuses unbounded searches"
             )
+        return scope
+
+    def _jql(self, since: str | None) -> str:
+        scope = self._scope()
         if since is not None:
             start = self._mark(since) - timedelta(minutes=self.source.overlap_minutes)
             local = start.astimezone(self._zone())
@@ -208,11 +213,33 @@ class JiraConnector:
                         if err.status != 404:
                             raise
                         missing.append(key)
+        # an issue named by a webhook or a link may lie outside what the source reads
+        outside = [i for i in issues if out_of_scope(i, str(i.get("key")), self.source)]
+        if self.source.jql and len(outside) < len(issues):
+            inside = self._in_filter(client, [str(i.get("key")) for i in issues])
+            outside = [i for i in issues if i.get("key") not in inside]
+        if outside:
+            gone = {str(i.get("key")) for i in outside}
+            missing += sorted(gone)
+            issues = [i for i in issues if str(i.get("key")) not in gone]
         complete_changelogs(client, issues, ctx.fields)
         batch = self._batch(issues, ctx, set())
         batch.deletions = [Deletion(k) for k in missing]
         batch.requests = client.requests - mark
         return batch
+
+    def _in_filter(self, client: JiraClient, keys: list[str]) -> set[str]:
+        """Which of ``keys`` the source's scope (projects and JQL filter) selects. A fetch
+        asks for issues by key, and webhooks and links name issues the source may not read;
+        one it does not read (or that left its scope) is one a full pull would not read
+        either, so the fetch gives it as deleted, as the full pull's reconciliation would."""
+        inside: set[str] = set()
+        for chunk in chunks(keys, 100):
+            named = "key in (" + ", ".join(f'"{k}"' for k in chunk) + ")"
+            jql = " AND ".join([*self._scope(), named]) + ORDER
+            for page in search_pages(client, jql, ["summary"], 100):
+                inside.update(str(issue.get("key")) for issue in page)
+        return inside
 
     def _issue_params(self, ctx: Context) -> dict[str, Any]:
         params: dict[str, Any] = {"fields": ",".join(ctx.fields.request())}

@@ -177,6 +177,42 @@ def test_fetch_by_key_and_deleted_items(
     assert assert_matches(Pulled([sprints, again]), scenario, {keys[0], keys[2]}) == 2
 
 
+def test_a_fetch_gives_an_issue_outside_the_jql_filter_as_deleted(
+    scenario: Scenario, running: Running, connect: Callable[..., JiraConnector]
+) -> None:
+    """A webhook or a link may name any issue: one the source's filter leaves out is not
+    stored (and a stored one that left the filter is deleted), as a full pull would do."""
+    live = [i for i in scenario.items if not i.deleted]
+    done = next(i.key for i in live if i.current("status") == "Done")
+    open_ = next(i.key for i in live if i.current("status") != "Done")
+    app = create_jira_simulator(scenario, "cloud")
+    with running(app) as url:
+        conn = connect(url, scenario, "cloud", jql='status != "Done" ORDER BY key')
+        next(iter(conn.pull(None)))
+        sim_of(app).log.reset()
+        batch = conn.fetch([done, open_])
+    assert [i.key for i in batch.items] == [open_]
+    assert [d.key for d in batch.deletions] == [done]
+    assert sim_of(app).log.count("/search") == 2  # the issues, then which the filter selects
+
+
+def test_a_fetch_gives_an_issue_of_another_project_as_deleted_without_asking_again(
+    scenario: Scenario, running: Running, connect: Callable[..., JiraConnector]
+) -> None:
+    projects = sorted({i.key.rsplit("-", 1)[0] for i in scenario.items})
+    live = [i for i in scenario.items if not i.deleted]
+    ours = next(i.key for i in live if i.key.startswith(projects[0] + "-"))
+    theirs = next(i.key for i in live if i.key.startswith(projects[1] + "-"))
+    app = create_jira_simulator(scenario, "cloud")
+    with running(app) as url:
+        conn = connect(url, scenario, "cloud", projects=[projects[0]])
+        next(iter(conn.pull(None)))
+        sim_of(app).log.reset()
+        batch = conn.fetch([theirs, ours])
+    assert ([i.key for i in batch.items], [d.key for d in batch.deletions]) == ([ours], [theirs])
+    assert sim_of(app).log.count("/search") == 1
+
+
 def test_sprints_are_read_again_once_stale_and_sprint_hooks_know_their_team(
     scenario: Scenario, running: Running
 ) -> None:
