@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -145,13 +146,17 @@ class WorkItem(Base):
 
 
 class RawRecord(Base):
-    """The last tracker JSON of each item, so a changed mapping can be re-applied."""
+    """The last tracker JSON of each item, so a changed mapping can be re-applied.
+
+    ``payload`` is JSON, not JSONB, on PostgreSQL: it is written whole by every pull and read
+    whole, never searched inside, and JSONB made the server parse each document (the
+    largest statement of a pull into PostgreSQL)."""
 
     __tablename__ = "raw_records"
     work_item_id: Mapped[int] = mapped_column(
         ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True
     )
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime]
 
 

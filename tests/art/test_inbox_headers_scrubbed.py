@@ -6,18 +6,17 @@ Before 0006 the inbox kept every header but Authorization, so an Azure DevOps sh
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from art.db import make_engine, upgrade
 from art.types import JSONType
-from tests.conftest import BACKENDS, PG_URL, drop_pg_database
+from tests.art.migrated_store import store_at
+from tests.conftest import BACKENDS
 
 SOURCES = sa.table(
     "sources",
@@ -43,22 +42,8 @@ INBOX = sa.table(
 @pytest.fixture(params=BACKENDS)
 def store_before_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty store migrated to 0005, the revision before 0006."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0005")
+    with store_at(request.param, "0005", tmp_path) as url:
         yield url
-        return
-    if PG_URL is None:
-        pytest.skip("TRAINYARD_TEST_POSTGRES_URL is not set")
-    name = f"trainyard_m_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url, "0005")
-    yield url
-    drop_pg_database(name)
 
 
 STORED = {  # as the receiver stored them before 0006: lower-cased, Authorization dropped
