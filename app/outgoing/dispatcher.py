@@ -11,6 +11,20 @@ from art.models import Delivery, OutboxEvent, Subscription
 from art.store.upsert import insert_ignore
 
 
+def ping_delivery(subscription_id: int, event_id: str, now: datetime) -> Delivery:
+    """A `ping` delivery to one endpoint, due at once: what the endpoint's test sends."""
+    return Delivery(
+        subscription_id=subscription_id,
+        event_id=event_id,
+        event_type="ping",
+        payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
 def wants(subscription_events: list[str], event_type: str) -> bool:
     return "*" in subscription_events or event_type in subscription_events
 

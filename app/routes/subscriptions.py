@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from app.api_models.admin import DeliveryList, SubscriptionList
 from app.deps import AdminScope, RowId, SessionDep, SettingsDep
+from app.outgoing.dispatcher import ping_delivery
 from app.outgoing.ssrf import check_url
 from app.render import list_response
 from app.reports.params import FormatQuery
@@ -181,16 +182,7 @@ def test_subscription(sub_id: RowId, session: SessionDep) -> JSONResponse:
     _get(session, sub_id)
     now = datetime.now(UTC)
     event_id = f"msg_{secrets.token_hex(16)}"
-    delivery = Delivery(
-        subscription_id=sub_id,
-        event_id=event_id,
-        event_type="ping",
-        payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    delivery = ping_delivery(sub_id, event_id, now)
     session.add(delivery)
     session.flush()
     return JSONResponse({"delivery_id": delivery.id, "event_id": event_id}, status_code=202)

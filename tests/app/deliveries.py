@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.outgoing.dispatcher import ping_delivery
 from art.models import Delivery, Subscription
 
 
@@ -26,15 +27,6 @@ def pending_delivery(
         )
         session.add(sub)
         session.flush()
-        delivery = Delivery(
-            subscription_id=sub.id,
-            event_id=event_id,
-            event_type="ping",
-            payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        delivery = ping_delivery(sub.id, event_id, now)
         session.add(delivery)
     return delivery, sub
