@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from bench.procs import SECRETS, WireCall, peak_rss_bytes
+from connectors.json_body import read_json
 
 
 def pull_runner(db_url: str, config_dict: dict[str, Any], metadata: Any = None) -> Any:
@@ -106,8 +107,10 @@ def incremental_job(db_url: str, config_dict: dict[str, Any]) -> dict[str, Any]:
         engine.dispose()
 
 
-def replay(base_url: str, calls: list[WireCall]) -> dict[str, Any]:
-    """The wire limit: download the answers to ``calls`` in order, one keep-alive connection."""
+def replay(base_url: str, calls: list[WireCall], parse: bool = False) -> dict[str, Any]:
+    """The wire limit: download the answers to ``calls`` in order, one keep-alive connection;
+    ``parse``: decode each JSON answer too, as the connectors do (orjson), which any pull
+    must (the floor under mapping)."""
     received = 0
     with httpx.Client(base_url=base_url, timeout=120) as client:
         start = time.perf_counter()
@@ -116,6 +119,8 @@ def replay(base_url: str, calls: list[WireCall]) -> dict[str, Any]:
                 call.method, call.target, headers=call.headers, content=call.body or None
             )
             received += len(response.content)
+            if parse and response.content:
+                read_json(response.content)
             if response.status_code != call.status:
                 raise RuntimeError(
                     f"replay of {call.method} {call.target[:80]} answered "

@@ -4,7 +4,11 @@ Rows (section ``wire``), for a Jira Data Center project and an Azure DevOps proj
 generated ART (``--wire-items``, 5,016 by default, 100 issues a page on Jira):
 
 - the bare download: the requests of a full pull (recorded by the simulator) downloaded again
-  by a sequential loop that does nothing with the answers (bench/pulls.py ``replay``);
+  by a sequential loop that does nothing with the answers (bench/pulls.py ``replay``), the
+  median of three;
+- two floors under any pull, as ratios of it (reference rows): the same answers downloaded
+  and JSON-decoded, and the connector alone (fetch, decode, map into records; nothing
+  stored), each the median of three;
 - a full pull into a fresh store plus the first flow report (which loads the ART), timed
   together in a fresh process, as a ratio of the bare download (targets: 1.5x on SQLite, 2x
   on PostgreSQL);
@@ -45,6 +49,7 @@ from bench.table import Row, mb, secs
 WIRE_TARGET = {"sqlite": 1.5, "postgres": 2.0}
 EMPTY_TARGET = 2
 RSS_TARGET = 250 * 2**20
+REPLAYS = 3  # runs of each reference figure (the median is the row's)
 CHANGED_SHARE = 0.05  # of the items changed before the Azure DevOps incremental pull
 
 
@@ -191,18 +196,20 @@ def wire_rows(
             log(f"  wire: {name}: warm-up pull (recorded)")
             in_fresh_process(connector_job, config)
             calls = sim.ask("recorded")
-            wire = replay(sim.url, calls)
+            wire = _median_run([replay(sim.url, calls) for _ in range(REPLAYS)])
             rows.append(
                 Row(
                     "wire",
                     f"{name} bare download",
                     items,
-                    f"{secs(wire['seconds'])} ({wire['requests']} requests, {mb(wire['bytes'])})",
+                    f"{secs(wire['seconds'])} ({wire['requests']} requests, {mb(wire['bytes'])}; "
+                    f"the median of {REPLAYS})",
                     "reference",
                     None,
                     wire,
                 )
             )
+            rows += _floor_rows(sim, name, items, config, calls, wire["seconds"])
             for kind in kinds:
                 log(f"  wire: {name}: full pull + first flow report into {kind}")
                 url = stores.fresh(kind)
@@ -226,6 +233,44 @@ def wire_rows(
                 )
             rows += _warm_incremental(stores, sim, name, tracker, items, config, log)
     return rows
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median ``seconds``, with every run's seconds beside it."""
+    middle = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
+    return {**middle, "samples": [run["seconds"] for run in runs]}
+
+
+def _floor_rows(
+    sim: Any, name: str, items: int, config: dict[str, Any], calls: Any, wire: float
+) -> list[Row]:
+    """What a pull cannot go below, as ratios of the bare download: the same answers
+    downloaded and JSON-decoded, and the connector alone (fetch, decode, map; nothing stored).
+    Reference rows: they say how much of a pull's ratio is left to the store."""
+    decoded = _median_run([replay(sim.url, calls, parse=True) for _ in range(REPLAYS)])
+    connector = _median_run([in_fresh_process(connector_job, config) for _ in range(REPLAYS)])
+    return [
+        Row(
+            "wire",
+            f"{name} download + JSON decode (nothing mapped)",
+            items,
+            f"{decoded['seconds'] / wire:.2f}x wire ({secs(decoded['seconds'])}, "
+            f"the median of {REPLAYS})",
+            "reference",
+            None,
+            {**decoded, "wire_ratio": decoded["seconds"] / wire},
+        ),
+        Row(
+            "wire",
+            f"{name} connector alone: fetch, decode, map (nothing stored)",
+            items,
+            f"{connector['seconds'] / wire:.2f}x wire ({secs(connector['seconds'])}, "
+            f"the median of {REPLAYS}; {connector['fetched']:,} items)",
+            "reference",
+            None,
+            {**connector, "wire_ratio": connector["seconds"] / wire},
+        ),
+    ]
 
 
 def _warm_incremental(

@@ -19,6 +19,7 @@ from bench.harness import SECTIONS, Options, run
 from bench.procs import Stores
 from bench.steady import steady_rows
 from bench.table import render, write_json
+from bench.wire import REPLAYS, wire_rows
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -83,6 +84,32 @@ def test_steady_section_yields_rows_at_a_tiny_size() -> None:
         assert pulls[0]["mode"] == "full" and all(p["status"] == "succeeded" for p in pulls)
         hooks = part[12].values
         assert hooks["events"] == hooks["accepted"] == 10
+
+
+def test_wire_section_yields_its_rows_and_floors_at_a_tiny_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZURE_DEVOPS_CACHE_DIR", str(tmp_path / "ado-cache"))
+    stores = Stores()
+    try:
+        rows = wire_rows(stores, ["sqlite"], 7, 300, 4, date(2026, 3, 2), lambda _: None)
+    finally:
+        stores.close()
+
+    by_case = {r.case: r for r in rows}
+    for name in ("jira (Data Center)", "ado"):
+        bare = by_case[f"{name} bare download"]
+        assert len(bare.values["samples"]) == REPLAYS and bare.ok is None
+        assert bare.values["seconds"] == sorted(bare.values["samples"])[1]
+        decoded = by_case[f"{name} download + JSON decode (nothing mapped)"]
+        alone = by_case[f"{name} connector alone: fetch, decode, map (nothing stored)"]
+        assert decoded.values["requests"] == bare.values["requests"]
+        assert alone.values["fetched"] > 0 and alone.ok is None
+        for row in (decoded, alone):
+            expected = row.values["seconds"] / bare.values["seconds"]
+            assert row.values["wire_ratio"] == pytest.approx(expected)
+        pull = by_case[f"{name} full pull + first flow report → sqlite"]
+        assert pull.values["fetched"] == alone.values["fetched"] and pull.ok is not None
 
 
 def test_every_section_yields_rows_at_a_tiny_size(
