@@ -190,7 +190,8 @@ def token_list() -> None:
 def token_revoke(
     token: Annotated[str, typer.Argument(metavar="ID|NAME", help="a token's id or name")],
 ) -> None:
-    """Revoke a token: every request with it is refused from now on."""
+    """Revoke a token: every request with it is refused from now on (by a running service
+    once the scopes it keeps for TRAINYARD_TOKEN_CACHE_SECONDS have aged out)."""
     from app.tokens import find_token, revoke_token
 
     try:
@@ -201,7 +202,12 @@ def token_revoke(
             when = row.revoked_at.isoformat() if row.revoked_at else ""
     except TrainyardError as exc:
         _fail(exc)
-    typer.echo(f"revoked {label}" if revoked else f"{label} was already revoked at {when}")
+    if not revoked:
+        typer.echo(f"{label} was already revoked at {when}")
+        return
+    seconds = Settings().token_cache_seconds
+    later = f"; running services refuse it within {seconds:g} s" if seconds else ""
+    typer.echo(f"revoked {label}{later}")
 
 
 def _log_to_stderr(settings: Settings, level: int = logging.INFO) -> None:

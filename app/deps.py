@@ -15,7 +15,7 @@ from app.console_sessions import COOKIE
 from app.reports.service import ReportService
 from app.settings import Settings
 from app.state import AppState
-from app.tokens import TokenRefused, authenticate
+from app.tokens import Checked, TokenRefused, check_token
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `trainyard token create`")
 
@@ -75,9 +75,14 @@ def require(scope: str) -> Callable[..., None]:
                 "a bearer token is required (Authorization: Bearer <token>)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        try:
+        secret, now = credentials.credentials, datetime.now(UTC)
+
+        def from_store() -> Checked:
             with state.lookups() as session:
-                granted = authenticate(session, credentials.credentials, datetime.now(UTC))
+                return check_token(session, secret, now)
+
+        try:
+            granted = state.grants.scopes(secret, now, from_store)
         except TokenRefused as refused:
             raise HTTPException(
                 401, str(refused), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}

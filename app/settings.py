@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     demo_items: int = 1500
     log_format: Literal["text", "json"] = "text"  # json: one object a line, for log shippers
+    # how long a checked API token's scopes are kept in the process (app/token_grants.py)
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     def config_path(self) -> Path | None:
         """The configuration file: TRAINYARD_CONFIG, else ./trainyard.toml when it exists."""

@@ -19,6 +19,7 @@ from app.outgoing.service import OutgoingService
 from app.page_cache import PageCache
 from app.reports.service import ReportService
 from app.settings import Settings
+from app.token_grants import GrantCache
 from art.config import TrainyardConfig
 from art.db import check_migrated, lookup_sessions, make_engine, session_factory, transaction
 from sync.scheduler import SyncService
@@ -36,6 +37,7 @@ class AppState:
     sync: SyncService
     digests: DigestService
     outgoing: OutgoingService
+    grants: GrantCache  # checked API tokens' scopes, kept a few seconds
     demo: Demo | None = None  # the demo trackers, when there is no configuration file
     pages: PageCache = field(default_factory=PageCache)  # the BI lists' pages, per store version
 
@@ -65,6 +67,7 @@ def build_state(settings: Settings, config: TrainyardConfig | None = None) -> Ap
         sync=SyncService(sessions, config),
         digests=DigestService(sessions, reports, settings),
         outgoing=OutgoingService(sessions, settings, reports),
+        grants=GrantCache(settings.token_cache_seconds),
         demo=demo,
     )
 

@@ -161,9 +161,24 @@ def lookup(session: Session, secret: str, now: datetime) -> ApiToken:
     return row
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What a token's check found: the scopes it grants (implied ones included), and what a
+    grant kept for a while (app.token_grants) needs to know of it."""
+
+    token_id: int
+    scopes: frozenset[str]
+    expires_at: datetime | None
+
+
 def authenticate(session: Session, secret: str, now: datetime) -> set[str]:
     """The scopes a token grants (implied ones included), recording its use at most once a
     minute; TokenRefused when it is unknown, revoked or expired."""
+    return set(check_token(session, secret, now).scopes)
+
+
+def check_token(session: Session, secret: str, now: datetime) -> Checked:
+    """:func:`authenticate`, with the token's id and end beside its scopes."""
     row = lookup(session, secret, now)
     stale = now - TOUCH_EVERY
     if row.last_used_at is None or row.last_used_at <= stale:
@@ -179,7 +194,7 @@ def authenticate(session: Session, secret: str, now: datetime) -> set[str]:
     granted: set[str] = set()
     for scope in row.scopes.split():
         granted |= IMPLIED.get(scope, set())
-    return granted
+    return Checked(row.id, frozenset(granted), row.expires_at)
 
 
 def list_tokens(session: Session) -> Sequence[ApiToken]:

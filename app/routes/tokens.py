@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import tokens
 from app.api_models.admin import TokenList
-from app.deps import AdminScope, RowId, SessionDep
+from app.deps import AdminScope, RowId, SessionDep, StateDep
 from app.render import list_response
 from app.reports.params import FormatQuery
 from art.errors import NotFound
@@ -67,10 +67,13 @@ def create_token(body: TokenIn, session: SessionDep) -> JSONResponse:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: RowId, session: SessionDep) -> Response:
-    """Revoke a token: it is refused from now on (revoking it again changes nothing)."""
+def revoke_token(token_id: RowId, session: SessionDep, state: StateDep) -> Response:
+    """Revoke a token: it is refused from now on (revoking it again changes nothing). Other
+    replicas, which keep a checked token's scopes for `TRAINYARD_TOKEN_CACHE_SECONDS`,
+    refuse it within that time."""
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"no token {token_id}")
     tokens.revoke_token(row, datetime.now(UTC))
+    state.grants.forget(token_id)
     return Response(status_code=204)

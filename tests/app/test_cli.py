@@ -326,7 +326,10 @@ def test_token_create_list_revoke(store_url: str, monkeypatch: pytest.MonkeyPatc
     assert "ty_" not in listed.output
 
     revoked = runner.invoke(cli, ["token", "revoke", "powerbi"])
-    assert (revoked.exit_code, revoked.output) == (0, "revoked token 1 (powerbi)\n")
+    assert (revoked.exit_code, revoked.output) == (
+        0,
+        "revoked token 1 (powerbi); running services refuse it within 5 s\n",
+    )
     again = runner.invoke(cli, ["token", "revoke", "1"])
     when = _rows(store_url)[0].revoked_at
     assert when is not None
@@ -341,6 +344,7 @@ def test_token_create_list_revoke(store_url: str, monkeypatch: pytest.MonkeyPatc
     )
     missing = runner.invoke(cli, ["token", "revoke", "nobody"])
     assert (missing.exit_code, missing.output) == (2, "error: no token named 'nobody'\n")
+    monkeypatch.setenv("TRAINYARD_TOKEN_CACHE_SECONDS", "0")
     assert runner.invoke(cli, ["token", "revoke", "4"]).output == "revoked token 4 (dup)\n"
     statuses = [
         line.split()[3] for line in runner.invoke(cli, ["token", "list"]).output.splitlines()
