@@ -42,11 +42,12 @@ from schemathesis.specs.openapi import checks as oc
 from sqlalchemy import select
 
 from app.main import create_app
+from app.outgoing.dispatcher import ping_delivery
 from app.settings import Settings
 from app.tokens import create_token
 from art.db import upgrade
 from art.models import ART as ARTRow
-from art.models import PI, Delivery, PIObjective, Risk, Source, Subscription
+from art.models import PI, PIObjective, Risk, Source, Subscription
 from simulators.server import BackgroundServer
 from tests.app.api.conftest import ART, AS_OF, SCENARIO, golden_config
 from tests.golden_store import store_art
@@ -186,18 +187,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
                 ]
             )
             session.flush()
-            session.add(
-                Delivery(
-                    subscription_id=hook.id,
-                    event_id="msg_seed",
-                    event_type="ping",
-                    payload={"type": "ping", "timestamp": now.isoformat(), "data": {}},
-                    status="delivered",
-                    attempts=1,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+            delivered = ping_delivery(hook.id, "msg_seed", now)
+            delivered.status, delivered.attempts = "delivered", 1
+            session.add(delivered)
         admin = {"Authorization": f"Bearer {tokens['admin']}"}
         digest = {"name": "Weekly", "art": ART, "cron": "0 8 * * MON", "recipients": ["a@b.co"]}
         assert httpx.post(f"{server.url}/api/v1/digests", json=digest, headers=admin).is_success
