@@ -52,8 +52,18 @@ PG_URL = (
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident set size so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """This process's peak resident set size so far: Linux's ``VmHWM``, the high-water mark
+    of the process's own memory. Not ``ru_maxrss``: Linux carries it over a fork and an exec,
+    so a spawned job would report its parent's size at the fork whenever that is larger
+    (the bench's parent, holding a generated ART, made every pull "peak" at its own size)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # elsewhere: the upper bound
 
 
 def cpu_seconds(pid: int | None = None) -> float:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bench.__main__ import parse_args
+from bench.__main__ import main, parse_args
 from bench.harness import SECTIONS, Options, run
-from bench.procs import Stores
+from bench.procs import Stores, in_fresh_process, peak_rss_bytes
 from bench.steady import steady_rows
 from bench.table import render, write_json
 from bench.wire import REPLAYS, wire_rows
@@ -32,6 +33,26 @@ def test_cli_quick_means_one_small_run() -> None:
     steady = parse_args(["--quick", "--only", "steady"])
     assert (steady.only, steady.steady_items, steady.steady_seconds) == ("steady", 2000, 5.0)
     assert parse_args([]).steady_items == 50_000
+
+
+def test_the_results_file_says_which_run_made_it(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    assert main(["--quick", "--only", "outlook", "--output", str(out)]) == 0
+    body = json.loads(out.read_text())
+    assert body["command"] == f"python -m bench --quick --only outlook --output {out}"
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    assert body["commit"].split(" + ")[0] == head.stdout.strip()
+    assert body["python_loop_seconds"] > 0
+    assert {r["section"] for r in body["rows"]} == {"outlook"}
+
+
+def test_a_spawned_job_reports_its_own_peak_memory_not_its_parents() -> None:
+    ballast = bytearray(512 * 2**20)  # the parent grows past 512 MB before the spawn
+    ballast[:: 2**12] = b"\x01" * len(range(0, len(ballast), 2**12))  # every page touched
+    assert peak_rss_bytes() >= 512 * 2**20
+    child = in_fresh_process(peak_rss_bytes)
+    del ballast
+    assert 0 < child < 256 * 2**20  # a fresh interpreter with bench.procs imported
 
 
 def test_steady_section_yields_rows_at_a_tiny_size() -> None:
