@@ -17,8 +17,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     cache = tempfile.mkdtemp(prefix="trainyard-bench-ado-")
     os.environ.setdefault("AZURE_DEVOPS_CACHE_DIR", cache)
     from bench.harness import Options, run
-    from bench.table import render, write_json
+    from bench.table import python_pace, render, write_json
+
+    started, pace = time.perf_counter(), python_pace()
 
     only = tuple(_csv(args.only))
     options = Options(
@@ -119,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     print(render(rows))
+    meta.update(
+        command=" ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
+        commit=_commit(),
+        duration_seconds=round(time.perf_counter() - started, 1),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        python_loop_seconds=pace,
+    )
     path = write_json(rows, meta, args.output)
     failed = sum(1 for r in rows if r.ok is False)
     print(
@@ -127,6 +139,25 @@ def main(argv: list[str] | None = None) -> int:
     for note in meta["notes"]:
         print(f"note: {note}")
     return 0
+
+
+def _commit() -> str | None:
+    """The checkout's commit (with "+ changes" when its files differ from it), or None."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + (" + changes" if dirty.stdout.strip() else "")
 
 
 def _wire(options: Any, only: tuple[str, ...], wire_items: int, memory_items: int) -> list[Any]:
