@@ -50,7 +50,7 @@ def provenance(results: dict[str, Any]) -> str:
     when = results.get("generated_at", "an unrecorded time")
     machine = results.get("machine", {})
     speed = results.get("python_loop_seconds")
-    pace = f"; a Python loop of ten million additions took {speed:.2f} s" if speed else ""
+    pace = f"; ten million additions in a Python function took {speed:.2f} s" if speed else ""
     rows = results.get("rows", [])
     failed = sum(1 for r in rows if r.get("result") == "FAIL")
     seconds = results.get("duration_seconds")
