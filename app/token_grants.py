@@ -46,7 +46,8 @@ class GrantCache:
     ) -> None:
         self.seconds, self.size, self.clock = seconds, size, clock
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
-        self._revoked: dict[int, float] = {}  # token id -> until when none of its grants is kept
+        # token id -> until when none of its grants is kept (pruned at each revocation)
+        self._revoked: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def scopes(self, secret: str, now: datetime, check: Callable[[], Checked]) -> frozenset[str]:
@@ -65,7 +66,9 @@ class GrantCache:
     def forget(self, token_id: int) -> None:
         """Drop the grants of a token revoked in this process, and keep none for a while."""
         with self._lock:
-            self._revoked[token_id] = self.clock() + self.seconds
+            now = self.clock()
+            self._revoked = {t: until for t, until in self._revoked.items() if until > now}
+            self._revoked[token_id] = now + self.seconds
             for key in [k for k, v in self._kept.items() if v.checked.token_id == token_id]:
                 del self._kept[key]
 
@@ -84,8 +87,7 @@ class GrantCache:
     def _keep(self, key: str, checked: Checked) -> None:
         with self._lock:
             now = self.clock()
-            self._revoked = {t: until for t, until in self._revoked.items() if until > now}
-            if checked.token_id in self._revoked:
+            if self._revoked.get(checked.token_id, now) > now:
                 return
             self._kept[key] = _Kept(checked, now + self.seconds)
             self._kept.move_to_end(key)

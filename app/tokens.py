@@ -172,13 +172,14 @@ class Checked:
 
 
 def authenticate(session: Session, secret: str, now: datetime) -> set[str]:
-    """The scopes a token grants (implied ones included), recording its use at most once a
-    minute; TokenRefused when it is unknown, revoked or expired."""
+    """The scopes alone of :func:`check_token`, for the checks that keep no grant (the
+    console's sign-in, the MCP gate)."""
     return set(check_token(session, secret, now).scopes)
 
 
 def check_token(session: Session, secret: str, now: datetime) -> Checked:
-    """:func:`authenticate`, with the token's id and end beside its scopes."""
+    """The scopes a token grants (implied ones included), with its id and end, recording its
+    use at most once a minute; TokenRefused when it is unknown, revoked or expired."""
     row = lookup(session, secret, now)
     stale = now - TOUCH_EVERY
     if row.last_used_at is None or row.last_used_at <= stale:

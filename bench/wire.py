@@ -249,27 +249,26 @@ def _floor_rows(
     Reference rows: they say how much of a pull's ratio is left to the store."""
     decoded = _median_run([replay(sim.url, calls, parse=True) for _ in range(REPLAYS)])
     connector = _median_run([in_fresh_process(connector_job, config) for _ in range(REPLAYS)])
+    floors = (
+        ("download + JSON decode (nothing mapped)", decoded, ""),
+        (
+            "connector alone: fetch, decode, map (nothing stored)",
+            connector,
+            f"; {connector['fetched']:,} items",
+        ),
+    )
     return [
         Row(
             "wire",
-            f"{name} download + JSON decode (nothing mapped)",
+            f"{name} {case}",
             items,
-            f"{decoded['seconds'] / wire:.2f}x wire ({secs(decoded['seconds'])}, "
-            f"the median of {REPLAYS})",
+            f"{run['seconds'] / wire:.2f}x wire ({secs(run['seconds'])}, "
+            f"the median of {REPLAYS}{more})",
             "reference",
             None,
-            {**decoded, "wire_ratio": decoded["seconds"] / wire},
-        ),
-        Row(
-            "wire",
-            f"{name} connector alone: fetch, decode, map (nothing stored)",
-            items,
-            f"{connector['seconds'] / wire:.2f}x wire ({secs(connector['seconds'])}, "
-            f"the median of {REPLAYS}; {connector['fetched']:,} items)",
-            "reference",
-            None,
-            {**connector, "wire_ratio": connector["seconds"] / wire},
-        ),
+            {**run, "wire_ratio": run["seconds"] / wire},
+        )
+        for case, run, more in floors
     ]
 
 
