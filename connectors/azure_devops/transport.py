@@ -197,6 +197,11 @@ class GuardedClientMixin:
             response: requests.Response = self._client.send(
                 request=request, headers=headers, content=content, **operation_config
             )
+            # msrest links the response to its own wrapper, which links back (for streamed
+            # downloads, which JSON calls never make): a cycle that only the cyclic collector
+            # frees. A pull makes it run rarely (sync.collector), so the feed's pages and
+            # their parsed JSON piled up, tens of MB, until it did.
+            vars(response).pop("_universal_http_response", None)
             return response
 
         return guarded_send(self.trainyard_guard, send)

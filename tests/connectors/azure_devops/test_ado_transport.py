@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
+import requests
 
 from art.errors import ConnectorAuthError, RateLimited, TrackerUnavailable
 from connectors.azure_devops.transport import AdoRequestError, RetryPolicy
@@ -118,3 +121,23 @@ def test_unknown_project_is_reported_with_the_service_message(golden_sim: Sim) -
         f"Azure DevOps source 'ado' refused GET {golden_sim.url}/phoenix/Nope/_apis/wit/fields:"
         " HTTP 404: TF200016: The following project does not exist: Nope."
     )
+
+
+def test_responses_are_freed_as_soon_as_read_not_left_to_the_cyclic_collector(
+    golden_sim: Sim,
+) -> None:
+    """A pull runs the cyclic collector rarely (sync.collector): a response in a reference
+    cycle keeps its body and parsed JSON until it runs, and a full pull's pages piled up."""
+    gc.collect()
+    gc.disable()
+    try:
+        batches = golden_sim.pull()
+        gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection would free is kept to be looked at
+        gc.collect()
+        cyclic = [o for o in gc.garbage if isinstance(o, requests.Response)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert sum(b.requests for b in batches) == golden_sim.log.total > 10
+    assert cyclic == []
