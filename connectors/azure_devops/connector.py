@@ -26,8 +26,9 @@ from art.errors import BadPayload, ConfigError
 from art.records import Deletion, ObjectiveRecord, RecordBatch, RiskRecord, TeamRecord
 from connectors.azure_devops import queries, webhooks
 from connectors.azure_devops.client import BATCH_MAX, AdoClient
+from connectors.azure_devops.feed import FeedHistory, Folded
 from connectors.azure_devops.fields import resolve_fields
-from connectors.azure_devops.history import Fold, Position, history_from
+from connectors.azure_devops.history import Position, history_from
 from connectors.azure_devops.mapping import Context, item_id, links_of, map_item
 from connectors.azure_devops.structure import IterationIndex, TeamResolver
 from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
@@ -36,7 +37,6 @@ from connectors.metadata import SourceMetadata
 from connectors.read_ahead import read_ahead
 from connectors.throttle import fetch_ahead
 
-Folds = dict[int, Fold]  # item id -> its history as read from the feed
 TOO_LARGE = "WorkItemTrackingQueryResultSizeLimitExceededException"
 
 
@@ -150,36 +150,30 @@ class AzureDevOpsConnector:
             found.update(self.client.wiql(queries.among(scope, part), self.wiql_window))
         return found
 
-    def _feed(self, ctx: Context, token: str | None) -> tuple[Folds, str | None]:
+    def _feed(self, ctx: Context, token: str | None) -> tuple[FeedHistory, str | None]:
         """Read the feed from ``token`` to its end, folding each item's revisions as the
         pages arrive (a pull keeps changes, not revisions): from rev 1, or from where an
         earlier pull of this service left the item."""
-        folds: Folds = {}
-        positions = self.metadata.positions
+        history = FeedHistory(self.metadata.positions)
         start, fields = token, ctx.refs.history_fields()
         # the feed's next page is read (a continuation token at a time) while this one folds
         pages = read_ahead(lambda: self.client.revisions_feed(start, self.feed_page_size, fields))
-        for page in pages:
-            self._ensure_states(  # the state categories the snapshots need
-                ctx,
-                {
-                    str((r.get("fields") or {}).get("System.WorkItemType") or "")
-                    for r in page.values
-                },
-            )
-            for revision in page.values:
-                number = revision.get("id")
-                if not isinstance(number, int) or isinstance(number, bool):
-                    continue
-                fold = folds.get(number)
-                if fold is None:
-                    first = int(revision.get("rev") or 0) == 1
-                    fold = folds[number] = Fold(
-                        str(number), None if first else positions.get(number)
-                    )
-                fold.add(ctx, revision, None)
-            token = page.continuation_token or token
-        return folds, token
+        try:
+            for page in pages:
+                self._ensure_states(  # the state categories the snapshots need
+                    ctx,
+                    {
+                        str((r.get("fields") or {}).get("System.WorkItemType") or "")
+                        for r in page.values
+                    },
+                )
+                for revision in page.values:
+                    history.add(ctx, revision)
+                token = page.continuation_token or token
+        except BaseException:
+            history.close()
+            raise
+        return history, token
 
     # -- pulls -----------------------------------------------------------------------------
     def pull(self, since: str | None) -> Iterator[RecordBatch]:
@@ -189,6 +183,15 @@ class AzureDevOpsConnector:
             self.metadata.positions.clear()
         ctx = self.context()
         history, token = self._feed(ctx, since)
+        try:
+            yield from self._pull_items(ctx, since, history, token)
+        finally:
+            history.close()
+
+    def _pull_items(
+        self, ctx: Context, since: str | None, history: FeedHistory, token: str | None
+    ) -> Iterator[RecordBatch]:
+        """The pull's batches once the feed is read: its items fetched 200 at a time."""
         if since is not None and not history:
             yield self._counted_batch(RecordBatch(watermark=token))
             return
@@ -209,9 +212,8 @@ class AzureDevOpsConnector:
                 batch.iterations = list(ctx.iterations.records.values())
                 batch.teams = ctx.teams.records()
                 batch.deletions = [Deletion(str(i)) for i in sorted(gone)]
-            self._fill(batch, ctx, part, found, history, special)
-            for number in part:  # mapped: the feed's revisions of these items are done with
-                history.pop(number, None)
+            # mapped: the feed's changes of these items are done with
+            self._fill(batch, ctx, part, found, history.take(part), special)
             if n == len(parts) - 1:
                 batch.watermark = token
             yield self._counted_batch(batch)
@@ -249,11 +251,12 @@ class AzureDevOpsConnector:
         ctx: Context,
         ids: list[int],
         found: list[dict[str, Any]],
-        history: Folds,
+        history: Mapping[int, Folded],
         special: set[int],
     ) -> None:
         """Map the items ``found`` for ``ids`` into ``batch`` (an id not found is a deletion);
-        history from ``history`` where whole, else from where the item's history stands."""
+        history from the feed's (``history``) where it holds it from where the item's stored
+        history stands, else read whole."""
         seen = {w.get("id") for w in found}
         batch.deletions.extend(Deletion(str(i)) for i in ids if i not in seen)
         self._ensure_states(
@@ -270,7 +273,7 @@ class AzureDevOpsConnector:
         self,
         ctx: Context,
         work_item: Mapping[str, Any],
-        history: Folds,
+        history: Mapping[int, Folded],
         special: set[int],
         batch: RecordBatch,
     ) -> None:
@@ -284,10 +287,10 @@ class AzureDevOpsConnector:
             batch.risks.append(record)
             return
         number = item_id(work_item)
-        fold = history.get(number)
+        folded = history.get(number)
         position: Position | None
-        if fold is not None and not fold.broken and fold.position is not None:
-            changes, position, whole = fold.changes, fold.position, fold.whole
+        if folded is not None:
+            changes, position, whole = folded
         else:  # the feed does not hold it from where its stored history stands: ask
             revisions = self.client.item_revisions(number)
             changes, position = history_from(ctx, record.key, revisions, record.item_type)

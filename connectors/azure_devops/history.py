@@ -88,73 +88,59 @@ def _intern(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
-class Fold:
-    """One item's history folded revision by revision, in ``rev`` order: the changes so far
-    and the position after the last revision.
+# One object per distinct snapshot: an item's position holds its last snapshot until its next
+# pull, and the ART's items share a few thousand of them (states x iterations x teams...).
+_SNAPSHOTS: dict[Snapshot, Snapshot] = {}
+_SNAPSHOTS_MAX = 200_000
 
-    The feed's revisions are folded as its pages arrive, so a pull keeps each item's changes
-    rather than every revision it read. ``start`` is where an earlier pull left the item
-    (revisions then go on from ``start.rev + 1``); without it the first revision must be rev 1.
-    A revision out of that order, or one that cannot be read, breaks the fold: the caller
-    then reads the item's whole history from its revisions."""
 
-    __slots__ = ("broken", "changes", "key", "position", "whole")
+def _shared(read: Snapshot) -> Snapshot:
+    """``read`` with its values interned, as the one object kept for equal snapshots."""
+    current = Snapshot(tuple(_intern(v) for v in read.values), read.category)
+    if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:  # a bound, never reached by one ART's variety
+        _SNAPSHOTS.clear()
+    return _SNAPSHOTS.setdefault(current, current)
 
-    def __init__(self, key: str, start: Position | None = None) -> None:
-        self.key, self.position, self.whole = key, start, start is None
-        self.changes: list[ChangeRecord] = []
-        self.broken = False
 
-    def add(self, ctx: Context, revision: Mapping[str, Any], item_type: str | None) -> None:
-        """Fold the next revision; ``item_type`` stands in for a missing WorkItemType."""
-        if self.broken:
-            return
-        rev = int(revision.get("rev") or 0)
-        expected = self.position.rev + 1 if self.position is not None else 1
-        fields = revision.get("fields")
-        kind = fields.get("System.WorkItemType") if isinstance(fields, Mapping) else None
-        if rev != expected or not isinstance(fields, Mapping) or not (kind or item_type):
-            self.broken = True
-            return
-        try:
-            self._add(ctx, rev, fields, str(kind or item_type))
-        except BadPayload:
-            self.broken = True
-
-    def _add(self, ctx: Context, rev: int, fields: Mapping[str, Any], item_type: str) -> None:
-        before = self.position
-        seq = before.seq if before is not None else 0
-        if fields.get("System.IsDeleted") is True:
-            if before is not None:
-                self.position = Position(rev, before.snapshot, seq)
-            return  # (a deleted first revision leaves the fold without a position)
-        read = snapshot(ctx, fields, item_type)
-        # values and names recur across revisions: one string each, for every change and
-        # position kept (a pull of 50,000 items holds them until their batch is stored)
-        current = Snapshot(tuple(_intern(v) for v in read.values), read.category)
-        if before is not None:
-            previous = before.snapshot
-            at = parse_time(fields.get("System.ChangedDate"), "System.ChangedDate")
-            author = _intern(display_name(fields.get("System.ChangedBy")))
-            for name, old, new in zip(ORDER, previous.values, current.values, strict=True):
-                if old == new:
-                    continue
-                status = name is ChangeField.STATUS
-                self.changes.append(
-                    ChangeRecord(
-                        item_key=self.key,
-                        field=name,
-                        at=at,
-                        from_value=old,
-                        to_value=new,
-                        from_category=previous.category if status else None,
-                        to_category=current.category if status else None,
-                        author=author,
-                        seq=seq,
-                    )
+def advance(
+    ctx: Context,
+    key: str,
+    before: Position | None,
+    rev: int,
+    fields: Mapping[str, Any],
+    item_type: str,
+) -> tuple[list[ChangeRecord], Position | None]:
+    """Fold revision ``rev`` (the one after ``before``, or the first) of one item: the
+    changes it makes to the tracked values and the position after it. BadPayload when the
+    revision cannot be read."""
+    seq = before.seq if before is not None else 0
+    if fields.get("System.IsDeleted") is True:  # no change; a deleted first one: no position
+        return [], None if before is None else Position(rev, before.snapshot, seq)
+    current = _shared(snapshot(ctx, fields, item_type))
+    changes: list[ChangeRecord] = []
+    if before is not None:
+        previous = before.snapshot
+        at = parse_time(fields.get("System.ChangedDate"), "System.ChangedDate")
+        author = _intern(display_name(fields.get("System.ChangedBy")))
+        for name, old, new in zip(ORDER, previous.values, current.values, strict=True):
+            if old == new:
+                continue
+            status = name is ChangeField.STATUS
+            changes.append(
+                ChangeRecord(
+                    item_key=key,
+                    field=name,
+                    at=at,
+                    from_value=old,
+                    to_value=new,
+                    from_category=previous.category if status else None,
+                    to_category=current.category if status else None,
+                    author=author,
+                    seq=seq,
                 )
-                seq += 1
-        self.position = Position(rev, current, seq)
+            )
+            seq += 1
+    return changes, Position(rev, current, seq)
 
 
 def history_from(
@@ -166,23 +152,16 @@ def history_from(
     """The changes of a whole history (every revision from the first) and the position
     after it; BadPayload when a revision cannot be read."""
     out: list[ChangeRecord] = []
-    previous: Snapshot | None = None
-    rev = 0
+    position: Position | None = None
     for revision in sorted(revisions, key=lambda r: int(r.get("rev") or 0)):
         fields = revision.get("fields")
         if not isinstance(fields, Mapping):
             raise BadPayload(f"revision {revision.get('rev')} without fields")
         rev = int(revision.get("rev") or 0)
-        if fields.get("System.IsDeleted") is True:
-            continue
-        fold = Fold(key, Position(rev - 1, previous, len(out)) if previous else None)
-        fold._add(ctx, rev, fields, str(fields.get("System.WorkItemType") or item_type))
-        out += fold.changes
-        assert fold.position is not None
-        previous = fold.position.snapshot
-    if previous is None:
-        return out, None
-    return out, Position(rev, previous, len(out))
+        kind = str(fields.get("System.WorkItemType") or item_type)
+        changes, position = advance(ctx, key, position, rev, fields, kind)
+        out += changes
+    return out, position
 
 
 def complete(revisions: Iterable[Mapping[str, Any]]) -> bool:

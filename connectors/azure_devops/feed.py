@@ -1,0 +1,98 @@
+"""Every item's history as the reporting revisions feed tells it, folded as pages arrive.
+
+The feed runs in time order across items, so an item's history is known only at the feed's
+end. A pull keeps, per item, only where its history stands (its last revision read, as a
+:class:`Position` sharing its snapshot with equal ones) and parks the changes on disk
+(connectors.change_spill) until the item's batch is mapped: the memory a pull holds per item
+stays small and no longer grows with every change the project ever made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from art.errors import BadPayload
+from art.records import ChangeRecord
+from connectors.azure_devops.history import Position, advance
+from connectors.azure_devops.mapping import Context
+from connectors.change_spill import ChangeSpill
+
+
+class Folded(NamedTuple):
+    """One item's history as read from the feed: its changes, where it stands after them,
+    and whether they are the whole history (else they go on from an earlier pull's)."""
+
+    changes: list[ChangeRecord]
+    position: Position
+    whole: bool
+
+
+class FeedHistory:
+    """The items the feed named and their folded histories; ``close`` removes the spill.
+
+    Each item's revisions must come in ``rev`` order: from rev 1 (a whole history) or from
+    the revision after where an earlier pull of this service left it (``earlier``). A
+    revision out of that order, or one that cannot be read, breaks the item's history: the
+    connector then reads it whole from ``workItems/{id}/revisions``."""
+
+    def __init__(self, earlier: Mapping[int, Position]) -> None:
+        self._earlier = earlier
+        self._positions: dict[int, Position | None] = {}
+        self._partial: set[int] = set()  # started from an earlier pull's position
+        self._broken: set[int] = set()
+        self._spill = ChangeSpill()
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._positions)
+
+    def add(self, ctx: Context, revision: Mapping[str, Any]) -> None:
+        """Fold one revision of the feed (one without an integer ``id`` is not an item's)."""
+        number = revision.get("id")
+        if not isinstance(number, int) or isinstance(number, bool) or number in self._broken:
+            return
+        rev = int(revision.get("rev") or 0)
+        if number in self._positions:
+            before = self._positions[number]
+        else:  # the item's first revision in this read of the feed
+            before = None if rev == 1 else self._earlier.get(number)
+            if before is not None:
+                self._partial.add(number)
+        expected = before.rev + 1 if before is not None else 1
+        fields = revision.get("fields")
+        kind = fields.get("System.WorkItemType") if isinstance(fields, Mapping) else None
+        if rev != expected or not isinstance(fields, Mapping) or not kind:
+            self._break(number)
+            return
+        try:
+            changes, self._positions[number] = advance(
+                ctx, str(number), before, rev, fields, str(kind)
+            )
+        except BadPayload:
+            self._break(number)
+            return
+        if changes:
+            self._spill.park(number, changes)
+
+    def _break(self, number: int) -> None:
+        self._broken.add(number)
+        self._positions[number] = None
+
+    def take(self, numbers: Sequence[int]) -> dict[int, Folded]:
+        """The folded histories of ``numbers`` that the feed holds from where they stand
+        (absent: not in the feed, broken, or never past a deleted first revision); the items
+        are forgotten here, as their batch is being mapped."""
+        spilled = self._spill.take(numbers)
+        out: dict[int, Folded] = {}
+        for number in numbers:
+            position = self._positions.pop(number, None)
+            if position is not None and number not in self._broken:
+                whole = number not in self._partial
+                out[number] = Folded(spilled.get(number, []), position, whole)
+        return out
+
+    def close(self) -> None:
+        self._spill.close()
