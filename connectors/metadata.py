@@ -7,19 +7,34 @@ connector it builds for that source (pulls and webhook fetches); entries older t
 source's ``metadata_ttl_minutes`` are read again, and a full pull reads everything again.
 
 ``positions`` is not metadata with an age: it is where a connector's history of each item
-stands (Azure DevOps keeps the last revision it read per item, so an incremental pull can go
-on from there with the revisions the feed holds); a full pull rebuilds it.
+stands (Azure DevOps goes on from an item's last revision read with the revisions the feed
+holds). When sync gives ``stored``, the connector asks the store instead: the item as last
+stored and where its stored history ends, so a pull in a new process (``trainyard sync``, the
+first after a restart) goes on from there too, and nothing per item stays in memory between
+pulls. Without it (a connector used on its own), ``positions`` keeps them in this process.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
 DEFAULT_TTL = 600.0  # seconds: ``metadata_ttl_minutes`` = 10
+
+
+class StoredHistory(NamedTuple):
+    """What the store holds of one item: its tracker payload as last stored, and one past the
+    ``seq`` of its last stored change (0 without any)."""
+
+    raw: Mapping[str, Any]
+    next_seq: int
+
+
+# item keys -> what the store holds of those it has (a deleted item, or one never stored: absent)
+StoredHistories = Callable[[Sequence[str]], Mapping[str, StoredHistory]]
 
 
 class SourceMetadata:
@@ -29,6 +44,7 @@ class SourceMetadata:
         self.ttl, self.clock = ttl, clock
         self._values: dict[str, tuple[float, Any]] = {}
         self.positions: dict[Any, Any] = {}
+        self.stored: StoredHistories | None = None
         self._lock = threading.Lock()
 
     def get(self, name: str) -> Any | None:

@@ -29,6 +29,7 @@ from connectors.read_ahead import read_ahead_groups
 from sync.apply import ApplyCounts, BatchApplier
 from sync.collector import collected_less_often
 from sync.merge import merges
+from sync.stored_history import StoredHistories
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[RecordBatch, ApplyCounts], None]
@@ -115,12 +116,15 @@ class PullRunner:
         self.config = config
         self.source = source
         art_cfg = config.art(source.art)
-        self.connector = connector or make_connector(source, list(art_cfg.pis), metadata)
         with sessions() as session:
             row = source_row(session, source.name)
             self.source_id = row.id
             assert row.art_id is not None
             self.art_id = row.art_id
+        if connector is None:  # its histories go on from the store's (sync.stored_history)
+            metadata = metadata or SourceMetadata(source.metadata_ttl_minutes * 60)
+            metadata.stored = StoredHistories(sessions, self.source_id)
+        self.connector = connector or make_connector(source, list(art_cfg.pis), metadata)
         self.applier = BatchApplier(self.source_id, self.art_id, art_cfg, source)
 
     def close_abandoned(self) -> int:

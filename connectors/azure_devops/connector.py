@@ -1,18 +1,20 @@
 """The Azure DevOps connector: pulls (full and incremental), fetches and service hooks.
 
-Full pull: read the reporting revisions feed to its end (every item's history, and the
-continuation token that becomes the watermark), list the in-scope ids by WIQL windows, then
-fetch current items with relations 200 at a time, one RecordBatch per 200. The feed is read
-first, so anything that changes during the pull is picked up by the next incremental one.
+Full pull: read the reporting revisions feed to its end (every item's history, folded as it
+comes and parked on disk by connectors.azure_devops.feed; its last continuation token becomes
+the watermark), list the in-scope ids by WIQL windows, then fetch current items with relations
+200 at a time, one RecordBatch per 200. The feed is read first, so anything that changes
+during the pull is picked up by the next incremental one.
 
 Incremental pull (``since`` = a feed token): the feed from that token names the changed items;
 WIQL tells which are still in scope (the others are deletions); their current state comes from
 ``workitemsbatch`` and their history from the feed: whole when the feed holds it all (new
-items), else going on from where an earlier pull of this service left the item (its last
-revision read, kept in the source's metadata), else, for an item this process has not read
-yet, from ``workItems/{id}/revisions``. Fields, teams, states and iterations are kept in the
-source's metadata between pulls, so a warm incremental pull with nothing new costs one request
-and one with N changed items ceil(N/200) + 3.
+items), else going on from where the item's stored history stands (asked of the store, a page
+of the feed at a time, when sync hands the connector ``metadata.stored``; kept in this
+process's ``metadata.positions`` otherwise), else, when the feed cannot go on from there, from
+``workItems/{id}/revisions``. Fields, teams, states and iterations are kept in the source's
+metadata between pulls, so a warm incremental pull with nothing new costs one request and one
+with N changed items ceil(N/200) + 3; in a new process the metadata is read first.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from connectors.azure_devops import queries, webhooks
 from connectors.azure_devops.client import BATCH_MAX, AdoClient
 from connectors.azure_devops.feed import FeedHistory, Folded
 from connectors.azure_devops.fields import resolve_fields
-from connectors.azure_devops.history import Position, history_from
+from connectors.azure_devops.history import Position, history_from, position_of
 from connectors.azure_devops.mapping import Context, item_id, links_of, map_item
 from connectors.azure_devops.structure import IterationIndex, TeamResolver
 from connectors.azure_devops.transport import AdoRequestError, Guard, RetryPolicy
@@ -154,7 +156,7 @@ class AzureDevOpsConnector:
         """Read the feed from ``token`` to its end, folding each item's revisions as the
         pages arrive (a pull keeps changes, not revisions): from rev 1, or from where an
         earlier pull of this service left the item."""
-        history = FeedHistory(self.metadata.positions)
+        history = FeedHistory(lambda ids: self._earlier(ctx, ids))
         start, fields = token, ctx.refs.history_fields()
         # the feed's next page is read (a continuation token at a time) while this one folds
         pages = read_ahead(lambda: self.client.revisions_feed(start, self.feed_page_size, fields))
@@ -167,13 +169,31 @@ class AzureDevOpsConnector:
                         for r in page.values
                     },
                 )
-                for revision in page.values:
-                    history.add(ctx, revision)
+                history.add_page(ctx, page.values)
                 token = page.continuation_token or token
         except BaseException:
             history.close()
             raise
         return history, token
+
+    def _earlier(self, ctx: Context, ids: list[int]) -> dict[int, Position]:
+        """Where the stored histories of ``ids`` stand: asked of the store when sync gave a
+        way to (``metadata.stored``), else as this process's earlier pulls left them."""
+        stored = self.metadata.stored
+        if stored is None:
+            positions = self.metadata.positions
+            return {i: positions[i] for i in ids if i in positions}
+        found = stored([str(i) for i in ids])
+        kinds = {
+            str((h.raw.get("fields") or {}).get("System.WorkItemType") or "")
+            for h in found.values()
+        }
+        self._ensure_states(ctx, kinds)  # the state categories of the stored snapshots
+        out: dict[int, Position] = {}
+        for key, held in found.items():
+            if (position := position_of(ctx, held.raw, held.next_seq)) is not None:
+                out[int(key)] = position
+        return out
 
     # -- pulls -----------------------------------------------------------------------------
     def pull(self, since: str | None) -> Iterator[RecordBatch]:
@@ -295,8 +315,8 @@ class AzureDevOpsConnector:
             revisions = self.client.item_revisions(number)
             changes, position = history_from(ctx, record.key, revisions, record.item_type)
             whole = True
-        if position is not None:
-            self.metadata.positions[number] = position
+        if position is not None and self.metadata.stored is None:
+            self.metadata.positions[number] = position  # (else the store holds it)
         links = [
             link
             for link in links_of(ctx, work_item)

@@ -9,7 +9,7 @@ stays small and no longer grows with every change the project ever made.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from art.errors import BadPayload
@@ -17,6 +17,11 @@ from art.records import ChangeRecord
 from connectors.azure_devops.history import Position, advance
 from connectors.azure_devops.mapping import Context
 from connectors.change_spill import ChangeSpill
+
+
+def _number(revision: Mapping[str, Any]) -> int | None:
+    number = revision.get("id")
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
 class Folded(NamedTuple):
@@ -32,13 +37,15 @@ class FeedHistory:
     """The items the feed named and their folded histories; ``close`` removes the spill.
 
     Each item's revisions must come in ``rev`` order: from rev 1 (a whole history) or from
-    the revision after where an earlier pull of this service left it (``earlier``). A
+    the revision after where its stored history stands (``earlier``: the item ids -> their
+    positions, for those it knows). A
     revision out of that order, or one that cannot be read, breaks the item's history: the
     connector then reads it whole from ``workItems/{id}/revisions``."""
 
-    def __init__(self, earlier: Mapping[int, Position]) -> None:
+    def __init__(self, earlier: Callable[[list[int]], Mapping[int, Position]]) -> None:
         self._earlier = earlier
         self._positions: dict[int, Position | None] = {}
+        self._starts: dict[int, Position] = {}  # earlier positions of items the page names
         self._partial: set[int] = set()  # started from an earlier pull's position
         self._broken: set[int] = set()
         self._spill = ChangeSpill()
@@ -49,16 +56,34 @@ class FeedHistory:
     def __iter__(self) -> Iterator[int]:
         return iter(self._positions)
 
-    def add(self, ctx: Context, revision: Mapping[str, Any]) -> None:
+    def add_page(self, ctx: Context, revisions: Sequence[Mapping[str, Any]]) -> None:
+        """Fold one page of the feed, asking ``earlier`` at once for where the items it
+        names for the first time (past their rev 1) stand."""
+        firsts: dict[int, int] = {}  # item -> the rev it first has in this page
+        for r in revisions:
+            if (number := _number(r)) is not None:
+                firsts.setdefault(number, int(r.get("rev") or 0))
+        new = [
+            number
+            for number, rev in firsts.items()
+            if rev != 1 and number not in self._positions and number not in self._broken
+        ]
+        if new:
+            self._starts.update(self._earlier(sorted(new)))
+        for revision in revisions:
+            self._add(ctx, revision)
+        self._starts.clear()
+
+    def _add(self, ctx: Context, revision: Mapping[str, Any]) -> None:
         """Fold one revision of the feed (one without an integer ``id`` is not an item's)."""
-        number = revision.get("id")
-        if not isinstance(number, int) or isinstance(number, bool) or number in self._broken:
+        number = _number(revision)
+        if number is None or number in self._broken:
             return
         rev = int(revision.get("rev") or 0)
         if number in self._positions:
             before = self._positions[number]
         else:  # the item's first revision in this read of the feed
-            before = None if rev == 1 else self._earlier.get(number)
+            before = None if rev == 1 else self._starts.get(number)
             if before is not None:
                 self._partial.add(number)
         expected = before.rev + 1 if before is not None else 1

@@ -143,6 +143,20 @@ def advance(
     return changes, Position(rev, current, seq)
 
 
+def position_of(ctx: Context, work_item: Mapping[str, Any], next_seq: int) -> Position | None:
+    """Where a stored item's history stands: its payload's revision and tracked values, and
+    ``next_seq`` for its next change; None when the payload cannot say."""
+    fields, rev = work_item.get("fields"), work_item.get("rev")
+    kind = fields.get("System.WorkItemType") if isinstance(fields, Mapping) else None
+    if not isinstance(rev, int) or isinstance(rev, bool) or not kind:
+        return None
+    assert isinstance(fields, Mapping)
+    try:
+        return Position(rev, _shared(snapshot(ctx, fields, str(kind))), next_seq)
+    except BadPayload:
+        return None
+
+
 def history_from(
     ctx: Context,
     key: str,

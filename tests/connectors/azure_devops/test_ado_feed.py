@@ -44,7 +44,13 @@ def test_whole_and_continued_histories_come_back_with_where_they_stand() -> None
     ctx = context()
     earlier_snapshot = Snapshot(("Committed", None, None, "Fiber", None, "false"), None)
     earlier = {20: Position(3, earlier_snapshot, 4)}  # item 20's last pull stopped at rev 3
-    history = FeedHistory(earlier)
+    asked: list[list[int]] = []
+
+    def stored(ids: list[int]) -> dict[int, Position]:
+        asked.append(ids)
+        return {i: earlier[i] for i in ids if i in earlier}
+
+    history = FeedHistory(stored)
     feed = [
         revision(10, 1, "New", 8),
         revision(20, 4, "Done", 9),
@@ -53,9 +59,10 @@ def test_whole_and_continued_histories_come_back_with_where_they_stand() -> None
         {"id": "x", "rev": 1, "fields": {}},  # not an item's revision: ignored
         revision(10, 3, "Done", 12, **{"System.IterationPath": SPRINT}),
     ]
-    for r in feed:
-        history.add(ctx, r)
+    history.add_page(ctx, feed[:3])
+    history.add_page(ctx, feed[3:])
     assert sorted(history) == [10, 20, 30]
+    assert asked == [[20]]  # once, for the only item the feed names past its rev 1
 
     taken = history.take([10, 20, 30, 40])
 
@@ -91,7 +98,7 @@ def test_whole_and_continued_histories_come_back_with_where_they_stand() -> None
 
 def test_histories_the_feed_cannot_continue_are_left_for_the_item_revisions() -> None:
     ctx = context()
-    history = FeedHistory({})
+    history = FeedHistory(lambda ids: {})
     feed = [
         revision(1, 4, "Done", 8),  # starts past rev 1 with no earlier position
         revision(2, 1, "New", 8),
@@ -104,8 +111,7 @@ def test_histories_the_feed_cannot_continue_are_left_for_the_item_revisions() ->
         revision(6, 1, "New", 8),
         revision(6, 2, "Committed", 9),
     ]
-    for r in feed:
-        history.add(ctx, r)
+    history.add_page(ctx, feed)
 
     taken = history.take([1, 2, 3, 4, 5, 6])
 
