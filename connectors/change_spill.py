@@ -4,15 +4,18 @@ An Azure DevOps pull reads every item's history from the revisions feed before i
 item: the feed runs in time order across all items, so no item's history is whole until the
 feed's end. Held in memory, those changes made a pull's peak grow with the project (about
 800 bytes an item, and more in the memory arenas they pinned among the freed feed pages).
-They wait instead in a private temporary SQLite file, written a page at a time and read back
-a batch of items at a time, in the order they were parked.
+They wait instead in a private temporary SQLite file: each park (one item's changes at one
+revision) a marshalled row, written a couple of thousand at a time and read back a batch of
+items at a time, in the order they were parked. Parking a change and taking it back costs
+about 15 µs on the bench machine: some 7 s of a 200,000-item pull that takes 150-180 s.
 """
 
 from __future__ import annotations
 
+import marshal
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from art.chunks import IN_LIST, chunks
@@ -21,44 +24,46 @@ from art.vocabulary import ChangeField, StatusCategory
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
-FLUSH_ROWS = 5000
-Row = tuple[int, str, str, int, str | None, str | None, str | None, str | None, str | None, int]
-COLUMNS = "item, item_key, field, at, from_value, to_value, from_category, to_category, author, seq"
+FLUSH_ROWS = 2000  # parks written at once
+# one change: field, microseconds since the epoch, from, to, from and to category, author, seq
+Packed = tuple[str, int, str | None, str | None, str | None, str | None, str | None, int]
+
+
+# the vocabulary's members by value, and back (dict lookups: Enum's own are slow in a loop)
+_FIELDS = {m.value: m for m in ChangeField}
+_CATEGORIES = {m.value: m for m in StatusCategory}
+_FIELD_VALUES: dict[ChangeField, str] = {m: m.value for m in ChangeField}
+_CATEGORY_VALUES: dict[StatusCategory | None, str | None] = {m: m.value for m in StatusCategory}
+_CATEGORY_VALUES[None] = None
+
+
+def _pack(change: ChangeRecord) -> Packed:
+    return (
+        _FIELD_VALUES[change.field],
+        (change.at - EPOCH) // MICROSECOND,  # exact: whole microseconds since the epoch
+        change.from_value,
+        change.to_value,
+        _CATEGORY_VALUES[change.from_category],
+        _CATEGORY_VALUES[change.to_category],
+        change.author,
+        change.seq,
+    )
 
 
 def _text(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
-def _category(value: str | None) -> StatusCategory | None:
-    return None if value is None else StatusCategory(value)
-
-
-def _row(item: int, change: ChangeRecord) -> Row:
-    return (
-        item,
-        change.item_key,
-        change.field.value,
-        (change.at - EPOCH) // MICROSECOND,  # exact: whole microseconds since the epoch
-        change.from_value,
-        change.to_value,
-        None if change.from_category is None else change.from_category.value,
-        None if change.to_category is None else change.to_category.value,
-        change.author,
-        change.seq,
-    )
-
-
-def _change(row: Row) -> ChangeRecord:
-    _, key, field, at, old, new, from_category, to_category, author, seq = row
+def _unpack(key: str, packed: Packed) -> ChangeRecord:
+    field, at, old, new, from_category, to_category, author, seq = packed
     return ChangeRecord(
         item_key=key,
-        field=ChangeField(field),
+        field=_FIELDS[field],
         at=EPOCH + at * MICROSECOND,
         from_value=_text(old),
         to_value=_text(new),
-        from_category=_category(from_category),
-        to_category=_category(to_category),
+        from_category=None if from_category is None else _CATEGORIES[from_category],
+        to_category=None if to_category is None else _CATEGORIES[to_category],
         author=_text(author),
         seq=seq,
     )
@@ -75,25 +80,26 @@ class ChangeSpill:
         self._db = sqlite3.connect("", check_same_thread=False)
         self._db.executescript(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-            f"CREATE TABLE parked ({COLUMNS});"
+            # one row per park: an item's changes of one revision, marshalled
+            "CREATE TABLE parked (item INTEGER NOT NULL, item_key TEXT NOT NULL, changes BLOB);"
             "CREATE INDEX parked_item ON parked (item);"
         )
-        self._pending: list[Row] = []
+        self._pending: list[tuple[int, str, bytes]] = []
         self.parked = 0
 
-    def park(self, item: int, changes: Iterable[ChangeRecord]) -> None:
-        """Keep ``changes`` of ``item`` (written some thousands of rows at a time)."""
-        self._pending.extend(_row(item, c) for c in changes)
-        if len(self._pending) >= FLUSH_ROWS:
-            self.flush()
+    def park(self, item: int, changes: Sequence[ChangeRecord]) -> None:
+        """Keep ``changes`` of ``item`` (written ``FLUSH_ROWS`` parks at a time)."""
+        if changes:
+            packed = marshal.dumps(tuple(_pack(c) for c in changes))
+            self._pending.append((item, changes[0].item_key, packed))
+            if len(self._pending) >= FLUSH_ROWS:
+                self.flush()
 
     def flush(self) -> None:
         """Write what was parked since the last flush."""
         if self._pending:
             with self._db:
-                self._db.executemany(
-                    f"INSERT INTO parked ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", self._pending
-                )
+                self._db.executemany("INSERT INTO parked VALUES (?, ?, ?)", self._pending)
             self.parked += len(self._pending)
             self._pending = []
 
@@ -106,10 +112,13 @@ class ChangeSpill:
         for part in chunks(items, IN_LIST):
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                f"SELECT {COLUMNS} FROM parked WHERE item IN ({marks}) ORDER BY rowid", part
+                f"SELECT item, item_key, changes FROM parked WHERE item IN ({marks}) "
+                "ORDER BY rowid",
+                part,
             )
-            for row in rows:
-                out.setdefault(row[0], []).append(_change(row))
+            for item, key, packed in rows:
+                kept = out.setdefault(item, [])
+                kept.extend(_unpack(key, p) for p in marshal.loads(packed))
         return out
 
     def close(self) -> None:

@@ -58,7 +58,7 @@ def test_many_changes_are_written_in_rounds_and_taken_by_the_items_asked() -> No
     count = FLUSH_ROWS * 2 + 3  # two rounds written while parking, the rest when taken
     spill = ChangeSpill()
     try:
-        for n in range(count):
+        for n in range(count):  # item n % 1000, its seq-th change: n // 1000
             spill.park(n % 1000, [change(str(n % 1000), n // 1000)])
         parked_while_parking = spill.parked
         taken = spill.take([*range(0, 1000, 2), 5])  # 501 ids: two IN lists
@@ -67,6 +67,8 @@ def test_many_changes_are_written_in_rounds_and_taken_by_the_items_asked() -> No
 
     assert parked_while_parking == FLUSH_ROWS * 2
     assert sorted(taken) == sorted([*range(0, 1000, 2), 5])
-    assert [c.seq for c in taken[2]] == list(range(11))  # parked as 2, 1002, ... 10002
-    assert [c.seq for c in taken[5]] == list(range(10))  # 5, 1005, ... 9005
-    assert sum(len(v) for v in taken.values()) == 501 * 10 + 2  # 0 and 2 have an 11th
+    rounds, rest = divmod(count, 1000)  # items below ``rest`` have one change more
+    assert [c.seq for c in taken[2]] == list(range(rounds + (rest > 2)))
+    assert [c.seq for c in taken[998]] == list(range(rounds + (rest > 998)))
+    assert all(c.item_key == "5" for c in taken[5])
+    assert sum(len(v) for v in taken.values()) == 501 * rounds + len([*range(0, rest, 2)])
