@@ -4,10 +4,11 @@ An Azure DevOps pull reads every item's history from the revisions feed before i
 item: the feed runs in time order across all items, so no item's history is whole until the
 feed's end. Held in memory, those changes made a pull's peak grow with the project (about
 800 bytes an item, and more in the memory arenas they pinned among the freed feed pages).
-They wait instead in a private temporary SQLite file: each park (one item's changes at one
-revision) a marshalled row, written a couple of thousand at a time and read back a batch of
-items at a time, in the order they were parked. Parking a change and taking it back costs
-about 15 µs on the bench machine: some 7 s of a 200,000-item pull that takes 150-180 s.
+Beyond the first ``IN_MEMORY`` changes they wait instead in a private temporary SQLite file:
+each park (one item's changes at one revision) a marshalled row, written a couple of
+thousand at a time and read back a batch of items at a time, in the order they were parked.
+Parking a change on disk and taking it back costs about 15 µs on the bench machine: some
+6 s of a 200,000-item pull that takes 150-180 s, nothing below some 40,000 items.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from art.vocabulary import ChangeField, StatusCategory
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 FLUSH_ROWS = 2000  # parks written at once
+IN_MEMORY = 100_000  # changes held in memory before the rest go to disk (~160 bytes each)
 # one change: field, microseconds since the epoch, from, to, from and to category, author, seq
 Packed = tuple[str, int, str | None, str | None, str | None, str | None, str | None, int]
 
@@ -70,36 +72,54 @@ def _unpack(key: str, packed: Packed) -> ChangeRecord:
 
 
 class ChangeSpill:
-    """Changes by item id, on disk until taken. One pull's; :meth:`close` removes the file.
+    """Changes by item id until taken: the first ``in_memory`` in memory, the rest on disk.
+    One pull's; :meth:`close` removes the file.
 
-    Used by one thread at a time (a pull's generator, which the sync runner may resume from
-    its worker thread), hence ``check_same_thread=False``."""
+    A pull of a few tens of thousands of items never touches the disk; a larger one holds
+    at most ``in_memory`` changes (some 16 MB) and parks the rest. Used by one thread at a
+    time (a pull's generator, which the sync runner may resume from its worker thread)."""
 
-    def __init__(self) -> None:
-        # "" opens a private temporary database: a file SQLite deletes when it is closed
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.executescript(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-            # one row per park: an item's changes of one revision, marshalled
-            "CREATE TABLE parked (item INTEGER NOT NULL, item_key TEXT NOT NULL, changes BLOB);"
-            "CREATE INDEX parked_item ON parked (item);"
-        )
+    def __init__(self, in_memory: int = IN_MEMORY) -> None:
+        self.in_memory = in_memory
+        self._held: dict[int, list[ChangeRecord]] = {}
+        self._count = 0  # changes parked in memory, taken ones included
+        self._db: sqlite3.Connection | None = None  # opened with the first change to disk
         self._pending: list[tuple[int, str, bytes]] = []
-        self.parked = 0
+        self.parked = 0  # parks written to disk
 
     def park(self, item: int, changes: Sequence[ChangeRecord]) -> None:
-        """Keep ``changes`` of ``item`` (written ``FLUSH_ROWS`` parks at a time)."""
-        if changes:
-            packed = marshal.dumps(tuple(_pack(c) for c in changes))
-            self._pending.append((item, changes[0].item_key, packed))
-            if len(self._pending) >= FLUSH_ROWS:
-                self.flush()
+        """Keep ``changes`` of ``item``: in memory while under ``in_memory``, else on disk
+        (written ``FLUSH_ROWS`` parks at a time). Once one goes to disk all later ones do,
+        so an item's changes in memory always come before its changes on disk."""
+        if not changes:
+            return
+        if self._db is None and self._count + len(changes) <= self.in_memory:
+            self._held.setdefault(item, []).extend(changes)
+            self._count += len(changes)
+            return
+        packed = marshal.dumps(tuple(_pack(c) for c in changes))
+        self._pending.append((item, changes[0].item_key, packed))
+        if len(self._pending) >= FLUSH_ROWS:
+            self.flush()
+
+    def _disk(self) -> sqlite3.Connection:
+        if self._db is None:
+            # "" opens a private temporary database: a file SQLite deletes when it is closed
+            self._db = sqlite3.connect("", check_same_thread=False)
+            self._db.executescript(
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                # one row per park: an item's changes of one revision, marshalled
+                "CREATE TABLE parked (item INTEGER NOT NULL, item_key TEXT NOT NULL, "
+                "changes BLOB); CREATE INDEX parked_item ON parked (item);"
+            )
+        return self._db
 
     def flush(self) -> None:
-        """Write what was parked since the last flush."""
+        """Write what was parked for the disk since the last flush."""
         if self._pending:
-            with self._db:
-                self._db.executemany("INSERT INTO parked VALUES (?, ?, ?)", self._pending)
+            db = self._disk()
+            with db:
+                db.executemany("INSERT INTO parked VALUES (?, ?, ?)", self._pending)
             self.parked += len(self._pending)
             self._pending = []
 
@@ -107,8 +127,10 @@ class ChangeSpill:
         """The parked changes of ``items``, each item's in the order parked (items with none
         are absent). Taken changes stay in the file until it closes: a pull takes each item
         once, and deleting rows would cost more than the disk they hold."""
+        out = {item: self._held.pop(item) for item in items if item in self._held}
         self.flush()
-        out: dict[int, list[ChangeRecord]] = {}
+        if self._db is None:
+            return out
         for part in chunks(items, IN_LIST):
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
@@ -122,4 +144,6 @@ class ChangeSpill:
         return out
 
     def close(self) -> None:
-        self._db.close()
+        self._held.clear()
+        if self._db is not None:
+            self._db.close()
