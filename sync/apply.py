@@ -61,6 +61,7 @@ class ApplyCounts:
     skipped: int = 0
     changed_keys: tuple[str, ...] = ()
     after: dict[str, WorkItemRecord] = field(default_factory=dict)  # changed keys' records
+    item_ids: list[int] = field(default_factory=list)  # store ids of the batch's items
 
     def add(self, other: ApplyCounts) -> None:
         self.fetched += other.fetched
@@ -121,6 +122,9 @@ class BatchApplier:
         known: dict[str, int] = {}  # item ids by key, read once a batch (see _item_ids)
         inserted: set[str] = set()  # keys of the items this batch inserted
         counts = self._items(session, resolver, batch.items, now, known, inserted, version)
+        counts.item_ids = list(
+            self._item_ids(session, {i.key for i in batch.items}, known).values()
+        )
         ids = self._item_ids(session, {c.item_key for c in batch.changes}, known)
         histories: set[int] = set()  # items whose history rows were added or removed
         # an item inserted by this batch has no stored history to reconcile with its own

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from art.config import SourceConfig, TrainyardConfig
 from art.errors import ConnectorError, TrainyardError
 from art.models import Source, SyncRun, Watermark, WorkItem
-from art.records import RecordBatch
+from art.records import Deletion, RecordBatch
 from art.store.outbox import emit
 from art.store.upsert import refresh_statistics, upsert
 from connectors.base import Connector, make_connector
@@ -29,10 +29,12 @@ from connectors.read_ahead import read_ahead_groups
 from sync.apply import ApplyCounts, BatchApplier
 from sync.collector import collected_less_often
 from sync.merge import merges
+from sync.seen import SeenItems
 from sync.stored_history import StoredHistories
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[RecordBatch, ApplyCounts], None]
+RECONCILE_ROWS = 20_000  # stored items compared with those seen at a time
 
 
 def _batch_size(batch: RecordBatch) -> int:
@@ -167,7 +169,7 @@ class PullRunner:
             session.add(run)
             session.flush()
             result = PullResult(run_id=run.id, status="running", mode=mode)
-        seen: set[str] = set()
+        seen = SeenItems()
         try:
             for number, batch in enumerate(self._batches(since), start=1):
                 now = datetime.now(UTC)
@@ -181,8 +183,7 @@ class PullRunner:
                 result.counts.add(counts)
                 result.requests += batch.requests
                 result.item_errors.extend(batch.errors)
-                seen.update(item.key for item in batch.items)
-                seen.update(batch.skipped_keys)
+                seen.add(counts.item_ids, batch.skipped_keys)
                 if on_batch is not None:
                     on_batch(batch, counts)
             if mode == "full":
@@ -212,7 +213,7 @@ class PullRunner:
         for group in ready:
             yield from merges(group)
 
-    def _reconcile(self, seen: set[str]) -> int:
+    def _reconcile(self, seen: SeenItems) -> int:
         """Soft-delete items of this source that a complete full pull did not return.
 
         Called only when the connector's pull ended without raising: a connector that read
@@ -220,14 +221,12 @@ class PullRunner:
         item it read but could not map is in ``seen`` through ``skipped_keys``."""
         now = datetime.now(UTC)
         with self.sessions() as session, session.begin():
-            stored = session.scalars(
-                select(WorkItem.key).where(
+            stored = session.execute(
+                select(WorkItem.id, WorkItem.key).where(
                     WorkItem.source_id == self.source_id, WorkItem.deleted.is_(False)
                 )
-            ).all()
-            gone = sorted(set(stored) - seen)
-            from art.records import Deletion
-
+            )
+            gone = sorted(seen.missing(stored.partitions(RECONCILE_ROWS)))
             if gone:
                 batch = RecordBatch(deletions=[Deletion(k) for k in gone])
                 return self.applier.apply(session, batch, now).deleted
