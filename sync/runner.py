@@ -221,12 +221,14 @@ class PullRunner:
         item it read but could not map is in ``seen`` through ``skipped_keys``."""
         now = datetime.now(UTC)
         with self.sessions() as session, session.begin():
+            # streamed: a server-side cursor on PostgreSQL, whose driver otherwise reads
+            # every row of the answer at once
             stored = session.execute(
-                select(WorkItem.id, WorkItem.key).where(
-                    WorkItem.source_id == self.source_id, WorkItem.deleted.is_(False)
-                )
+                select(WorkItem.id, WorkItem.key)
+                .where(WorkItem.source_id == self.source_id, WorkItem.deleted.is_(False))
+                .execution_options(yield_per=RECONCILE_ROWS)
             )
-            gone = sorted(seen.missing(stored.partitions(RECONCILE_ROWS)))
+            gone = sorted(seen.missing(stored.partitions()))
             if gone:
                 batch = RecordBatch(deletions=[Deletion(k) for k in gone])
                 return self.applier.apply(session, batch, now).deleted

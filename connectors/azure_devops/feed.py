@@ -2,9 +2,9 @@
 
 The feed runs in time order across items, so an item's history is known only at the feed's
 end. A pull keeps, per item, only where its history stands (its last revision read, as a
-:class:`Position` sharing its snapshot with equal ones) and parks the changes on disk
-(connectors.change_spill) until the item's batch is mapped: the memory a pull holds per item
-stays small and no longer grows with every change the project ever made.
+:class:`Position` sharing its snapshot with equal ones) and parks the changes, beyond the
+first few thousand, on disk (connectors.change_spill) until the item's batch is mapped: the
+memory a pull holds per item stays small and no longer grows with every change made.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ class FeedHistory:
     """The items the feed named and their folded histories; ``close`` removes the spill.
 
     Each item's revisions must come in ``rev`` order: from rev 1 (a whole history) or from
-    the revision after where its stored history stands (``earlier``: the item ids -> their
-    positions, for those it knows). A
-    revision out of that order, or one that cannot be read, breaks the item's history: the
-    connector then reads it whole from ``workItems/{id}/revisions``."""
+    the revision after where its stored history stands (``earlier``: item ids -> their
+    positions, for those it knows). A revision out of that order, or one that cannot be
+    read, breaks the item's history: the connector then reads it whole from
+    ``workItems/{id}/revisions``."""
 
     def __init__(self, earlier: Callable[[list[int]], Mapping[int, Position]]) -> None:
         self._earlier = earlier
