@@ -154,8 +154,8 @@ class AzureDevOpsConnector:
 
     def _feed(self, ctx: Context, token: str | None) -> tuple[FeedHistory, str | None]:
         """Read the feed from ``token`` to its end, folding each item's revisions as the
-        pages arrive (a pull keeps changes, not revisions): from rev 1, or from where an
-        earlier pull of this service left the item."""
+        pages arrive (a pull keeps changes, not revisions): from rev 1, or from where the
+        item's stored history stands (:meth:`_earlier`)."""
         history = FeedHistory(lambda ids: self._earlier(ctx, ids))
         start, fields = token, ctx.refs.history_fields()
         # the feed's next page is read (a continuation token at a time) while this one folds
