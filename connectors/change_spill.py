@@ -56,7 +56,8 @@ def _pack(change: ChangeRecord) -> Packed:
     )
 
 
-def _text(value: str | None) -> str | None:
+def intern_text(value: str | None) -> str | None:
+    """One string object for equal values (states, paths, names recur across changes)."""
     return None if value is None else sys.intern(value)
 
 
@@ -66,11 +67,11 @@ def _unpack(key: str, packed: Packed) -> ChangeRecord:
         item_key=key,
         field=_FIELDS[field],
         at=EPOCH + at * MICROSECOND,
-        from_value=_text(old),
-        to_value=_text(new),
+        from_value=intern_text(old),
+        to_value=intern_text(new),
         from_category=None if from_category is None else _CATEGORIES[from_category],
         to_category=None if to_category is None else _CATEGORIES[to_category],
-        author=_text(author),
+        author=intern_text(author),
         seq=seq,
     )
 

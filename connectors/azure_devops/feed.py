@@ -114,7 +114,7 @@ class FeedHistory:
         out: dict[int, Folded] = {}
         for number in numbers:
             position = self._positions.pop(number, None)
-            if position is not None and number not in self._broken:
+            if position is not None:  # (a broken history has none)
                 whole = number not in self._partial
                 out[number] = Folded(spilled.get(number, []), position, whole)
         return out

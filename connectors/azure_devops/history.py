@@ -8,7 +8,6 @@ Only changes after creation are changes; the first revision is the item's initia
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from art.records import ChangeRecord
 from art.vocabulary import ChangeField, StatusCategory
 from connectors.azure_devops.fields import display_name, first_number, is_flagged, parse_time
 from connectors.azure_devops.mapping import Context
+from connectors.change_spill import intern_text
 
 ORDER = (
     ChangeField.STATUS,
@@ -84,10 +84,6 @@ def changes_from_revisions(
     return history_from(ctx, key, revisions, item_type)[0]
 
 
-def _intern(value: str | None) -> str | None:
-    return None if value is None else sys.intern(value)
-
-
 # One object per distinct snapshot: an item's position holds its last snapshot until its next
 # pull, and the ART's items share a few thousand of them (states x iterations x teams...).
 _SNAPSHOTS: dict[Snapshot, Snapshot] = {}
@@ -96,7 +92,7 @@ _SNAPSHOTS_MAX = 200_000
 
 def _shared(read: Snapshot) -> Snapshot:
     """``read`` with its values interned, as the one object kept for equal snapshots."""
-    current = Snapshot(tuple(_intern(v) for v in read.values), read.category)
+    current = Snapshot(tuple(intern_text(v) for v in read.values), read.category)
     if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:  # a bound, never reached by one ART's variety
         _SNAPSHOTS.clear()
     return _SNAPSHOTS.setdefault(current, current)
@@ -121,7 +117,7 @@ def advance(
     if before is not None:
         previous = before.snapshot
         at = parse_time(fields.get("System.ChangedDate"), "System.ChangedDate")
-        author = _intern(display_name(fields.get("System.ChangedBy")))
+        author = intern_text(display_name(fields.get("System.ChangedBy")))
         for name, old, new in zip(ORDER, previous.values, current.values, strict=True):
             if old == new:
                 continue
