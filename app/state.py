@@ -81,6 +81,7 @@ def close_state(state: AppState) -> None:
     """Release what :func:`build_state` made, once the worker (if any) has stopped."""
     state.sync.close()
     state.outgoing.close()
+    state.reports.close()
     if state.demo is not None:
         state.demo.stop()
     state.engine.dispose()

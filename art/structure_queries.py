@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from art.errors import NotFound
 from art.models import ART, PI, Iteration, Team, WorkItem
+from art.version_watch import announce_bump
 
 
 def arts(session: Session, after_id: int = 0, limit: int = 100) -> list[ART]:
@@ -189,10 +190,13 @@ def next_data_version(session: Session, art_id: int) -> int:
     """Bump the ART's data version in the caller's transaction and return the new one.
 
     Every writer that changes what reports read calls it; the row lock it takes orders
-    concurrent writers, so versions follow commit order."""
-    return session.execute(
+    concurrent writers, so versions follow commit order. Readers that keep the version they
+    read are told when the transaction commits (art.version_watch)."""
+    version = session.execute(
         update(ART)
         .where(ART.id == art_id)
         .values(data_version=ART.data_version + 1)
         .returning(ART.data_version)
     ).scalar_one()
+    announce_bump(session, art_id)
+    return version

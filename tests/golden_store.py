@@ -158,3 +158,9 @@ def store_art(session: Session, data: ArtData, source: str = "golden") -> None:
     session.execute(
         update(WorkItem).where(WorkItem.source_id == src.id).values(art_version=version)
     )
+
+
+def bump_data_version(session: Session) -> int:
+    """A new data version of the store's only ART, through the writers' own call (which tells
+    readers keeping a version that it moved); the new version."""
+    return next_data_version(session, session.scalars(select(ART.id)).one())

@@ -33,6 +33,7 @@ from art.db import lookup_sessions
 from art.errors import Conflict, NotFound
 from art.links import by_name
 from art.structure_queries import art_by_name, art_version, pi_by_name
+from art.version_watch import VersionWatch
 from metrics import plan_at
 from metrics.columns import columns
 from metrics.dependencies import prepare_dependencies
@@ -92,6 +93,7 @@ class ReportService:
     ) -> None:
         self.sessions = sessions
         self._lookups = lookup_sessions(sessions)
+        self.versions = VersionWatch(sessions.kw["bind"])  # ARTs' versions, kept while valid
         self.config = config
         self.fresh_wait, self.patient_below = fresh_wait, patient_below
         self.refresh_gap = refresh_gap
@@ -115,9 +117,17 @@ class ReportService:
         return art_definition(self.config, art)
 
     def version(self, art: str) -> tuple[int, int]:
-        """(art id, data version); NotFound naming the known ARTs when unknown."""
+        """(art id, data version); NotFound naming the known ARTs when unknown. The store is
+        asked only when a version may have been committed since it was last asked."""
+        return self.versions.read_through(("art", art), lambda: self._stored_version(art))
+
+    def _stored_version(self, art: str) -> tuple[int, int]:
         with self._lookups() as session:
             return art_version(session, art)
+
+    def close(self) -> None:
+        """Stop watching the store (PostgreSQL: the listener's connection)."""
+        self.versions.close()
 
     def readable_version(self, art: str) -> tuple[int, int]:
         """The (art id, version) a reader is served: the store's once it is loaded; while a

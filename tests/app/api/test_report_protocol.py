@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
-
-from art.models import ART
 from tests.app.api.conftest import ART as ART_NAME
 from tests.app.api.conftest import WINDOW, Api
 from tests.conftest import bearer
+from tests.golden_store import bump_data_version
 
 PI = "/pis/PI 26.1"
 _TYPES = ["feature", "enabler", "defect", "risk", "debt"]
@@ -180,7 +178,7 @@ def test_repeated_request_is_served_from_the_cache_until_the_data_changes(api: A
     assert (cache.hits, cache.misses) == (hits + 1, misses + 1)
     state = api.client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+        bump_data_version(s)
     assert api.get("/cfd", level="story", **WINDOW).json() == first
     assert (cache.hits, cache.misses) == (hits + 1, misses + 2)
 

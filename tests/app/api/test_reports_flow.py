@@ -8,12 +8,10 @@ import io
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import update
-
-from art.models import ART
 from art.vocabulary import Level
 from metrics import data_quality_report, forecast_report
 from tests.app.api.conftest import EXPECTED, SCENARIO, WINDOW, Api
+from tests.golden_store import bump_data_version
 from tests.metrics.golden_inputs import scenario_data
 
 LEVELS = ["story", "feature"]
@@ -250,7 +248,7 @@ def test_forecast_without_as_of_is_the_same_for_one_data_version(api: Api) -> No
     assert (again["seed"], again["when"]) == (first["seed"], first["when"])
     state = api.client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+        bump_data_version(s)
     assert api.get("/forecast", items=5, as_of=None).json()["seed"] != first["seed"]
 
 

@@ -14,6 +14,7 @@ from art.models import ART, PI, PIObjective, PlanBaseline, WorkItem
 from tests.app.api.conftest import ART as ART_NAME
 from tests.app.api.conftest import AS_OF, EXPECTED, REPORT_PI, Api
 from tests.conftest import bearer
+from tests.golden_store import bump_data_version
 from tests.metrics.test_golden import EARNED_LINKS, HEADLINES
 
 
@@ -71,7 +72,7 @@ def _link_objectives(api: Api) -> None:
     with state.sessions() as s, s.begin():
         for text, keys in EARNED_LINKS.items():
             s.execute(update(PIObjective).where(PIObjective.text == text).values(items=list(keys)))
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+        bump_data_version(s)
 
 
 @pytest.mark.parametrize("case", list(HEADLINES))
@@ -206,9 +207,7 @@ def _tracker_deletes(api: Api, key: str) -> None:
     the data version that changed it."""
     state = api.client.app.state.trainyard  # type: ignore[attr-defined]
     with state.sessions() as s, s.begin():
-        version = s.execute(
-            update(ART).values(data_version=ART.data_version + 1).returning(ART.data_version)
-        ).scalar_one()
+        version = bump_data_version(s)
         s.execute(
             update(WorkItem).where(WorkItem.key == key).values(deleted=True, art_version=version)
         )
@@ -277,7 +276,7 @@ def _add_pis(api: Api, *pis: tuple[str, date, date]) -> None:
     with state.sessions() as s, s.begin():
         art_id = s.scalars(select(ART.id)).one()
         s.add_all(PI(art_id=art_id, name=n, start_date=a, end_date=b) for n, a, b in pis)
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+        bump_data_version(s)
 
 
 def test_freezing_is_for_admins_and_started_pis(api: Api) -> None:

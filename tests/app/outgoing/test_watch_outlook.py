@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.outgoing.watch import ReportWatcher
 from app.reports.service import ReportService
-from art.models import ART, OutboxEvent, PIObjective
+from art.models import OutboxEvent, PIObjective
 from sync.structure import apply_config
 from tests.app.api.conftest import ART as ART_NAME
 from tests.app.api.conftest import SCENARIO, golden_config
-from tests.golden_store import store_art
+from tests.golden_store import bump_data_version, store_art
 from tests.metrics.golden_inputs import scenario_data
 
 assert SCENARIO.as_of is not None
@@ -28,7 +28,7 @@ AS_OF = SCENARIO.as_of
 def _link(sessions: sessionmaker[Session], text: str, keys: list[str]) -> None:
     with sessions() as s, s.begin():
         s.execute(update(PIObjective).where(PIObjective.text == text).values(items=keys))
-        s.execute(update(ART).values(data_version=ART.data_version + 1))
+        bump_data_version(s)
 
 
 def _events(sessions: sessionmaker[Session]) -> list[dict[str, object]]:
