@@ -106,16 +106,19 @@ def metrics_job(
 
 def _stamp(engine: Any, changed: int) -> None:
     """A new data version with ``changed`` items stamped with it (the bench's stand-in for a
-    burst of webhooks: the loader re-reads exactly the items a commit stamps)."""
-    from sqlalchemy import func, select, update
+    burst of webhooks: the loader re-reads exactly the items a commit stamps), bumped as the
+    product's writers bump it, so readers keeping a version are told."""
+    from sqlalchemy import select, update
 
+    from art.db import session_factory, transaction
     from art.models import ART, WorkItem
+    from art.structure_queries import next_data_version
 
-    with engine.begin() as conn:
-        version = conn.execute(select(func.max(ART.data_version))).scalar_one() + 1
-        conn.execute(update(ART).values(data_version=version))
+    with transaction(session_factory(engine)) as session:
+        version = next_data_version(session, session.scalars(select(ART.id)).one())
         picked = select(WorkItem.id).order_by(WorkItem.id).limit(changed).scalar_subquery()
-        conn.execute(update(WorkItem).where(WorkItem.id.in_(picked)).values(art_version=version))
+        stamped = update(WorkItem).where(WorkItem.id.in_(picked)).values(art_version=version)
+        session.connection().execute(stamped)
 
 
 def current_rss_bytes() -> int:
