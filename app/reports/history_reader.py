@@ -25,7 +25,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ WIDTH = 5  # item id with its codes (see CODE_BITS), at, from, to, seq
 # returns costs about as much as any other (a tenth of a second per million rows), so the
 # field code and the two category codes (each + 1, from 0 to 7) ride in the id's low bits
 CODE_BITS = 3
+POSTGRES_EPOCH_MICROS = 946_684_800_000_000  # 2000-01-01, where PostgreSQL's binary times start
 _ROOT = Path(__file__).resolve().parents[2]  # where the ``app`` package is importable
 
 
@@ -181,17 +182,30 @@ def _read(request: dict[str, str]) -> HistoryColumns:
 
         uri = Path(request["target"]).resolve().as_uri() + "?mode=ro"
         conn: Any = sqlite3.connect(uri, uri=True, timeout=30)
-    else:
-        import psycopg
+        try:
+            cursor = conn.cursor()
+            cursor.execute(request["sql"])
+            return history_columns(_blocks(cursor))
+        finally:
+            conn.close()
+    return _read_postgres(request["target"], request["sql"])
 
-        conn = psycopg.connect(request["target"])
+
+def _read_postgres(target: str, sql: str) -> HistoryColumns:
+    """PostgreSQL's rows, in its binary format with each time read as the integer it is
+    sent as (microseconds since 2000-01-01, by psycopg's C loader for 64-bit integers) and
+    moved to the Unix epoch at once: exact, and no datetime made per row nor microseconds
+    computed by the server as numerics (a quarter of a second in a million rows)."""
+    import psycopg
+    from psycopg.types.numeric import Int8BinaryLoader
+
+    with psycopg.connect(target) as conn:
         conn.read_only = True
-    try:
-        cursor = conn.cursor()
-        cursor.execute(request["sql"])
-        return history_columns(_blocks(cursor))
-    finally:
-        conn.close()
+        conn.adapters.register_loader("timestamptz", Int8BinaryLoader)
+        cursor = conn.cursor(binary=True)
+        cursor.execute(sql)
+        columns = history_columns(_blocks(cursor))
+    return replace(columns, t=columns.t + POSTGRES_EPOCH_MICROS)
 
 
 def main() -> int:

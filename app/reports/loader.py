@@ -642,9 +642,13 @@ def _changes(
     return _changes_of(rows, keys, aliases)
 
 
-def _history_query(session: Session, wanted: ColumnElement[bool]) -> Select[Any]:
+def _history_query(
+    session: Session, wanted: ColumnElement[bool], *, stored_times: bool = False
+) -> Select[Any]:
     """The history rows of the items ``wanted`` selects, as :func:`history_columns` reads
-    them (item id, field code, time, from, to, category codes, sequence).
+    them (item id, field code, time, from, to, category codes, sequence). ``stored_times``:
+    the times as stored, for the helper, which reads PostgreSQL's as integers (see
+    app.reports.history_reader); else PostgreSQL computes microseconds.
 
     The largest read of a load (several rows per item), turned into columns at C speed
     (:class:`HistoryTable`), not a ``Change`` object each: an item's list is made when a
@@ -655,8 +659,8 @@ def _history_query(session: Session, wanted: ColumnElement[bool]) -> Select[Any]
     # the state at creation (above): its "from" is its "to", computed by the database
     created = and_(ChangeRow.field == ChangeField.STATUS.value, ChangeRow.from_value.is_(None))
     at: Any = ChangeRow.at  # SQLite's text, parsed by NumPy; PostgreSQL's as microseconds
-    if session.get_bind().dialect.name == "postgresql":  # (exact: EXTRACT gives a numeric)
-        at = cast_to(func.extract("epoch", ChangeRow.at) * 1_000_000, BigInteger)
+    if session.get_bind().dialect.name == "postgresql" and not stored_times:
+        at = cast_to(func.extract("epoch", ChangeRow.at) * 1_000_000, BigInteger)  # (exact)
     from_category = case((created, ChangeRow.to_category), else_=ChangeRow.from_category)
     return (
         select(
@@ -712,14 +716,14 @@ def _history_read(
     """The history of the items ``wanted`` selects, to be read when the call is made; for a
     large ART in a file or a server database, begun now in a helper process, which reads
     it while this one reads the items and links (app.reports.history_reader)."""
-    query = _history_query(session, wanted)
 
     def here() -> HistoryColumns:
-        return history_columns(_driver_blocks(session, query))
+        return history_columns(_driver_blocks(session, _history_query(session, wanted)))
 
     database = _helper_database(session)
     if database is None or _item_count(session, art_row.id) < HELPER_ABOVE_ITEMS:
         return here
+    query = _history_query(session, wanted, stored_times=True)
     dialect = session.get_bind().dialect
     sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     try:
