@@ -32,7 +32,6 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol, TypeVar, cast
 
-import psycopg
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
@@ -212,6 +211,8 @@ class _PostgresListener:
             self._listening = None
 
     def _run(self) -> None:
+        import psycopg  # here: a process on SQLite (a pull, say) would carry it for nothing
+
         wait = RECONNECT_SECONDS[0]
         while not self._stop.is_set():
             try:
@@ -231,6 +232,8 @@ class _PostgresListener:
             wait = min(wait * 2, RECONNECT_SECONDS[1])
 
     def _listen(self) -> None:
+        import psycopg
+
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             with self._lock:
