@@ -5,6 +5,7 @@ a busy service spent: dashboards and BI refreshes ask for the same pages again a
 while nothing changes. Every change to an item, its history or its links commits with its
 ART's next data version, so a page is kept under the versions of every ART read before it
 (the page is then at least as new as its key) and served again until one of them moves.
+The versions themselves are kept by the report service's watch (art.version_watch).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.render import RenderedList, send_list, wants_csv
 from app.reports.cache import once_per_key
 from art.structure_queries import store_versions
+from art.version_watch import VersionWatch
 
 MAX_BYTES = 32 * 1024 * 1024  # about fifty 1,000-item pages of JSON
 
@@ -67,14 +69,20 @@ class PageCache:
 
 
 def cached_list(
-    request: Request, session: Session, pages: PageCache, render: Callable[[], RenderedList]
+    request: Request,
+    session: Session,
+    pages: PageCache,
+    render: Callable[[], RenderedList],
+    versions: VersionWatch,
 ) -> Response:
     """The list page the request asks for, rendered by ``render`` once per store version,
-    query and form (JSON or CSV). The versions are read first, in the request's session, so
-    the page rendered after them is at least as new as the key it is kept under."""
+    query and form (JSON or CSV). The versions are read first (from ``versions`` while no
+    version has been committed since they were read, else in the request's session), so
+    the page rendered after them is at least as new as the key it is kept under, and a
+    page served again sends no statement to the store."""
     key = (
         request.url.path,
-        store_versions(session),
+        versions.read_through("store versions", lambda: store_versions(session)),
         tuple(sorted(request.query_params.multi_items())),
         wants_csv(request),
     )

@@ -193,7 +193,7 @@ def list_items(
             item.update(ref(item["source"], item["key"]))
         return render_list(data, cursor_after, wants_csv(request), ITEM_COLUMNS)
 
-    return cached_list(request, session, state.pages, render)
+    return cached_list(request, session, state.pages, render, state.reports.versions)
 
 
 @router.get("/changes", response_model=ChangePage)
@@ -245,7 +245,7 @@ def list_changes(
             data, _next(rows, limit, "recorded_at"), wants_csv(request), CHANGE_COLUMNS
         )
 
-    return cached_list(request, session, state.pages, render)
+    return cached_list(request, session, state.pages, render, state.reports.versions)
 
 
 def _shown(field: str, name: str | None, value: str | None) -> str | None:
@@ -312,7 +312,7 @@ def list_links(
             data, _next(rows, limit, "recorded_at"), wants_csv(request), LINK_COLUMNS
         )
 
-    return cached_list(request, session, state.pages, render)
+    return cached_list(request, session, state.pages, render, state.reports.versions)
 
 
 def _ends(frm: dict[str, str | None], to: dict[str, str | None]) -> dict[str, str | None]:

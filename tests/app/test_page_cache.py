@@ -62,6 +62,26 @@ def test_a_repeated_page_is_not_read_again(
     assert len(data_reads) > reads
 
 
+def test_a_page_served_again_asks_the_store_nothing(
+    loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
+) -> None:
+    """Not even the store's versions: they are kept until a commit raises one."""
+    client, items = loaded
+    h = bearer(tokens["read"])
+    engine = client.app.state.trainyard.engine  # type: ignore[attr-defined]
+    first = client.get("/api/v1/items?key=PHX-3", headers=h)
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    again = client.get("/api/v1/items?key=PHX-3", headers=h)
+    assert (again.status_code, again.content, seen) == (200, first.content, [])
+    items[2].move("Done", T0 + timedelta(days=8))
+    _pull(client, items)
+    seen.clear()
+    after = client.get("/api/v1/items?key=PHX-3", headers=h).json()["data"]
+    assert [row["status"] for row in after] == ["Done"]
+    assert sum("FROM arts" in s for s in seen) == 1  # the versions, read again once
+
+
 def test_a_new_data_version_is_seen_at_once(
     loaded: tuple[TestClient, list[FakeItem]], tokens: dict[str, str]
 ) -> None:
