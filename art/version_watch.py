@@ -197,13 +197,17 @@ class _PostgresListener:
         self._connections = 0
 
     def stamp(self) -> Hashable | None:
+        if self._thread is None:
+            self._start()
+        return self._listening  # (one reference read: no lock on the readers' path)
+
+    def _start(self) -> None:
         with self._lock:
             if self._thread is None and not self._stop.is_set():
                 self._thread = threading.Thread(
                     target=self._run, name="data-version-listener", daemon=True
                 )
                 self._thread.start()
-            return self._listening
 
     def close(self) -> None:
         self._stop.set()
@@ -225,8 +229,6 @@ class _PostgresListener:
                     str(exc).strip(),
                     wait,
                 )
-            with self._lock:
-                self._listening = None
             if self._stop.wait(wait):
                 return
             wait = min(wait * 2, RECONNECT_SECONDS[1])
@@ -236,13 +238,22 @@ class _PostgresListener:
 
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
-            with self._lock:
-                self._connections += 1
-                self._listening = (self._connections, 0)
-            while not self._stop.is_set():
-                for notice in conn.notifies(timeout=0.5):
-                    if notice.payload.endswith(f" {_PROCESS[0]}"):
-                        continue  # this process's own commit, counted when it returned
-                    with self._lock:
-                        number, seen = self._listening or (self._connections, 0)
-                        self._listening = (number, seen + 1)
+            self._connections += 1
+            number, seen = self._connections, 0
+            self._note((number, seen))
+            try:
+                while not self._stop.is_set():
+                    for notice in conn.notifies(timeout=0.5):
+                        if notice.payload.endswith(f" {_PROCESS[0]}"):
+                            continue  # this process's own commit, counted when it returned
+                        seen += 1
+                        self._note((number, seen))
+            finally:  # however the connection ends, readers ask the store until the next
+                with self._lock:
+                    self._listening = None
+
+    def _note(self, listening: tuple[int, int]) -> None:
+        """The new stamp, unless the watch was closed meanwhile."""
+        with self._lock:
+            if not self._stop.is_set():
+                self._listening = listening
