@@ -18,14 +18,12 @@ import marshal
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 from art.chunks import IN_LIST, chunks
+from art.micros import EPOCH, MICROSECOND, us
 from art.records import ChangeRecord
 from art.vocabulary import ChangeField, StatusCategory
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
 FLUSH_ROWS = 2000  # parks written at once
 # Changes held in memory before the rest go to disk: few, as changes held through the feed
 # pin the allocator's arenas among the freed pages (100,000 of them cost a 10,000-item pull
@@ -46,7 +44,7 @@ _CATEGORY_VALUES[None] = None
 def _pack(change: ChangeRecord) -> Packed:
     return (
         _FIELD_VALUES[change.field],
-        (change.at - EPOCH) // MICROSECOND,  # exact: whole microseconds since the epoch
+        us(change.at),  # exact: whole microseconds since the epoch
         change.from_value,
         change.to_value,
         _CATEGORY_VALUES[change.from_category],

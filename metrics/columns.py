@@ -22,6 +22,8 @@ import numpy as np
 import numpy.ma  # (np.unique imports it on first use: 15 ms of the first report of a process)
 import numpy.typing as npt
 
+from art.micros import from_us as from_us  # (the formulas import both from here)
+from art.micros import us as us
 from art.value_codes import lookup, value_codes
 from art.vocabulary import ChangeField, Level, StatusCategory, WorkType
 from metrics.facts import ItemFacts
@@ -32,8 +34,6 @@ from metrics.history_table import (
     epoch_micros,
     same_history,
 )
-from metrics.history_table import from_us as from_us  # (the formulas import both from here)
-from metrics.history_table import us as us
 from metrics.inputs import ArtData, Change
 
 I64 = npt.NDArray[np.int64]

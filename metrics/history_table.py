@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from art.micros import EPOCH, us
 from art.value_codes import lookup
 from art.vocabulary import ChangeField, StatusCategory
 from metrics.facts import Change, make_change
@@ -31,7 +32,6 @@ I32 = npt.NDArray[np.int32]
 
 FIELDS = list(ChangeField)  # a row's field code is its place here
 CATEGORIES = list(StatusCategory)  # a row's category code is its place here, -1 for none
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _GONE = object()
 
 
@@ -79,7 +79,7 @@ class HistoryTable:
             make_change(
                 key,
                 FIELDS[f],
-                _EPOCH + timedelta(microseconds=t),
+                EPOCH + timedelta(microseconds=t),
                 a,
                 b,
                 CATEGORIES[fc] if fc >= 0 else None,
@@ -97,15 +97,6 @@ class HistoryTable:
                 strict=True,
             )
         ]
-
-
-def us(t: datetime) -> int:
-    """A timestamp as integer microseconds since the epoch."""
-    return (t - _EPOCH) // timedelta(microseconds=1)
-
-
-def from_us(v: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(v))
 
 
 def epoch_micros(seconds: list[float]) -> I64:

@@ -1,8 +1,8 @@
 """Every item's history as the reporting revisions feed tells it, folded as pages arrive.
 
 The feed runs in time order across items, so an item's history is known only at the feed's
-end. A pull keeps, per item, only where its history stands (its last revision read, as a
-:class:`Position` sharing its snapshot with equal ones) and parks the changes, beyond the
+end. A pull keeps, per item, only where its history stands (its last revision read and
+snapshot, in the columns of a :class:`PositionTable`) and parks the changes, beyond the
 first few thousand, on disk (connectors.change_spill) until the item's batch is mapped: the
 memory a pull holds per item stays small and no longer grows with every change made.
 """
@@ -16,7 +16,9 @@ from art.errors import BadPayload
 from art.records import ChangeRecord
 from connectors.azure_devops.history import Position, advance
 from connectors.azure_devops.mapping import Context
+from connectors.azure_devops.positions import PositionTable
 from connectors.change_spill import ChangeSpill
+from connectors.key_rows import ABSENT
 
 
 def _number(revision: Mapping[str, Any]) -> int | None:
@@ -44,7 +46,7 @@ class FeedHistory:
 
     def __init__(self, earlier: Callable[[list[int]], Mapping[int, Position]]) -> None:
         self._earlier = earlier
-        self._positions: dict[int, Position | None] = {}
+        self._positions = PositionTable()  # None: the item's history is broken
         self._starts: dict[int, Position] = {}  # earlier positions of items the page names
         self._partial: set[int] = set()  # started from an earlier pull's position
         self._broken: set[int] = set()
@@ -63,25 +65,31 @@ class FeedHistory:
         for r in revisions:
             if (number := _number(r)) is not None:
                 firsts.setdefault(number, int(r.get("rev") or 0))
+        rows = self._positions.rows(list(firsts))  # the page's items put so far
+        held = self._positions.held
         new = [
             number
             for number, rev in firsts.items()
-            if rev != 1 and number not in self._positions and number not in self._broken
+            if rev != 1
+            and (number not in rows or not held(rows[number]))
+            and number not in self._broken
         ]
         if new:
             self._starts.update(self._earlier(sorted(new)))
         for revision in revisions:
-            self._add(ctx, revision)
+            self._add(ctx, revision, rows)
         self._starts.clear()
 
-    def _add(self, ctx: Context, revision: Mapping[str, Any]) -> None:
-        """Fold one revision of the feed (one without an integer ``id`` is not an item's)."""
+    def _add(self, ctx: Context, revision: Mapping[str, Any], rows: dict[int, int]) -> None:
+        """Fold one revision of the feed (one without an integer ``id`` is not an item's);
+        ``rows``: the rows of the page's items put so far, which this keeps up to date."""
         number = _number(revision)
         if number is None or number in self._broken:
             return
         rev = int(revision.get("rev") or 0)
-        if number in self._positions:
-            before = self._positions[number]
+        row = rows.get(number, ABSENT)
+        if row != ABSENT and self._positions.held(row):
+            before = self._positions.get(row)
         else:  # the item's first revision in this read of the feed
             before = None if rev == 1 else self._starts.get(number)
             if before is not None:
@@ -90,30 +98,30 @@ class FeedHistory:
         fields = revision.get("fields")
         kind = fields.get("System.WorkItemType") if isinstance(fields, Mapping) else None
         if rev != expected or not isinstance(fields, Mapping) or not kind:
-            self._break(number)
+            self._break(number, row)
             return
         try:
-            changes, self._positions[number] = advance(
-                ctx, str(number), before, rev, fields, str(kind)
-            )
+            changes, after = advance(ctx, str(number), before, rev, fields, str(kind))
         except BadPayload:
-            self._break(number)
+            self._break(number, row)
             return
+        rows[number] = self._positions.put(number, row, after)
         if changes:
             self._spill.park(number, changes)
 
-    def _break(self, number: int) -> None:
+    def _break(self, number: int, row: int) -> None:
         self._broken.add(number)
-        self._positions[number] = None
+        self._positions.put(number, row, None)
 
     def take(self, numbers: Sequence[int]) -> dict[int, Folded]:
         """The folded histories of ``numbers`` that the feed holds from where they stand
         (absent: not in the feed, broken, or never past a deleted first revision); the items
         are forgotten here, as their batch is being mapped."""
         spilled = self._spill.take(numbers)
+        held = self._positions.pop(numbers)
         out: dict[int, Folded] = {}
         for number in numbers:
-            position = self._positions.pop(number, None)
+            position = held.get(number)
             if position is not None:  # (a broken history has none)
                 whole = number not in self._partial
                 out[number] = Folded(spilled.get(number, []), position, whole)

@@ -31,8 +31,11 @@ from typing import Any
 
 from art.chunks import chunks
 from art.errors import ConnectorError
+from art.micros import us
 from connectors.jira.client import JiraClient
+from connectors.jira.served import ServedIssues
 from connectors.jira.values import parse_time
+from connectors.key_rows import ABSENT
 
 ORDER = " ORDER BY updated ASC, key ASC"
 LISTING_PAGE = 1000  # issues per listing page (keys and ``updated`` only); Jira may serve fewer
@@ -65,7 +68,7 @@ class IssueSearch:
 
     def __init__(self, client: JiraClient, jql: str, fields: list[str], size: int) -> None:
         self.client, self.jql, self.fields, self.size = client, jql, fields, size
-        self.served: dict[str, datetime] = {}  # key -> ``updated`` of the state served
+        self.served = ServedIssues()  # key -> ``updated`` of the state served
         self.in_order = True
         self.total: int | None = None  # Data Center's count, as of the search's last page
         self._reported: int | None = None  # the count on the latest page of any pass
@@ -79,7 +82,7 @@ class IssueSearch:
         if self.in_order and (self.total is None or len(self.served) >= self.total):
             return
         listed = self._listing()
-        stale = [k for k, at in listed.items() if at > self.served.get(k, _NEVER)]
+        stale = self._stale(listed)
         self.in_order = self.in_order and not stale  # something was skipped on the way
         scope = self.jql.removesuffix(ORDER)
         for part in chunks(stale, self.size):
@@ -93,16 +96,28 @@ class IssueSearch:
     def _take(self, page: list[Issue]) -> list[Issue]:
         """The issues of ``page`` not served before in this state; notes the order."""
         fresh = []
-        for issue in page:
-            key, at = _key(issue), updated_of(issue)
-            if key in self.served and at <= self.served[key]:
+        keys = [_key(issue) for issue in page]
+        rows = dict(zip(keys, self.served.rows(keys), strict=True))
+        for key, issue in zip(keys, page, strict=True):
+            at = updated_of(issue)
+            row, updated = rows[key], us(at)
+            if row != ABSENT and updated <= self.served.updated(row):
                 continue
-            self.served[key] = at
+            rows[key] = self.served.put(key, row, updated)
             if at < self._latest:
                 self.in_order = False
             self._latest = max(self._latest, at)
             fresh.append(issue)
         return fresh
+
+    def _stale(self, listed: dict[str, datetime]) -> list[str]:
+        """The keys listed that were not served, or were served in an older state."""
+        rows = self.served.rows(list(listed))
+        return [
+            key
+            for (key, at), row in zip(listed.items(), rows, strict=True)
+            if row == ABSENT or us(at) > self.served.updated(row)
+        ]
 
     def _listing(self) -> dict[str, datetime]:
         """Every key the search matches now, with its ``updated`` (no changelogs)."""
@@ -115,7 +130,7 @@ class IssueSearch:
 
     def _verify(self, listed: dict[str, datetime]) -> None:
         """Data Center: the listing's count against the keys listed and read."""
-        read = sum(1 for key in listed if key in self.served)
+        read = sum(1 for row in self.served.rows(list(listed)) if row != ABSENT)
         if self.total is not None and read < self.total:
             raise SearchShortfall(
                 f"source '{self.client.source.name}': the Jira search reported {self.total} "
