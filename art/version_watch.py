@@ -93,7 +93,7 @@ class VersionWatch:
 
     def __init__(self, engine: Engine, trust_seconds: float = TRUST_SECONDS) -> None:
         self._remote = _remote_for(engine)
-        self._trust = trust_seconds
+        self.trust_seconds = trust_seconds  # (tests that count reads raise it: see tests/)
         self._lock = threading.Lock()
         self._known: dict[Hashable, tuple[Any, Hashable, float]] = {}
         # a watch dropped without close (a test's service, say) stops its listener all the same
@@ -123,7 +123,7 @@ class VersionWatch:
         if stamp is not None:
             with self._lock:
                 held = self._known.get(key)
-            if held is not None and held[1] == stamp and at - held[2] < self._trust:
+            if held is not None and held[1] == stamp and at - held[2] < self.trust_seconds:
                 return cast(T, held[0])
         value = read()
         if stamp is not None:

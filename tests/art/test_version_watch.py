@@ -22,6 +22,10 @@ from art.models import ART
 from art.structure_queries import art_version, next_data_version
 from art.version_watch import VersionWatch
 
+# The tests below count reads: a kept version trusted for an hour, so that a slow machine
+# taking more than TRUST_SECONDS between two steps cannot add one (the bound has its own test).
+COUNTING = 3600.0
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,7 +59,7 @@ def watched(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> Iterator[tuple[VersionWatch, Reads]]:
     """A started watch on the store and a counted reader of Orion's version."""
-    watch = VersionWatch(engine)
+    watch = VersionWatch(engine, trust_seconds=COUNTING)
     assert watch.started(within=10)
     yield watch, Reads(sessions)
     watch.close()
@@ -120,7 +124,7 @@ def test_another_process_committing_moves_the_stamp(
     """SQLite's data_version and PostgreSQL's NOTIFY: a writer elsewhere, through the same
     ``next_data_version`` the product's writers call."""
     art_id = _orion(sessions)
-    watch, reads = VersionWatch(engine), Reads(sessions)
+    watch, reads = VersionWatch(engine, trust_seconds=COUNTING), Reads(sessions)
     assert watch.started(within=10)
     assert watch.read_through("Orion", reads) == (art_id, 3)
     before = watch.stamp()
@@ -154,7 +158,7 @@ def test_on_sqlite_any_commit_by_another_connection_moves_the_stamp(tmp_path: Pa
     engine = make_engine(url)
     sessions = session_factory(engine)
     art_id = _orion(sessions)
-    watch, reads = VersionWatch(engine), Reads(sessions)
+    watch, reads = VersionWatch(engine, trust_seconds=COUNTING), Reads(sessions)
     assert watch.read_through("Orion", reads) == (art_id, 3)
     assert watch.read_through("Orion", reads) == (art_id, 3)
     other = sqlite3.connect(tmp_path / "store.db")
@@ -176,7 +180,7 @@ def test_an_in_memory_database_is_watched_by_its_own_commits_only() -> None:
     ART.metadata.create_all(engine)
     sessions = session_factory(engine)
     art_id = _orion(sessions)
-    watch, reads = VersionWatch(engine), Reads(sessions)
+    watch, reads = VersionWatch(engine, trust_seconds=COUNTING), Reads(sessions)
     assert watch.read_through("Orion", reads) == (art_id, 3)
     with transaction(sessions) as session:
         session.add(ART(name="Vega", timezone="UTC", data_version=0))
