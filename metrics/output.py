@@ -73,14 +73,14 @@ def iso_all(t_us: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]) -> list[st
     are written into one byte buffer and split, as str objects one by one cost ten times more
     (``np.datetime_as_string`` included)."""
     t = t_us[keep]
-    day = t.astype("datetime64[us]").astype("datetime64[D]")  # its UTC date (floor)
-    month = day.astype("datetime64[M]")
-    in_day = t - day.astype(np.int64) * _DAY_US
+    days = t // _DAY_US  # its UTC date (floor), as days since the epoch
+    in_day = t - days * _DAY_US
+    year, month, day = civil_dates(days)
     sec = in_day // 1_000_000
     fields = (
-        (month.astype("datetime64[Y]").astype(np.int64) + 1970, 0, 4),
-        (month.astype(np.int64) % 12 + 1, 5, 2),
-        ((day - month).astype(np.int64) + 1, 8, 2),
+        (year, 0, 4),
+        (month, 5, 2),
+        (day, 8, 2),
         (sec // 3600, 11, 2),
         (sec // 60 % 60, 14, 2),
         (sec % 60, 17, 2),
@@ -89,12 +89,32 @@ def iso_all(t_us: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]) -> list[st
     buf = np.frombuffer(b"0000-00-00T00:00:00.000000+00:00\n" * t.size, np.uint8).copy()
     rows = buf.reshape(t.size, _ISO_WIDTH)
     for value, at, width in fields:
+        rest = value.astype(np.int32)  # (32-bit division: about twice as fast)
         for k in range(width):
-            rows[:, at + width - 1 - k] += (value // 10**k % 10).astype(np.uint8)
+            rest, digit = np.divmod(rest, 10)
+            rows[:, at + width - 1 - k] += digit.astype(np.uint8)
     shown = np.ones_like(rows, dtype=np.bool_)
     shown[in_day % 1_000_000 == 0, 19:26] = False  # whole seconds: no ".000000"
     text = rows[shown].tobytes().decode("ascii").split("\n")[:-1]
     return list(text) if bool(keep.all()) else kept(text, keep)
+
+
+def civil_dates(days: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """Year, month and day of each count of days since 1970-01-01 (proleptic Gregorian, years
+    1 to 9999), in integer arithmetic: NumPy's conversions between datetime64 units cost
+    three times as much. The days are counted from 0000-03-01 in 400-year eras, so that the
+    leap day ends each year (H. Hinnant's ``civil_from_days``)."""
+    z = days + 719_468
+    era = z // 146_097
+    day_of_era = z - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1_460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    from_march = (5 * day_of_year + 2) // 153  # months since March
+    day = day_of_year - (153 * from_march + 2) // 5 + 1
+    month = np.where(from_march < 10, from_march + 3, from_march - 9)
+    return year_of_era + era * 400 + (month <= 2), month, day
 
 
 def kept(values: list[Any] | npt.NDArray[Any], keep: npt.NDArray[np.bool_]) -> list[Any]:

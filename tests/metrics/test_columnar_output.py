@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from metrics.columns import DAY_US, NEVER, from_us, key_ranks
 from metrics.cycle_time import by_time_then_key, cycle_time_report
 from metrics.days import DayBounds
 from metrics.inputs import Window
-from metrics.output import iso, iso_all, pct, r4, r4_all
+from metrics.output import civil_dates, iso, iso_all, pct, r4, r4_all
 from metrics.scope import scope, window_bounds
 
 
@@ -60,6 +60,26 @@ def test_iso_all_formats_as_isoformat() -> None:
     assert got == [iso(from_us(v)) if k else None for v, k in zip(t.tolist(), keep, strict=True)]
     assert iso_all(t, np.ones(t.size, dtype=np.bool_)) == [iso(from_us(v)) for v in t.tolist()]
     assert iso_all(t[:0], keep[:0]) == []
+
+
+def test_civil_dates_of_every_day_from_year_1_to_9999() -> None:
+    first, last = date(1, 1, 1).toordinal(), date(9999, 12, 31).toordinal()
+    epoch = date(1970, 1, 1).toordinal()
+    year, month, day = civil_dates(np.arange(first - epoch, last - epoch + 1, dtype=np.int64))
+    dates = [date.fromordinal(n) for n in range(first, last + 1)]
+    assert year.tolist() == [d.year for d in dates]
+    assert month.tolist() == [d.month for d in dates]
+    assert day.tolist() == [d.day for d in dates]
+
+
+def test_iso_all_before_1970_and_up_to_year_9999() -> None:
+    t = np.array([-62_135_596_800_000_000, -1, -86_400_000_000, 253_402_300_799_999_999])
+    assert iso_all(t, np.ones(4, dtype=np.bool_)) == [
+        "0001-01-01T00:00:00+00:00",
+        "1969-12-31T23:59:59.999999+00:00",
+        "1969-12-31T00:00:00+00:00",
+        "9999-12-31T23:59:59.999999+00:00",
+    ]
 
 
 def test_rows_by_time_then_key() -> None:
