@@ -27,7 +27,7 @@ class KeyRows:
     def __init__(self, merge_at: int = MERGE_AT) -> None:
         self._merge_at = merge_at
         self._keys = array("q")  # by row
-        self._sorted: npt.NDArray[np.int64] = np.empty(0, np.int64)  # rows below _merged
+        self._sorted: npt.NDArray[np.int64] = np.empty(0, np.int64)  # the keys merged, sorted
         self._order: npt.NDArray[np.int64] = np.empty(0, np.int64)  # their rows, as sorted
         self._recent: dict[int, int] = {}  # key -> row, for the rows added since
 
