@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from art.chunks import IN_LIST, chunks
-from art.micros import EPOCH, MICROSECOND, us
+from art.micros import from_us, us
 from art.records import ChangeRecord
 from art.vocabulary import ChangeField, StatusCategory
 
@@ -64,7 +64,7 @@ def _unpack(key: str, packed: Packed) -> ChangeRecord:
     return ChangeRecord(
         item_key=key,
         field=_FIELDS[field],
-        at=EPOCH + at * MICROSECOND,
+        at=from_us(at),
         from_value=intern_text(old),
         to_value=intern_text(new),
         from_category=None if from_category is None else _CATEGORIES[from_category],
