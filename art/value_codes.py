@@ -21,14 +21,56 @@ NONE = -1  # the code of a missing value
 def value_codes(frm: Sequence[str | None], to: Sequence[str | None]) -> tuple[I32, I32, list[str]]:
     """``frm`` and ``to`` as codes into the distinct values (in order of first appearance,
     ``frm`` before ``to``), with the values; None is :data:`NONE`."""
-    values = [v for v in dict.fromkeys([*frm, *to]) if v is not None]
-    code_of: dict[str | None, int] = {v: i for i, v in enumerate(values)}
-    code_of[None] = NONE
-    return (
-        np.array(list(map(code_of.__getitem__, frm)), dtype=np.int32),
-        np.array(list(map(code_of.__getitem__, to)), dtype=np.int32),
-        values,
-    )
+    coder = ValueCoder()
+    frm_codes, to_codes = coder.add(frm, to)
+    return coder.finish(frm_codes, to_codes)
+
+
+class ValueCoder:
+    """Codes ``from`` and ``to`` values a block of rows at a time, numbered at the end as
+    :func:`value_codes` numbers them all at once: a reader turns each block into arrays as
+    it comes instead of holding a million rows of strings (app.reports.history_reader)."""
+
+    def __init__(self) -> None:
+        # per side, each value's provisional code, in order of first appearance
+        self._frm: dict[str | None, int] = {None: NONE}
+        self._to: dict[str | None, int] = {None: NONE}
+
+    def add(self, frm: Sequence[str | None], to: Sequence[str | None]) -> tuple[I32, I32]:
+        """A block's values as provisional codes, for :meth:`finish`."""
+        return _provisional(self._frm, frm), _provisional(self._to, to)
+
+    def finish(self, frm_codes: I32, to_codes: I32) -> tuple[I32, I32, list[str]]:
+        """The provisional codes of every block (joined in order) as final codes, with the
+        values they index."""
+        values = [v for v in self._frm if v is not None]
+        final = {v: i for i, v in enumerate(values)}
+        for v in self._to:
+            if v is not None and v not in final:
+                final[v] = len(values)
+                values.append(v)
+        return (
+            _renumbered(self._frm, final, frm_codes),
+            _renumbered(self._to, final, to_codes),
+            values,
+        )
+
+
+def _provisional(seen: dict[str | None, int], values: Sequence[str | None]) -> I32:
+    for v in dict.fromkeys(values):  # (the block's distinct values, at C speed)
+        if v not in seen:
+            seen[v] = len(seen) - 1
+    return np.array(list(map(seen.__getitem__, values)), dtype=np.int32)
+
+
+def _renumbered(seen: dict[str | None, int], final: dict[str, int], codes: I32) -> I32:
+    """``codes`` (provisional, from ``seen``) as codes into the final values."""
+    by_code = np.full(len(seen), NONE, dtype=np.int32)  # provisional code -> final (-1 last)
+    for v, code in seen.items():
+        if v is not None:
+            by_code[code] = final[v]
+    renumbered: I32 = by_code[codes]
+    return renumbered
 
 
 def lookup(values: list[str]) -> list[str | None]:

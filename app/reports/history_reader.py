@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from art.value_codes import value_codes
+from art.value_codes import ValueCoder
 
 log = logging.getLogger(__name__)
 I64 = npt.NDArray[np.int64]
@@ -66,23 +66,42 @@ class HistoryColumns:
 
 
 def history_columns(blocks: Iterable[list[tuple[Any, ...]]]) -> HistoryColumns:
-    """Rows of :data:`WIDTH` values as :class:`HistoryColumns`, each block transposed and
-    each column converted at C speed."""
-    packed, at, frm, to, seq = transposed(blocks, WIDTH)
-    from_code, to_code, values = value_codes(frm, to)
-    owner_field_fc_tc = np.array(packed, dtype=np.int64)
+    """Rows of :data:`WIDTH` values as :class:`HistoryColumns`, each block turned into
+    arrays at C speed as it comes: a read holds one block's Python values at a time, where
+    a million rows held whole took some 200 MB more, each page of it touched anew."""
+    coder = ValueCoder()
+    packed: list[I64] = []
+    at: list[I64] = []
+    seq: list[I64] = []
+    frm: list[I32] = []
+    to: list[I32] = []
+    for block in blocks:
+        b_packed, b_at, b_frm, b_to, b_seq = zip(*block, strict=True)
+        packed.append(np.array(b_packed, dtype=np.int64))
+        at.append(micros(b_at))
+        seq.append(np.array(b_seq, dtype=np.int64))
+        f, t = coder.add(b_frm, b_to)
+        frm.append(f)
+        to.append(t)
+    from_code, to_code, values = coder.finish(_joined(frm, np.int32), _joined(to, np.int32))
+    owner_field_fc_tc = _joined(packed, np.int64)
     low = (1 << CODE_BITS) - 1
     return HistoryColumns(
         owner=owner_field_fc_tc >> (3 * CODE_BITS),
         field=((owner_field_fc_tc >> (2 * CODE_BITS)) & low).astype(np.int8),
-        t=micros(at),
-        seq=np.array(seq, dtype=np.int64),
+        t=_joined(at, np.int64),
+        seq=_joined(seq, np.int64),
         from_cat=(((owner_field_fc_tc >> CODE_BITS) & low) - 1).astype(np.int8),
         to_cat=((owner_field_fc_tc & low) - 1).astype(np.int8),
         from_code=from_code,
         to_code=to_code,
         values=values,
     )
+
+
+def _joined(parts: list[Any], dtype: type[np.generic]) -> Any:
+    """The blocks' arrays as one (an empty one of ``dtype`` when there were none)."""
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
 def transposed(blocks: Iterable[list[tuple[Any, ...]]], width: int) -> list[list[Any]]:
@@ -94,7 +113,7 @@ def transposed(blocks: Iterable[list[tuple[Any, ...]]], width: int) -> list[list
     return cols
 
 
-def micros(values: list[Any]) -> I64:
+def micros(values: Sequence[Any]) -> I64:
     """Stored timestamps as microseconds since the epoch: as they are when the database
     gave integers (PostgreSQL's query computes them); SQLite's text (naive UTC) parsed by
     NumPy at C speed, else one at a time (a driver's aware datetimes, or text with a zone);
