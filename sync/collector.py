@@ -12,6 +12,13 @@ process makes meanwhile (requests, webhooks) is still collected, a little later.
 
 The thresholds are process-wide, so pulls running side by side share the raise and the
 last one to end puts back what was set before the first began.
+
+Some cyclic garbage a pull does make: each applied batch leaves about 40 KB of it (SQLAlchemy
+statement objects, with the values they bound). A collection triggered every ``PULL_GEN0``
+objects mostly came while a batch's statements were still in use, so they moved on to the
+older generations, which are collected rarely, and piled up there: the peak of a
+200,000-item Jira pull into SQLite was 170 MB where it is 141 MB when the two younger
+generations are collected after each batch (:func:`collect_batch_garbage`).
 """
 
 from __future__ import annotations
@@ -36,3 +43,11 @@ def _raise_gen0() -> Callable[[], None]:
 # Run a block with the youngest generation collected every ``PULL_GEN0`` new objects
 # (re-entrant and thread-safe).
 collected_less_often = ProcessSetting(_raise_gen0).held
+
+
+def collect_batch_garbage() -> None:
+    """After a batch is committed: collect the two younger generations, which then hold the
+    batch's cyclic garbage and little else. Not while something has paused the collector
+    (a report load, app.reports.collector): a collection would walk all it made."""
+    if gc.isenabled():
+        gc.collect(1)

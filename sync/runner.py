@@ -27,7 +27,7 @@ from connectors.base import Connector, make_connector
 from connectors.metadata import SourceMetadata
 from connectors.read_ahead import read_ahead_groups
 from sync.apply import ApplyCounts, BatchApplier
-from sync.collector import collected_less_often
+from sync.collector import collect_batch_garbage, collected_less_often
 from sync.merge import merges
 from sync.seen import SeenItems
 from sync.stored_history import StoredHistories
@@ -186,6 +186,7 @@ class PullRunner:
                 seen.add(counts.item_ids, batch.skipped_keys)
                 if on_batch is not None:
                     on_batch(batch, counts)
+                collect_batch_garbage()
             if mode == "full":
                 result.counts.deleted += self._reconcile(seen)
             result.status = "succeeded"

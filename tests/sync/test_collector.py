@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.collector import collector_paused
 from art.records import RecordBatch
 from sync.collector import PULL_GEN0, collected_less_often
 from sync.runner import PullRunner
@@ -87,3 +89,42 @@ def test_a_pull_reads_its_pages_with_the_raised_threshold(
     assert result.status == "succeeded" and result.counts.fetched == 5
     assert connector.thresholds == [(PULL_GEN0, before[1], before[2])] * 2  # pages of 3
     assert gc.get_threshold() == before
+
+
+class _Cycle:
+    """Garbage in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _pull_making_cycles(sessions: sessionmaker[Session]) -> list[tuple[int, list[int]]]:
+    """A pull of two batches whose each batch leaves a cycle behind; per batch, which
+    batches' cycles had been freed when it was committed."""
+    freed: list[int] = []
+    seen: list[tuple[int, list[int]]] = []
+
+    def on_batch(_batch: RecordBatch, _counts: object) -> None:
+        number = len(seen) + 1
+        seen.append((number, list(freed)))
+        weakref.finalize(_Cycle(), freed.append, number)
+
+    connector = FakeConnector(make_items(5))  # pages of 3: two batches
+    source = CONFIG.source("fake").model_copy(update={"commit_items": 1})
+    PullRunner(sessions, CONFIG, source, connector=connector).run(on_batch=on_batch)
+    seen.append((0, list(freed)))  # after the pull
+    return seen
+
+
+def test_the_cyclic_garbage_of_a_batch_is_collected_before_the_next_one(
+    configured: sessionmaker[Session],
+) -> None:
+    assert _pull_making_cycles(configured) == [(1, []), (2, [1]), (0, [1, 2])]
+
+
+def test_no_collection_runs_while_the_collector_is_paused(
+    configured: sessionmaker[Session],
+) -> None:
+    with collector_paused():  # (a report load meanwhile)
+        assert _pull_making_cycles(configured) == [(1, []), (2, []), (0, [])]
+    gc.collect()
