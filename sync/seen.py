@@ -29,15 +29,14 @@ class SeenItems:
         """The keys among ``stored`` ((id, key) rows, in parts) that were not seen. (The ids
         are sorted and searched as NumPy arrays, which the connectors import anyway: sorted
         as Python integers, 200,000 of them took some 8 MB at the end of a pull.)"""
-        seen = np.sort(np.frombuffer(self._ids, dtype=np.int64)) if self._ids else _NONE
+        seen = np.sort(np.frombuffer(self._ids, dtype=np.int64))
         for part in stored:
             ids = np.fromiter((id_ for id_, _ in part), dtype=np.int64, count=len(part))
-            at = np.minimum(np.searchsorted(seen, ids), max(seen.size - 1, 0))
-            found = seen[at] == ids if seen.size else np.zeros(ids.size, dtype=np.bool_)
+            at = np.searchsorted(seen, ids)
+            inside = at < seen.size
+            found = np.zeros(ids.size, dtype=np.bool_)
+            found[inside] = seen[at[inside]] == ids[inside]
             for i in np.flatnonzero(~found).tolist():
                 key = part[i][1]
                 if key not in self._keys:
                     yield key
-
-
-_NONE = np.empty(0, dtype=np.int64)
